@@ -1,0 +1,179 @@
+-- Shops, keys, variants, campaigns, pre-orders, idempotency and the event outbox.
+-- Ids are text: a readable prefix and a time-sortable body (see src/ids.ts).
+
+CREATE TABLE shops (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  currency char(3) NOT NULL,
+  time_zone text NOT NULL,
+  locale text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Keys are stored as SHA-256 digests; the key itself is shown once, when it is made.
+CREATE TABLE api_keys (
+  id text PRIMARY KEY,
+  shop_id text NOT NULL REFERENCES shops (id),
+  kind text NOT NULL CHECK (kind IN ('secret', 'publishable')),
+  key_digest text NOT NULL UNIQUE,
+  hint text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz
+);
+CREATE INDEX api_keys_shop ON api_keys (shop_id);
+
+CREATE TABLE variants (
+  id text PRIMARY KEY,
+  shop_id text NOT NULL REFERENCES shops (id),
+  sku text NOT NULL,
+  name text NOT NULL,
+  external_id text,
+  on_hand integer NOT NULL DEFAULT 0 CHECK (on_hand >= 0),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (shop_id, sku),
+  UNIQUE (shop_id, external_id)
+);
+
+CREATE TABLE campaigns (
+  id text PRIMARY KEY,
+  shop_id text NOT NULL REFERENCES shops (id),
+  name text NOT NULL,
+  mode text NOT NULL CHECK (mode IN ('preorder', 'backorder')),
+  status text NOT NULL CHECK (status IN ('draft', 'scheduled', 'open', 'paused', 'closed')),
+  opens_at timestamptz,
+  closes_at timestamptz,
+  per_customer_limit integer CHECK (per_customer_limit > 0),
+  price_amount bigint NOT NULL CHECK (price_amount >= 0),
+  currency char(3) NOT NULL,
+  early_bird jsonb NOT NULL DEFAULT '[]',
+  payment_terms jsonb NOT NULL,
+  wording jsonb NOT NULL DEFAULT '{}',
+  -- Units held over all variants: early-bird tiers count these. Changed only under this row's lock.
+  units_held integer NOT NULL DEFAULT 0 CHECK (units_held >= 0),
+  -- The queue: each placement takes the next position, under this row's lock.
+  last_position bigint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (closes_at IS NULL OR opens_at IS NULL OR opens_at < closes_at)
+);
+CREATE INDEX campaigns_shop ON campaigns (shop_id, id);
+
+-- The cap lives here and the database itself refuses a row that holds more than its cap.
+CREATE TABLE campaign_variants (
+  shop_id text NOT NULL REFERENCES shops (id),
+  campaign_id text NOT NULL REFERENCES campaigns (id),
+  variant_id text NOT NULL REFERENCES variants (id),
+  cap integer CHECK (cap >= 0),
+  held integer NOT NULL DEFAULT 0 CHECK (held >= 0),
+  PRIMARY KEY (campaign_id, variant_id),
+  CHECK (cap IS NULL OR held <= cap)
+);
+CREATE INDEX campaign_variants_variant ON campaign_variants (variant_id);
+
+-- Units each customer holds in a campaign, for the per-customer limit.
+CREATE TABLE customer_holds (
+  shop_id text NOT NULL REFERENCES shops (id),
+  campaign_id text NOT NULL REFERENCES campaigns (id),
+  email text NOT NULL,
+  units integer NOT NULL CHECK (units >= 0),
+  PRIMARY KEY (campaign_id, email)
+);
+
+CREATE TABLE preorders (
+  id text PRIMARY KEY,
+  shop_id text NOT NULL REFERENCES shops (id),
+  campaign_id text NOT NULL REFERENCES campaigns (id),
+  variant_id text NOT NULL REFERENCES variants (id),
+  email text NOT NULL,
+  quantity integer NOT NULL CHECK (quantity > 0),
+  queue_position bigint NOT NULL,
+  unit_amount bigint NOT NULL CHECK (unit_amount >= 0),
+  total_amount bigint NOT NULL CHECK (total_amount >= 0),
+  currency char(3) NOT NULL,
+  price_lines jsonb NOT NULL,
+  state text NOT NULL CHECK (
+    state IN ('placed', 'confirmed', 'allocated', 'balance_due', 'ready', 'fulfilled', 'cancelled')
+  ),
+  idempotency_key text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (campaign_id, queue_position)
+);
+CREATE INDEX preorders_shop ON preorders (shop_id, id);
+CREATE INDEX preorders_campaign ON preorders (campaign_id, queue_position);
+CREATE INDEX preorders_email ON preorders (shop_id, email);
+
+-- One row per key a client sent: the request it stood for and the answer it got, replayed on a retry.
+CREATE TABLE idempotency_keys (
+  shop_id text NOT NULL REFERENCES shops (id),
+  key text NOT NULL,
+  request_digest text NOT NULL,
+  response_status integer NOT NULL,
+  response_body jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (shop_id, key)
+);
+
+-- The outbox: every state change writes its event in the same transaction.
+CREATE TABLE events (
+  id text PRIMARY KEY,
+  shop_id text NOT NULL REFERENCES shops (id),
+  type text NOT NULL,
+  subject_id text NOT NULL,
+  data jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX events_shop ON events (shop_id, id);
+CREATE INDEX events_subject ON events (subject_id, id);
+
+-- The reservation hot path. Called with the campaign row already locked by the caller, so every counter
+-- of a campaign changes in one order. For each request, in queue order: the per-customer limit and the
+-- cap are each one conditional UPDATE; a request that fails either holds nothing.
+CREATE FUNCTION presell_reserve(
+  p_campaign text,
+  p_variant text,
+  p_customer_limit integer,
+  p_emails text[],
+  p_quantities integer[]
+) RETURNS TABLE (request integer, outcome text, units_before integer, queue_position bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  q integer;
+  v_shop text;
+BEGIN
+  SELECT shop_id INTO v_shop FROM campaigns WHERE id = p_campaign;
+  FOR i IN 1 .. coalesce(array_length(p_quantities, 1), 0) LOOP
+    q := p_quantities[i];
+    request := i;
+    units_before := NULL;
+    queue_position := NULL;
+    IF p_customer_limit IS NOT NULL AND q > p_customer_limit THEN
+      outcome := 'per_customer_limit';
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    INSERT INTO customer_holds AS h (shop_id, campaign_id, email, units)
+      VALUES (v_shop, p_campaign, p_emails[i], q)
+      ON CONFLICT (campaign_id, email) DO UPDATE SET units = h.units + excluded.units
+      WHERE p_customer_limit IS NULL OR h.units + excluded.units <= p_customer_limit;
+    IF NOT FOUND THEN
+      outcome := 'per_customer_limit';
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    UPDATE campaign_variants SET held = held + q
+      WHERE campaign_id = p_campaign AND variant_id = p_variant AND (cap IS NULL OR held + q <= cap);
+    IF NOT FOUND THEN
+      UPDATE customer_holds SET units = units - q WHERE campaign_id = p_campaign AND email = p_emails[i];
+      outcome := 'sold_out';
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    UPDATE campaigns SET units_held = units_held + q, last_position = last_position + 1
+      WHERE id = p_campaign
+      RETURNING units_held - q, last_position INTO units_before, queue_position;
+    outcome := 'held';
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
