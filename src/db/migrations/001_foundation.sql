@@ -103,13 +103,12 @@ CREATE INDEX preorders_shop ON preorders (shop_id, id);
 CREATE INDEX preorders_campaign ON preorders (campaign_id, queue_position);
 CREATE INDEX preorders_email ON preorders (shop_id, email);
 
--- One row per key a client sent: the request it stood for and the answer it got, replayed on a retry.
+-- One row per key a client sent: the request it stood for and its outcome, replayed on a retry.
 CREATE TABLE idempotency_keys (
   shop_id text NOT NULL REFERENCES shops (id),
   key text NOT NULL,
   request_digest text NOT NULL,
-  response_status integer NOT NULL,
-  response_body jsonb NOT NULL,
+  outcome jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (shop_id, key)
 );
@@ -126,13 +125,14 @@ CREATE TABLE events (
 CREATE INDEX events_shop ON events (shop_id, id);
 CREATE INDEX events_subject ON events (subject_id, id);
 
--- The reservation hot path. Called with the campaign row already locked by the caller, so every counter
--- of a campaign changes in one order. For each request, in queue order: the per-customer limit and the
--- cap are each one conditional UPDATE; a request that fails either holds nothing.
+-- The reservation hot path: a batch of placements in one campaign, sent in one round trip. The caller
+-- has locked the campaign row, so every counter of a campaign changes in one order and positions follow
+-- commit order. For each request, in queue order: the per-customer limit and the cap are each one
+-- conditional UPDATE; a request that fails either holds nothing.
 CREATE FUNCTION presell_reserve(
   p_campaign text,
-  p_variant text,
   p_customer_limit integer,
+  p_variants text[],
   p_emails text[],
   p_quantities integer[]
 ) RETURNS TABLE (request integer, outcome text, units_before integer, queue_position bigint)
@@ -162,7 +162,7 @@ BEGIN
       CONTINUE;
     END IF;
     UPDATE campaign_variants SET held = held + q
-      WHERE campaign_id = p_campaign AND variant_id = p_variant AND (cap IS NULL OR held + q <= cap);
+      WHERE campaign_id = p_campaign AND variant_id = p_variants[i] AND (cap IS NULL OR held + q <= cap);
     IF NOT FOUND THEN
       UPDATE customer_holds SET units = units - q WHERE campaign_id = p_campaign AND email = p_emails[i];
       outcome := 'sold_out';

@@ -1,0 +1,432 @@
+import type { Queryable } from '../db/database.ts';
+import {
+  assertCapFits,
+  type CampaignAction,
+  type CampaignMode,
+  type CampaignStatus,
+  checkCampaignRules,
+  defaultButtonLabel,
+  nextStatus,
+  type OfferState,
+  offerState,
+  type PaymentTerms,
+  unitsLeft,
+  type Wording,
+} from '../domain/campaign.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { Money } from '../domain/money.ts';
+import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
+import { newId } from '../ids.ts';
+import type { ServiceContext } from './context.ts';
+import { appendEvents } from './events.ts';
+import type { Shop } from './shops.ts';
+
+export interface CampaignVariant {
+  variantId: string;
+  sku: string;
+  cap: number | null;
+  held: number;
+  onHand: number;
+}
+
+export interface Campaign {
+  id: string;
+  shopId: string;
+  name: string;
+  mode: CampaignMode;
+  status: CampaignStatus;
+  opensAt: Date | null;
+  closesAt: Date | null;
+  perCustomerLimit: number | null;
+  priceAmount: number;
+  currency: string;
+  earlyBird: EarlyBirdTier[];
+  paymentTerms: PaymentTerms;
+  wording: Wording;
+  unitsHeld: number;
+  variants: CampaignVariant[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A variant named by the merchant either by our id or by its sku. */
+export type VariantRef = { variantId: string } | { sku: string };
+
+export interface NewCampaign {
+  name: string;
+  mode: CampaignMode;
+  opensAt?: Date | null | undefined;
+  closesAt?: Date | null | undefined;
+  perCustomerLimit?: number | null | undefined;
+  price: Money;
+  earlyBird?: EarlyBirdTier[] | undefined;
+  paymentTerms?: PaymentTerms | undefined;
+  wording?: Wording | undefined;
+  variants: (VariantRef & { cap: number | null })[];
+}
+
+export type CampaignChanges = Partial<Omit<NewCampaign, 'mode'>>;
+
+export interface Offer {
+  sku: string;
+  variantId: string;
+  campaignId: string;
+  mode: CampaignMode;
+  state: OfferState;
+  reason: string | null;
+  price: Money;
+  regularPrice: Money;
+  earlyBird: { name: string; unitsLeft: number | null; endsAt: string | null } | null;
+  unitsLeft: number | null;
+  perCustomerLimit: number | null;
+  window: { opensAt: Date | null; closesAt: Date | null };
+  buttonLabel: string;
+  message: string | null;
+}
+
+const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
+
+export async function createCampaign(ctx: ServiceContext, shop: Shop, input: NewCampaign): Promise<Campaign> {
+  const now = ctx.clock();
+  assertShopCurrency(shop, input.price);
+  const rules = {
+    mode: input.mode,
+    opensAt: input.opensAt ?? null,
+    closesAt: input.closesAt ?? null,
+    priceAmount: input.price.amount,
+    perCustomerLimit: input.perCustomerLimit ?? null,
+    earlyBird: input.earlyBird ?? [],
+    paymentTerms: input.paymentTerms ?? { kind: 'full' as const },
+  };
+  checkCampaignRules(rules);
+  const id = newId('campaign', now.getTime());
+  return ctx.db.transaction(async (tx) => {
+    const variantIds = await resolveVariants(tx, shop.id, input.variants);
+    await tx.query(
+      `INSERT INTO campaigns (id, shop_id, name, mode, status, opens_at, closes_at, per_customer_limit, price_amount,
+         currency, early_bird, payment_terms, wording, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+      [
+        id,
+        shop.id,
+        input.name,
+        input.mode,
+        rules.opensAt,
+        rules.closesAt,
+        rules.perCustomerLimit,
+        rules.priceAmount,
+        input.price.currency,
+        JSON.stringify(rules.earlyBird),
+        JSON.stringify(rules.paymentTerms),
+        JSON.stringify(input.wording ?? {}),
+        now,
+      ],
+    );
+    await upsertCaps(tx, shop.id, id, variantIds, input.variants);
+    await appendEvents(
+      tx,
+      [{ shopId: shop.id, type: 'campaign.created', subjectId: id, data: { name: input.name } }],
+      now,
+    );
+    return loadCampaign(tx, shop.id, id);
+  });
+}
+
+export async function getCampaign(ctx: ServiceContext, shopId: string, id: string): Promise<Campaign> {
+  return loadCampaign(ctx.db, shopId, id);
+}
+
+/**
+ * Changes a campaign. Caps are changed under the campaign's lock, the same lock placements take, so a cap
+ * can never be set below the units held at that moment.
+ */
+export async function updateCampaign(
+  ctx: ServiceContext,
+  shop: Shop,
+  id: string,
+  changes: CampaignChanges,
+): Promise<Campaign> {
+  const now = ctx.clock();
+  if (changes.price) assertShopCurrency(shop, changes.price);
+  return ctx.db.transaction(async (tx) => {
+    const current = await loadCampaign(tx, shop.id, id, { lock: true });
+    if (current.status === 'closed') {
+      throw new DomainError('campaign_closed', 'a closed campaign cannot be changed');
+    }
+    const next = {
+      mode: current.mode,
+      opensAt: changes.opensAt !== undefined ? changes.opensAt : current.opensAt,
+      closesAt: changes.closesAt !== undefined ? changes.closesAt : current.closesAt,
+      priceAmount: changes.price?.amount ?? current.priceAmount,
+      perCustomerLimit:
+        changes.perCustomerLimit !== undefined ? changes.perCustomerLimit : current.perCustomerLimit,
+      earlyBird: changes.earlyBird ?? current.earlyBird,
+      paymentTerms: changes.paymentTerms ?? current.paymentTerms,
+    };
+    checkCampaignRules(next);
+    if (changes.variants) {
+      const variantIds = await resolveVariants(tx, shop.id, changes.variants);
+      for (const [index, variantId] of variantIds.entries()) {
+        const held = current.variants.find((v) => v.variantId === variantId)?.held ?? 0;
+        assertCapFits(changes.variants[index]?.cap ?? null, held, variantId);
+      }
+      if (current.status !== 'draft') await assertNotInOtherLiveCampaign(tx, shop.id, id, variantIds);
+      await upsertCaps(tx, shop.id, id, variantIds, changes.variants);
+    }
+    await tx.query(
+      `UPDATE campaigns SET name = $3, opens_at = $4, closes_at = $5, per_customer_limit = $6, price_amount = $7,
+         early_bird = $8, payment_terms = $9, wording = $10, updated_at = $11
+       WHERE shop_id = $1 AND id = $2`,
+      [
+        shop.id,
+        id,
+        changes.name ?? current.name,
+        next.opensAt,
+        next.closesAt,
+        next.perCustomerLimit,
+        next.priceAmount,
+        JSON.stringify(next.earlyBird),
+        JSON.stringify(next.paymentTerms),
+        JSON.stringify(changes.wording ?? current.wording),
+        now,
+      ],
+    );
+    await appendEvents(
+      tx,
+      [{ shopId: shop.id, type: 'campaign.updated', subjectId: id, data: { fields: Object.keys(changes) } }],
+      now,
+    );
+    return loadCampaign(tx, shop.id, id);
+  });
+}
+
+/** Opens (or schedules), pauses or closes a campaign; each move writes its event. */
+export async function moveCampaign(
+  ctx: ServiceContext,
+  shopId: string,
+  id: string,
+  action: CampaignAction,
+): Promise<Campaign> {
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const current = await loadCampaign(tx, shopId, id, { lock: true });
+    const status = nextStatus(current, action, now);
+    if (status === current.status) return current;
+    if (action === 'open') {
+      if (current.variants.length === 0) {
+        throw new DomainError('invalid_campaign', 'a campaign needs at least one variant to open', {
+          field: 'variants',
+        });
+      }
+      await assertNotInOtherLiveCampaign(
+        tx,
+        shopId,
+        id,
+        current.variants.map((v) => v.variantId),
+      );
+    }
+    await tx.query('UPDATE campaigns SET status = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2', [
+      shopId,
+      id,
+      status,
+      now,
+    ]);
+    await appendEvents(
+      tx,
+      [{ shopId, type: `campaign.${status}`, subjectId: id, data: { from: current.status, to: status } }],
+      now,
+    );
+    return { ...current, status, updatedAt: now };
+  });
+}
+
+/**
+ * What the storefront shows for a sku: the campaign selling it now (or next, or last), its price with the
+ * current early-bird tier, units left and the button label.
+ */
+export async function getOffer(ctx: ServiceContext, shopId: string, sku: string): Promise<Offer> {
+  const campaignId = await findOfferingCampaign(ctx.db, shopId, sku);
+  if (!campaignId) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
+  return offerFor(await loadCampaign(ctx.db, shopId, campaignId), sku, ctx.clock());
+}
+
+export function offerFor(campaign: Campaign, sku: string, now: Date): Offer {
+  const variant = campaign.variants.find((v) => v.sku === sku);
+  if (!variant) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
+  const { state, reason } = offerState(campaign, variant, now);
+  const price = priceNow(campaign, campaign.unitsHeld, now);
+  return {
+    sku,
+    variantId: variant.variantId,
+    campaignId: campaign.id,
+    mode: campaign.mode,
+    state,
+    reason: reason ?? null,
+    price: { amount: price.unitAmount, currency: campaign.currency },
+    regularPrice: { amount: price.regularAmount, currency: campaign.currency },
+    earlyBird: price.tier,
+    unitsLeft: unitsLeft(variant),
+    perCustomerLimit: campaign.perCustomerLimit,
+    window: { opensAt: campaign.opensAt, closesAt: campaign.closesAt },
+    buttonLabel: campaign.wording.buttonLabel ?? defaultButtonLabel(campaign.mode, state),
+    message: campaign.wording.message ?? null,
+  };
+}
+
+/** The campaign a shopper meets for a sku: a live one first, else the one closed last. Drafts are never shown. */
+export async function findOfferingCampaign(
+  db: Queryable,
+  shopId: string,
+  sku: string,
+): Promise<string | undefined> {
+  const [row] = await db.query<{ id: string }>(
+    `SELECT c.id FROM variants v
+     JOIN campaign_variants cv ON cv.variant_id = v.id
+     JOIN campaigns c ON c.id = cv.campaign_id
+     WHERE v.shop_id = $1 AND v.sku = $2 AND c.status <> 'draft'
+     ORDER BY (c.status = ANY($3)) DESC, c.updated_at DESC
+     LIMIT 1`,
+    [shopId, sku, LIVE_STATUSES],
+  );
+  return row?.id;
+}
+
+interface CampaignRow {
+  id: string;
+  shop_id: string;
+  name: string;
+  mode: CampaignMode;
+  status: CampaignStatus;
+  opens_at: Date | null;
+  closes_at: Date | null;
+  per_customer_limit: number | null;
+  price_amount: number;
+  currency: string;
+  early_bird: EarlyBirdTier[];
+  payment_terms: PaymentTerms;
+  wording: Wording;
+  units_held: number;
+  created_at: Date;
+  updated_at: Date;
+  variants: { variant_id: string; sku: string; cap: number | null; held: number; on_hand: number }[];
+}
+
+/** A campaign with its variants' counters; with `lock`, holds the campaign row until the transaction ends. */
+export async function loadCampaign(
+  db: Queryable,
+  shopId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Campaign> {
+  const [row] = await db.query<CampaignRow>(
+    `SELECT c.*, coalesce((
+       SELECT json_agg(json_build_object('variant_id', cv.variant_id, 'sku', v.sku, 'cap', cv.cap,
+                                         'held', cv.held, 'on_hand', v.on_hand) ORDER BY v.sku)
+       FROM campaign_variants cv JOIN variants v ON v.id = cv.variant_id
+       WHERE cv.campaign_id = c.id), '[]') AS variants
+     FROM campaigns c WHERE c.shop_id = $1 AND c.id = $2 ${options.lock ? 'FOR UPDATE OF c' : ''}`,
+    [shopId, id],
+  );
+  if (!row) throw new DomainError('not_found', 'no such campaign', { id });
+  return campaignFromRow(row);
+}
+
+function campaignFromRow(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    shopId: row.shop_id,
+    name: row.name,
+    mode: row.mode,
+    status: row.status,
+    opensAt: row.opens_at,
+    closesAt: row.closes_at,
+    perCustomerLimit: row.per_customer_limit,
+    priceAmount: row.price_amount,
+    currency: row.currency,
+    earlyBird: row.early_bird,
+    paymentTerms: row.payment_terms,
+    wording: row.wording,
+    unitsHeld: row.units_held,
+    variants: row.variants.map((v) => ({
+      variantId: v.variant_id,
+      sku: v.sku,
+      cap: v.cap,
+      held: v.held,
+      onHand: v.on_hand,
+    })),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+async function resolveVariants(
+  tx: Queryable,
+  shopId: string,
+  refs: readonly VariantRef[],
+): Promise<string[]> {
+  const rows = await tx.query<{ id: string; sku: string }>(
+    'SELECT id, sku FROM variants WHERE shop_id = $1 AND (id = ANY($2) OR sku = ANY($3))',
+    [
+      shopId,
+      refs.flatMap((r) => ('variantId' in r ? [r.variantId] : [])),
+      refs.flatMap((r) => ('sku' in r ? [r.sku] : [])),
+    ],
+  );
+  const ids = refs.map(
+    (ref) => rows.find((row) => ('variantId' in ref ? row.id === ref.variantId : row.sku === ref.sku))?.id,
+  );
+  const missing = refs.filter((_, index) => !ids[index]);
+  if (missing.length > 0) {
+    throw new DomainError('unknown_variant', 'some variants do not exist in this shop', {
+      variants: missing,
+    });
+  }
+  if (new Set(ids).size !== ids.length) {
+    throw new DomainError('invalid_campaign', 'a variant is listed twice', { field: 'variants' });
+  }
+  return ids as string[];
+}
+
+async function upsertCaps(
+  tx: Queryable,
+  shopId: string,
+  campaignId: string,
+  variantIds: readonly string[],
+  entries: readonly { cap: number | null }[],
+) {
+  for (const [index, variantId] of variantIds.entries()) {
+    await tx.query(
+      `INSERT INTO campaign_variants (shop_id, campaign_id, variant_id, cap) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (campaign_id, variant_id) DO UPDATE SET cap = excluded.cap`,
+      [shopId, campaignId, variantId, entries[index]?.cap ?? null],
+    );
+  }
+}
+
+/** A variant sells in one live campaign at a time, so a shopper's sku always means one offer. */
+async function assertNotInOtherLiveCampaign(
+  tx: Queryable,
+  shopId: string,
+  campaignId: string,
+  variantIds: string[],
+) {
+  const clash = await tx.query<{ campaign_id: string; variant_id: string }>(
+    `SELECT cv.campaign_id, cv.variant_id FROM campaign_variants cv JOIN campaigns c ON c.id = cv.campaign_id
+     WHERE c.shop_id = $1 AND c.id <> $2 AND c.status = ANY($3) AND cv.variant_id = ANY($4)`,
+    [shopId, campaignId, LIVE_STATUSES, variantIds],
+  );
+  if (clash.length > 0) {
+    throw new DomainError('variant_in_other_campaign', 'a variant already sells in another live campaign', {
+      clashes: clash.map((c) => ({ campaignId: c.campaign_id, variantId: c.variant_id })),
+    });
+  }
+}
+
+function assertShopCurrency(shop: Shop, price: Money) {
+  if (price.currency !== shop.currency) {
+    throw new DomainError('currency_mismatch', `this shop sells in ${shop.currency}`, {
+      field: 'price.currency',
+      expected: shop.currency,
+    });
+  }
+}

@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../db/database.ts';
+import { assertCanPlace } from '../domain/campaign.ts';
+import { DomainError } from '../domain/errors.ts';
+import { priceUnits } from '../domain/pricing.ts';
+import { newId } from '../ids.ts';
+import { type Campaign, findOfferingCampaign, loadCampaign } from './campaigns.ts';
+import type { ServiceContext } from './context.ts';
+import { eventRows } from './events.ts';
+import { type Preorder, type PreorderView, preorderView } from './preorders.ts';
+import type { Shop } from './shops.ts';
+
+export interface PlacementRequest {
+  sku: string;
+  quantity: number;
+  /** Already normalised. */
+  email: string;
+  idempotencyKey: string;
+}
+
+export interface Refusal {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The outcome of a placement as the client gets it, and as it is replayed for a retry with the same key.
+ * Refusals by the campaign's rules are outcomes too, stored and replayed like a success.
+ */
+export type PlacementAnswer = { placed: PreorderView } | { refused: Refusal };
+
+interface Pending {
+  shop: Shop;
+  request: PlacementRequest;
+  digest: string;
+  resolve: (answer: PlacementAnswer) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Places pre-orders. Placements for one campaign that arrive while a batch is in the database wait and
+ * then go together, in arrival order, in one transaction: one lock of the campaign row, one call of the
+ * reservation statement, one commit. A hot drop is then bounded by batches per second, not requests.
+ */
+export class Placements {
+  private readonly waiting = new Map<string, Pending[]>();
+  private readonly draining = new Set<string>();
+  /** shop + key of every placement between arrival and answer, so a concurrent duplicate is told so at once. */
+  private readonly keysInFlight = new Set<string>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly maxBatch = 256,
+  ) {}
+
+  async place(shop: Shop, request: PlacementRequest): Promise<PlacementAnswer> {
+    const digest = requestDigest(request);
+    const flightKey = `${shop.id}\u0000${request.idempotencyKey}`;
+    if (this.keysInFlight.has(flightKey)) return inFlightAnswer();
+    this.keysInFlight.add(flightKey);
+    try {
+      const replay = await this.replay(shop, request.idempotencyKey, digest);
+      if (replay) return replay;
+      const campaignId = await this.target(shop, request.sku);
+      return await new Promise<PlacementAnswer>((resolve, reject) => {
+        const queue = this.waiting.get(campaignId) ?? [];
+        queue.push({ shop, request, digest, resolve, reject });
+        this.waiting.set(campaignId, queue);
+        void this.drain(campaignId);
+      });
+    } finally {
+      this.keysInFlight.delete(flightKey);
+    }
+  }
+
+  /** The stored answer for a key already used, or a refusal when the key came with another request. */
+  private async replay(shop: Shop, key: string, digest: string): Promise<PlacementAnswer | undefined> {
+    const [stored] = await this.ctx.db.query<StoredKey>(
+      'SELECT key, request_digest, outcome FROM idempotency_keys WHERE shop_id = $1 AND key = $2',
+      [shop.id, key],
+    );
+    return stored && replayOf(stored, digest);
+  }
+
+  /** The campaign a sku sells in: placements queue per campaign. Every rule is checked in the batch. */
+  private async target(shop: Shop, sku: string) {
+    const campaignId = await findOfferingCampaign(this.ctx.db, shop.id, sku);
+    if (!campaignId) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
+    return campaignId;
+  }
+
+  private async drain(campaignId: string) {
+    if (this.draining.has(campaignId)) return;
+    this.draining.add(campaignId);
+    try {
+      for (;;) {
+        const queue = this.waiting.get(campaignId);
+        if (!queue || queue.length === 0) break;
+        const batch = queue.splice(0, this.maxBatch);
+        try {
+          const answers = await this.ctx.db.transaction((tx) =>
+            placeBatch(tx, campaignId, batch, this.ctx.clock()),
+          );
+          batch.forEach((pending, index) => pending.resolve(answers[index] as PlacementAnswer));
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.waiting.delete(campaignId);
+      this.draining.delete(campaignId);
+    }
+  }
+}
+
+interface StoredKey {
+  key: string;
+  request_digest: string;
+  outcome: PlacementAnswer;
+}
+
+/** One transaction for a batch of placements in one campaign; the answers come back in the batch's order. */
+async function placeBatch(
+  tx: Queryable,
+  campaignId: string,
+  batch: readonly Pending[],
+  now: Date,
+): Promise<PlacementAnswer[]> {
+  const shop = (batch[0] as Pending).shop;
+  const answers: (PlacementAnswer | undefined)[] = new Array(batch.length);
+
+  // 1. Claim the keys before any unit: a key another process is working on now is answered 409;
+  //    a key that finished in the meantime is replayed.
+  const keys = batch.map((p) => p.request.idempotencyKey);
+  const claims = await tx.query<{ key: string; claimed: boolean }>(
+    `SELECT key, pg_try_advisory_xact_lock(hashtextextended($1 || ':' || key, 0)) AS claimed
+     FROM unnest($2::text[]) AS key`,
+    [shop.id, keys],
+  );
+  const stored = await tx.query<StoredKey>(
+    'SELECT key, request_digest, outcome FROM idempotency_keys WHERE shop_id = $1 AND key = ANY($2)',
+    [shop.id, keys],
+  );
+  /** Requests whose key this transaction claimed for the first time: their answers are stored under it. */
+  const fresh = new Set<number>();
+  batch.forEach((pending, index) => {
+    const key = pending.request.idempotencyKey;
+    const previous = stored.find((s) => s.key === key);
+    if (!claims.find((c) => c.key === key)?.claimed) answers[index] = inFlightAnswer();
+    else if (previous) answers[index] = replayOf(previous, pending.digest);
+    else fresh.add(index);
+  });
+
+  // 2. Lock the campaign and refuse, by the domain's rules, what it cannot take now.
+  const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
+  const toReserve: number[] = [];
+  const variantIds: string[] = [];
+  batch.forEach((pending, index) => {
+    if (!fresh.has(index)) return;
+    try {
+      const variant = variantOf(campaign, pending.request.sku);
+      assertCanPlace(campaign, variant, pending.request.quantity, now);
+      toReserve.push(index);
+      variantIds[index] = variant.variantId;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      answers[index] = refusal(error);
+    }
+  });
+
+  // 3. Hold the units: the conditional statements, in arrival order, in one round trip.
+  const reserved = await tx.query<{
+    request: number;
+    outcome: string;
+    units_before: number;
+    queue_position: number;
+  }>('SELECT * FROM presell_reserve($1, $2, $3, $4, $5)', [
+    campaignId,
+    campaign.perCustomerLimit,
+    toReserve.map((i) => variantIds[i]),
+    toReserve.map((i) => batch[i]?.request.email),
+    toReserve.map((i) => batch[i]?.request.quantity),
+  ]);
+
+  // 4. Price each held pre-order by its place in the campaign's count, then write pre-orders, events and
+  //    keys in one statement.
+  const preorders: Preorder[] = [];
+  for (const row of reserved) {
+    const index = toReserve[row.request - 1] as number;
+    const { request } = batch[index] as Pending;
+    const variantId = variantIds[index] as string;
+    if (row.outcome !== 'held') {
+      answers[index] = refusal(refusalFor(row.outcome, campaign));
+      continue;
+    }
+    const price = priceUnits(campaign, row.units_before, request.quantity, now);
+    const preorder: Preorder = {
+      id: newId('preorder', now.getTime()),
+      shopId: shop.id,
+      campaignId,
+      variantId,
+      sku: request.sku,
+      email: request.email,
+      quantity: request.quantity,
+      queuePosition: row.queue_position,
+      unitAmount: price.unitAmount,
+      totalAmount: price.totalAmount,
+      currency: campaign.currency,
+      priceLines: price.lines,
+      state: 'placed',
+      idempotencyKey: request.idempotencyKey,
+      createdAt: now,
+      updatedAt: now,
+    };
+    preorders.push(preorder);
+    answers[index] = { placed: preorderView(preorder) };
+  }
+  const keyRows = [...fresh].map((index) => {
+    const { request, digest } = batch[index] as Pending;
+    return { key: request.idempotencyKey, digest, outcome: answers[index] as PlacementAnswer };
+  });
+  await writePlacements(tx, shop.id, preorders, keyRows, now);
+  return answers as PlacementAnswer[];
+}
+
+async function writePlacements(
+  tx: Queryable,
+  shopId: string,
+  preorders: Preorder[],
+  keys: { key: string; digest: string; outcome: PlacementAnswer }[],
+  now: Date,
+) {
+  const events = eventRows(
+    preorders.map((p) => ({
+      shopId,
+      type: 'preorder.placed',
+      subjectId: p.id,
+      data: {
+        campaignId: p.campaignId,
+        variantId: p.variantId,
+        quantity: p.quantity,
+        queuePosition: p.queuePosition,
+        totalAmount: p.totalAmount,
+        currency: p.currency,
+      },
+    })),
+    now,
+  );
+  await tx.query(
+    `WITH new_preorders AS (
+       INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
+         total_amount, currency, price_lines, state, idempotency_key, created_at, updated_at)
+       SELECT p.id, $1, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
+         p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, $5, $5
+       FROM jsonb_to_recordset($2::jsonb) AS p(id text, campaign_id text, variant_id text, email text, quantity int,
+         queue_position bigint, unit_amount bigint, total_amount bigint, currency text, price_lines jsonb,
+         idempotency_key text)
+       RETURNING 1
+     ), new_events AS (
+       INSERT INTO events (id, shop_id, type, subject_id, data, created_at)
+       SELECT e.id, e.shop_id, e.type, e.subject_id, e.data, $5
+       FROM jsonb_to_recordset($3::jsonb) AS e(id text, shop_id text, type text, subject_id text, data jsonb)
+       RETURNING 1
+     )
+     INSERT INTO idempotency_keys (shop_id, key, request_digest, outcome, created_at)
+     SELECT $1, k.key, k.digest, k.outcome, $5
+     FROM jsonb_to_recordset($4::jsonb) AS k(key text, digest text, outcome jsonb)`,
+    [
+      shopId,
+      JSON.stringify(
+        preorders.map((p) => ({
+          id: p.id,
+          campaign_id: p.campaignId,
+          variant_id: p.variantId,
+          email: p.email,
+          quantity: p.quantity,
+          queue_position: p.queuePosition,
+          unit_amount: p.unitAmount,
+          total_amount: p.totalAmount,
+          currency: p.currency,
+          price_lines: p.priceLines,
+          idempotency_key: p.idempotencyKey,
+        })),
+      ),
+      JSON.stringify(events),
+      JSON.stringify(keys),
+      now,
+    ],
+  );
+}
+
+function variantOf(campaign: Campaign, sku: string) {
+  const variant = campaign.variants.find((v) => v.sku === sku);
+  if (!variant) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
+  return variant;
+}
+
+function refusalFor(outcome: string, campaign: Campaign): DomainError {
+  if (outcome === 'per_customer_limit') {
+    return new DomainError('per_customer_limit', `at most ${campaign.perCustomerLimit} per customer`, {
+      limit: campaign.perCustomerLimit,
+    });
+  }
+  return new DomainError('sold_out', 'this item is sold out', {});
+}
+
+function refusal(error: DomainError): PlacementAnswer {
+  return {
+    refused: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
+}
+
+function inFlightAnswer(): PlacementAnswer {
+  return {
+    refused: {
+      code: 'idempotency_key_in_use',
+      message: 'a request with this Idempotency-Key is still being processed; retry shortly',
+    },
+  };
+}
+
+function replayOf(stored: StoredKey, digest: string): PlacementAnswer {
+  if (stored.request_digest !== digest) {
+    return {
+      refused: {
+        code: 'idempotency_key_reused',
+        message: 'this Idempotency-Key was already used with a different request',
+      },
+    };
+  }
+  return stored.outcome;
+}
+
+/** Two requests are the same placement when sku, quantity and (normalised) email are the same. */
+function requestDigest(request: PlacementRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify([request.sku, request.quantity, request.email]))
+    .digest('hex');
+}

@@ -1,0 +1,146 @@
+import { DomainError } from '../domain/errors.ts';
+import type { PreorderState } from '../domain/lifecycle.ts';
+import type { Money } from '../domain/money.ts';
+import type { PriceLine } from '../domain/pricing.ts';
+import type { ServiceContext } from './context.ts';
+import { type Page, type PageRequest, toPage } from './pagination.ts';
+
+export interface Preorder {
+  id: string;
+  shopId: string;
+  campaignId: string;
+  variantId: string;
+  sku: string;
+  email: string;
+  quantity: number;
+  queuePosition: number;
+  unitAmount: number;
+  totalAmount: number;
+  currency: string;
+  priceLines: PriceLine[];
+  state: PreorderState;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A pre-order as the API shows it: money as `{amount, currency}`, times as ISO 8601 UTC. */
+export interface PreorderView {
+  id: string;
+  object: 'preorder';
+  campaignId: string;
+  variantId: string;
+  sku: string;
+  email: string;
+  quantity: number;
+  queuePosition: number;
+  unitPrice: Money;
+  total: Money;
+  priceLines: { tier: string | null; quantity: number; unitPrice: Money }[];
+  state: PreorderState;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function preorderView(p: Preorder): PreorderView {
+  const money = (amount: number) => ({ amount, currency: p.currency });
+  return {
+    id: p.id,
+    object: 'preorder',
+    campaignId: p.campaignId,
+    variantId: p.variantId,
+    sku: p.sku,
+    email: p.email,
+    quantity: p.quantity,
+    queuePosition: p.queuePosition,
+    unitPrice: money(p.unitAmount),
+    total: money(p.totalAmount),
+    priceLines: p.priceLines.map((line) => ({
+      tier: line.tier,
+      quantity: line.quantity,
+      unitPrice: money(line.unitAmount),
+    })),
+    state: p.state,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+export interface PreorderFilter extends PageRequest {
+  campaignId?: string | undefined;
+  state?: PreorderState | undefined;
+  email?: string | undefined;
+}
+
+interface PreorderRow {
+  id: string;
+  shop_id: string;
+  campaign_id: string;
+  variant_id: string;
+  sku: string;
+  email: string;
+  quantity: number;
+  queue_position: number;
+  unit_amount: number;
+  total_amount: number;
+  currency: string;
+  price_lines: PriceLine[];
+  state: PreorderState;
+  idempotency_key: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT_PREORDERS = 'SELECT p.*, v.sku FROM preorders p JOIN variants v ON v.id = p.variant_id';
+
+export async function listPreorders(
+  ctx: ServiceContext,
+  shopId: string,
+  filter: PreorderFilter,
+): Promise<Page<Preorder>> {
+  const rows = await ctx.db.query<PreorderRow>(
+    `${SELECT_PREORDERS}
+     WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.id > $2) AND ($3::text IS NULL OR p.campaign_id = $3)
+       AND ($4::text IS NULL OR p.state = $4) AND ($5::text IS NULL OR p.email = $5)
+     ORDER BY p.id LIMIT $6`,
+    [
+      shopId,
+      filter.after ?? null,
+      filter.campaignId ?? null,
+      filter.state ?? null,
+      filter.email ?? null,
+      filter.limit + 1,
+    ],
+  );
+  return toPage(rows, filter.limit, preorderFromRow);
+}
+
+export async function getPreorder(ctx: ServiceContext, shopId: string, id: string): Promise<Preorder> {
+  const [row] = await ctx.db.query<PreorderRow>(`${SELECT_PREORDERS} WHERE p.shop_id = $1 AND p.id = $2`, [
+    shopId,
+    id,
+  ]);
+  if (!row) throw new DomainError('not_found', 'no such pre-order', { id });
+  return preorderFromRow(row);
+}
+
+function preorderFromRow(row: PreorderRow): Preorder {
+  return {
+    id: row.id,
+    shopId: row.shop_id,
+    campaignId: row.campaign_id,
+    variantId: row.variant_id,
+    sku: row.sku,
+    email: row.email,
+    quantity: row.quantity,
+    queuePosition: row.queue_position,
+    unitAmount: row.unit_amount,
+    totalAmount: row.total_amount,
+    currency: row.currency,
+    priceLines: row.price_lines,
+    state: row.state,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
