@@ -302,7 +302,7 @@ function refusalFor(outcome: string, campaign: Campaign): DomainError {
       limit: campaign.perCustomerLimit,
     });
   }
-  return new DomainError('sold_out', 'this item is sold out', {});
+  return new DomainError('sold_out', 'this item is sold out');
 }
 
 function refusal(error: DomainError): PlacementAnswer {

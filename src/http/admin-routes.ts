@@ -1,0 +1,186 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CampaignAction } from '../domain/campaign.ts';
+import {
+  type CampaignChanges,
+  createCampaign,
+  getCampaign,
+  moveCampaign,
+  type NewCampaign,
+  updateCampaign,
+} from '../services/campaigns.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { getPreorder, listPreorders, preorderView } from '../services/preorders.ts';
+import type { KeyAuthenticator } from '../services/shops.ts';
+import { createVariant, listVariants } from '../services/variants.ts';
+import {
+  campaign,
+  createCampaignBody,
+  createVariantBody,
+  errorResponses,
+  id,
+  page,
+  pageQuery,
+  preorder,
+  preorderQuery,
+  updateCampaignBody,
+  variant,
+} from './schemas.ts';
+import { campaignView, variantView } from './views.ts';
+
+const security = [{ adminKey: [] }];
+const campaignParams = z.object({ id: id('cmp') });
+const toDate = (value: string | null | undefined) => (value == null ? value : new Date(value));
+
+/** The merchant's API: `Authorization: Bearer <secret key>`; everything is scoped to the key's shop. */
+export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization;
+      const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+      request.shop = await keys.authenticate(key, 'secret');
+    });
+
+    app.post(
+      '/v1/variants',
+      {
+        schema: {
+          tags: ['variants'],
+          summary: 'Create a variant',
+          security,
+          body: createVariantBody,
+          response: { 201: variant, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(variantView(await createVariant(ctx, request.shop.id, request.body))),
+    );
+
+    app.get(
+      '/v1/variants',
+      {
+        schema: {
+          tags: ['variants'],
+          summary: 'List variants',
+          security,
+          querystring: pageQuery,
+          response: { 200: page(variant), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const result = await listVariants(ctx, request.shop.id, request.query);
+        return { data: result.data.map(variantView), nextCursor: result.nextCursor };
+      },
+    );
+
+    app.post(
+      '/v1/campaigns',
+      {
+        schema: {
+          tags: ['campaigns'],
+          summary: 'Create a campaign (as a draft)',
+          security,
+          body: createCampaignBody,
+          response: { 201: campaign, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const input: NewCampaign = {
+          ...body,
+          opensAt: toDate(body.opensAt),
+          closesAt: toDate(body.closesAt),
+        };
+        return reply.status(201).send(campaignView(await createCampaign(ctx, request.shop, input)));
+      },
+    );
+
+    app.get(
+      '/v1/campaigns/:id',
+      {
+        schema: {
+          tags: ['campaigns'],
+          summary: 'Get a campaign with its variants’ caps and units held',
+          security,
+          params: campaignParams,
+          response: { 200: campaign, ...errorResponses },
+        },
+      },
+      async (request) => campaignView(await getCampaign(ctx, request.shop.id, request.params.id)),
+    );
+
+    app.patch(
+      '/v1/campaigns/:id',
+      {
+        schema: {
+          tags: ['campaigns'],
+          summary: 'Change a campaign; a cap below the units held is refused with cap_below_held',
+          security,
+          params: campaignParams,
+          body: updateCampaignBody,
+          response: { 200: campaign, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { opensAt, closesAt, ...rest } = request.body;
+        const changes: CampaignChanges = {
+          ...rest,
+          ...(opensAt !== undefined ? { opensAt: toDate(opensAt) } : {}),
+          ...(closesAt !== undefined ? { closesAt: toDate(closesAt) } : {}),
+        };
+        return campaignView(await updateCampaign(ctx, request.shop, request.params.id, changes));
+      },
+    );
+
+    for (const action of ['open', 'pause', 'close'] satisfies CampaignAction[]) {
+      app.post(
+        `/v1/campaigns/:id/${action}`,
+        {
+          schema: {
+            tags: ['campaigns'],
+            summary:
+              action === 'open'
+                ? 'Open a campaign (scheduled when opensAt is in the future)'
+                : `${action[0]?.toUpperCase()}${action.slice(1)} a campaign`,
+            security,
+            params: campaignParams,
+            response: { 200: campaign, ...errorResponses },
+          },
+        },
+        async (request) => campaignView(await moveCampaign(ctx, request.shop.id, request.params.id, action)),
+      );
+    }
+
+    app.get(
+      '/v1/preorders',
+      {
+        schema: {
+          tags: ['preorders'],
+          summary: 'List pre-orders, oldest first',
+          security,
+          querystring: preorderQuery,
+          response: { 200: page(preorder), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { campaign: campaignId, ...filter } = request.query;
+        const result = await listPreorders(ctx, request.shop.id, { ...filter, campaignId });
+        return { data: result.data.map(preorderView), nextCursor: result.nextCursor };
+      },
+    );
+
+    app.get(
+      '/v1/preorders/:id',
+      {
+        schema: {
+          tags: ['preorders'],
+          summary: 'Get a pre-order',
+          security,
+          params: z.object({ id: id('po') }),
+          response: { 200: preorder, ...errorResponses },
+        },
+      },
+      async (request) => preorderView(await getPreorder(ctx, request.shop.id, request.params.id)),
+    );
+  };
+}

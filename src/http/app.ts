@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { ServiceContext } from '../services/context.ts';
+import { Placements } from '../services/placement.ts';
+import { KeyAuthenticator, type Shop } from '../services/shops.ts';
+import { adminRoutes } from './admin-routes.ts';
+import { installErrorHandling } from './errors.ts';
+import { storefrontRoutes } from './storefront-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The shop the request's key belongs to; set by the routes' authentication hook. */
+    shop: Shop;
+  }
+}
+
+export interface AppOptions {
+  /** Storefront requests per client address and key per window. */
+  rateLimit?: { max: number; timeWindow: number };
+  logger?: FastifyServerOptions['logger'];
+  /** Placements coalesced into one transaction at most (see Placements). */
+  maxPlacementBatch?: number;
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+/** Keys and cookies never reach a log line; bodies are not logged at all. */
+export const LOG_REDACTIONS = [
+  'req.headers.authorization',
+  'req.headers["presell-key"]',
+  'req.headers.cookie',
+];
+
+export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('shop', null as unknown as Shop);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('request-id', request.id);
+  });
+  installErrorHandling(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Presell API',
+        version: '1',
+        description:
+          'Pre-orders with zero oversell. Money is `{amount, currency}` in minor units; times are ISO 8601 UTC; ' +
+          'errors are `{error: {code, message, details}}` with a stable code.',
+      },
+      components: {
+        securitySchemes: {
+          adminKey: { type: 'http', scheme: 'bearer', description: 'The shop’s secret key, sk_…' },
+          publishableKey: { type: 'apiKey', in: 'header', name: 'Presell-Key', description: 'pk_…' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+
+  const keys = new KeyAuthenticator(ctx);
+  const placements = new Placements(ctx, options.maxPlacementBatch);
+  await app.register(adminRoutes(ctx, keys));
+  await app.register(
+    storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }),
+  );
+  return app;
+}

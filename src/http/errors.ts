@@ -1,0 +1,109 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError } from '../domain/errors.ts';
+
+/** The one place error codes become HTTP statuses. Codes not listed are rules a valid request broke: 422. */
+const STATUS_BY_CODE: Record<string, number> = {
+  validation_failed: 400,
+  malformed_json: 400,
+  invalid_email: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  sold_out: 409,
+  campaign_not_open: 409,
+  campaign_closed: 409,
+  cap_below_held: 409,
+  duplicate_variant: 409,
+  idempotency_key_in_use: 409,
+  invalid_transition: 409,
+  variant_in_other_campaign: 409,
+  window_ended: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export function statusFor(code: string): number {
+  return STATUS_BY_CODE[code] ?? 422;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: { code, message, ...(details ? { details } : {}) } };
+}
+
+/** Fastify's own request errors (body parsing, content type, size), given our codes. */
+const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'malformed_json', message: 'the body is empty but says it is JSON' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'the body is larger than 64 KiB' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    message: 'send the body as application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'malformed_json',
+    message: 'the Content-Length does not match the body',
+  },
+  FST_ERR_CTP_INVALID_TYPE: {
+    code: 'unsupported_media_type',
+    message: 'the Content-Type header is not valid',
+  },
+};
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const refusal: unknown = error;
+    if (refusal instanceof DomainError) {
+      request.log.info({ code: refusal.code }, 'request refused');
+      return reply
+        .status(statusFor(refusal.code))
+        .send(errorBody(refusal.code, refusal.message, refusal.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((issue) => ({
+        in: error.validationContext ?? 'request',
+        path: issue.instancePath.replace(/^\//, '').split('/').filter(Boolean),
+        message: issue.message ?? 'is not valid',
+      }));
+      request.log.info({ code: 'validation_failed' }, 'request refused');
+      return reply.status(400).send(errorBody('validation_failed', describeIssues(issues), { issues }));
+    }
+    const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (known || (error instanceof SyntaxError && error.statusCode === 400)) {
+      const { code, message } = known ?? { code: 'malformed_json', message: 'the body is not valid JSON' };
+      request.log.info({ code }, 'request refused');
+      return reply.status(statusFor(code)).send(errorBody(code, message));
+    }
+    if (error.statusCode === 429) {
+      return reply
+        .status(429)
+        .send(errorBody('rate_limited', 'too many requests; slow down and retry later'));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.info({ code: 'bad_request', fastifyCode: error.code }, 'request refused');
+      return reply.status(400).send(errorBody('bad_request', 'the request could not be read'));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .status(500)
+      .send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
+
+function describeIssues(issues: { in: string; path: string[]; message: string }[]): string {
+  const first = issues[0];
+  if (!first) return 'the request is not valid';
+  const where = [first.in, ...first.path].join('.');
+  return issues.length > 1
+    ? `${where}: ${first.message} (and ${issues.length - 1} more)`
+    : `${where}: ${first.message}`;
+}

@@ -1,0 +1,267 @@
+/**
+ * The API's shapes. The same schemas validate requests and produce the OpenAPI document, so the two
+ * cannot drift.
+ */
+import { z } from 'zod';
+import { CAMPAIGN_STATUSES } from '../domain/campaign.ts';
+import { normaliseEmail } from '../domain/customer.ts';
+import { PREORDER_STATES } from '../domain/lifecycle.ts';
+import { isCurrency } from '../domain/money.ts';
+
+/** Largest quantity one pre-order can ask for: more is a typo or an attack, never a customer. */
+export const MAX_QUANTITY = 10_000;
+const MAX_AMOUNT = 1_000_000_000_000;
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
+
+/** Free text a person typed: trimmed, bounded, and no control characters (they are never meant). */
+export const text = (max: number) =>
+  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+
+export const sku = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{Cc}\p{Cs}\s]+$/u, 'a sku has no spaces or control characters')
+  .describe('The merchant’s stock-keeping unit');
+
+export const id = (prefix: string) =>
+  z
+    .string()
+    .max(64)
+    .regex(new RegExp(`^${prefix}_[0-9a-z]+$`), `an id starting with ${prefix}_`);
+
+export const currency = z
+  .string()
+  .length(3)
+  .refine(isCurrency, 'an ISO 4217 currency code such as EUR')
+  .describe('ISO 4217 currency code');
+
+export const money = z
+  .object({
+    amount: z.number().int().min(0).max(MAX_AMOUNT).describe('In the currency’s minor units (cents, yen)'),
+    currency,
+  })
+  .meta({ id: 'Money' });
+
+export const email = z
+  .string()
+  .max(320)
+  .transform((raw, ctx) => {
+    try {
+      return normaliseEmail(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not an email address' });
+      return z.NEVER;
+    }
+  })
+  .describe('The customer’s email; compared case-insensitively');
+
+export const instant = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time');
+export const isoDate = z.iso.date().describe('Calendar date YYYY-MM-DD');
+
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().max(64).optional().describe('The `nextCursor` of the previous page'),
+});
+
+export const earlyBirdTier = z
+  .object({
+    name: text(80),
+    firstUnits: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .nullish()
+      .describe('The first N units of the campaign'),
+    until: instant.nullish().describe('Units placed before this instant'),
+    unitAmount: z.number().int().min(0).max(MAX_AMOUNT).nullish().describe('Early-bird price in minor units'),
+    percentOff: z.number().gt(0).lt(100).multipleOf(0.01).nullish(),
+  })
+  .meta({ id: 'EarlyBirdTier' });
+
+const balanceTrigger = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('on_release') }),
+  z.object({ kind: z.literal('on_date'), date: isoDate }),
+  z.object({ kind: z.literal('days_before_ship'), days: z.number().int().min(0).max(365) }),
+]);
+
+export const paymentTerms = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('full') }),
+    z.object({
+      kind: z.literal('deposit'),
+      percent: z.number().gt(0).lt(100).multipleOf(0.01).nullish(),
+      amount: z.number().int().min(1).max(MAX_AMOUNT).nullish(),
+      balanceDue: balanceTrigger.default({ kind: 'on_release' }),
+    }),
+    z.object({ kind: z.literal('later') }),
+  ])
+  .meta({ id: 'PaymentTerms' });
+
+export const wording = z
+  .object({ buttonLabel: text(40).nullish(), message: text(500).nullish() })
+  .meta({ id: 'Wording' });
+
+const cap = z
+  .number()
+  .int()
+  .min(0)
+  .max(10_000_000)
+  .nullable()
+  .describe('Units for sale; null means no cap and 0 means nothing to sell');
+
+export const campaignVariantInput = z.union([
+  z.object({ variantId: id('var'), cap }),
+  z.object({ sku, cap }),
+]);
+
+export const createCampaignBody = z.object({
+  name: text(200),
+  mode: z.enum(['preorder', 'backorder']),
+  opensAt: instant.nullish(),
+  closesAt: instant.nullish(),
+  perCustomerLimit: z.number().int().min(1).max(MAX_QUANTITY).nullish(),
+  price: money,
+  earlyBird: z.array(earlyBirdTier).max(10).optional(),
+  paymentTerms: paymentTerms.optional(),
+  wording: wording.optional(),
+  variants: z.array(campaignVariantInput).max(100),
+});
+
+export const updateCampaignBody = createCampaignBody.omit({ mode: true }).partial();
+
+export const campaignVariant = z.object({
+  variantId: z.string(),
+  sku: z.string(),
+  cap: z.number().nullable(),
+  held: z.number(),
+  unitsLeft: z.number().nullable(),
+});
+
+export const campaign = z
+  .object({
+    id: z.string(),
+    object: z.literal('campaign'),
+    name: z.string(),
+    mode: z.enum(['preorder', 'backorder']),
+    status: z.enum(CAMPAIGN_STATUSES),
+    opensAt: z.string().nullable(),
+    closesAt: z.string().nullable(),
+    perCustomerLimit: z.number().nullable(),
+    price: money,
+    earlyBird: z.array(earlyBirdTier),
+    paymentTerms,
+    wording,
+    unitsHeld: z.number(),
+    variants: z.array(campaignVariant),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Campaign' });
+
+export const createVariantBody = z.object({
+  sku,
+  name: text(200),
+  externalId: text(200).nullish().describe('The id of this variant on a store platform'),
+  onHand: z.number().int().min(0).max(10_000_000).optional().describe('Units in stock now'),
+});
+
+export const variant = z
+  .object({
+    id: z.string(),
+    object: z.literal('variant'),
+    sku: z.string(),
+    name: z.string(),
+    externalId: z.string().nullable(),
+    onHand: z.number(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Variant' });
+
+const priceLine = z.object({ tier: z.string().nullable(), quantity: z.number(), unitPrice: money });
+
+export const preorder = z
+  .object({
+    id: z.string(),
+    object: z.literal('preorder'),
+    campaignId: z.string(),
+    variantId: z.string(),
+    sku: z.string(),
+    email: z.string(),
+    quantity: z.number(),
+    queuePosition: z.number().describe('Place in the campaign’s queue; earlier is served first'),
+    unitPrice: money,
+    total: money,
+    priceLines: z.array(priceLine).describe('Units at each price, when a pre-order spans an early-bird tier'),
+    state: z.enum(PREORDER_STATES),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Preorder' });
+
+export const preorderQuery = pageQuery.extend({
+  campaign: id('cmp').optional(),
+  state: z.enum(PREORDER_STATES).optional(),
+  email: email.optional(),
+});
+
+export const placePreorderBody = z.object({
+  sku,
+  quantity: z.number().int().min(1).max(MAX_QUANTITY),
+  email,
+});
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .describe('A unique key per placement; a retry with the same key returns the first answer'),
+});
+
+export const offer = z
+  .object({
+    object: z.literal('offer'),
+    sku: z.string(),
+    variantId: z.string(),
+    campaignId: z.string(),
+    mode: z.enum(['preorder', 'backorder']),
+    state: z.enum(['upcoming', 'open', 'sold_out', 'closed']),
+    reason: z.string().nullable().describe('Why it is not open: paused, window_ended, in_stock, …'),
+    price: money.describe('What the next unit costs now'),
+    regularPrice: money,
+    earlyBird: z
+      .object({ name: z.string(), unitsLeft: z.number().nullable(), endsAt: z.string().nullable() })
+      .nullable(),
+    unitsLeft: z.number().nullable().describe('Units left under the cap; null when there is no cap'),
+    perCustomerLimit: z.number().nullable(),
+    window: z.object({ opensAt: z.string().nullable(), closesAt: z.string().nullable() }),
+    buttonLabel: z.string(),
+    message: z.string().nullable(),
+  })
+  .meta({ id: 'Offer' });
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable, machine-readable'),
+      message: z.string().describe('For people'),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/** The error answers every route may give, for the OpenAPI document. */
+export const errorResponses = {
+  400: errorResponse.describe('Malformed request'),
+  401: errorResponse.describe('No key, or a key we do not know'),
+  404: errorResponse.describe('Unknown, or not this shop’s'),
+  409: errorResponse.describe('Conflicts with the current state, or sold out'),
+  422: errorResponse.describe('Valid, but breaks a rule'),
+  429: errorResponse.describe('Too many requests'),
+};

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getOffer } from '../services/campaigns.ts';
+import type { ServiceContext } from '../services/context.ts';
+import type { Placements } from '../services/placement.ts';
+import type { KeyAuthenticator } from '../services/shops.ts';
+import { errorBody, statusFor } from './errors.ts';
+import { errorResponses, idempotencyHeaders, offer, placePreorderBody, preorder, sku } from './schemas.ts';
+import { offerView } from './views.ts';
+
+const security = [{ publishableKey: [] }];
+
+/**
+ * What a shop's storefront calls from shoppers' browsers: the publishable key in `Presell-Key`.
+ * CORS is open and every route is rate limited per client address and key.
+ */
+export function storefrontRoutes(
+  ctx: ServiceContext,
+  keys: KeyAuthenticator,
+  placements: Placements,
+  rateLimit: { max: number; timeWindow: number },
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    await app.register(import('@fastify/cors'), { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
+    await app.register(import('@fastify/rate-limit'), {
+      ...rateLimit,
+      keyGenerator: (request) => `${request.ip}|${request.headers['presell-key'] ?? ''}`,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        ...errorBody('rate_limited', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
+      }),
+    });
+    app.addHook('preHandler', async (request) => {
+      const key = request.headers['presell-key'];
+      request.shop = await keys.authenticate(typeof key === 'string' ? key : undefined, 'publishable');
+    });
+
+    app.get(
+      '/v1/storefront/offers/:sku',
+      {
+        schema: {
+          tags: ['storefront'],
+          summary: 'What the pre-order button shows for a sku',
+          security,
+          params: z.object({ sku }),
+          response: { 200: offer, ...errorResponses },
+        },
+      },
+      async (request) => offerView(await getOffer(ctx, request.shop.id, request.params.sku)),
+    );
+
+    app.post(
+      '/v1/storefront/preorders',
+      {
+        schema: {
+          tags: ['storefront'],
+          summary: 'Place a pre-order; units are held at once, never more than the cap',
+          description:
+            'Requires an Idempotency-Key. A retry with the same key and body returns the first answer; the same key ' +
+            'with another body is refused (422 idempotency_key_reused); while the first is still running, 409.',
+          security,
+          headers: idempotencyHeaders,
+          body: placePreorderBody,
+          response: { 201: preorder, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const answer = await placements.place(request.shop, {
+          ...request.body,
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        if ('placed' in answer) return reply.status(201).send(answer.placed);
+        const { code, message, details } = answer.refused;
+        return reply.status(statusFor(code)).send(errorBody(code, message, details));
+      },
+    );
+  };
+}

@@ -1,0 +1,53 @@
+import { unitsLeft } from '../domain/campaign.ts';
+import type { Campaign, Offer } from '../services/campaigns.ts';
+import type { Variant } from '../services/variants.ts';
+
+/** How the API shows records: money as `{amount, currency}`, times as ISO 8601 UTC, an `object` tag. */
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export function campaignView(c: Campaign) {
+  return {
+    id: c.id,
+    object: 'campaign' as const,
+    name: c.name,
+    mode: c.mode,
+    status: c.status,
+    opensAt: iso(c.opensAt),
+    closesAt: iso(c.closesAt),
+    perCustomerLimit: c.perCustomerLimit,
+    price: { amount: c.priceAmount, currency: c.currency },
+    earlyBird: c.earlyBird,
+    paymentTerms: c.paymentTerms,
+    wording: c.wording,
+    unitsHeld: c.unitsHeld,
+    variants: c.variants.map((v) => ({
+      variantId: v.variantId,
+      sku: v.sku,
+      cap: v.cap,
+      held: v.held,
+      unitsLeft: unitsLeft(v),
+    })),
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+export function variantView(v: Variant) {
+  return {
+    id: v.id,
+    object: 'variant' as const,
+    sku: v.sku,
+    name: v.name,
+    externalId: v.externalId,
+    onHand: v.onHand,
+    createdAt: v.createdAt.toISOString(),
+  };
+}
+
+export function offerView(o: Offer) {
+  return {
+    object: 'offer' as const,
+    ...o,
+    window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
+  };
+}
