@@ -1,0 +1,122 @@
+import { DomainError } from './errors.ts';
+
+/** A day in the shop's calendar, `YYYY-MM-DD`: no time of day, no time zone. */
+export type CalendarDate = string;
+
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+const msPerDay = 86_400_000;
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Days since 1970-01-01 of a calendar date. Refuses anything that is not a real day written
+ * `YYYY-MM-DD` (the round trip catches 2025-02-30, which Date.parse would roll into March).
+ */
+export function dayNumber(date: CalendarDate): number {
+  const time = datePattern.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(time) || isoOfTime(time) !== date) {
+    throw new DomainError('invalid_date', `${date} is not a calendar date (YYYY-MM-DD)`, { date });
+  }
+  return time / msPerDay;
+}
+
+/** The calendar date of a day number (days since 1970-01-01). */
+export function calendarDate(day: number): CalendarDate {
+  return isoOfTime(day * msPerDay);
+}
+
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  return calendarDate(dayNumber(date) + days);
+}
+
+/** Days from `from` to `to`: negative when `to` is earlier. */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return dayNumber(to) - dayNumber(from);
+}
+
+/** Negative, zero or positive, like a sort comparator. */
+export function compareDates(a: CalendarDate, b: CalendarDate): number {
+  return Math.sign(daysBetween(b, a));
+}
+
+export function dateParts(date: CalendarDate): { year: number; month: number; day: number } {
+  dayNumber(date);
+  return { year: Number(date.slice(0, 4)), month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) };
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Midnight UTC of a calendar date. Formatting it with `timeZone: 'UTC'` shows exactly that day in any
+ * locale, whatever the zone of the machine.
+ */
+export function utcMidnight(date: CalendarDate): Date {
+  return new Date(dayNumber(date) * msPerDay);
+}
+
+const dateFormatsByZone = new Map<string, Intl.DateTimeFormat>();
+
+/** The date an instant falls on in the shop's IANA time zone (e.g. 'Europe/Paris'). */
+export function shopDate(instant: Date | number, timeZone: string): CalendarDate {
+  const parts = dateFormatIn(timeZone).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((each) => each.type === type)?.value ?? '';
+  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
+}
+
+/**
+ * First day of the week in a locale, from Intl.Locale week info where the runtime has it (en-US: Sunday,
+ * de-DE: Monday); Monday, the ISO rule, where it does not.
+ */
+export function firstDayOfWeek(locale: string): Weekday {
+  const info = localeOf(locale) as Intl.Locale & {
+    getWeekInfo?: () => { firstDay: number };
+    weekInfo?: { firstDay: number };
+  };
+  const firstDay = info.getWeekInfo?.().firstDay ?? info.weekInfo?.firstDay ?? 1;
+  return firstDay as Weekday;
+}
+
+/** The first day of the locale's week that contains `date`. */
+export function weekStart(date: CalendarDate, locale: string): CalendarDate {
+  const day = dayNumber(date);
+  const offset = (isoWeekday(day) - firstDayOfWeek(locale) + 7) % 7;
+  return calendarDate(day - offset);
+}
+
+/** 1970-01-01, day 0, was a Thursday (ISO weekday 4). */
+function isoWeekday(day: number): Weekday {
+  return (((((day + 3) % 7) + 7) % 7) + 1) as Weekday;
+}
+
+function isoOfTime(time: number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+function localeOf(locale: string): Intl.Locale {
+  try {
+    return new Intl.Locale(locale);
+  } catch {
+    throw new DomainError('invalid_locale', `${locale} is not a locale`, { locale });
+  }
+}
+
+function dateFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormatsByZone.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
+    } catch {
+      throw new DomainError('invalid_time_zone', `${timeZone} is not an IANA time zone`, { timeZone });
+    }
+    dateFormatsByZone.set(timeZone, format);
+  }
+  return format;
+}

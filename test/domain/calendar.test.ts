@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  addDays,
+  calendarDate,
+  compareDates,
+  dateParts,
+  dayNumber,
+  daysBetween,
+  daysInMonth,
+  firstDayOfWeek,
+  shopDate,
+  weekStart,
+} from '../../src/domain/calendar.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+
+const refusesWith = (code: string) => (error: unknown) => error instanceof DomainError && error.code === code;
+
+describe('calendar dates', () => {
+  test('day numbers count from 1970-01-01 and round-trip', () => {
+    assert.equal(dayNumber('1970-01-01'), 0);
+    assert.equal(dayNumber('1970-01-31'), 30);
+    assert.equal(dayNumber('1969-12-31'), -1);
+    assert.equal(calendarDate(dayNumber('2024-02-29')), '2024-02-29');
+  });
+
+  test('refuses what is not a real YYYY-MM-DD day', () => {
+    for (const date of ['2025-02-30', '2025-13-01', '2025-1-01', '01/02/2025', '2025-01-01T00:00:00Z', '']) {
+      assert.throws(() => dayNumber(date), refusesWith('invalid_date'), date);
+    }
+  });
+
+  test('adds days across months, years and leap days', () => {
+    assert.equal(addDays('2025-12-29', 7), '2026-01-05');
+    assert.equal(addDays('2024-02-28', 1), '2024-02-29');
+    assert.equal(addDays('2025-02-28', 1), '2025-03-01');
+    assert.equal(addDays('2025-03-01', -1), '2025-02-28');
+  });
+
+  test('compares and measures', () => {
+    assert.equal(compareDates('2025-12-01', '2025-12-02'), -1);
+    assert.equal(compareDates('2026-01-01', '2025-12-31'), 1);
+    assert.equal(compareDates('2025-12-01', '2025-12-01'), 0);
+    assert.equal(daysBetween('2025-12-25', '2026-01-05'), 11);
+  });
+
+  test('splits dates into parts and knows month lengths', () => {
+    assert.deepEqual(dateParts('2026-03-07'), { year: 2026, month: 3, day: 7 });
+    assert.equal(daysInMonth(2024, 2), 29);
+    assert.equal(daysInMonth(2025, 2), 28);
+    assert.equal(daysInMonth(2025, 12), 31);
+  });
+});
+
+describe('the shop-calendar date of an instant', () => {
+  const instant = Date.parse('2025-12-31T23:30:00Z');
+
+  test('depends on the shop time zone', () => {
+    assert.equal(shopDate(instant, 'UTC'), '2025-12-31');
+    assert.equal(shopDate(instant, 'Europe/Paris'), '2026-01-01');
+    assert.equal(shopDate(instant, 'America/Los_Angeles'), '2025-12-31');
+    assert.equal(shopDate(new Date(instant), 'Asia/Tokyo'), '2026-01-01');
+  });
+
+  test('refuses an unknown time zone', () => {
+    assert.throws(() => shopDate(instant, 'Mars/Olympus_Mons'), refusesWith('invalid_time_zone'));
+  });
+});
+
+describe('weeks per locale', () => {
+  test('start on Sunday in the United States and on Monday in Europe', () => {
+    assert.equal(firstDayOfWeek('en-US'), 7);
+    assert.equal(firstDayOfWeek('en-GB'), 1);
+    assert.equal(firstDayOfWeek('de-DE'), 1);
+  });
+
+  test('the week of a Wednesday', () => {
+    assert.equal(weekStart('2025-12-17', 'en-US'), '2025-12-14');
+    assert.equal(weekStart('2025-12-17', 'de-DE'), '2025-12-15');
+  });
+
+  test('a day that starts its week is its own week start', () => {
+    assert.equal(weekStart('2025-12-14', 'en-US'), '2025-12-14');
+    assert.equal(weekStart('2025-12-15', 'fr-FR'), '2025-12-15');
+    assert.equal(weekStart('2025-12-14', 'fr-FR'), '2025-12-08');
+  });
+
+  test('a week can start in the previous year', () => {
+    assert.equal(weekStart('2026-01-02', 'en-GB'), '2025-12-29');
+    assert.equal(weekStart('2026-01-02', 'en-US'), '2025-12-28');
+  });
+
+  test('refuses what is not a locale', () => {
+    assert.throws(() => firstDayOfWeek('not a locale'), refusesWith('invalid_locale'));
+  });
+});
