@@ -42,6 +42,31 @@ export function multiply(a: Money, factor: number): Money {
   return money(a.amount * factor, a.currency);
 }
 
+export function zero(currency: string): Money {
+  return money(0, currency);
+}
+
+/** Adds up amounts of one currency; `currency` names the result, so an empty list is zero of it. */
+export function sum(currency: string, values: Iterable<Money>): Money {
+  let total = zero(currency);
+  for (const value of values) total = add(total, value);
+  return total;
+}
+
+/** -1, 0 or 1 as `a` is less than, equal to or more than `b`. */
+export function compare(a: Money, b: Money): -1 | 0 | 1 {
+  assertSameCurrency(a, b);
+  return a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0;
+}
+
+export function min(a: Money, b: Money): Money {
+  return compare(a, b) <= 0 ? a : b;
+}
+
+export function max(a: Money, b: Money): Money {
+  return compare(a, b) >= 0 ? a : b;
+}
+
 /**
  * `percent` of an amount in minor units, rounded half away from zero to a whole minor unit.
  * Percent may have up to two decimals (12.5 %); the arithmetic stays in integers.

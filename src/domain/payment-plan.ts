@@ -1,0 +1,165 @@
+import type { PaymentTerms } from './campaign.ts';
+import { DomainError } from './errors.ts';
+import { type Money, min, money, percentOf, subtract, sum } from './money.ts';
+
+/** When a step of the plan falls due. `days_before_ship` carries the date it resolves to for the current promise. */
+export type StepDue =
+  | { kind: 'at_order' }
+  | { kind: 'on_release' }
+  | { kind: 'on_date'; date: string }
+  | { kind: 'days_before_ship'; days: number; date: string };
+
+export interface PaymentStep {
+  readonly kind: 'full' | 'deposit' | 'balance';
+  readonly amount: Money;
+  readonly due: StepDue;
+}
+
+/**
+ * What a pre-order pays and when. Every step has a positive amount and the steps add up to `total`,
+ * so a free pre-order has none.
+ */
+export interface PaymentPlan {
+  readonly total: Money;
+  readonly steps: readonly PaymentStep[];
+  /** A step falls due after the order, so the card must be saved for an off-session charge. */
+  readonly saveCard: boolean;
+}
+
+export interface PlanInput {
+  /** The locked price of all units, early-bird prices included. */
+  readonly total: Money;
+  readonly quantity: number;
+  readonly terms: PaymentTerms;
+  /** `YYYY-MM-DD`, the shop-local date the promise says the order ships; needed by `days_before_ship`. */
+  readonly promisedShipDate?: string | null;
+}
+
+/**
+ * The payment steps for a pre-order.
+ *
+ * Deposits: a fixed `amount` is per unit (as the campaign's price is), so N units put down N times it.
+ * A `percent` is taken of the whole total once, rounded half away from zero to a whole minor unit of
+ * the currency (`percentOf`): yen for JPY, cents for EUR, fils for KWD. Either way the deposit is capped
+ * at the total, and the balance is the total minus the deposit, so the balance absorbs the rounding and
+ * deposit + balance == total exactly.
+ *
+ * A `days_before_ship` balance is due that many days before the promised ship date; recompute the plan
+ * when the promise moves. A date already past means the balance is due at once.
+ */
+export function paymentPlan(input: PlanInput): PaymentPlan {
+  const { total, quantity, terms } = input;
+  if (total.amount < 0) throw new DomainError('invalid_amount', 'a pre-order total cannot be negative');
+  if (!Number.isSafeInteger(quantity) || quantity < 1) {
+    throw new DomainError('invalid_quantity', `${quantity} is not a positive whole number of units`);
+  }
+  switch (terms.kind) {
+    case 'full':
+      return plan(total, [{ kind: 'full', amount: total, due: { kind: 'at_order' } }]);
+    case 'later':
+      return plan(total, [{ kind: 'full', amount: total, due: { kind: 'on_release' } }]);
+    case 'deposit': {
+      const deposit = depositAmount(total, quantity, terms);
+      const balanceDue = resolveBalanceDue(terms.balanceDue, input.promisedShipDate);
+      return plan(total, [
+        { kind: 'deposit', amount: deposit, due: { kind: 'at_order' } },
+        { kind: 'balance', amount: subtract(total, deposit), due: balanceDue },
+      ]);
+    }
+  }
+}
+
+/** What the plan charges when the pre-order is placed. */
+export function chargedAtOrder(plan: PaymentPlan): Money {
+  return sum(
+    plan.total.currency,
+    plan.steps.filter((step) => step.due.kind === 'at_order').map((step) => step.amount),
+  );
+}
+
+/** The deposit the plan takes at order, zero when its terms have none. */
+export function depositOf(plan: PaymentPlan): Money {
+  return sum(
+    plan.total.currency,
+    plan.steps.filter((step) => step.kind === 'deposit').map((step) => step.amount),
+  );
+}
+
+/** Whether a step is owed by `today` (shop-local `YYYY-MM-DD`), given whether the product was released. */
+export function isStepDue(step: PaymentStep, at: { today: string; released: boolean }): boolean {
+  switch (step.due.kind) {
+    case 'at_order':
+      return true;
+    case 'on_release':
+      return at.released;
+    case 'on_date':
+    case 'days_before_ship':
+      return step.due.date <= assertLocalDate(at.today);
+  }
+}
+
+function plan(total: Money, steps: PaymentStep[]): PaymentPlan {
+  const payable = steps.filter((step) => step.amount.amount > 0);
+  return { total, steps: payable, saveCard: payable.some((step) => step.due.kind !== 'at_order') };
+}
+
+function depositAmount(
+  total: Money,
+  quantity: number,
+  terms: Extract<PaymentTerms, { kind: 'deposit' }>,
+): Money {
+  const { percent, amount } = terms;
+  if ((percent == null) === (amount == null)) {
+    throw new DomainError('invalid_payment_terms', 'a deposit has exactly one of percent and amount');
+  }
+  if (percent != null) return money(percentOf(total.amount, percent), total.currency);
+  if (amount == null || !Number.isSafeInteger(amount) || amount < 0) {
+    throw new DomainError(
+      'invalid_payment_terms',
+      `a deposit of ${amount} is not a whole number of minor units`,
+    );
+  }
+  return min(money(amount * quantity, total.currency), total);
+}
+
+function resolveBalanceDue(
+  trigger: Extract<PaymentTerms, { kind: 'deposit' }>['balanceDue'],
+  promisedShipDate: string | null | undefined,
+): StepDue {
+  switch (trigger.kind) {
+    case 'on_release':
+      return { kind: 'on_release' };
+    case 'on_date':
+      return { kind: 'on_date', date: assertLocalDate(trigger.date) };
+    case 'days_before_ship': {
+      if (!Number.isSafeInteger(trigger.days) || trigger.days < 0) {
+        throw new DomainError('invalid_payment_terms', `${trigger.days} is not a whole number of days`);
+      }
+      if (promisedShipDate == null) {
+        throw new DomainError(
+          'ship_date_required',
+          'a balance due before shipping needs a promised ship date',
+        );
+      }
+      return { kind: 'days_before_ship', days: trigger.days, date: addDays(promisedShipDate, -trigger.days) };
+    }
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${assertLocalDate(date)}T00:00:00Z`) + days * DAY_MS)
+    .toISOString()
+    .slice(0, 10);
+}
+
+/** `date` when it is a real calendar date written `YYYY-MM-DD`, else a DomainError `invalid_date`. */
+export function assertLocalDate(date: string): string {
+  const time = Date.parse(`${date}T00:00:00Z`);
+  // The round trip refuses dates that do not exist, such as 2026-02-30.
+  const valid =
+    /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(date);
+  if (!valid) throw new DomainError('invalid_date', `${date} is not a YYYY-MM-DD date`);
+  return date;
+}
