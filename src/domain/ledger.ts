@@ -1,3 +1,4 @@
+import type { CalendarDate } from './calendar.ts';
 import { DomainError } from './errors.ts';
 import { add, compare, type Money, max, min, subtract, sum, zero } from './money.ts';
 import { isStepDue, type PaymentPlan } from './payment-plan.ts';
@@ -157,7 +158,11 @@ export function outstanding(ledger: Ledger, plan: PaymentPlan): Money {
 }
 
 /** What is owed by `today`: the plan's steps due by then, less what was charged. */
-export function due(ledger: Ledger, plan: PaymentPlan, at: { today: string; released: boolean }): Money {
+export function due(
+  ledger: Ledger,
+  plan: PaymentPlan,
+  at: { today: CalendarDate; released: boolean },
+): Money {
   const dueSoFar = sum(
     ledger.currency,
     plan.steps.filter((step) => isStepDue(step, at)).map((step) => step.amount),

@@ -1,3 +1,4 @@
+import { addDays, type CalendarDate, compareDates, dayNumber } from './calendar.ts';
 import type { PaymentTerms } from './campaign.ts';
 import { DomainError } from './errors.ts';
 import { type Money, min, money, percentOf, subtract, sum } from './money.ts';
@@ -6,8 +7,8 @@ import { type Money, min, money, percentOf, subtract, sum } from './money.ts';
 export type StepDue =
   | { kind: 'at_order' }
   | { kind: 'on_release' }
-  | { kind: 'on_date'; date: string }
-  | { kind: 'days_before_ship'; days: number; date: string };
+  | { kind: 'on_date'; date: CalendarDate }
+  | { kind: 'days_before_ship'; days: number; date: CalendarDate };
 
 export interface PaymentStep {
   readonly kind: 'full' | 'deposit' | 'balance';
@@ -32,7 +33,7 @@ export interface PlanInput {
   readonly quantity: number;
   readonly terms: PaymentTerms;
   /** `YYYY-MM-DD`, the shop-local date the promise says the order ships; needed by `days_before_ship`. */
-  readonly promisedShipDate?: string | null;
+  readonly promisedShipDate?: CalendarDate | null;
 }
 
 /**
@@ -86,7 +87,7 @@ export function depositOf(plan: PaymentPlan): Money {
 }
 
 /** Whether a step is owed by `today` (shop-local `YYYY-MM-DD`), given whether the product was released. */
-export function isStepDue(step: PaymentStep, at: { today: string; released: boolean }): boolean {
+export function isStepDue(step: PaymentStep, at: { today: CalendarDate; released: boolean }): boolean {
   switch (step.due.kind) {
     case 'at_order':
       return true;
@@ -94,7 +95,7 @@ export function isStepDue(step: PaymentStep, at: { today: string; released: bool
       return at.released;
     case 'on_date':
     case 'days_before_ship':
-      return step.due.date <= assertLocalDate(at.today);
+      return compareDates(step.due.date, at.today) <= 0;
   }
 }
 
@@ -124,13 +125,14 @@ function depositAmount(
 
 function resolveBalanceDue(
   trigger: Extract<PaymentTerms, { kind: 'deposit' }>['balanceDue'],
-  promisedShipDate: string | null | undefined,
+  promisedShipDate: CalendarDate | null | undefined,
 ): StepDue {
   switch (trigger.kind) {
     case 'on_release':
       return { kind: 'on_release' };
     case 'on_date':
-      return { kind: 'on_date', date: assertLocalDate(trigger.date) };
+      dayNumber(trigger.date); // refuses a date that does not exist
+      return { kind: 'on_date', date: trigger.date };
     case 'days_before_ship': {
       if (!Number.isSafeInteger(trigger.days) || trigger.days < 0) {
         throw new DomainError('invalid_payment_terms', `${trigger.days} is not a whole number of days`);
@@ -144,22 +146,4 @@ function resolveBalanceDue(
       return { kind: 'days_before_ship', days: trigger.days, date: addDays(promisedShipDate, -trigger.days) };
     }
   }
-}
-
-const DAY_MS = 86_400_000;
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${assertLocalDate(date)}T00:00:00Z`) + days * DAY_MS)
-    .toISOString()
-    .slice(0, 10);
-}
-
-/** `date` when it is a real calendar date written `YYYY-MM-DD`, else a DomainError `invalid_date`. */
-export function assertLocalDate(date: string): string {
-  const time = Date.parse(`${date}T00:00:00Z`);
-  // The round trip refuses dates that do not exist, such as 2026-02-30.
-  const valid =
-    /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(date);
-  if (!valid) throw new DomainError('invalid_date', `${date} is not a YYYY-MM-DD date`);
-  return date;
 }

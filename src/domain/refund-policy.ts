@@ -1,8 +1,9 @@
+import { type CalendarDate, compareDates } from './calendar.ts';
 import { DomainError } from './errors.ts';
 import { type Ledger, netPaid } from './ledger.ts';
 import { PREORDER_STATES, type PreorderState, transition } from './lifecycle.ts';
 import { type Money, min, subtract, zero } from './money.ts';
-import { assertLocalDate, depositOf, type PaymentPlan } from './payment-plan.ts';
+import { depositOf, type PaymentPlan } from './payment-plan.ts';
 
 /**
  * A campaign's cancellation policy: a cancellation refunds everything paid until the cutoff, and after it
@@ -14,7 +15,10 @@ import { assertLocalDate, depositOf, type PaymentPlan } from './payment-plan.ts'
  * paid; a merchant who means to keep more uses the `none` override with a reason.
  */
 export interface CancellationPolicy {
-  readonly fullRefundUntil: { kind: 'date'; date: string } | { kind: 'state'; state: PreorderState } | null;
+  readonly fullRefundUntil:
+    | { kind: 'date'; date: CalendarDate }
+    | { kind: 'state'; state: PreorderState }
+    | null;
 }
 
 /** The merchant's choice when cancelling: what the policy gives, or an override that must say why. */
@@ -42,7 +46,7 @@ export interface CancellationInput {
   readonly ledger: Ledger;
   readonly state: PreorderState;
   /** Shop-local `YYYY-MM-DD`. */
-  readonly today: string;
+  readonly today: CalendarDate;
   readonly choice: RefundChoice;
 }
 
@@ -77,10 +81,10 @@ export function cancellationRefund(input: CancellationInput): RefundDecision {
   }
 }
 
-function withinFullRefund(policy: CancellationPolicy, state: PreorderState, today: string): boolean {
+function withinFullRefund(policy: CancellationPolicy, state: PreorderState, today: CalendarDate): boolean {
   const cutoff = policy.fullRefundUntil;
   if (cutoff === null) return true;
-  if (cutoff.kind === 'date') return assertLocalDate(today) <= assertLocalDate(cutoff.date);
+  if (cutoff.kind === 'date') return compareDates(today, cutoff.date) <= 0;
   return PREORDER_STATES.indexOf(state) < PREORDER_STATES.indexOf(cutoff.state);
 }
 
