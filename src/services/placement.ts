@@ -90,6 +90,22 @@ export class Placements {
     return campaignId;
   }
 
+  /**
+   * A batch that fails is retried one placement at a time, so one request the database refuses cannot
+   * fail the others that happened to travel with it.
+   */
+  private async runBatch(campaignId: string, batch: Pending[]) {
+    try {
+      const answers = await this.ctx.db.transaction((tx) =>
+        placeBatch(tx, campaignId, batch, this.ctx.clock()),
+      );
+      batch.forEach((pending, index) => pending.resolve(answers[index] as PlacementAnswer));
+    } catch (error) {
+      if (batch.length === 1) (batch[0] as Pending).reject(error);
+      else for (const pending of batch) await this.runBatch(campaignId, [pending]);
+    }
+  }
+
   private async drain(campaignId: string) {
     if (this.draining.has(campaignId)) return;
     this.draining.add(campaignId);
@@ -97,15 +113,7 @@ export class Placements {
       for (;;) {
         const queue = this.waiting.get(campaignId);
         if (!queue || queue.length === 0) break;
-        const batch = queue.splice(0, this.maxBatch);
-        try {
-          const answers = await this.ctx.db.transaction((tx) =>
-            placeBatch(tx, campaignId, batch, this.ctx.clock()),
-          );
-          batch.forEach((pending, index) => pending.resolve(answers[index] as PlacementAnswer));
-        } catch (error) {
-          for (const pending of batch) pending.reject(error);
-        }
+        await this.runBatch(campaignId, queue.splice(0, this.maxBatch));
       }
     } finally {
       this.waiting.delete(campaignId);
