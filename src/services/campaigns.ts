@@ -85,6 +85,13 @@ export interface Offer {
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
+const STATUS_EVENTS: Record<CampaignStatus, string> = {
+  draft: 'campaign.drafted',
+  scheduled: 'campaign.scheduled',
+  open: 'campaign.opened',
+  paused: 'campaign.paused',
+  closed: 'campaign.closed',
+};
 
 export async function createCampaign(ctx: ServiceContext, shop: Shop, input: NewCampaign): Promise<Campaign> {
   const now = ctx.clock();
@@ -233,7 +240,7 @@ export async function moveCampaign(
     ]);
     await appendEvents(
       tx,
-      [{ shopId, type: `campaign.${status}`, subjectId: id, data: { from: current.status, to: status } }],
+      [{ shopId, type: STATUS_EVENTS[status], subjectId: id, data: { from: current.status, to: status } }],
       now,
     );
     return { ...current, status, updatedAt: now };
