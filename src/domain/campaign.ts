@@ -38,6 +38,8 @@ export interface VariantSupply {
   cap: number | null;
   held: number;
   onHand: number;
+  /** Set when the merchant sells only what the supply plan covers: a second cap. */
+  supplyLimit?: number | null;
 }
 
 export type OfferState = 'upcoming' | 'open' | 'sold_out' | 'closed';
@@ -124,9 +126,10 @@ export function offerState(
   return { state: 'open' };
 }
 
-/** Units still for sale under the cap; null when there is no cap. */
-export function unitsLeft(supply: Pick<VariantSupply, 'cap' | 'held'>): number | null {
-  return supply.cap === null ? null : Math.max(0, supply.cap - supply.held);
+/** Units still for sale under the cap and the supply limit; null when neither limits it. */
+export function unitsLeft(supply: Pick<VariantSupply, 'cap' | 'held' | 'supplyLimit'>): number | null {
+  const limits = [supply.cap, supply.supplyLimit].filter((limit): limit is number => limit != null);
+  return limits.length === 0 ? null : Math.max(0, Math.min(...limits) - supply.held);
 }
 
 /** Refuses a pre-order the campaign cannot take now, with the code the shopper's client acts on. */

@@ -27,6 +27,7 @@ export interface CampaignVariant {
   cap: number | null;
   held: number;
   onHand: number;
+  supplyLimit: number | null;
 }
 
 export interface Campaign {
@@ -315,7 +316,14 @@ interface CampaignRow {
   units_held: number;
   created_at: Date;
   updated_at: Date;
-  variants: { variant_id: string; sku: string; cap: number | null; held: number; on_hand: number }[];
+  variants: {
+    variant_id: string;
+    sku: string;
+    cap: number | null;
+    held: number;
+    on_hand: number;
+    supply_limit: number | null;
+  }[];
 }
 
 /** A campaign with its variants' counters; with `lock`, holds the campaign row until the transaction ends. */
@@ -328,7 +336,8 @@ export async function loadCampaign(
   const [row] = await db.query<CampaignRow>(
     `SELECT c.*, coalesce((
        SELECT json_agg(json_build_object('variant_id', cv.variant_id, 'sku', v.sku, 'cap', cv.cap,
-                                         'held', cv.held, 'on_hand', v.on_hand) ORDER BY v.sku)
+                                         'held', cv.held, 'on_hand', v.on_hand, 'supply_limit', cv.supply_limit)
+                       ORDER BY v.sku)
        FROM campaign_variants cv JOIN variants v ON v.id = cv.variant_id
        WHERE cv.campaign_id = c.id), '[]') AS variants
      FROM campaigns c WHERE c.shop_id = $1 AND c.id = $2 ${options.lock ? 'FOR UPDATE OF c' : ''}`,
@@ -360,6 +369,7 @@ function campaignFromRow(row: CampaignRow): Campaign {
       cap: v.cap,
       held: v.held,
       onHand: v.on_hand,
+      supplyLimit: v.supply_limit,
     })),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -65,6 +65,9 @@ CREATE TABLE campaign_variants (
   variant_id text NOT NULL REFERENCES variants (id),
   cap integer CHECK (cap >= 0),
   held integer NOT NULL DEFAULT 0 CHECK (held >= 0),
+  -- When the merchant sells only what the supply plan covers, placements also stop here. Null: no such
+  -- limit. It may fall below `held` when a batch shrinks, which refuses new units and touches no one.
+  supply_limit integer CHECK (supply_limit >= 0),
   PRIMARY KEY (campaign_id, variant_id),
   CHECK (cap IS NULL OR held <= cap)
 );
@@ -127,15 +130,16 @@ CREATE INDEX events_subject ON events (subject_id, id);
 
 -- The reservation hot path: a batch of placements in one campaign, sent in one round trip. The caller
 -- has locked the campaign row, so every counter of a campaign changes in one order and positions follow
--- commit order. For each request, in queue order: the per-customer limit and the cap are each one
--- conditional UPDATE; a request that fails either holds nothing.
+-- commit order. For each request, in queue order: the per-customer limit and the cap (and supply limit)
+-- are each one conditional UPDATE; a request that fails either holds nothing. It reports the units of the
+-- campaign and of the variant ahead of each held request: early-bird tiers and promises follow from them.
 CREATE FUNCTION presell_reserve(
   p_campaign text,
   p_customer_limit integer,
   p_variants text[],
   p_emails text[],
   p_quantities integer[]
-) RETURNS TABLE (request integer, outcome text, units_before integer, queue_position bigint)
+) RETURNS TABLE (request integer, outcome text, units_before integer, variant_units_before integer, queue_position bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   q integer;
@@ -146,6 +150,7 @@ BEGIN
     q := p_quantities[i];
     request := i;
     units_before := NULL;
+    variant_units_before := NULL;
     queue_position := NULL;
     IF p_customer_limit IS NOT NULL AND q > p_customer_limit THEN
       outcome := 'per_customer_limit';
@@ -162,7 +167,9 @@ BEGIN
       CONTINUE;
     END IF;
     UPDATE campaign_variants SET held = held + q
-      WHERE campaign_id = p_campaign AND variant_id = p_variants[i] AND (cap IS NULL OR held + q <= cap);
+      WHERE campaign_id = p_campaign AND variant_id = p_variants[i]
+        AND (cap IS NULL OR held + q <= cap) AND (supply_limit IS NULL OR held + q <= supply_limit)
+      RETURNING held - q INTO variant_units_before;
     IF NOT FOUND THEN
       UPDATE customer_holds SET units = units - q WHERE campaign_id = p_campaign AND email = p_emails[i];
       outcome := 'sold_out';
