@@ -32,11 +32,14 @@ export class DatabaseUnavailableError extends Error {
 
 const INT8 = 20;
 const NUMERIC = 1700;
+const DATE = 1082;
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 /** int8 comes back as a JS number on both engines (ids and counters stay far below 2^53). */
 const toNumber = (value: string) => Number(value);
+/** A date column is a calendar day, `YYYY-MM-DD`: never a Date, which would put it in some time zone. */
+const asText = (value: string) => value;
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   return options.url ? openServer(options.url, options.poolSize) : openEmbedded(options.dataDir);
@@ -54,7 +57,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   let db: PGlite;
   try {
     db = await PGlite.create(inMemory ? undefined : dataDir, {
-      parsers: { [INT8]: toNumber, [NUMERIC]: (v: string) => v },
+      parsers: { [INT8]: toNumber, [NUMERIC]: asText, [DATE]: asText },
     });
   } catch (error) {
     throw new DatabaseUnavailableError(
@@ -90,7 +93,11 @@ async function openServer(url: string, poolSize?: number): Promise<Database> {
     max: poolSize ?? 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8 ? toNumber : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8
+          ? toNumber
+          : oid === DATE
+            ? asText
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client that loses its server emits 'error'; the pool replaces it, so it must not crash the process.
