@@ -1,0 +1,1065 @@
+/**
+ * The promise engine: which supply serves each open pre-order of a campaign variant, and the ship window
+ * that follows from it. Pure: the shop-calendar "today" comes in with the input.
+ *
+ * Pre-orders are served by merchant priority (higher first), then by queue position. Supply is cut into
+ * lots — on-hand stock, the received part of a batch, the part still expected — and lots are used in the
+ * order of their promise window. Allocation is then strictly first come, first served over cumulative
+ * demand against cumulative supply, so a pre-order never gets a later window than one behind it at the
+ * same priority, and a pre-order's promise is the window of the lot that covers its last unit.
+ *
+ * Window shape `{ from, to }`: `from` is the day the lot is ready (never before today; received and
+ * on-hand stock is ready today), `to` is `from` plus the lot's buffer days. The promise says "ships
+ * between from and to", so the buffer is visible in every promise; the wording picks the smallest
+ * period (week, part of a month, month) that contains the window, or names both days. "Later" means a
+ * later `to`, then a later `from`.
+ *
+ * Policy: `split` ships each lot's units when that lot is ready, `ship_complete` holds them until the
+ * lot covering the last unit is ready. Both draw supply the same way: letting a later pre-order take
+ * units an earlier one cannot use yet would hand it an earlier date, breaking the fair queue. The policy
+ * changes when units ship and which batch a customer ships with.
+ *
+ * Internally the queue is struct-of-arrays (typed arrays, ranks in serving order) so a campaign of a
+ * million pre-orders is a few linear passes; the readable objects are made on demand.
+ */
+import { type CalendarDate, calendarDate, dayNumber } from './calendar.ts';
+import { DomainError } from './errors.ts';
+
+export type FulfilmentPolicy = 'split' | 'ship_complete';
+export type BatchState = 'planned' | 'confirmed' | 'received';
+
+export interface OpenPreorder {
+  readonly id: string;
+  /** Queue position: a sequence per campaign, earlier is smaller. */
+  readonly position: number;
+  readonly quantity: number;
+  /** Merchant priority, an integer; higher is served first. Default 0. */
+  readonly priority?: number;
+}
+
+export interface SupplyBatch {
+  readonly id: string;
+  /** The supplier's ready date in the shop calendar. */
+  readonly readyDate: CalendarDate;
+  readonly quantity: number;
+  readonly bufferDays: number;
+  readonly state: BatchState;
+  /** Units received so far; only a `received` batch has some. More than `quantity` adds supply. */
+  readonly quantityReceived?: number;
+}
+
+/** Stock on the shelf now, for backorder campaigns: ready today, shipped within its buffer. */
+export interface OnHandStock {
+  readonly quantity: number;
+  readonly bufferDays: number;
+}
+
+export interface PromiseInput {
+  readonly today: CalendarDate;
+  readonly policy: FulfilmentPolicy;
+  /** Pre-order ids must be unique; the input is fastest in queue order. */
+  readonly preorders: readonly OpenPreorder[];
+  readonly batches: readonly SupplyBatch[];
+  readonly onHand?: OnHandStock;
+}
+
+export interface PromiseWindow {
+  readonly from: CalendarDate;
+  readonly to: CalendarDate;
+}
+
+/** Units of one pre-order drawn from one batch; a batch shows twice when part of it is in stock. */
+export interface Allocation {
+  readonly batchId: string;
+  readonly units: number;
+  readonly inStock: boolean;
+  /** When these units ship; null while a ship-complete pre-order waits for supply no batch has. */
+  readonly ships: PromiseWindow | null;
+}
+
+export type PreorderPromise =
+  | {
+      readonly status: 'promised';
+      readonly preorderId: string;
+      readonly window: PromiseWindow;
+      readonly allocations: readonly Allocation[];
+    }
+  | {
+      readonly status: 'unpromised';
+      readonly preorderId: string;
+      /** 1 for the first pre-order that planned supply does not cover. */
+      readonly placeInLine: number;
+      readonly unpromisedUnits: number;
+      readonly allocations: readonly Allocation[];
+    };
+
+export interface BatchSummary {
+  readonly batchId: string;
+  readonly quantity: number;
+  readonly unitsServed: number;
+  /** Split: pre-orders with a unit from this batch. Ship complete: pre-orders that ship with it. */
+  readonly customers: number;
+  /** The window of the batch's units still expected, or of its stock when all of it is in. */
+  readonly window: PromiseWindow;
+}
+
+export interface UnpromisedLine {
+  readonly units: number;
+  readonly customers: number;
+}
+
+export interface PromisePlan {
+  readonly policy: FulfilmentPolicy;
+  readonly today: CalendarDate;
+  readonly preorderCount: number;
+  promiseOf(preorderId: string): PreorderPromise;
+  /** Every promise, in serving order. */
+  promises(): IterableIterator<PreorderPromise>;
+  /** On-hand stock and batches, earliest window first. */
+  batchSummaries(): BatchSummary[];
+  unpromisedLine(): UnpromisedLine;
+}
+
+export type PromiseChange =
+  | { readonly kind: 'preorder_cancelled'; readonly preorderId: string }
+  | { readonly kind: 'priority_changed'; readonly preorderId: string; readonly priority: number }
+  | { readonly kind: 'batch_added'; readonly batch: SupplyBatch }
+  /** `quantityReceived` is the total received so far. */
+  | { readonly kind: 'batch_received'; readonly batchId: string; readonly quantityReceived: number }
+  /** A new ready date, later or earlier. */
+  | { readonly kind: 'batch_slipped'; readonly batchId: string; readonly readyDate: CalendarDate }
+  /** Lowering it below what the batch serves re-promises the overflow to later supply or the line. */
+  | { readonly kind: 'batch_quantity_changed'; readonly batchId: string; readonly quantity: number };
+
+export interface Repromised {
+  readonly plan: PromisePlan;
+  /** Pre-orders whose window changed (or that gained or lost a promise), in serving order. */
+  readonly moved: readonly string[];
+}
+
+export interface OfferRequest {
+  /** Default 1. */
+  readonly units?: number;
+  /** Default 0. */
+  readonly priority?: number;
+  /** What ordering past planned supply gives: nothing, or a date to be confirmed. */
+  readonly beyondSupply: 'sold_out' | 'to_be_confirmed';
+}
+
+export type NextOffer =
+  | {
+      readonly kind: 'promised';
+      readonly units: number;
+      /** The window of the lot that covers the last of the units: later when the first lot is short. */
+      readonly window: PromiseWindow;
+      /** The earliest batch with room: "Only 12 left in the first shipment". */
+      readonly earliestRoom: {
+        readonly batchId: string;
+        readonly unitsLeft: number;
+        readonly isFirstShipment: boolean;
+      };
+      readonly unitsLeftInSupply: number;
+    }
+  | { readonly kind: 'to_be_confirmed'; readonly units: number; readonly unitsLeftInSupply: number }
+  | { readonly kind: 'sold_out'; readonly unitsAvailable: number };
+
+export interface PromiseWindowChange {
+  readonly preorderId: string;
+  readonly oldWindow: PromiseWindow | null;
+  readonly newWindow: PromiseWindow | null;
+}
+
+/** The batch id on-hand stock goes by in allocations and summaries. */
+export const onHandBatchId = 'on_hand';
+
+export function computePromises(input: PromiseInput): PromisePlan {
+  const policy = policyOf(input.policy);
+  const today = dayNumber(input.today);
+  const batches = input.batches.map(batchOf);
+  assertUniqueBatchIds(batches);
+  const supply = supplyOf(batches, input.onHand ? onHandOf(input.onHand) : null, today);
+  const queue = queueOf(input.preorders);
+  return new Plan({ policy, today, supply, queue, promisedLot: allocate(queue.demandBefore, supply) });
+}
+
+/**
+ * Applies one change to a plan and finds the pre-orders whose promise moves without revisiting the
+ * others: a supply change compares the old and new lots over the stretches of units where they differ;
+ * a queue change looks only at pre-orders whose last unit crosses a lot boundary.
+ */
+export function repromise(plan: PromisePlan, change: PromiseChange): Repromised {
+  const state = stateOf(plan);
+  switch (change.kind) {
+    case 'preorder_cancelled':
+      return requeue(plan, state, change.preorderId, null);
+    case 'priority_changed':
+      if ((change.priority | 0) !== change.priority) {
+        throw new DomainError('invalid_preorder', 'a priority is a 32-bit integer', {
+          priority: change.priority,
+        });
+      }
+      return requeue(plan, state, change.preorderId, change.priority);
+    case 'batch_added': {
+      const batches = [...state.supply.batches, batchOf(change.batch)];
+      assertUniqueBatchIds(batches);
+      return resupply(plan, state, batches);
+    }
+    case 'batch_received':
+      return resupply(
+        plan,
+        state,
+        withBatch(state, change.batchId, { state: 'received', quantityReceived: change.quantityReceived }),
+      );
+    case 'batch_slipped':
+      return resupply(plan, state, withBatch(state, change.batchId, { readyDate: change.readyDate }));
+    case 'batch_quantity_changed':
+      return resupply(plan, state, withBatch(state, change.batchId, { quantity: change.quantity }));
+  }
+}
+
+/** What the next shopper would be promised for `units` more units, placed behind everyone at or above their priority. */
+export function nextOffer(plan: PromisePlan, request: OfferRequest): NextOffer {
+  const { supply, queue } = stateOf(plan);
+  const units = request.units ?? 1;
+  const priority = request.priority ?? 0;
+  if (!Number.isSafeInteger(units) || units <= 0 || !Number.isSafeInteger(priority)) {
+    throw new DomainError(
+      'invalid_offer',
+      'an offer is for a positive whole number of units at an integer priority',
+      {
+        units,
+        priority,
+      },
+    );
+  }
+  const unitsAhead = queue.demandBefore[firstRankBelowPriority(queue, priority)] as number;
+  const unitsLeftInSupply = Math.max(0, totalSupply(supply) - unitsAhead);
+  if (units > unitsLeftInSupply) {
+    return request.beyondSupply === 'to_be_confirmed'
+      ? { kind: 'to_be_confirmed', units, unitsLeftInSupply }
+      : { kind: 'sold_out', unitsAvailable: unitsLeftInSupply };
+  }
+  const firstLot = lotIndexOfUnit(supply, unitsAhead + 1);
+  const earliest = supply.lots[firstLot] as Lot;
+  return {
+    kind: 'promised',
+    units,
+    window: windowOf(supply.lots[lotIndexOfUnit(supply, unitsAhead + units)] as Lot),
+    earliestRoom: {
+      batchId: earliest.batchId,
+      unitsLeft: (supply.cumulative[firstLot + 1] as number) - unitsAhead,
+      isFirstShipment: firstLot === 0,
+    },
+    unitsLeftInSupply,
+  };
+}
+
+/**
+ * Pre-orders whose window moved by more than `toleranceDays` at either end, or that gained or lost a
+ * promise, between two plans of the same campaign variant. Pre-orders only one plan has are left out:
+ * a placement or a cancellation is its own event. Fast when `after` came from `before` through repromise.
+ */
+export function promiseChanges(
+  before: PromisePlan,
+  after: PromisePlan,
+  toleranceDays: number,
+): PromiseWindowChange[] {
+  if (!Number.isSafeInteger(toleranceDays) || toleranceDays < 0) {
+    throw new DomainError('invalid_tolerance', 'a tolerance is a whole number of days, 0 or more', {
+      toleranceDays,
+    });
+  }
+  const old = stateOf(before);
+  const current = stateOf(after);
+  const changes: PromiseWindowChange[] = [];
+  const consider = (rank: number, oldLot: Lot | undefined) => {
+    const newLot = promisedLotAt(current, rank);
+    if (movedBeyond(oldLot, newLot, toleranceDays)) {
+      changes.push({
+        preorderId: idAt(current.queue, rank),
+        oldWindow: oldLot ? windowOf(oldLot) : null,
+        newWindow: newLot ? windowOf(newLot) : null,
+      });
+    }
+  };
+  const origin = current.origin;
+  if (origin?.previous === before) {
+    origin.movedRanks.forEach((rank, i) => {
+      consider(rank, lotByKey(old.supply, origin.previousKeys[i] as number));
+    });
+    return changes;
+  }
+  const oldPlan = before as Plan;
+  for (let rank = 0; rank < current.queue.serving.length; rank++) {
+    const oldRank = oldPlan.rankOfId(idAt(current.queue, rank));
+    if (oldRank >= 0) consider(rank, promisedLotAt(old, oldRank));
+  }
+  return changes;
+}
+
+// ——— internals ———
+
+interface Batch extends SupplyBatch {
+  readonly readyDay: number;
+  readonly quantityReceived: number;
+}
+
+/** A part of the supply with one window: on-hand stock, a batch's received units, or its expected units. */
+interface Lot {
+  /** Stable across plans of the same campaign: on-hand 0, batch i received 1 + 2i, expected 2 + 2i. */
+  readonly key: number;
+  readonly batchId: string;
+  readonly inStock: boolean;
+  readonly supply: number;
+  readonly fromDay: number;
+  readonly toDay: number;
+  window?: PromiseWindow;
+}
+
+interface Supply {
+  readonly batches: readonly Batch[];
+  readonly onHand: OnHandStock | null;
+  /** Lots with units, in serving order. */
+  readonly lots: readonly Lot[];
+  /** cumulative[k] is the units of the lots before lot k; length lots + 1. */
+  readonly cumulative: Float64Array;
+  /** Lot key → index in `lots`, or -1 when that lot has no units. */
+  readonly lotIndexByKey: Int32Array;
+}
+
+/**
+ * Open pre-orders by input index, and the serving order over them. The input array is kept, not copied
+ * (ids and positions are read from it), so it must not change while plans made from it are in use.
+ */
+interface Queue {
+  readonly preorders: readonly OpenPreorder[];
+  readonly quantities: Uint32Array;
+  /** Copied because a priority change makes a new array while the input stays as it was. */
+  readonly priorities: Int32Array;
+  /** Rank → input index. Cancelled pre-orders have no rank. */
+  readonly serving: Uint32Array;
+  /** demandBefore[r] is the units ahead of rank r; demandBefore[r + 1] is rank r's last unit. */
+  readonly demandBefore: Float64Array;
+}
+
+interface PlanState {
+  readonly policy: FulfilmentPolicy;
+  readonly today: number;
+  readonly supply: Supply;
+  readonly queue: Queue;
+  /** Rank → key of the lot that covers its last unit, or `unpromised`. */
+  readonly promisedLot: Int32Array;
+  /** Set by repromise: the plan it came from, the ranks that moved and their lot keys before. */
+  readonly origin?: {
+    readonly previous: PromisePlan;
+    readonly movedRanks: number[];
+    readonly previousKeys: number[];
+  };
+}
+
+const unpromised = -1;
+const maxQuantity = 0xffff_ffff;
+const onHandKey = 0;
+const receivedKey = (batchIndex: number) => 1 + 2 * batchIndex;
+const expectedKey = (batchIndex: number) => 2 + 2 * batchIndex;
+
+/** The id → input index map is built on the first lookup and shared by every plan over the same pre-orders. */
+const indexesById = new WeakMap<readonly OpenPreorder[], Map<string, number>>();
+
+class Plan implements PromisePlan {
+  #rankByIndex: Int32Array | undefined;
+
+  constructor(readonly state: PlanState) {}
+
+  get policy() {
+    return this.state.policy;
+  }
+
+  get today() {
+    return calendarDate(this.state.today);
+  }
+
+  get preorderCount() {
+    return this.state.queue.serving.length;
+  }
+
+  promiseOf(preorderId: string): PreorderPromise {
+    const rank = this.rankOfId(preorderId);
+    if (rank < 0) throw unknownPreorder(preorderId);
+    return this.promiseAt(rank);
+  }
+
+  *promises(): IterableIterator<PreorderPromise> {
+    for (let rank = 0; rank < this.preorderCount; rank++) yield this.promiseAt(rank);
+  }
+
+  batchSummaries(): BatchSummary[] {
+    const { supply } = this.state;
+    const sources = [
+      { batchId: onHandBatchId, keys: [onHandKey] },
+      ...supply.batches.map((batch, index) => ({
+        batchId: batch.id,
+        keys: [receivedKey(index), expectedKey(index)],
+      })),
+    ];
+    return (
+      sources
+        .map(({ batchId, keys }) => ({
+          batchId,
+          lots: keys.map((key) => supply.lotIndexByKey[key] as number).filter((lot) => lot >= 0),
+        }))
+        .filter(({ lots }) => lots.length > 0)
+        // Lot indexes follow serving order, so a batch's latest lot orders it by window.
+        .sort((a, b) => Math.max(...a.lots) - Math.max(...b.lots))
+        .map(({ batchId, lots }) => this.summaryOf(batchId, lots))
+    );
+  }
+
+  unpromisedLine(): UnpromisedLine {
+    const { queue, supply } = this.state;
+    return {
+      units: Math.max(0, totalDemand(queue) - totalSupply(supply)),
+      customers: queue.serving.length - this.firstUnpromisedRank(),
+    };
+  }
+
+  /** -1 when the pre-order is not open in this plan. */
+  rankOfId(preorderId: string): number {
+    const index = indexById(this.state.queue.preorders).get(preorderId);
+    return index === undefined ? -1 : (this.rankByIndex()[index] as number);
+  }
+
+  private rankByIndex(): Int32Array {
+    if (!this.#rankByIndex) {
+      const { preorders, serving } = this.state.queue;
+      this.#rankByIndex = new Int32Array(preorders.length).fill(-1);
+      serving.forEach((index, rank) => {
+        (this.#rankByIndex as Int32Array)[index] = rank;
+      });
+    }
+    return this.#rankByIndex;
+  }
+
+  private promiseAt(rank: number): PreorderPromise {
+    const { queue, supply } = this.state;
+    const preorderId = idAt(queue, rank);
+    const lot = promisedLotAt(this.state, rank);
+    const window = lot ? windowOf(lot) : null;
+    const allocations = this.allocationsAt(rank, window);
+    if (window) return { status: 'promised', preorderId, window, allocations };
+    const covered = Math.max(0, totalSupply(supply) - (queue.demandBefore[rank] as number));
+    return {
+      status: 'unpromised',
+      preorderId,
+      placeInLine: rank - this.firstUnpromisedRank() + 1,
+      unpromisedUnits: quantityAt(queue, rank) - covered,
+      allocations,
+    };
+  }
+
+  private allocationsAt(rank: number, promise: PromiseWindow | null): Allocation[] {
+    const { supply, policy, queue } = this.state;
+    const first = queue.demandBefore[rank] as number;
+    const last = queue.demandBefore[rank + 1] as number;
+    const allocations: Allocation[] = [];
+    for (let index = lotIndexOfUnit(supply, first + 1); index < supply.lots.length; index++) {
+      const lotStart = supply.cumulative[index] as number;
+      if (lotStart >= last) break;
+      const lot = supply.lots[index] as Lot;
+      allocations.push({
+        batchId: lot.batchId,
+        units: Math.min(last, supply.cumulative[index + 1] as number) - Math.max(first, lotStart),
+        inStock: lot.inStock,
+        ships: policy === 'split' ? windowOf(lot) : promise,
+      });
+    }
+    return allocations;
+  }
+
+  private summaryOf(batchId: string, lots: readonly number[]): BatchSummary {
+    const { supply, policy } = this.state;
+    const sum = (measure: (lot: number) => number) => lots.reduce((total, lot) => total + measure(lot), 0);
+    return {
+      batchId,
+      quantity: sum((lot) => (supply.lots[lot] as Lot).supply),
+      unitsServed: sum((lot) => this.unitsServedBy(lot)),
+      customers:
+        policy === 'split'
+          ? sizeOfUnion(lots.map((lot) => this.ranksDrawingOn(lot)))
+          : sum((lot) => sizeOfUnion([this.ranksEndingIn(lot)])),
+      window: windowOf(supply.lots[Math.max(...lots)] as Lot),
+    };
+  }
+
+  private unitsServedBy(lot: number): number {
+    const start = this.state.supply.cumulative[lot] as number;
+    const supply = (this.state.supply.lots[lot] as Lot).supply;
+    return Math.min(supply, Math.max(0, totalDemand(this.state.queue) - start));
+  }
+
+  /** Ranks with at least one unit in the lot: [from, to). */
+  private ranksDrawingOn(lot: number): RankRange {
+    const { cumulative } = this.state.supply;
+    const { demandBefore, serving } = this.state.queue;
+    return {
+      from: firstRankEndingAfter(this.state.queue, cumulative[lot] as number),
+      to: firstIndexAbove(demandBefore, (cumulative[lot + 1] as number) - 1, 0, serving.length),
+    };
+  }
+
+  /** Ranks whose last unit is in the lot. */
+  private ranksEndingIn(lot: number): RankRange {
+    const { cumulative } = this.state.supply;
+    return {
+      from: firstRankEndingAfter(this.state.queue, cumulative[lot] as number),
+      to: firstRankEndingAfter(this.state.queue, cumulative[lot + 1] as number),
+    };
+  }
+
+  private firstUnpromisedRank(): number {
+    return firstRankEndingAfter(this.state.queue, totalSupply(this.state.supply));
+  }
+}
+
+/** Ranks [from, to); empty when to <= from. */
+interface RankRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+function stateOf(plan: PromisePlan): PlanState {
+  if (!(plan instanceof Plan)) {
+    throw new DomainError('invalid_plan', 'a promise plan comes from computePromises or repromise');
+  }
+  return plan.state;
+}
+
+/** The two-pointer pass: cumulative demand against cumulative supply, both ascending. */
+function allocate(demandBefore: Float64Array, supply: Supply): Int32Array {
+  const ranks = demandBefore.length - 1;
+  const promisedLot = new Int32Array(ranks);
+  const { lots, cumulative } = supply;
+  let lot = 0;
+  for (let rank = 0; rank < ranks; rank++) {
+    const lastUnit = demandBefore[rank + 1] as number;
+    while (lot < lots.length && (cumulative[lot + 1] as number) < lastUnit) lot++;
+    promisedLot[rank] = lot < lots.length ? (lots[lot] as Lot).key : unpromised;
+  }
+  return promisedLot;
+}
+
+function resupply(plan: PromisePlan, state: PlanState, batches: readonly Batch[]): Repromised {
+  const { queue } = state;
+  const supply = supplyOf(batches, state.supply.onHand, state.today);
+  let promisedLot = state.promisedLot;
+  const movedRanks: number[] = [];
+  const previousKeys: number[] = [];
+  forEachStretch(state.supply, supply, totalDemand(queue), (lastUnitAbove, lastUnitUpTo, oldLot, newLot) => {
+    const oldKey = oldLot?.key ?? unpromised;
+    const newKey = newLot?.key ?? unpromised;
+    const windowMoves = !sameWindow(oldLot, newLot);
+    if (oldKey === newKey && !windowMoves) return;
+    const from = firstRankEndingAfter(queue, lastUnitAbove);
+    const to = firstRankEndingAfter(queue, lastUnitUpTo);
+    if (oldKey !== newKey) {
+      if (promisedLot === state.promisedLot) promisedLot = promisedLot.slice();
+      promisedLot.fill(newKey, from, to);
+    }
+    if (windowMoves) {
+      for (let rank = from; rank < to; rank++) {
+        movedRanks.push(rank);
+        previousKeys.push(oldKey);
+      }
+    }
+  });
+  return derivedPlan(plan, { ...state, supply, promisedLot }, movedRanks, previousKeys);
+}
+
+/**
+ * Walks the units 1..demand in stretches where both the old and the new supply have one lot each
+ * (or none: past the supply) and calls `visit` with the stretch (lastUnitAbove, lastUnitUpTo].
+ */
+function forEachStretch(
+  old: Supply,
+  current: Supply,
+  demand: number,
+  visit: (
+    lastUnitAbove: number,
+    lastUnitUpTo: number,
+    oldLot: Lot | undefined,
+    newLot: Lot | undefined,
+  ) => void,
+) {
+  let unit = 0;
+  let oldIndex = 0;
+  let newIndex = 0;
+  while (unit < demand) {
+    const oldEnd = oldIndex < old.lots.length ? (old.cumulative[oldIndex + 1] as number) : demand;
+    const newEnd = newIndex < current.lots.length ? (current.cumulative[newIndex + 1] as number) : demand;
+    const end = Math.min(oldEnd, newEnd, demand);
+    visit(unit, end, old.lots[oldIndex], current.lots[newIndex]);
+    unit = end;
+    if (oldEnd === end) oldIndex++;
+    if (newEnd === end) newIndex++;
+  }
+}
+
+/**
+ * Cancels (priority null) or re-prioritises the pre-order at `index`. Only the pre-orders between its
+ * old and new rank shift, all by its quantity; of those, only the ones whose last unit crosses a lot
+ * boundary can move.
+ */
+function requeue(
+  plan: PromisePlan,
+  state: PlanState,
+  preorderId: string,
+  priority: number | null,
+): Repromised {
+  const { queue, supply } = state;
+  const rank = (plan as Plan).rankOfId(preorderId);
+  if (rank < 0) throw unknownPreorder(preorderId);
+  const index = queue.serving[rank] as number;
+  const quantity = queue.quantities[index] as number;
+  const priorities = priority === null ? queue.priorities : withValueAt(queue.priorities, index, priority);
+  const rest = withoutRank(queue.serving, rank);
+  const newRank = priority === null ? -1 : insertionRank(rest, priorities, queue.preorders, index);
+  const serving = newRank < 0 ? rest : withRank(rest, newRank, index);
+  const firstChanged = newRank < 0 ? rank : Math.min(rank, newRank);
+  const newQueue: Queue = {
+    ...queue,
+    priorities,
+    serving,
+    demandBefore: prefixSums(serving, queue.quantities, queue.demandBefore, firstChanged),
+  };
+  const restLots = withoutRank(state.promisedLot, rank);
+  const promisedLot = newRank < 0 ? restLots : withRank(restLots, newRank, unpromised);
+  const movedRanks: number[] = [];
+  const previousKeys: number[] = [];
+  const repromiseRank = (newRankOf: number, oldKey: number) => {
+    const lot = lotIndexOfUnit(supply, newQueue.demandBefore[newRankOf + 1] as number);
+    const newKey = supply.lots[lot]?.key ?? unpromised;
+    promisedLot[newRankOf] = newKey;
+    if (!sameWindow(lotByKey(supply, oldKey), lotByKey(supply, newKey))) {
+      movedRanks.push(newRankOf);
+      previousKeys.push(oldKey);
+    }
+  };
+  const shifted =
+    newRank < 0 || newRank > rank
+      ? { from: rank, to: newRank < 0 ? serving.length : newRank, delta: -quantity }
+      : { from: newRank + 1, to: rank + 1, delta: quantity };
+  // Visited in rank order so that `moved` stays in serving order.
+  const previousKey = state.promisedLot[rank] as number;
+  if (newRank >= 0 && newRank <= rank) repromiseRank(newRank, previousKey);
+  forEachCrossingRank(newQueue, supply, shifted, (crossing) => {
+    repromiseRank(crossing, promisedLot[crossing] as number);
+  });
+  if (newRank > rank) repromiseRank(newRank, previousKey);
+  return derivedPlan(plan, { ...state, queue: newQueue, promisedLot }, movedRanks, previousKeys);
+}
+
+/**
+ * Ranks in [from, to) whose last unit, moved by `delta` units, crossed a lot boundary (the end of the
+ * supply included). A unit u is in lot k when cumulative[k] < u <= cumulative[k + 1].
+ */
+function forEachCrossingRank(
+  queue: Queue,
+  supply: Supply,
+  shifted: { from: number; to: number; delta: number },
+  visit: (rank: number) => void,
+) {
+  const { from, to, delta } = shifted;
+  let next = from;
+  for (let lot = 1; lot <= supply.lots.length; lot++) {
+    const boundary = supply.cumulative[lot] as number;
+    // Moved earlier by |delta|: the new last unit is in (boundary - |delta|, boundary]; later: in (boundary, boundary + delta].
+    const above = delta < 0 ? boundary + delta : boundary;
+    const first = Math.max(next, from, firstRankEndingAfter(queue, above));
+    const end = Math.min(to, firstRankEndingAfter(queue, above + Math.abs(delta)));
+    for (let rank = first; rank < end; rank++) visit(rank);
+    next = Math.max(next, end);
+  }
+}
+
+function derivedPlan(
+  previous: PromisePlan,
+  state: PlanState,
+  movedRanks: number[],
+  previousKeys: number[],
+): Repromised {
+  const plan = new Plan({ ...state, origin: { previous, movedRanks, previousKeys } });
+  return { plan, moved: movedRanks.map((rank) => idAt(state.queue, rank)) };
+}
+
+// ——— queue ———
+
+function queueOf(preorders: readonly OpenPreorder[]): Queue {
+  const count = preorders.length;
+  const quantities = new Uint32Array(count);
+  const priorities = new Int32Array(count);
+  let inQueueOrder = true;
+  let previousPosition = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < count; index++) {
+    const preorder = preorders[index] as OpenPreorder;
+    const { position, quantity } = preorder;
+    const priority = preorder.priority ?? 0;
+    if (
+      typeof preorder.id !== 'string' ||
+      !Number.isSafeInteger(position) ||
+      !(Number.isInteger(quantity) && quantity > 0 && quantity <= maxQuantity) ||
+      (priority | 0) !== priority
+    ) {
+      throw new DomainError(
+        'invalid_preorder',
+        'a pre-order has an id, an integer position, a whole quantity from 1 and a 32-bit integer priority',
+        { preorder },
+      );
+    }
+    quantities[index] = quantity;
+    priorities[index] = priority;
+    if (position <= previousPosition) inQueueOrder = false;
+    previousPosition = position;
+  }
+  const byPosition = inQueueOrder ? indexes(count) : sortByPosition(preorders);
+  const serving = servingOrder(byPosition, priorities, preorders);
+  return { preorders, quantities, priorities, serving, demandBefore: prefixSums(serving, quantities) };
+}
+
+function sortByPosition(preorders: readonly OpenPreorder[]): Uint32Array {
+  const positions = Float64Array.from(preorders, (preorder) => preorder.position);
+  const byPosition = indexes(positions.length).sort(
+    (a, b) => (positions[a] as number) - (positions[b] as number),
+  );
+  for (let rank = 1; rank < byPosition.length; rank++) {
+    const position = positions[byPosition[rank] as number] as number;
+    if (position === positions[byPosition[rank - 1] as number]) {
+      throw new DomainError('duplicate_position', `two pre-orders share queue position ${position}`, {
+        position,
+      });
+    }
+  }
+  return byPosition;
+}
+
+/**
+ * Stable by priority, highest first, keeping queue order within a priority. Priorities usually span a
+ * few values, so a counting sort keeps this linear; a wide spread falls back to a comparison sort.
+ */
+function servingOrder(
+  byPosition: Uint32Array,
+  priorities: Int32Array,
+  preorders: readonly OpenPreorder[],
+): Uint32Array {
+  let highest = -(2 ** 31);
+  let lowest = 2 ** 31;
+  for (let index = 0; index < priorities.length; index++) {
+    const priority = priorities[index] as number;
+    if (priority > highest) highest = priority;
+    if (priority < lowest) lowest = priority;
+  }
+  if (!(highest > lowest)) return byPosition;
+  if (highest - lowest >= 1 << 16) {
+    return byPosition.slice().sort((a, b) => servedBefore(a, b, priorities, preorders));
+  }
+  const counts = new Uint32Array(highest - lowest + 1);
+  for (let index = 0; index < priorities.length; index++) {
+    const bucket = highest - (priorities[index] as number);
+    counts[bucket] = (counts[bucket] as number) + 1;
+  }
+  const nextSlot = new Uint32Array(counts.length);
+  for (let bucket = 1; bucket < counts.length; bucket++) {
+    nextSlot[bucket] = (nextSlot[bucket - 1] as number) + (counts[bucket - 1] as number);
+  }
+  const serving = new Uint32Array(byPosition.length);
+  for (let rank = 0; rank < byPosition.length; rank++) {
+    const index = byPosition[rank] as number;
+    const bucket = highest - (priorities[index] as number);
+    const slot = nextSlot[bucket] as number;
+    serving[slot] = index;
+    nextSlot[bucket] = slot + 1;
+  }
+  return serving;
+}
+
+/** Negative when the pre-order at input index `a` is served before the one at `b`. */
+function servedBefore(
+  a: number,
+  b: number,
+  priorities: Int32Array,
+  preorders: readonly OpenPreorder[],
+): number {
+  return (
+    (priorities[b] as number) - (priorities[a] as number) ||
+    (preorders[a] as OpenPreorder).position - (preorders[b] as OpenPreorder).position
+  );
+}
+
+/** Units ahead of each rank. Ranks below `from` are taken from `unchanged`. */
+function prefixSums(
+  serving: Uint32Array,
+  quantities: Uint32Array,
+  unchanged?: Float64Array,
+  from = 0,
+): Float64Array {
+  const sums = new Float64Array(serving.length + 1);
+  if (unchanged) sums.set(unchanged.subarray(0, from + 1));
+  for (let rank = from; rank < serving.length; rank++) {
+    sums[rank + 1] = (sums[rank] as number) + (quantities[serving[rank] as number] as number);
+  }
+  return sums;
+}
+
+/** Where a pre-order goes in a serving order it is not in: after everyone at a higher priority or earlier at its own. */
+function insertionRank(
+  serving: Uint32Array,
+  priorities: Int32Array,
+  preorders: readonly OpenPreorder[],
+  index: number,
+): number {
+  let low = 0;
+  let high = serving.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (servedBefore(serving[middle] as number, index, priorities, preorders) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function firstRankBelowPriority(queue: Queue, priority: number): number {
+  let low = 0;
+  let high = queue.serving.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((queue.priorities[queue.serving[middle] as number] as number) >= priority) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function indexById(preorders: readonly OpenPreorder[]): Map<string, number> {
+  let index = indexesById.get(preorders);
+  if (!index) {
+    index = new Map();
+    for (let i = 0; i < preorders.length; i++) {
+      const { id } = preorders[i] as OpenPreorder;
+      if (index.has(id))
+        throw new DomainError('duplicate_preorder', `pre-order ${id} is in the queue twice`, { id });
+      index.set(id, i);
+    }
+    indexesById.set(preorders, index);
+  }
+  return index;
+}
+
+function idAt(queue: Queue, rank: number): string {
+  return (queue.preorders[queue.serving[rank] as number] as OpenPreorder).id;
+}
+
+function quantityAt(queue: Queue, rank: number): number {
+  return queue.quantities[queue.serving[rank] as number] as number;
+}
+
+function totalDemand(queue: Queue): number {
+  return queue.demandBefore[queue.serving.length] as number;
+}
+
+/** The first rank whose last unit is beyond `unit`; the rank count when there is none. */
+function firstRankEndingAfter(queue: Queue, unit: number): number {
+  return firstIndexAbove(queue.demandBefore, unit, 1, queue.serving.length + 1) - 1;
+}
+
+// ——— supply ———
+
+function supplyOf(batches: readonly Batch[], onHand: OnHandStock | null, today: number): Supply {
+  const lots: Lot[] = [];
+  const addLot = (
+    key: number,
+    batchId: string,
+    inStock: boolean,
+    supply: number,
+    fromDay: number,
+    bufferDays: number,
+  ) => {
+    if (supply > 0) lots.push({ key, batchId, inStock, supply, fromDay, toDay: fromDay + bufferDays });
+  };
+  if (onHand) addLot(onHandKey, onHandBatchId, true, onHand.quantity, today, onHand.bufferDays);
+  batches.forEach((batch, index) => {
+    addLot(receivedKey(index), batch.id, true, batch.quantityReceived, today, batch.bufferDays);
+    const expected = batch.quantity - batch.quantityReceived;
+    addLot(expectedKey(index), batch.id, false, expected, Math.max(batch.readyDay, today), batch.bufferDays);
+  });
+  lots.sort(servedEarlier);
+  const cumulative = new Float64Array(lots.length + 1);
+  const lotIndexByKey = new Int32Array(expectedKey(batches.length - 1) + 1).fill(-1);
+  lots.forEach((lot, index) => {
+    cumulative[index + 1] = (cumulative[index] as number) + lot.supply;
+    lotIndexByKey[lot.key] = index;
+  });
+  return { batches, onHand, lots, cumulative, lotIndexByKey };
+}
+
+/** Serving order of lots: earlier promised-by date, then earlier ready date, then batch id, stock first. */
+function servedEarlier(a: Lot, b: Lot): number {
+  return (
+    a.toDay - b.toDay ||
+    a.fromDay - b.fromDay ||
+    (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0) ||
+    a.key - b.key
+  );
+}
+
+function batchOf(batch: SupplyBatch): Batch {
+  const { id, quantity, bufferDays, state, quantityReceived = 0 } = batch;
+  const problem =
+    typeof id !== 'string' || id === onHandBatchId
+      ? `a batch needs an id other than "${onHandBatchId}"`
+      : !Number.isSafeInteger(quantity) || quantity <= 0
+        ? 'a batch quantity is a positive whole number'
+        : !Number.isSafeInteger(bufferDays) || bufferDays < 0
+          ? 'buffer days are a whole number, 0 or more'
+          : !['planned', 'confirmed', 'received'].includes(state)
+            ? 'a batch is planned, confirmed or received'
+            : !Number.isSafeInteger(quantityReceived) || quantityReceived < 0
+              ? 'the quantity received is a whole number, 0 or more'
+              : (state === 'received') !== quantityReceived > 0
+                ? 'a received batch has received units and only a received batch has them'
+                : null;
+  if (problem) throw new DomainError('invalid_batch', problem, { batch });
+  return {
+    id,
+    readyDate: batch.readyDate,
+    readyDay: dayNumber(batch.readyDate),
+    quantity,
+    bufferDays,
+    state,
+    quantityReceived,
+  };
+}
+
+function onHandOf(onHand: OnHandStock): OnHandStock {
+  const { quantity, bufferDays } = onHand;
+  if (
+    !Number.isSafeInteger(quantity) ||
+    quantity < 0 ||
+    !Number.isSafeInteger(bufferDays) ||
+    bufferDays < 0
+  ) {
+    throw new DomainError('invalid_batch', 'on-hand stock and its buffer are whole numbers, 0 or more', {
+      onHand,
+    });
+  }
+  return { quantity, bufferDays };
+}
+
+function policyOf(policy: FulfilmentPolicy): FulfilmentPolicy {
+  if (policy !== 'split' && policy !== 'ship_complete') {
+    throw new DomainError('invalid_policy', `${policy} is neither split nor ship_complete`, { policy });
+  }
+  return policy;
+}
+
+function assertUniqueBatchIds(batches: readonly Batch[]) {
+  const seen = new Set<string>();
+  for (const { id } of batches) {
+    if (seen.has(id))
+      throw new DomainError('duplicate_batch', `batch ${id} is in the plan twice`, { batchId: id });
+    seen.add(id);
+  }
+}
+
+/** The batches with one of them changed and validated again. */
+function withBatch(state: PlanState, batchId: string, change: Partial<SupplyBatch>): Batch[] {
+  const { batches } = state.supply;
+  const index = batches.findIndex((batch) => batch.id === batchId);
+  if (index < 0) throw new DomainError('unknown_batch', `batch ${batchId} is not in the plan`, { batchId });
+  return batches.map((batch, i) => (i === index ? batchOf({ ...batch, ...change }) : batch));
+}
+
+function totalSupply(supply: Supply): number {
+  return supply.cumulative[supply.lots.length] as number;
+}
+
+/** Index of the lot that holds the unit (1-based, counted over all lots); `lots.length` past the supply. */
+function lotIndexOfUnit(supply: Supply, unit: number): number {
+  return firstIndexAbove(supply.cumulative, unit - 1, 1, supply.lots.length + 1) - 1;
+}
+
+function lotByKey(supply: Supply, key: number): Lot | undefined {
+  return key === unpromised ? undefined : supply.lots[supply.lotIndexByKey[key] as number];
+}
+
+function promisedLotAt(state: PlanState, rank: number): Lot | undefined {
+  return lotByKey(state.supply, state.promisedLot[rank] as number);
+}
+
+function windowOf(lot: Lot): PromiseWindow {
+  lot.window ??= { from: calendarDate(lot.fromDay), to: calendarDate(lot.toDay) };
+  return lot.window;
+}
+
+function sameWindow(a: Lot | undefined, b: Lot | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.fromDay === b.fromDay && a.toDay === b.toDay);
+}
+
+function movedBeyond(a: Lot | undefined, b: Lot | undefined, toleranceDays: number): boolean {
+  if (!a || !b) return a !== b;
+  return Math.abs(a.fromDay - b.fromDay) > toleranceDays || Math.abs(a.toDay - b.toDay) > toleranceDays;
+}
+
+// ——— arrays ———
+
+/** First i in [from, to) with sorted[i] > value, or `to`; `sorted` ascending. */
+function firstIndexAbove(sorted: Float64Array, value: number, from: number, to: number): number {
+  let low = from;
+  let high = to;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as number) > value) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+function indexes(count: number): Uint32Array {
+  const result = new Uint32Array(count);
+  for (let index = 0; index < count; index++) result[index] = index;
+  return result;
+}
+
+function sizeOfUnion(ranges: readonly RankRange[]): number {
+  const sorted = ranges.filter((range) => range.to > range.from).sort((a, b) => a.from - b.from);
+  let size = 0;
+  let covered = 0;
+  for (const { from, to } of sorted) {
+    size += Math.max(0, to - Math.max(from, covered));
+    covered = Math.max(covered, to);
+  }
+  return size;
+}
+
+function withoutRank<T extends Uint32Array | Int32Array>(array: T, rank: number): T {
+  const result = array.slice(0, array.length - 1) as T;
+  result.set(array.subarray(rank + 1), rank);
+  return result;
+}
+
+function withRank<T extends Uint32Array | Int32Array>(array: T, rank: number, value: number): T {
+  const result = new (array.constructor as new (length: number) => T)(array.length + 1);
+  result.set(array.subarray(0, rank));
+  result[rank] = value;
+  result.set(array.subarray(rank), rank + 1);
+  return result;
+}
+
+function withValueAt(array: Int32Array, index: number, value: number): Int32Array {
+  const result = array.slice();
+  result[index] = value;
+  return result;
+}
+
+function unknownPreorder(preorderId: string): DomainError {
+  return new DomainError('unknown_preorder', `pre-order ${preorderId} is not open in this plan`, {
+    preorderId,
+  });
+}
