@@ -87,6 +87,7 @@ export type PreorderPromise =
   | {
       readonly status: 'unpromised';
       readonly preorderId: string;
+      readonly window: null;
       /** 1 for the first pre-order that planned supply does not cover. */
       readonly placeInLine: number;
       readonly unpromisedUnits: number;
@@ -451,6 +452,7 @@ class Plan implements PromisePlan {
     return {
       status: 'unpromised',
       preorderId,
+      window,
       placeInLine: rank - this.firstUnpromisedRank() + 1,
       unpromisedUnits: quantityAt(queue, rank) - covered,
       allocations,

@@ -75,6 +75,7 @@ describe('promises, first come first served', () => {
     assert.deepEqual(plan().promiseOf('po_d'), {
       status: 'unpromised',
       preorderId: 'po_d',
+      window: null,
       placeInLine: 1,
       unpromisedUnits: 2,
       allocations: [{ batchId: 'bat_jan', units: 8, inStock: false, ships: januaryWindow }],
@@ -83,6 +84,7 @@ describe('promises, first come first served', () => {
     assert.deepEqual(later.promiseOf('po_e'), {
       status: 'unpromised',
       preorderId: 'po_e',
+      window: null,
       placeInLine: 2,
       unpromisedUnits: 1,
       allocations: [],
