@@ -113,7 +113,7 @@ export type SetupStatus =
 export interface PaymentMethodSetup {
   readonly setupId: string;
   readonly status: SetupStatus;
-  readonly customerId: string;
+  readonly customerId: string | null;
   readonly paymentMethodId: string | null;
   readonly clientSecret: string | null;
   readonly failure: PaymentFailure | null;

@@ -82,7 +82,7 @@ export function findTestCard(paymentMethod: string): TestCard | undefined {
 export type CardOutcome =
   | { kind: 'succeeds' }
   | { kind: 'requires_action' }
-  | { kind: 'declined'; code: PaymentErrorCode };
+  | { kind: 'declined'; code: CardDecline | 'authentication_required' };
 
 /** How an attempt with a test card ends before any authentication; `setUp`: the card was saved for off-session use. */
 export function testCardOutcome(

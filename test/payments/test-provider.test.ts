@@ -128,7 +128,7 @@ describe('test payment provider', () => {
         setup = await provider.retrieveSetup(setup.setupId);
       }
       assert.equal(setup.status, 'succeeded');
-      assert.ok(setup.paymentMethodId);
+      assert.ok(setup.customerId && setup.paymentMethodId);
       return provider.chargeOffSession({
         idempotencyKey: `later-${number}`,
         amount: money(1250, 'KWD'),
@@ -160,7 +160,7 @@ describe('test payment provider', () => {
     const provider = new TestPaymentProvider();
     const setup = await provider.savePaymentMethod({ idempotencyKey: 's1', paymentMethod: VISA });
     const stranger = await provider.savePaymentMethod({ idempotencyKey: 's2', paymentMethod: VISA });
-    assert.ok(setup.paymentMethodId);
+    assert.ok(setup.paymentMethodId && stranger.customerId);
     const error = await rejection(
       provider.chargeOffSession({
         idempotencyKey: 'c',
