@@ -185,7 +185,11 @@ const customerMessages = {
  */
 export type PaymentErrorCode = keyof typeof customerMessages;
 
-/** Worth retrying as is, the same idempotency key included: the provider may well accept it later. */
+/**
+ * Failures a later attempt may get past without the shopper doing anything. After `provider_unavailable`
+ * retry with the same idempotency key: the first attempt may have gone through. A `processing_error` or
+ * `rate_limited` answer is remembered under its key, so a new attempt needs a new key.
+ */
 const retryableCodes: ReadonlySet<PaymentErrorCode> = new Set([
   'processing_error',
   'provider_unavailable',

@@ -149,7 +149,6 @@ export class TestPaymentProvider implements PaymentProvider {
   readonly #methods = new Map<string, StoredMethod>();
   readonly #payments = new Map<string, StoredPayment>();
   readonly #setups = new Map<string, StoredSetup>();
-  readonly #refunds = new Map<string, Refund>();
   readonly #answers = new Map<string, { fingerprint: string; answer: Promise<unknown> }>();
   readonly #events: PaymentEvent[] = [];
   readonly #interruptions: Array<'before' | 'after'> = [];
@@ -285,7 +284,6 @@ export class TestPaymentProvider implements PaymentProvider {
         status: 'succeeded',
         metadata: { ...input.metadata },
       };
-      this.#refunds.set(refund.refundId, refund);
       this.#emit({ type: 'refund.updated', refund });
       return refund;
     });
