@@ -187,8 +187,8 @@ export type PaymentErrorCode = keyof typeof customerMessages;
 
 /**
  * Failures a later attempt may get past without the shopper doing anything. After `provider_unavailable`
- * retry with the same idempotency key: the first attempt may have gone through. A `processing_error` or
- * `rate_limited` answer is remembered under its key, so a new attempt needs a new key.
+ * or `rate_limited` retry with the same idempotency key: the first attempt may have gone through. A
+ * `processing_error` is a card decline the provider remembers under its key, so it needs a new key.
  */
 const retryableCodes: ReadonlySet<PaymentErrorCode> = new Set([
   'processing_error',
