@@ -136,65 +136,40 @@ export async function startStripeApiServer(options: { apiKey?: string } = {}): P
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const params = parseForm(body);
     const idempotencyKey = header(request, 'idempotency-key');
-    const record = (status: number, replayed: boolean) =>
+    const reply = (status: number, text: string, replayed = false) => {
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+      });
+      response.end(text);
       requests.push({ method, path, params, idempotencyKey, replayed, status });
+    };
+    const refuse = (status: number, error: StripeObject) => reply(status, JSON.stringify({ error }));
 
-    if (header(request, 'authorization') !== `Bearer ${apiKey}`) {
-      const given = (header(request, 'authorization') ?? '').replace(/^Bearer /, '');
-      return send(
-        response,
-        401,
-        {
-          error: { type: 'invalid_request_error', message: `Invalid API Key provided: ${maskKey(given)}` },
-        },
-        record,
-      );
+    const authorization = header(request, 'authorization') ?? '';
+    if (authorization !== `Bearer ${apiKey}`) {
+      const message = `Invalid API Key provided: ${maskKey(authorization.replace(/^Bearer /, ''))}`;
+      return refuse(401, { type: 'invalid_request_error', message });
     }
     const failure = failures.shift();
-    if (failure === 500) {
-      return send(
-        response,
-        500,
-        { error: { type: 'api_error', message: 'An unknown error occurred.' } },
-        record,
-      );
-    }
+    if (failure === 500) return refuse(500, { type: 'api_error', message: 'An unknown error occurred.' });
     if (failure === 429) {
-      return send(
-        response,
-        429,
-        {
-          error: {
-            type: 'invalid_request_error',
-            code: 'rate_limit',
-            message: 'Too many requests hit the API too quickly.',
-          },
-        },
-        record,
-      );
+      return refuse(429, {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Too many requests hit the API too quickly.',
+      });
     }
 
     const fingerprint = `${method} ${path} ${[...new URLSearchParams(body)].map(String).sort().join('&')}`;
     const known = method === 'POST' && idempotencyKey ? answers.get(idempotencyKey) : undefined;
-    if (known) {
-      if (known.fingerprint !== fingerprint) {
-        return send(
-          response,
-          400,
-          {
-            error: {
-              type: 'idempotency_error',
-              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-            },
-          },
-          record,
-        );
-      }
-      response.writeHead(known.status, { 'content-type': 'application/json', 'idempotent-replayed': 'true' });
-      response.end(known.body);
-      record(known.status, true);
-      return;
+    if (known && known.fingerprint !== fingerprint) {
+      return refuse(400, {
+        type: 'idempotency_error',
+        message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+      });
     }
+    if (known) return reply(known.status, known.body, true);
 
     current = { id: `req_${randomBytes(7).toString('hex')}`, idempotencyKey };
     let status = 200;
@@ -211,9 +186,7 @@ export async function startStripeApiServer(options: { apiKey?: string } = {}): P
     if (method === 'POST' && idempotencyKey && (status === 200 || status === 402)) {
       answers.set(idempotencyKey, { fingerprint, status, body: text });
     }
-    response.writeHead(status, { 'content-type': 'application/json', 'request-id': current.id });
-    response.end(text);
-    record(status, false);
+    reply(status, text);
   }
 
   function route(method: string, path: string, params: Params): unknown {
@@ -601,17 +574,6 @@ export function sendSignedWebhook(
 ): Promise<Response> {
   const { body, headers } = signedWebhook(event, secret, timestampSeconds);
   return fetch(url, { method: 'POST', body, headers });
-}
-
-function send(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  record: (status: number, replayed: boolean) => void,
-) {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-  record(status, false);
 }
 
 function invalidRequest(message: string, param: string, code?: string): ApiError {
