@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import { money } from '../../src/domain/money.ts';
 import { type OnSessionPaymentInput, PaymentError } from '../../src/payments/provider.ts';
 import { StripePaymentProvider, type StripeProviderOptions } from '../../src/payments/stripe-provider.ts';
-import { type StripeApiServer, signedWebhook, startStripeApiServer } from '../support/stripe-api-server.ts';
+import {
+  type StripeApiServer,
+  sendSignedWebhook,
+  signedWebhook,
+  startStripeApiServer,
+} from '../support/stripe-api-server.ts';
 
 const webhookSecret = 'whsec_test_presell';
 let server: StripeApiServer;
@@ -362,6 +369,34 @@ describe('Stripe provider against a local Stripe API', () => {
       'invalid_webhook',
       'replayed five minutes on',
     );
+  });
+
+  test('a webhook delivered over HTTP verifies from the raw body as received', async () => {
+    const received: string[] = [];
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', async () => {
+        const event = await stripe
+          .parseWebhook({ body: Buffer.concat(chunks), headers: request.headers })
+          .catch((error: PaymentError) => ({ type: error.code }));
+        received.push(event.type);
+        response.writeHead(event.type === 'invalid_webhook' ? 400 : 200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/stripe`;
+    try {
+      await stripe.chargeOnSession(onSession());
+      const event = eventsOf('payment_intent.succeeded').at(-1);
+      assert.ok(event);
+      assert.equal((await sendSignedWebhook(url, event, webhookSecret)).status, 200);
+      assert.equal((await sendSignedWebhook(url, event, 'whsec_forged')).status, 400);
+      assert.deepEqual(received, ['payment.succeeded', 'invalid_webhook']);
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
   });
 
   test('webhooks of each kind map to provider-neutral events', async () => {
