@@ -1,0 +1,89 @@
+import { accessSync, constants, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { CliError } from './args.ts';
+
+const LOCK_FILE = 'presell.lock';
+
+/** The folder as the person would type it: relative to where they are, when it is below. */
+export function displayPath(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : `./${rel}`;
+}
+
+/** Creates the data folder if needed and checks that it can be read and written. */
+export function prepareDataFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new CliError(
+      `cannot use data folder ${displayPath(dir)}: ${reason(error)}; choose another with --data or PRESELL_DATA`,
+    );
+  }
+}
+
+/**
+ * Takes the data folder for this process. The embedded engine has no lock of its own, and two processes
+ * writing one folder corrupt it; a lock left by a process that is gone is taken over.
+ * Returns the function that gives it back.
+ */
+export function lockDataFolder(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new CliError(`cannot use data folder ${displayPath(dir)}: ${reason(error)}`);
+      }
+      const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      if (attempt === 0 && !isRunning(holder)) {
+        unlinkSync(path);
+        continue;
+      }
+      throw new CliError(
+        `data folder ${displayPath(dir)} is in use by another presell process (pid ${holder}); stop it or use another --data`,
+      );
+    }
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone: nothing to give back.
+    }
+  };
+  process.once('exit', release);
+  return release;
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function reason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'a file is in the way, not a folder';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return (error as Error).message;
+  }
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DomainError } from '../domain/errors.ts';
+import { format, money } from '../domain/money.ts';
+import type { ServiceContext } from '../services/context.ts';
+import {
+  type Command,
+  DEFAULT_HOST,
+  type Env,
+  parseOptions,
+  printHelp,
+  resolveDataDir,
+  resolvePort,
+  SERVER_OPTIONS,
+} from './args.ts';
+import { displayPath } from './data-folder.ts';
+import { describeDatabase } from './database.ts';
+import { startOn, untilStopSignal } from './lifecycle.ts';
+
+const DEFAULT_DEMO_DATA = './.presell/demo';
+/** The demo's keys: only their digests are in the database, so the demo keeps them here to show them again. */
+const DEMO_FILE = 'demo.json';
+
+const SHOP = { name: 'Demo Co.', currency: 'EUR', timeZone: 'Europe/Berlin', locale: 'en-GB' };
+const LAUNCH_SKU = 'AURORA-LAMP';
+const BACKORDER_SKU = 'TRAIL-MUG';
+
+interface DemoShop {
+  shopId: string;
+  adminKey: string;
+  publishableKey: string;
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Run a seeded demo shop on the embedded database',
+  help: `Usage: presell demo [--port N] [--host HOST] [--data DIR]
+
+Starts Presell on the embedded database with a demo shop, "Demo Co." (EUR, Europe/Berlin):
+a launch campaign (pre-order, capped, early-bird price for the first 50 units) and a
+backorder campaign for a sold-out product, both open. Prints the URLs, the keys and a
+curl to place a pre-order, then serves the API until Ctrl+C.
+The shop is created once per data folder; later runs show the same keys (kept in
+${DEMO_FILE} in the data folder). DATABASE_URL is not used: the demo never touches a server.
+
+Options:
+  -p, --port N      port to listen on (env PORT; default 3000; 0 picks a free one)
+      --host HOST   address to listen on (default 127.0.0.1)
+      --data DIR    folder of the demo's database (env PRESELL_DATA; default ${DEFAULT_DEMO_DATA})
+  -h, --help        show this help`,
+
+  async run(argv: string[], env: Env) {
+    const options = parseOptions(this, argv, SERVER_OPTIONS);
+    if (options.help) return printHelp(this);
+    const port = resolvePort(options.port, env);
+    const target = {
+      kind: 'embedded',
+      dataDir: resolveDataDir(options.data, env, DEFAULT_DEMO_DATA),
+    } as const;
+    const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'warn' });
+    try {
+      const demo = await demoShop(server.ctx, target.dataDir);
+      process.stdout.write(
+        await banner(server.ctx, server.url, demo, describeDatabase(target), target.dataDir),
+      );
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    await untilStopSignal();
+    process.stdout.write('Stopping the demo…\n');
+    await server.close();
+    return 0;
+  },
+};
+
+/** The demo shop of this data folder: the saved one if its shop is still in the database, else a new one. */
+async function demoShop(ctx: ServiceContext, dataDir: string): Promise<DemoShop> {
+  const saved = readDemoFile(dataDir);
+  if (saved && (await shopExists(ctx, saved.shopId))) return saved;
+  const seeded = await seed(ctx);
+  writeDemoFile(dataDir, seeded);
+  return seeded;
+}
+
+async function seed(ctx: ServiceContext): Promise<DemoShop> {
+  const { createShop } = await import('../services/shops.ts');
+  const { createVariant } = await import('../services/variants.ts');
+  const { createCampaign, moveCampaign } = await import('../services/campaigns.ts');
+  const { shop, adminKey, publishableKey } = await createShop(ctx, SHOP);
+  await createVariant(ctx, shop.id, { sku: LAUNCH_SKU, name: 'Aurora desk lamp', onHand: 0 });
+  await createVariant(ctx, shop.id, { sku: BACKORDER_SKU, name: 'Trail mug, 350 ml', onHand: 0 });
+  const launch = await createCampaign(ctx, shop, {
+    name: 'Aurora launch',
+    mode: 'preorder',
+    price: money(12_900, SHOP.currency),
+    earlyBird: [{ name: 'Early bird', firstUnits: 50, unitAmount: 9_900 }],
+    perCustomerLimit: 5,
+    variants: [{ sku: LAUNCH_SKU, cap: 500 }],
+  });
+  const backorder = await createCampaign(ctx, shop, {
+    name: 'Trail mug restock',
+    mode: 'backorder',
+    price: money(2_400, SHOP.currency),
+    variants: [{ sku: BACKORDER_SKU, cap: 200 }],
+  });
+  await moveCampaign(ctx, shop.id, launch.id, 'open');
+  await moveCampaign(ctx, shop.id, backorder.id, 'open');
+  return { shopId: shop.id, adminKey, publishableKey };
+}
+
+async function shopExists(ctx: ServiceContext, shopId: string): Promise<boolean> {
+  const { getShop } = await import('../services/shops.ts');
+  try {
+    await getShop(ctx, shopId);
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'not_found') return false;
+    throw error;
+  }
+}
+
+/** The saved demo shop, or undefined when there is none or the file is not one we wrote. */
+function readDemoFile(dataDir: string): DemoShop | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(join(dataDir, DEMO_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const { shopId, adminKey, publishableKey } = (parsed ?? {}) as Record<string, unknown>;
+  return typeof shopId === 'string' && typeof adminKey === 'string' && typeof publishableKey === 'string'
+    ? { shopId, adminKey, publishableKey }
+    : undefined;
+}
+
+/** Written whole or not at all (a rename), and readable only by its owner: it holds the admin key. */
+function writeDemoFile(dataDir: string, demo: DemoShop) {
+  const path = join(dataDir, DEMO_FILE);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
+}
+
+async function banner(
+  ctx: ServiceContext,
+  url: string,
+  demo: DemoShop,
+  database: string,
+  dataDir: string,
+): Promise<string> {
+  const { getOffer } = await import('../services/campaigns.ts');
+  const launch = await getOffer(ctx, demo.shopId, LAUNCH_SKU);
+  const backorder = await getOffer(ctx, demo.shopId, BACKORDER_SKU);
+  const describe = (offer: typeof launch) => {
+    const price = format(offer.price, SHOP.locale);
+    const tier = offer.earlyBird
+      ? ` (${offer.earlyBird.name}${offer.earlyBird.unitsLeft === null ? '' : `, ${offer.earlyBird.unitsLeft} left at this price`}; then ${format(offer.regularPrice, SHOP.locale)})`
+      : '';
+    const left = offer.unitsLeft === null ? 'no cap' : `${offer.unitsLeft} left`;
+    return `${offer.mode}, ${offer.state}, ${price}${tier}, ${left}`;
+  };
+  const offerUrl = (sku: string) => `${url}/v1/storefront/offers/${sku}`;
+  const body = JSON.stringify({ sku: LAUNCH_SKU, quantity: 1, email: 'ada@example.com' });
+  const idempotencyKey = `demo-${randomBytes(6).toString('hex')}`;
+  return `
+Presell demo is ready in ${process.uptime().toFixed(1)} s: ${SHOP.name} (${demo.shopId}), ${database}
+
+  API        ${url}/v1
+  Docs       ${url}/docs
+  OpenAPI    ${url}/openapi.json
+  Offer      ${offerUrl(LAUNCH_SKU)}
+             ${describe(launch)}
+  Backorder  ${offerUrl(BACKORDER_SKU)}
+             ${describe(backorder)}
+
+Keys (kept in ${displayPath(join(dataDir, DEMO_FILE))})
+  Admin key        ${demo.adminKey}
+                   admin API: Authorization: Bearer <admin key>
+  Publishable key  ${demo.publishableKey}
+                   storefront API: Presell-Key: <publishable key>
+
+Look at the offer, then place a pre-order (sending it again with the same
+Idempotency-Key gives the same answer, not a second pre-order):
+
+  curl -H 'Presell-Key: ${demo.publishableKey}' ${offerUrl(LAUNCH_SKU)}
+
+  curl -X POST ${url}/v1/storefront/preorders \\
+    -H 'Presell-Key: ${demo.publishableKey}' \\
+    -H 'Content-Type: application/json' \\
+    -H 'Idempotency-Key: ${idempotencyKey}' \\
+    -d '${body}'
+
+Press Ctrl+C to stop.
+`;
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { CliError, type Command, type Env, UsageError } from './args.ts';
+import { demoCommand } from './demo.ts';
+import { migrateCommand } from './migrate.ts';
+import { serveCommand } from './serve.ts';
+import { shopCommand } from './shop.ts';
+
+const COMMANDS: readonly Command[] = [demoCommand, serveCommand, migrateCommand, shopCommand];
+
+const HELP = `Usage: presell <command> [options]
+
+Presell: pre-orders for product launches, with zero oversell.
+
+Commands:
+${COMMANDS.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join('\n')}
+
+Options:
+  -h, --help       show this help; 'presell <command> --help' shows a command's options
+  -v, --version    print the version
+
+Environment:
+  DATABASE_URL     PostgreSQL server to use (serve, migrate, shop); otherwise the embedded database
+  PRESELL_DATA     folder of the embedded database (default ./.presell; demo: ./.presell/demo)
+  PORT             port for demo and serve (default 3000)`;
+
+const MAIN = { name: '', help: HELP };
+
+/** Runs `presell <argv>` and returns the exit code: 0 done, 1 failed, 2 not understood. */
+export async function main(argv: string[], env: Env = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) throw new UsageError('missing a command', MAIN);
+    if (name === '--help' || name === '-h' || name === 'help') return printMainHelp(rest[0]);
+    if (name === '--version' || name === '-v') {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const command = COMMANDS.find((candidate) => candidate.name === name);
+    if (!command) throw new UsageError(`unknown command '${name}'`, MAIN);
+    return await command.run(rest, env);
+  } catch (error) {
+    return report(error, env);
+  }
+}
+
+function printMainHelp(topic: string | undefined): number {
+  const command = COMMANDS.find((candidate) => candidate.name === topic);
+  process.stdout.write(`${command?.help ?? HELP}\n`);
+  return 0;
+}
+
+/**
+ * Setup problems the person can fix; matched by name so that `--help` need not load the server and
+ * database modules that define them.
+ */
+const SETUP_ERRORS = new Set(['PortInUseError', 'DatabaseUnavailableError']);
+
+/** One line for the person at the terminal; a stack trace only for what is a bug in Presell. */
+function report(error: unknown, env: Env): number {
+  const say = (line: string) => process.stderr.write(`${hidePassword(line, env)}\n`);
+  if (error instanceof UsageError) {
+    const command = error.command;
+    const prefix = command?.name ? `presell ${command.name}` : 'presell';
+    say(`${prefix}: ${error.message}`);
+    if (command) {
+      say(firstLine(command.help));
+      say(`Run '${prefix} --help' for more.`);
+    }
+    return 2;
+  }
+  if (error instanceof CliError || (error instanceof Error && SETUP_ERRORS.has(error.name))) {
+    say(`presell: ${firstLine(error.message)}`);
+    return 1;
+  }
+  say(`presell: unexpected error, please report it: ${(error as Error)?.stack ?? String(error)}`);
+  return 1;
+}
+
+/** Messages from drivers may quote the connection string; the password never reaches the terminal. */
+function hidePassword(text: string, env: Env): string {
+  let spellings: string[];
+  try {
+    const encoded = new URL(env.DATABASE_URL ?? '').password;
+    spellings = [encoded, decodeURIComponent(encoded)];
+  } catch {
+    return text;
+  }
+  return spellings.reduce(
+    (hidden, password) => (password ? hidden.replaceAll(password, '***') : hidden),
+    text,
+  );
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+function version(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(packageJson.version);
+}

@@ -1,0 +1,47 @@
+import {
+  type Command,
+  DEFAULT_HOST,
+  type Env,
+  parseOptions,
+  printHelp,
+  resolveDatabase,
+  resolvePort,
+  SERVER_OPTIONS,
+} from './args.ts';
+import { describeDatabase } from './database.ts';
+import { startOn, untilStopSignal } from './lifecycle.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the API (embedded database, or PostgreSQL with DATABASE_URL)',
+  help: `Usage: presell serve [--port N] [--host HOST] [--data DIR]
+
+Applies pending migrations and serves the HTTP API. Logs are JSON lines on stdout.
+The database is the PostgreSQL server in DATABASE_URL when it is set, otherwise the
+embedded one (PGlite) in the data folder. SIGINT or SIGTERM stops it cleanly.
+
+Options:
+  -p, --port N      port to listen on (env PORT; default 3000; 0 picks a free one)
+      --host HOST   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+      --data DIR    folder of the embedded database (env PRESELL_DATA; default ./.presell)
+  -h, --help        show this help
+
+Environment:
+  DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder`,
+
+  async run(argv: string[], env: Env) {
+    const options = parseOptions(this, argv, SERVER_OPTIONS);
+    if (options.help) return printHelp(this);
+    const port = resolvePort(options.port, env);
+    const target = resolveDatabase(options.data, env);
+    const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'info' });
+    server.app.log.info(
+      { url: server.url, database: describeDatabase(target, { fullPath: true }) },
+      'presell is serving',
+    );
+    const signal = await untilStopSignal();
+    server.app.log.info({ signal }, 'stopping');
+    await server.close();
+    return 0;
+  },
+};
