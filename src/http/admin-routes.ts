@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CampaignAction } from '../domain/campaign.ts';
@@ -32,14 +33,19 @@ const security = [{ adminKey: [] }];
 const campaignParams = z.object({ id: id('cmp') });
 const toDate = (value: string | null | undefined) => (value == null ? value : new Date(value));
 
+/** The hook every admin route runs first: the shop of the secret key in `Authorization: Bearer`. */
+export function authenticateAdmin(keys: KeyAuthenticator) {
+  return async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+    request.shop = await keys.authenticate(key, 'secret');
+  };
+}
+
 /** The merchant's API: `Authorization: Bearer <secret key>`; everything is scoped to the key's shop. */
 export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization;
-      const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-      request.shop = await keys.authenticate(key, 'secret');
-    });
+    app.addHook('onRequest', authenticateAdmin(keys));
 
     app.post(
       '/v1/variants',
@@ -165,7 +171,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       async (request) => {
         const { campaign: campaignId, ...filter } = request.query;
         const result = await listPreorders(ctx, request.shop.id, { ...filter, campaignId });
-        return { data: result.data.map(preorderView), nextCursor: result.nextCursor };
+        return { data: result.data.map((p) => preorderView(p, request.shop)), nextCursor: result.nextCursor };
       },
     );
 
@@ -180,7 +186,8 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           response: { 200: preorder, ...errorResponses },
         },
       },
-      async (request) => preorderView(await getPreorder(ctx, request.shop.id, request.params.id)),
+      async (request) =>
+        preorderView(await getPreorder(ctx, request.shop.id, request.params.id), request.shop),
     );
   };
 }

@@ -15,6 +15,7 @@ import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { installErrorHandling } from './errors.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
+import { supplyRoutes } from './supply-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,6 +82,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const keys = new KeyAuthenticator(ctx);
   const placements = new Placements(ctx, options.maxPlacementBatch);
   await app.register(adminRoutes(ctx, keys));
+  await app.register(supplyRoutes(ctx, keys));
   await app.register(
     storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }),
   );

@@ -10,7 +10,9 @@ import { isCurrency } from '../domain/money.ts';
 
 /** Largest quantity one pre-order can ask for: more is a typo or an attack, never a customer. */
 export const MAX_QUANTITY = 10_000;
-const MAX_AMOUNT = 1_000_000_000_000;
+/** Largest unit price: MAX_QUANTITY units of it still total an exact integer (below 2^53). */
+const MAX_AMOUNT = 900_000_000_000;
+const MAX_TOTAL = MAX_AMOUNT * MAX_QUANTITY;
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
 
 /** Free text a person typed: trimmed, bounded, and no control characters (they are never meant). */
@@ -43,9 +45,16 @@ export const money = z
   })
   .meta({ id: 'Money' });
 
+/** What several units cost together: above one unit's bound, so a large pre-order can still be shown. */
+const total = z.object({
+  amount: z.number().int().min(0).max(MAX_TOTAL).describe('In the currency’s minor units'),
+  currency,
+});
+
 export const email = z
   .string()
   .max(320)
+  .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')
   .transform((raw, ctx) => {
     try {
       return normaliseEmail(raw);
@@ -61,7 +70,12 @@ export const isoDate = z.iso.date().describe('Calendar date YYYY-MM-DD');
 
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  after: z.string().max(64).optional().describe('The `nextCursor` of the previous page'),
+  after: z
+    .string()
+    .max(64)
+    .regex(/^[a-z]+_[0-9a-z]+$/, 'a nextCursor from a previous page')
+    .optional()
+    .describe('The `nextCursor` of the previous page'),
 });
 
 export const earlyBirdTier = z
@@ -111,6 +125,27 @@ const cap = z
   .nullable()
   .describe('Units for sale; null means no cap and 0 means nothing to sell');
 
+/** How promises are made for a campaign's customers (see the Promise schema). */
+export const promiseSettings = z
+  .object({
+    bufferDays: z.number().int().min(0).max(365).describe('Default buffer days of new batches'),
+    policy: z
+      .enum(['split', 'ship_complete'])
+      .describe(
+        'split: units ship as their batch arrives; ship_complete: a pre-order waits for its last unit',
+      ),
+    toleranceDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(365)
+      .describe('Promise moves up to this many days are not announced'),
+    beyondSupply: z
+      .enum(['sold_out', 'to_be_confirmed'])
+      .describe('Once planned supply is spoken for: stop selling, or sell with the date to be confirmed'),
+  })
+  .meta({ id: 'PromiseSettings' });
+
 export const campaignVariantInput = z.union([
   z.object({ variantId: id('var'), cap }),
   z.object({ sku, cap }),
@@ -126,6 +161,7 @@ export const createCampaignBody = z.object({
   earlyBird: z.array(earlyBirdTier).max(10).optional(),
   paymentTerms: paymentTerms.optional(),
   wording: wording.optional(),
+  promiseSettings: promiseSettings.partial().optional(),
   variants: z.array(campaignVariantInput).max(100),
 });
 
@@ -153,6 +189,7 @@ export const campaign = z
     earlyBird: z.array(earlyBirdTier),
     paymentTerms,
     wording,
+    promiseSettings,
     unitsHeld: z.number(),
     variants: z.array(campaignVariant),
     createdAt: z.string(),
@@ -179,6 +216,22 @@ export const variant = z
   })
   .meta({ id: 'Variant' });
 
+export const shipWindow = z
+  .object({ from: z.string(), to: z.string() })
+  .describe('Calendar dates (YYYY-MM-DD) in the shop’s time zone');
+
+export const promise = z
+  .object({
+    status: z
+      .enum(['promised', 'unpromised'])
+      .describe('unpromised: planned supply does not reach this pre-order yet'),
+    window: shipWindow.nullable(),
+    placeInLine: z.number().nullable().describe('Among customers waiting for supply not yet planned'),
+    message: z.string().describe('Worded in the shop’s locale, e.g. "Ships the week of 14 December"'),
+    batches: z.array(z.object({ batchId: z.string(), units: z.number(), inStock: z.boolean() })),
+  })
+  .meta({ id: 'Promise' });
+
 const priceLine = z.object({ tier: z.string().nullable(), quantity: z.number(), unitPrice: money });
 
 export const preorder = z
@@ -192,9 +245,10 @@ export const preorder = z
     quantity: z.number(),
     queuePosition: z.number().describe('Place in the campaign’s queue; earlier is served first'),
     unitPrice: money,
-    total: money,
+    total,
     priceLines: z.array(priceLine).describe('Units at each price, when a pre-order spans an early-bird tier'),
     state: z.enum(PREORDER_STATES),
+    promise: promise.nullable().describe('The ship window this customer was promised'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

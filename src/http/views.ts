@@ -19,6 +19,7 @@ export function campaignView(c: Campaign) {
     earlyBird: c.earlyBird,
     paymentTerms: c.paymentTerms,
     wording: c.wording,
+    promiseSettings: c.promiseSettings,
     unitsHeld: c.unitsHeld,
     variants: c.variants.map((v) => ({
       variantId: v.variantId,

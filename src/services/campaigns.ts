@@ -16,10 +16,12 @@ import {
 import { DomainError } from '../domain/errors.ts';
 import type { Money } from '../domain/money.ts';
 import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
+import type { FulfilmentPolicy } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
 import type { Shop } from './shops.ts';
+import { repromiseVariant } from './supply.ts';
 
 export interface CampaignVariant {
   variantId: string;
@@ -29,6 +31,24 @@ export interface CampaignVariant {
   onHand: number;
   supplyLimit: number | null;
 }
+
+/** How promises are made for this campaign's customers. */
+export interface PromiseSettings {
+  /** Days added to a batch's ready date unless the batch says otherwise. */
+  bufferDays: number;
+  policy: FulfilmentPolicy;
+  /** A promise that moves by this many days or fewer is not announced to the customer. */
+  toleranceDays: number;
+  /** What a shopper gets once planned supply is spoken for. */
+  beyondSupply: 'sold_out' | 'to_be_confirmed';
+}
+
+export const DEFAULT_PROMISE_SETTINGS: PromiseSettings = {
+  bufferDays: 7,
+  policy: 'split',
+  toleranceDays: 0,
+  beyondSupply: 'to_be_confirmed',
+};
 
 export interface Campaign {
   id: string;
@@ -44,6 +64,7 @@ export interface Campaign {
   earlyBird: EarlyBirdTier[];
   paymentTerms: PaymentTerms;
   wording: Wording;
+  promiseSettings: PromiseSettings;
   unitsHeld: number;
   variants: CampaignVariant[];
   createdAt: Date;
@@ -63,6 +84,7 @@ export interface NewCampaign {
   earlyBird?: EarlyBirdTier[] | undefined;
   paymentTerms?: PaymentTerms | undefined;
   wording?: Wording | undefined;
+  promiseSettings?: Partial<PromiseSettings> | undefined;
   variants: (VariantRef & { cap: number | null })[];
 }
 
@@ -112,8 +134,9 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
     const variantIds = await resolveVariants(tx, shop.id, input.variants);
     await tx.query(
       `INSERT INTO campaigns (id, shop_id, name, mode, status, opens_at, closes_at, per_customer_limit, price_amount,
-         currency, early_bird, payment_terms, wording, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+         currency, early_bird, payment_terms, wording, buffer_days, fulfilment_policy, promise_tolerance_days,
+         beyond_supply, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $13, $13)`,
       [
         id,
         shop.id,
@@ -128,6 +151,7 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
         JSON.stringify(rules.paymentTerms),
         JSON.stringify(input.wording ?? {}),
         now,
+        ...settingsColumns({ ...DEFAULT_PROMISE_SETTINGS, ...input.promiseSettings }),
       ],
     );
     await upsertCaps(tx, shop.id, id, variantIds, input.variants);
@@ -183,7 +207,8 @@ export async function updateCampaign(
     }
     await tx.query(
       `UPDATE campaigns SET name = $3, opens_at = $4, closes_at = $5, per_customer_limit = $6, price_amount = $7,
-         early_bird = $8, payment_terms = $9, wording = $10, updated_at = $11
+         early_bird = $8, payment_terms = $9, wording = $10, updated_at = $11, buffer_days = $12,
+         fulfilment_policy = $13, promise_tolerance_days = $14, beyond_supply = $15
        WHERE shop_id = $1 AND id = $2`,
       [
         shop.id,
@@ -197,6 +222,7 @@ export async function updateCampaign(
         JSON.stringify(next.paymentTerms),
         JSON.stringify(changes.wording ?? current.wording),
         now,
+        ...settingsColumns({ ...current.promiseSettings, ...changes.promiseSettings }),
       ],
     );
     await appendEvents(
@@ -204,7 +230,14 @@ export async function updateCampaign(
       [{ shopId: shop.id, type: 'campaign.updated', subjectId: id, data: { fields: Object.keys(changes) } }],
       now,
     );
-    return loadCampaign(tx, shop.id, id);
+    const updated = await loadCampaign(tx, shop.id, id);
+    if (changes.promiseSettings) {
+      for (const variant of updated.variants) {
+        await repromiseVariant(tx, shop, updated, variant.variantId, 'settings_changed', now);
+      }
+      return loadCampaign(tx, shop.id, id);
+    }
+    return updated;
   });
 }
 
@@ -313,6 +346,10 @@ interface CampaignRow {
   early_bird: EarlyBirdTier[];
   payment_terms: PaymentTerms;
   wording: Wording;
+  buffer_days: number;
+  fulfilment_policy: FulfilmentPolicy;
+  promise_tolerance_days: number;
+  beyond_supply: PromiseSettings['beyondSupply'];
   units_held: number;
   created_at: Date;
   updated_at: Date;
@@ -362,6 +399,12 @@ function campaignFromRow(row: CampaignRow): Campaign {
     earlyBird: row.early_bird,
     paymentTerms: row.payment_terms,
     wording: row.wording,
+    promiseSettings: {
+      bufferDays: row.buffer_days,
+      policy: row.fulfilment_policy,
+      toleranceDays: row.promise_tolerance_days,
+      beyondSupply: row.beyond_supply,
+    },
     unitsHeld: row.units_held,
     variants: row.variants.map((v) => ({
       variantId: v.variant_id,
@@ -376,7 +419,7 @@ function campaignFromRow(row: CampaignRow): Campaign {
   };
 }
 
-async function resolveVariants(
+export async function resolveVariants(
   tx: Queryable,
   shopId: string,
   refs: readonly VariantRef[],
@@ -437,6 +480,10 @@ async function assertNotInOtherLiveCampaign(
       clashes: clash.map((c) => ({ campaignId: c.campaign_id, variantId: c.variant_id })),
     });
   }
+}
+
+function settingsColumns(settings: PromiseSettings) {
+  return [settings.bufferDays, settings.policy, settings.toleranceDays, settings.beyondSupply];
 }
 
 function assertShopCurrency(shop: Shop, price: Money) {

@@ -9,6 +9,7 @@ import type { ServiceContext } from './context.ts';
 import { eventRows } from './events.ts';
 import { type Preorder, type PreorderView, preorderView } from './preorders.ts';
 import type { Shop } from './shops.ts';
+import { promisesForNewPlacements } from './supply.ts';
 
 export interface PlacementRequest {
   sku: string;
@@ -182,6 +183,7 @@ async function placeBatch(
     request: number;
     outcome: string;
     units_before: number;
+    variant_units_before: number;
     queue_position: number;
   }>('SELECT * FROM presell_reserve($1, $2, $3, $4, $5)', [
     campaignId,
@@ -191,9 +193,10 @@ async function placeBatch(
     toReserve.map((i) => batch[i]?.request.quantity),
   ]);
 
-  // 4. Price each held pre-order by its place in the campaign's count, then write pre-orders, events and
-  //    keys in one statement.
+  // 4. Price each held pre-order by its place in the campaign's count and promise it the supply its place
+  //    in the variant's queue reaches; then write pre-orders, events and keys in one statement.
   const preorders: Preorder[] = [];
+  const held: { index: number; unitsAhead: number }[] = [];
   for (const row of reserved) {
     const index = toReserve[row.request - 1] as number;
     const { request } = batch[index] as Pending;
@@ -218,12 +221,29 @@ async function placeBatch(
       priceLines: price.lines,
       state: 'placed',
       idempotencyKey: request.idempotencyKey,
+      promise: null,
       createdAt: now,
       updatedAt: now,
     };
     preorders.push(preorder);
-    answers[index] = { placed: preorderView(preorder) };
+    held.push({ index, unitsAhead: row.variant_units_before });
   }
+  const promises = await promisesForNewPlacements(
+    tx,
+    shop,
+    campaign,
+    preorders.map((p, i) => ({
+      preorderId: p.id,
+      variantId: p.variantId,
+      unitsAhead: held[i]?.unitsAhead ?? 0,
+      quantity: p.quantity,
+    })),
+    now,
+  );
+  preorders.forEach((preorder, i) => {
+    preorder.promise = promises[i] ?? null;
+    answers[held[i]?.index as number] = { placed: preorderView(preorder, shop) };
+  });
   const keyRows = [...fresh].map((index) => {
     const { request, digest } = batch[index] as Pending;
     return { key: request.idempotencyKey, digest, outcome: answers[index] as PlacementAnswer };
@@ -258,12 +278,14 @@ async function writePlacements(
   await tx.query(
     `WITH new_preorders AS (
        INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
-         total_amount, currency, price_lines, state, idempotency_key, created_at, updated_at)
+         total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
+         promise_place_in_line, promise_batches, created_at, updated_at)
        SELECT p.id, $1, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
-         p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, $5, $5
+         p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
+         p.promise_place_in_line, p.promise_batches, $5, $5
        FROM jsonb_to_recordset($2::jsonb) AS p(id text, campaign_id text, variant_id text, email text, quantity int,
          queue_position bigint, unit_amount bigint, total_amount bigint, currency text, price_lines jsonb,
-         idempotency_key text)
+         idempotency_key text, promise_from date, promise_to date, promise_place_in_line int, promise_batches jsonb)
        RETURNING 1
      ), new_events AS (
        INSERT INTO events (id, shop_id, type, subject_id, data, created_at)
@@ -289,6 +311,10 @@ async function writePlacements(
           currency: p.currency,
           price_lines: p.priceLines,
           idempotency_key: p.idempotencyKey,
+          promise_from: p.promise?.from ?? null,
+          promise_to: p.promise?.to ?? null,
+          promise_place_in_line: p.promise?.placeInLine ?? null,
+          promise_batches: p.promise?.batches ?? [],
         })),
       ),
       JSON.stringify(events),

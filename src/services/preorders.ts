@@ -4,6 +4,9 @@ import type { Money } from '../domain/money.ts';
 import type { PriceLine } from '../domain/pricing.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, type PageRequest, toPage } from './pagination.ts';
+import { type PromiseView, promiseView } from './promise-view.ts';
+import type { Shop } from './shops.ts';
+import type { StoredPromise } from './supply.ts';
 
 export interface Preorder {
   id: string;
@@ -20,6 +23,8 @@ export interface Preorder {
   priceLines: PriceLine[];
   state: PreorderState;
   idempotencyKey: string | null;
+  /** The promise the customer was last told; null only before it is first computed. */
+  promise: StoredPromise | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -38,11 +43,12 @@ export interface PreorderView {
   total: Money;
   priceLines: { tier: string | null; quantity: number; unitPrice: Money }[];
   state: PreorderState;
+  promise: PromiseView | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export function preorderView(p: Preorder): PreorderView {
+export function preorderView(p: Preorder, shop: Shop): PreorderView {
   const money = (amount: number) => ({ amount, currency: p.currency });
   return {
     id: p.id,
@@ -61,6 +67,7 @@ export function preorderView(p: Preorder): PreorderView {
       unitPrice: money(line.unitAmount),
     })),
     state: p.state,
+    promise: p.promise && promiseView(p.promise, shop),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -87,6 +94,10 @@ interface PreorderRow {
   price_lines: PriceLine[];
   state: PreorderState;
   idempotency_key: string | null;
+  promise_from: string | null;
+  promise_to: string | null;
+  promise_place_in_line: number | null;
+  promise_batches: StoredPromise['batches'];
   created_at: Date;
   updated_at: Date;
 }
@@ -140,6 +151,13 @@ function preorderFromRow(row: PreorderRow): Preorder {
     priceLines: row.price_lines,
     state: row.state,
     idempotencyKey: row.idempotency_key,
+    promise: {
+      preorderId: row.id,
+      from: row.promise_from,
+      to: row.promise_to,
+      placeInLine: row.promise_place_in_line,
+      batches: row.promise_batches,
+    },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

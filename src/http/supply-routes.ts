@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ServiceContext } from '../services/context.ts';
+import type { KeyAuthenticator } from '../services/shops.ts';
+import { addBatch, type Batch, listBatches, updateBatch } from '../services/supply.ts';
+import { authenticateAdmin } from './admin-routes.ts';
+import { errorResponses, id } from './schemas.ts';
+import { batch, createBatchBody, updateBatchBody } from './supply-schemas.ts';
+
+const security = [{ adminKey: [] }];
+const campaignParams = z.object({ id: id('cmp') });
+
+/** The supply plan of a campaign: batches with quantities and ready dates, from which promises follow. */
+export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onRequest', authenticateAdmin(keys));
+
+    app.post(
+      '/v1/campaigns/:id/batches',
+      {
+        schema: {
+          tags: ['supply'],
+          summary: 'Plan a supply batch; the customers it can serve are promised its window',
+          security,
+          params: campaignParams,
+          body: createBatchBody,
+          response: { 201: batch, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(batchView(await addBatch(ctx, request.shop, request.params.id, request.body))),
+    );
+
+    app.get(
+      '/v1/campaigns/:id/batches',
+      {
+        schema: {
+          tags: ['supply'],
+          summary: 'List the supply batches of a campaign, earliest first',
+          security,
+          params: campaignParams,
+          response: { 200: z.object({ data: z.array(batch) }), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        data: (await listBatches(ctx, request.shop.id, request.params.id)).map(batchView),
+      }),
+    );
+
+    app.patch(
+      '/v1/campaigns/:id/batches/:batchId',
+      {
+        schema: {
+          tags: ['supply'],
+          summary: 'Change a batch: slip its date, change its quantity, confirm or receive it',
+          description:
+            'Every customer whose promise moves by more than the campaign’s tolerance gets a ' +
+            '`preorder.promise_changed` event; lowering a quantity re-promises the overflow, never drops it.',
+          security,
+          params: campaignParams.extend({ batchId: id('bat') }),
+          body: updateBatchBody,
+          response: { 200: batch, ...errorResponses },
+        },
+      },
+      async (request) =>
+        batchView(
+          await updateBatch(ctx, request.shop, request.params.id, request.params.batchId, request.body),
+        ),
+    );
+  };
+}
+
+function batchView(b: Batch) {
+  return {
+    id: b.id,
+    object: 'batch' as const,
+    campaignId: b.campaignId,
+    variantId: b.variantId,
+    sku: b.sku,
+    quantity: b.quantity,
+    readyDate: b.readyDate,
+    bufferDays: b.bufferDays,
+    state: b.state,
+    quantityReceived: b.quantityReceived,
+    note: b.note,
+    createdAt: b.createdAt.toISOString(),
+    updatedAt: b.updatedAt.toISOString(),
+  };
+}

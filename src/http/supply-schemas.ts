@@ -1,0 +1,97 @@
+/** Shapes of the supply plan and promises, for validation and the OpenAPI document. */
+import { z } from 'zod';
+import { id, isoDate, shipWindow, sku, text } from './schemas.ts';
+
+const quantity = z.number().int().min(1).max(10_000_000);
+const bufferDays = z.number().int().min(0).max(365).describe('Days added to the ready date in every promise');
+
+export const createBatchBody = z.union([
+  z.object({
+    sku,
+    quantity,
+    readyDate: isoDate.describe('The supplier’s ready date, in the shop’s calendar'),
+    bufferDays: bufferDays.optional(),
+    state: z.enum(['planned', 'confirmed']).optional(),
+    note: text(500).nullish(),
+  }),
+  z.object({
+    variantId: id('var'),
+    quantity,
+    readyDate: isoDate,
+    bufferDays: bufferDays.optional(),
+    state: z.enum(['planned', 'confirmed']).optional(),
+    note: text(500).nullish(),
+  }),
+]);
+
+export const updateBatchBody = z.object({
+  quantity: quantity.optional(),
+  readyDate: isoDate.optional().describe('A new ready date: a slip re-promises the customers it serves'),
+  bufferDays: bufferDays.optional(),
+  state: z.enum(['planned', 'confirmed', 'received']).optional(),
+  quantityReceived: z.number().int().min(0).max(10_000_000).optional().describe('Units received so far'),
+  note: text(500).nullish(),
+});
+
+export const batch = z
+  .object({
+    id: z.string(),
+    object: z.literal('batch'),
+    campaignId: z.string(),
+    variantId: z.string(),
+    sku: z.string(),
+    quantity: z.number(),
+    readyDate: z.string(),
+    bufferDays: z.number(),
+    state: z.enum(['planned', 'confirmed', 'received']),
+    quantityReceived: z.number(),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Batch' });
+
+export const promiseHistoryEntry = z.object({
+  at: z.string(),
+  cause: z.string(),
+  oldWindow: shipWindow.nullable(),
+  newWindow: shipWindow.nullable(),
+});
+
+export const offerPromise = z
+  .object({
+    status: z.enum(['promised', 'to_be_confirmed', 'sold_out']),
+    window: shipWindow.nullable(),
+    message: z.string().describe('e.g. "Order now — ships the week of 14 December"'),
+    firstShipment: z
+      .object({ unitsLeft: z.number(), message: z.string().nullable() })
+      .nullable()
+      .describe('Room left in the earliest batch that has some: "Only 12 left in the first shipment"'),
+  })
+  .meta({ id: 'OfferPromise' });
+
+export const promiseReport = z
+  .object({
+    campaignId: z.string(),
+    variants: z.array(
+      z.object({
+        variantId: z.string(),
+        sku: z.string(),
+        batches: z.array(
+          z.object({
+            batchId: z.string(),
+            quantity: z.number(),
+            unitsServed: z.number(),
+            customers: z.number(),
+            window: shipWindow,
+            message: z.string(),
+          }),
+        ),
+        unpromised: z.object({ units: z.number(), customers: z.number() }),
+        demandBySupply: z
+          .array(z.object({ date: z.string(), cumulativeDemand: z.number(), cumulativeSupply: z.number() }))
+          .describe('Cumulative demand against cumulative supply at each ready date, for the chart'),
+      }),
+    ),
+  })
+  .meta({ id: 'PromiseReport' });

@@ -1,0 +1,476 @@
+import type { Queryable } from '../db/database.ts';
+import { type CalendarDate, compareDates, shopDate } from '../domain/calendar.ts';
+import { DomainError } from '../domain/errors.ts';
+import {
+  type BatchState,
+  computePromises,
+  type PreorderPromise,
+  type PromisePlan,
+  type PromiseWindow,
+  type SupplyBatch,
+} from '../domain/promise.ts';
+import { newId } from '../ids.ts';
+import { type Campaign, loadCampaign, resolveVariants, type VariantRef } from './campaigns.ts';
+import type { ServiceContext } from './context.ts';
+import { appendEvents, type NewEvent } from './events.ts';
+import type { Shop } from './shops.ts';
+
+export interface Batch {
+  id: string;
+  campaignId: string;
+  variantId: string;
+  sku: string;
+  quantity: number;
+  readyDate: CalendarDate;
+  bufferDays: number;
+  state: BatchState;
+  quantityReceived: number;
+  note: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewBatch = VariantRef & {
+  quantity: number;
+  readyDate: CalendarDate;
+  bufferDays?: number | undefined;
+  state?: 'planned' | 'confirmed' | undefined;
+  note?: string | null | undefined;
+};
+
+export interface BatchChanges {
+  quantity?: number | undefined;
+  readyDate?: CalendarDate | undefined;
+  bufferDays?: number | undefined;
+  state?: BatchState | undefined;
+  quantityReceived?: number | undefined;
+  note?: string | null | undefined;
+}
+
+/** Why promises moved, as the `promise_changed` event tells it. */
+export type PromiseCause =
+  | 'batch_added'
+  | 'batch_slipped'
+  | 'batch_received'
+  | 'batch_quantity_changed'
+  | 'batch_changed'
+  | 'preorder_cancelled'
+  | 'priority_changed'
+  | 'settings_changed';
+
+export async function addBatch(
+  ctx: ServiceContext,
+  shop: Shop,
+  campaignId: string,
+  input: NewBatch,
+): Promise<Batch> {
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
+    const [variantId] = await resolveVariants(tx, shop.id, [input]);
+    if (!campaign.variants.some((v) => v.variantId === variantId)) {
+      throw new DomainError('unknown_variant', 'that variant is not part of this campaign', {
+        field: 'variant',
+      });
+    }
+    assertReadyDate(input.readyDate, shop, now);
+    const id = newId('batch', now.getTime());
+    await tx.query(
+      `INSERT INTO supply_batches (id, shop_id, campaign_id, variant_id, quantity, ready_date, buffer_days, state,
+         note, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+      [
+        id,
+        shop.id,
+        campaignId,
+        variantId,
+        input.quantity,
+        input.readyDate,
+        input.bufferDays ?? campaign.promiseSettings.bufferDays,
+        input.state ?? 'planned',
+        input.note ?? null,
+        now,
+      ],
+    );
+    await appendEvents(
+      tx,
+      [{ shopId: shop.id, type: 'batch.created', subjectId: id, data: { campaignId } }],
+      now,
+    );
+    await repromiseVariant(tx, shop, campaign, variantId as string, 'batch_added', now);
+    return loadBatch(tx, shop.id, campaignId, id);
+  });
+}
+
+/**
+ * Changes a batch: a new ready date, quantity, buffer, state or received quantity. Lowering the quantity
+ * below what the batch serves re-promises the overflow to later supply or to the unpromised line.
+ */
+export async function updateBatch(
+  ctx: ServiceContext,
+  shop: Shop,
+  campaignId: string,
+  batchId: string,
+  changes: BatchChanges,
+): Promise<Batch> {
+  const now = ctx.clock();
+  return ctx.db.transaction(async (tx) => {
+    const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
+    const current = await loadBatch(tx, shop.id, campaignId, batchId);
+    const next = { ...current, ...definedOnly(changes) };
+    if (changes.readyDate !== undefined && next.state !== 'received')
+      assertReadyDate(next.readyDate, shop, now);
+    if (changes.quantityReceived !== undefined && changes.state === undefined && next.quantityReceived > 0) {
+      next.state = 'received';
+    }
+    if (current.state === 'received' && next.state !== 'received') {
+      throw new DomainError('invalid_transition', 'a received batch cannot go back to planned or confirmed', {
+        from: current.state,
+        to: next.state,
+      });
+    }
+    await tx.query(
+      `UPDATE supply_batches SET quantity = $3, ready_date = $4, buffer_days = $5, state = $6,
+         quantity_received = $7, note = $8, updated_at = $9
+       WHERE shop_id = $1 AND id = $2`,
+      [
+        shop.id,
+        batchId,
+        next.quantity,
+        next.readyDate,
+        next.bufferDays,
+        next.state,
+        next.quantityReceived,
+        next.note,
+        now,
+      ],
+    );
+    const fields = Object.keys(definedOnly(changes));
+    await appendEvents(
+      tx,
+      [{ shopId: shop.id, type: 'batch.updated', subjectId: batchId, data: { fields } }],
+      now,
+    );
+    await repromiseVariant(tx, shop, campaign, current.variantId, causeOf(current, next), now);
+    return loadBatch(tx, shop.id, campaignId, batchId);
+  });
+}
+
+export async function listBatches(ctx: ServiceContext, shopId: string, campaignId: string): Promise<Batch[]> {
+  await loadCampaign(ctx.db, shopId, campaignId);
+  const rows = await ctx.db.query<BatchRow>(
+    `${SELECT_BATCHES} WHERE b.shop_id = $1 AND b.campaign_id = $2 ORDER BY b.ready_date, b.id`,
+    [shopId, campaignId],
+  );
+  return rows.map(batchFromRow);
+}
+
+/** The engine's view of one campaign variant now: its live pre-orders in queue order and its supply. */
+export async function promisePlanFor(
+  db: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  now: Date,
+): Promise<PromisePlan> {
+  const [preorders, batches] = await Promise.all([
+    db.query<{ id: string; queue_position: number; quantity: number; priority: number }>(
+      `SELECT id, queue_position, quantity, priority FROM preorders
+       WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' ORDER BY queue_position`,
+      [campaign.id, variantId],
+    ),
+    batchesOf(db, campaign.id, variantId),
+  ]);
+  return computePromises({
+    today: shopDate(now, shop.timeZone),
+    policy: campaign.promiseSettings.policy,
+    preorders: preorders.map((p) => ({
+      id: p.id,
+      position: p.queue_position,
+      quantity: p.quantity,
+      priority: p.priority,
+    })),
+    batches,
+    ...onHandOf(campaign, variantId),
+  });
+}
+
+export interface NewPlacement {
+  preorderId: string;
+  variantId: string;
+  /** Units of the variant held before this pre-order, as the reservation reported them. */
+  unitsAhead: number;
+  quantity: number;
+}
+
+/**
+ * Promises for pre-orders just placed, in queue order. A new pre-order (priority 0, the latest position)
+ * is served after every unit ahead of it and moves no one else's promise, so the engine needs only the
+ * units ahead as one block, not the whole queue: the cost does not grow with the campaign.
+ */
+export async function promisesForNewPlacements(
+  tx: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  placements: readonly NewPlacement[],
+  now: Date,
+): Promise<StoredPromise[]> {
+  const today = shopDate(now, shop.timeZone);
+  const byVariant = new Map<string, { batches: SupplyBatch[]; unpromisedAhead: number }>();
+  for (const variantId of new Set(placements.map((p) => p.variantId))) {
+    const [batches, [waiting]] = await Promise.all([
+      batchesOf(tx, campaign.id, variantId),
+      tx.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM preorders
+         WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' AND promise_place_in_line IS NOT NULL`,
+        [campaign.id, variantId],
+      ),
+    ]);
+    byVariant.set(variantId, { batches, unpromisedAhead: waiting?.count ?? 0 });
+  }
+  return placements.map((placement) => {
+    const supply = byVariant.get(placement.variantId) as { batches: SupplyBatch[]; unpromisedAhead: number };
+    const ahead =
+      placement.unitsAhead > 0 ? [{ id: AHEAD, position: 0, quantity: placement.unitsAhead }] : [];
+    const plan = computePromises({
+      today,
+      policy: campaign.promiseSettings.policy,
+      preorders: [...ahead, { id: placement.preorderId, position: 1, quantity: placement.quantity }],
+      batches: supply.batches,
+      ...onHandOf(campaign, placement.variantId),
+    });
+    const stored = storedPromiseOf(plan.promiseOf(placement.preorderId));
+    if (stored.placeInLine === null) return stored;
+    supply.unpromisedAhead += 1;
+    return { ...stored, placeInLine: supply.unpromisedAhead };
+  });
+}
+
+/** Stands for every unit ahead of a new placement; no pre-order id looks like it. */
+const AHEAD = 'ahead:';
+
+/** Supply of a campaign variant as the engine takes it, and the units it adds up to. */
+export async function batchesOf(
+  db: Queryable,
+  campaignId: string,
+  variantId: string,
+): Promise<SupplyBatch[]> {
+  const rows = await db.query<BatchRow>(
+    `${SELECT_BATCHES} WHERE b.campaign_id = $1 AND b.variant_id = $2 ORDER BY b.id`,
+    [campaignId, variantId],
+  );
+  return rows.map(batchFromRow).map((b) => ({
+    id: b.id,
+    readyDate: b.readyDate,
+    quantity: b.quantity,
+    bufferDays: b.bufferDays,
+    state: b.state,
+    quantityReceived: b.quantityReceived,
+  }));
+}
+
+/** Backorders also draw on the shelf: stock on hand is ready today. */
+export function onHandOf(campaign: Campaign, variantId: string) {
+  const variant = campaign.variants.find((v) => v.variantId === variantId);
+  return campaign.mode === 'backorder' && variant && variant.onHand > 0
+    ? { onHand: { quantity: variant.onHand, bufferDays: campaign.promiseSettings.bufferDays } }
+    : {};
+}
+
+/**
+ * Recomputes every promise of a campaign variant after its plan changed, stores the ones that moved and
+ * writes `preorder.promise_changed` for each that moved by more than the campaign's tolerance, in the
+ * caller's transaction. Also keeps the variant's supply limit in step with the plan.
+ */
+export async function repromiseVariant(
+  tx: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  cause: PromiseCause,
+  now: Date,
+): Promise<{ moved: number }> {
+  const plan = await promisePlanFor(tx, shop, campaign, variantId, now);
+  const stored = await tx.query<{
+    id: string;
+    promise_from: string | null;
+    promise_to: string | null;
+    promise_place_in_line: number | null;
+  }>(
+    `SELECT id, promise_from, promise_to, promise_place_in_line
+     FROM preorders WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled'`,
+    [campaign.id, variantId],
+  );
+  const before = new Map(stored.map((row) => [row.id, row]));
+  const updates: StoredPromise[] = [];
+  const events: NewEvent[] = [];
+  for (const promise of plan.promises()) {
+    const old = before.get(promise.preorderId);
+    const next = storedPromiseOf(promise);
+    if (
+      old &&
+      old.promise_from === next.from &&
+      old.promise_to === next.to &&
+      old.promise_place_in_line === next.placeInLine
+    ) {
+      continue;
+    }
+    updates.push(next);
+    const oldWindow =
+      old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null;
+    const newWindow = next.from && next.to ? { from: next.from, to: next.to } : null;
+    if (movedBeyond(oldWindow, newWindow, campaign.promiseSettings.toleranceDays)) {
+      events.push({
+        shopId: shop.id,
+        type: 'preorder.promise_changed',
+        subjectId: promise.preorderId,
+        data: { oldWindow, newWindow, cause, campaignId: campaign.id },
+      });
+    }
+  }
+  await storePromises(tx, updates);
+  await appendEvents(tx, events, now);
+  await tx.query(
+    `UPDATE campaign_variants SET supply_limit = $3 WHERE campaign_id = $1 AND variant_id = $2`,
+    [campaign.id, variantId, await supplyLimitOf(tx, campaign, variantId)],
+  );
+  return { moved: updates.length };
+}
+
+/** Placements stop at the planned supply only when the merchant says so and a plan exists. */
+async function supplyLimitOf(tx: Queryable, campaign: Campaign, variantId: string): Promise<number | null> {
+  if (campaign.promiseSettings.beyondSupply !== 'sold_out') return null;
+  const batches = await batchesOf(tx, campaign.id, variantId);
+  if (batches.length === 0) return null;
+  const onHand = onHandOf(campaign, variantId).onHand?.quantity ?? 0;
+  return batches.reduce((sum, b) => sum + Math.max(b.quantity, b.quantityReceived ?? 0), onHand);
+}
+
+export interface StoredPromise {
+  preorderId: string;
+  from: CalendarDate | null;
+  to: CalendarDate | null;
+  placeInLine: number | null;
+  batches: { batchId: string; units: number; inStock: boolean }[];
+}
+
+/** How a promise is kept on its pre-order row. */
+export function storedPromiseOf(promise: PreorderPromise): StoredPromise {
+  const batches = promise.allocations.map((a) => ({
+    batchId: a.batchId,
+    units: a.units,
+    inStock: a.inStock,
+  }));
+  return promise.status === 'promised'
+    ? {
+        preorderId: promise.preorderId,
+        from: promise.window.from,
+        to: promise.window.to,
+        placeInLine: null,
+        batches,
+      }
+    : { preorderId: promise.preorderId, from: null, to: null, placeInLine: promise.placeInLine, batches };
+}
+
+/** Writes many promises in one statement. */
+export async function storePromises(tx: Queryable, promises: readonly StoredPromise[]): Promise<void> {
+  if (promises.length === 0) return;
+  await tx.query(
+    `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
+       promise_place_in_line = s.place_in_line, promise_batches = s.batches
+     FROM jsonb_to_recordset($1::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int, batches jsonb)
+     WHERE p.id = s.id`,
+    [
+      JSON.stringify(
+        promises.map((p) => ({
+          id: p.preorderId,
+          promise_from: p.from,
+          promise_to: p.to,
+          place_in_line: p.placeInLine,
+          batches: p.batches,
+        })),
+      ),
+    ],
+  );
+}
+
+function movedBeyond(old: PromiseWindow | null, next: PromiseWindow | null, toleranceDays: number): boolean {
+  if (!old || !next) return old !== next;
+  const days = (a: string, b: string) => Math.abs(Date.parse(a) - Date.parse(b)) / 86_400_000;
+  return days(old.from, next.from) > toleranceDays || days(old.to, next.to) > toleranceDays;
+}
+
+function causeOf(before: Batch, after: Batch): PromiseCause {
+  if (
+    after.state === 'received' &&
+    (before.state !== 'received' || before.quantityReceived !== after.quantityReceived)
+  ) {
+    return 'batch_received';
+  }
+  if (before.readyDate !== after.readyDate) return 'batch_slipped';
+  if (before.quantity !== after.quantity) return 'batch_quantity_changed';
+  return 'batch_changed';
+}
+
+/** A planned ready date is a real day of the shop's calendar, today or later. */
+function assertReadyDate(readyDate: CalendarDate, shop: Shop, now: Date) {
+  const today = shopDate(now, shop.timeZone);
+  if (compareDates(readyDate, today) < 0) {
+    throw new DomainError(
+      'ready_date_in_past',
+      `the ready date is before today (${today} in ${shop.timeZone})`,
+      {
+        field: 'readyDate',
+        today,
+      },
+    );
+  }
+}
+
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+const SELECT_BATCHES = `SELECT b.*, v.sku
+  FROM supply_batches b JOIN variants v ON v.id = b.variant_id`;
+
+interface BatchRow {
+  id: string;
+  campaign_id: string;
+  variant_id: string;
+  sku: string;
+  quantity: number;
+  ready_date: string;
+  buffer_days: number;
+  state: BatchState;
+  quantity_received: number;
+  note: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+async function loadBatch(db: Queryable, shopId: string, campaignId: string, id: string): Promise<Batch> {
+  const [row] = await db.query<BatchRow>(
+    `${SELECT_BATCHES} WHERE b.shop_id = $1 AND b.campaign_id = $2 AND b.id = $3`,
+    [shopId, campaignId, id],
+  );
+  if (!row) throw new DomainError('not_found', 'no such batch in this campaign', { id });
+  return batchFromRow(row);
+}
+
+function batchFromRow(row: BatchRow): Batch {
+  return {
+    id: row.id,
+    campaignId: row.campaign_id,
+    variantId: row.variant_id,
+    sku: row.sku,
+    quantity: row.quantity,
+    readyDate: row.ready_date,
+    bufferDays: row.buffer_days,
+    state: row.state,
+    quantityReceived: row.quantity_received,
+    note: row.note,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

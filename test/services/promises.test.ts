@@ -1,0 +1,147 @@
+/** The supply plan through the API, and the promises it gives each customer, on both engines. */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { call, manualClock, openLaunch, type TestShop, testApp, testShop } from '../support/app.ts';
+import { describeOnEachEngine } from '../support/databases.ts';
+
+describeOnEachEngine('the supply plan and promises', ({ db }) => {
+  // 1 December 2026, 09:00 UTC: 10:00 in Berlin, the test shop's time zone.
+  const clock = manualClock(new Date('2026-12-01T09:00:00Z'));
+  let app: FastifyInstance;
+  let shop: TestShop;
+  let sequence = 0;
+
+  before(async () => {
+    const made = await testApp(db(), { clock: clock.now });
+    app = made.app;
+    shop = await testShop(made.ctx);
+  });
+
+  const place = (sku: string, quantity: number) =>
+    call(
+      app,
+      'POST',
+      '/v1/storefront/preorders',
+      { ...shop.storefront, 'idempotency-key': `promise-${++sequence}` },
+      { sku, quantity, email: `customer${sequence}@example.com` },
+    );
+  const promiseOf = async (preorderId: string) =>
+    (await call(app, 'GET', `/v1/preorders/${preorderId}`, shop.admin)).body.promise;
+  const addBatch = (campaignId: string, body: Record<string, unknown>) =>
+    call(app, 'POST', `/v1/campaigns/${campaignId}/batches`, shop.admin, body);
+  const changesOf = async (preorderId: string) =>
+    db().query<{ data: { cause: string; oldWindow: unknown; newWindow: unknown } }>(
+      `SELECT data FROM events WHERE subject_id = $1 AND type = 'preorder.promise_changed' ORDER BY id`,
+      [preorderId],
+    );
+
+  test('each customer is promised the batch their place in the queue reaches, buffer included', async () => {
+    const launch = await openLaunch(app, shop, { sku: 'PR-1', cap: 100, promiseSettings: { bufferDays: 3 } });
+    assert.equal((await addBatch(launch.campaignId, { sku: 'PR-1', quantity: 5, readyDate: '2026-12-14' })).status, 201);
+    const second = await addBatch(launch.campaignId, {
+      sku: 'PR-1',
+      quantity: 5,
+      readyDate: '2027-01-11',
+      bufferDays: 7,
+    });
+    assert.equal(second.body.bufferDays, 7);
+    const a = await place('PR-1', 4);
+    const b = await place('PR-1', 2);
+    const c = await place('PR-1', 4);
+    const d = await place('PR-1', 1);
+    assert.deepEqual(a.body.promise.window, { from: '2026-12-14', to: '2026-12-17' });
+    assert.deepEqual(b.body.promise.window, { from: '2027-01-11', to: '2027-01-18' }, 'its last unit is in batch 2');
+    assert.deepEqual(c.body.promise.window, { from: '2027-01-11', to: '2027-01-18' });
+    assert.equal(d.body.promise.status, 'unpromised');
+    assert.equal(d.body.promise.placeInLine, 1);
+    assert.deepEqual(await promiseOf(a.body.id), a.body.promise, 'the stored promise is the one the customer saw');
+  });
+
+  test('a slipped batch re-promises the customers it serves and tells them, within the tolerance silently', async () => {
+    const launch = await openLaunch(app, shop, { sku: 'PR-SLIP', cap: 100, promiseSettings: { toleranceDays: 2 } });
+    const first = await addBatch(launch.campaignId, { sku: 'PR-SLIP', quantity: 2, readyDate: '2026-12-14' });
+    await addBatch(launch.campaignId, { sku: 'PR-SLIP', quantity: 10, readyDate: '2027-02-01' });
+    const early = await place('PR-SLIP', 2);
+    const late = await place('PR-SLIP', 1);
+    const small = await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`, shop.admin, {
+      readyDate: '2026-12-16',
+    });
+    assert.equal(small.status, 200);
+    assert.deepEqual((await promiseOf(early.body.id)).window.from, '2026-12-16');
+    assert.equal((await changesOf(early.body.id)).length, 0, 'two days is within the tolerance');
+    await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`, shop.admin, {
+      readyDate: '2027-01-04',
+    });
+    const changes = await changesOf(early.body.id);
+    assert.equal(changes.length, 1);
+    assert.equal(changes[0]?.data.cause, 'batch_slipped');
+    assert.deepEqual(changes[0]?.data.newWindow, { from: '2027-01-04', to: '2027-01-11' });
+    assert.equal((await changesOf(late.body.id)).length, 0, 'a customer of another batch hears nothing');
+  });
+
+  test('lowering a batch below what it serves moves the overflow to later supply, never drops it', async () => {
+    const launch = await openLaunch(app, shop, { sku: 'PR-SHRINK', cap: 100 });
+    const first = await addBatch(launch.campaignId, { sku: 'PR-SHRINK', quantity: 4, readyDate: '2026-12-20' });
+    const a = await place('PR-SHRINK', 2);
+    const b = await place('PR-SHRINK', 2);
+    await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`, shop.admin, { quantity: 3 });
+    assert.equal((await promiseOf(a.body.id)).status, 'promised');
+    const moved = await promiseOf(b.body.id);
+    assert.deepEqual([moved.status, moved.placeInLine], ['unpromised', 1]);
+    assert.deepEqual(
+      (await changesOf(b.body.id)).map((c) => c.data.cause),
+      ['batch_quantity_changed'],
+    );
+    const later = await addBatch(launch.campaignId, { sku: 'PR-SHRINK', quantity: 5, readyDate: '2027-01-20' });
+    assert.equal(later.status, 201);
+    assert.equal((await promiseOf(b.body.id)).status, 'promised');
+  });
+
+  test('when the merchant sells only planned supply, placements stop where the plan ends', async () => {
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-LIMIT',
+      cap: 100,
+      promiseSettings: { beyondSupply: 'sold_out' },
+    });
+    assert.equal((await place('PR-LIMIT', 1)).status, 201, 'no plan yet: nothing limits it but the cap');
+    await addBatch(launch.campaignId, { sku: 'PR-LIMIT', quantity: 3, readyDate: '2026-12-20' });
+    assert.equal((await place('PR-LIMIT', 2)).status, 201);
+    const over = await place('PR-LIMIT', 1);
+    assert.equal(over.status, 409);
+    assert.equal(over.body.error.code, 'sold_out');
+    const offer = await call(app, 'GET', '/v1/storefront/offers/PR-LIMIT', shop.storefront);
+    assert.deepEqual([offer.body.state, offer.body.unitsLeft], ['sold_out', 0]);
+  });
+
+  test('a batch date before today in the shop’s calendar is refused and changes nothing', async () => {
+    const launch = await openLaunch(app, shop, { sku: 'PR-PAST', cap: 10 });
+    const past = await addBatch(launch.campaignId, { sku: 'PR-PAST', quantity: 3, readyDate: '2026-11-30' });
+    assert.equal(past.status, 422);
+    assert.equal(past.body.error.code, 'ready_date_in_past');
+    const today = await addBatch(launch.campaignId, { sku: 'PR-PAST', quantity: 3, readyDate: '2026-12-01' });
+    assert.equal(today.status, 201);
+    const list = await call(app, 'GET', `/v1/campaigns/${launch.campaignId}/batches`, shop.admin);
+    assert.equal(list.body.data.length, 1);
+    const other = await addBatch(launch.campaignId, { sku: 'PR-1', quantity: 3, readyDate: '2026-12-20' });
+    assert.equal(other.body.error.code, 'unknown_variant');
+  });
+
+  test('receiving a batch makes its units in stock and ready now', async () => {
+    const launch = await openLaunch(app, shop, { sku: 'PR-RECV', cap: 10, promiseSettings: { bufferDays: 2 } });
+    const batch = await addBatch(launch.campaignId, { sku: 'PR-RECV', quantity: 3, readyDate: '2027-03-01' });
+    const a = await place('PR-RECV', 3);
+    assert.equal(a.body.promise.window.from, '2027-03-01');
+    const received = await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${batch.body.id}`, shop.admin, {
+      quantityReceived: 3,
+    });
+    assert.equal(received.body.state, 'received');
+    const promise = await promiseOf(a.body.id);
+    assert.deepEqual(promise.window, { from: '2026-12-01', to: '2026-12-03' });
+    assert.equal(promise.batches[0].inStock, true);
+    assert.deepEqual(
+      (await changesOf(a.body.id)).map((c) => c.data.cause),
+      ['batch_received'],
+    );
+  });
+});
