@@ -1,11 +1,13 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError } from '../domain/errors.ts';
 
 /** The one place error codes become HTTP statuses. Codes not listed are rules a valid request broke: 422. */
 const STATUS_BY_CODE: Record<string, number> = {
   validation_failed: 400,
+  bad_request: 400,
   malformed_json: 400,
+  malformed_url: 400,
   invalid_email: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -54,49 +56,58 @@ const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
     code: 'unsupported_media_type',
     message: 'the Content-Type header is not valid',
   },
+  FST_ERR_BAD_URL: { code: 'malformed_url', message: 'the URL has a malformed percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'validation_failed',
+    message: 'a path segment is longer than 100 characters',
+  },
 };
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const refusal: unknown = error;
-    if (refusal instanceof DomainError) {
-      request.log.info({ code: refusal.code }, 'request refused');
-      return reply
-        .status(statusFor(refusal.code))
-        .send(errorBody(refusal.code, refusal.message, refusal.details));
-    }
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const issues = error.validation.map((issue) => ({
-        in: error.validationContext ?? 'request',
-        path: issue.instancePath.replace(/^\//, '').split('/').filter(Boolean),
-        message: issue.message ?? 'is not valid',
-      }));
-      request.log.info({ code: 'validation_failed' }, 'request refused');
-      return reply.status(400).send(errorBody('validation_failed', describeIssues(issues), { issues }));
-    }
-    const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-    if (known || (error instanceof SyntaxError && error.statusCode === 400)) {
-      const { code, message } = known ?? { code: 'malformed_json', message: 'the body is not valid JSON' };
-      request.log.info({ code }, 'request refused');
-      return reply.status(statusFor(code)).send(errorBody(code, message));
-    }
-    if (error.statusCode === 429) {
-      return reply
-        .status(429)
-        .send(errorBody('rate_limited', 'too many requests; slow down and retry later'));
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      request.log.info({ code: 'bad_request', fastifyCode: error.code }, 'request refused');
-      return reply.status(400).send(errorBody('bad_request', 'the request could not be read'));
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply
-      .status(500)
-      .send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
+}
+
+/**
+ * Answers any error in our shape. Also Fastify's `frameworkErrors` option: the router's own errors (a URL
+ * that does not decode, a path segment over the length limit) come before any route or error handler.
+ */
+export function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const refusal: unknown = error;
+  if (refusal instanceof DomainError) {
+    request.log.info({ code: refusal.code }, 'request refused');
+    return reply
+      .status(statusFor(refusal.code))
+      .send(errorBody(refusal.code, refusal.message, refusal.details));
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((issue) => ({
+      in: error.validationContext ?? 'request',
+      path: issue.instancePath.replace(/^\//, '').split('/').filter(Boolean),
+      message: issue.message ?? 'is not valid',
+    }));
+    request.log.info({ code: 'validation_failed' }, 'request refused');
+    return reply.status(400).send(errorBody('validation_failed', describeIssues(issues), { issues }));
+  }
+  const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (known || (error instanceof SyntaxError && error.statusCode === 400)) {
+    const { code, message } = known ?? { code: 'malformed_json', message: 'the body is not valid JSON' };
+    request.log.info({ code }, 'request refused');
+    return reply.status(statusFor(code)).send(errorBody(code, message));
+  }
+  if (error.statusCode === 429) {
+    return reply.status(429).send(errorBody('rate_limited', 'too many requests; slow down and retry later'));
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    request.log.info({ code: 'bad_request', fastifyCode: error.code }, 'request refused');
+    return reply.status(400).send(errorBody('bad_request', 'the request could not be read'));
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply
+    .status(500)
+    .send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
 }
 
 function describeIssues(issues: { in: string; path: string[]; message: string }[]): string {
