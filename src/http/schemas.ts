@@ -275,6 +275,18 @@ export const idempotencyHeaders = z.object({
     .describe('A unique key per placement; a retry with the same key returns the first answer'),
 });
 
+export const offerPromise = z
+  .object({
+    status: z.enum(['promised', 'to_be_confirmed', 'sold_out']),
+    window: shipWindow.nullable(),
+    message: z.string().describe('e.g. "Order now — ships the week of 14 December"'),
+    firstShipment: z
+      .object({ unitsLeft: z.number(), message: z.string().nullable() })
+      .nullable()
+      .describe('Room left in the earliest batch that has some: "Only 12 left in the first shipment"'),
+  })
+  .meta({ id: 'OfferPromise' });
+
 export const offer = z
   .object({
     object: z.literal('offer'),
@@ -294,6 +306,7 @@ export const offer = z
     window: z.object({ opensAt: z.string().nullable(), closesAt: z.string().nullable() }),
     buttonLabel: z.string(),
     message: z.string().nullable(),
+    promise: offerPromise,
   })
   .meta({ id: 'Offer' });
 

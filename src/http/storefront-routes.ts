@@ -46,7 +46,7 @@ export function storefrontRoutes(
           response: { 200: offer, ...errorResponses },
         },
       },
-      async (request) => offerView(await getOffer(ctx, request.shop.id, request.params.sku)),
+      async (request) => offerView(await getOffer(ctx, request.shop, request.params.sku), request.shop),
     );
 
     app.post(

@@ -58,18 +58,6 @@ export const promiseHistoryEntry = z.object({
   newWindow: shipWindow.nullable(),
 });
 
-export const offerPromise = z
-  .object({
-    status: z.enum(['promised', 'to_be_confirmed', 'sold_out']),
-    window: shipWindow.nullable(),
-    message: z.string().describe('e.g. "Order now — ships the week of 14 December"'),
-    firstShipment: z
-      .object({ unitsLeft: z.number(), message: z.string().nullable() })
-      .nullable()
-      .describe('Room left in the earliest batch that has some: "Only 12 left in the first shipment"'),
-  })
-  .meta({ id: 'OfferPromise' });
-
 export const promiseReport = z
   .object({
     campaignId: z.string(),

@@ -1,5 +1,7 @@
 import { unitsLeft } from '../domain/campaign.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
+import { offerPromiseView } from '../services/promise-view.ts';
+import type { Shop } from '../services/shops.ts';
 import type { Variant } from '../services/variants.ts';
 
 /** How the API shows records: money as `{amount, currency}`, times as ISO 8601 UTC, an `object` tag. */
@@ -45,10 +47,11 @@ export function variantView(v: Variant) {
   };
 }
 
-export function offerView(o: Offer) {
+export function offerView(o: Offer, shop: Shop) {
   return {
     object: 'offer' as const,
     ...o,
     window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
+    promise: offerPromiseView(o.promise, shop),
   };
 }

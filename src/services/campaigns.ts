@@ -16,12 +16,12 @@ import {
 import { DomainError } from '../domain/errors.ts';
 import type { Money } from '../domain/money.ts';
 import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
-import type { FulfilmentPolicy } from '../domain/promise.ts';
+import type { FulfilmentPolicy, NextOffer } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
 import type { Shop } from './shops.ts';
-import { repromiseVariant } from './supply.ts';
+import { nextOfferFor, repromiseVariant } from './supply.ts';
 
 export interface CampaignVariant {
   variantId: string;
@@ -105,6 +105,8 @@ export interface Offer {
   window: { opensAt: Date | null; closesAt: Date | null };
   buttonLabel: string;
   message: string | null;
+  /** What the next unit would be promised; null while there is no supply plan. */
+  promise: NextOffer | null;
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
@@ -285,19 +287,21 @@ export async function moveCampaign(
  * What the storefront shows for a sku: the campaign selling it now (or next, or last), its price with the
  * current early-bird tier, units left and the button label.
  */
-export async function getOffer(ctx: ServiceContext, shopId: string, sku: string): Promise<Offer> {
-  const campaignId = await findOfferingCampaign(ctx.db, shopId, sku);
+export async function getOffer(ctx: ServiceContext, shop: Shop, sku: string): Promise<Offer> {
+  const campaignId = await findOfferingCampaign(ctx.db, shop.id, sku);
   if (!campaignId) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
-  return offerFor(await loadCampaign(ctx.db, shopId, campaignId), sku, ctx.clock());
-}
-
-export function offerFor(campaign: Campaign, sku: string, now: Date): Offer {
+  const campaign = await loadCampaign(ctx.db, shop.id, campaignId);
   const variant = campaign.variants.find((v) => v.sku === sku);
   if (!variant) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
+  const now = ctx.clock();
+  return offerFor(campaign, variant, now, await nextOfferFor(ctx.db, shop, campaign, variant.variantId, now));
+}
+
+function offerFor(campaign: Campaign, variant: CampaignVariant, now: Date, promise: NextOffer | null): Offer {
   const { state, reason } = offerState(campaign, variant, now);
   const price = priceNow(campaign, campaign.unitsHeld, now);
   return {
-    sku,
+    sku: variant.sku,
     variantId: variant.variantId,
     campaignId: campaign.id,
     mode: campaign.mode,
@@ -311,6 +315,7 @@ export function offerFor(campaign: Campaign, sku: string, now: Date): Offer {
     window: { opensAt: campaign.opensAt, closesAt: campaign.closesAt },
     buttonLabel: campaign.wording.buttonLabel ?? defaultButtonLabel(campaign.mode, state),
     message: campaign.wording.message ?? null,
+    promise,
   };
 }
 

@@ -4,6 +4,8 @@ import { DomainError } from '../domain/errors.ts';
 import {
   type BatchState,
   computePromises,
+  type NextOffer,
+  nextOffer,
   type PreorderPromise,
   type PromisePlan,
   type PromiseWindow,
@@ -244,6 +246,31 @@ export async function promisesForNewPlacements(
     supply.unpromisedAhead += 1;
     return { ...stored, placeInLine: supply.unpromisedAhead };
   });
+}
+
+/**
+ * What the next shopper would be promised for one unit of a variant: placed behind every unit held now.
+ * Without a supply plan there is no date to give yet.
+ */
+export async function nextOfferFor(
+  db: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  now: Date,
+): Promise<NextOffer | null> {
+  const batches = await batchesOf(db, campaign.id, variantId);
+  const onHand = onHandOf(campaign, variantId);
+  if (batches.length === 0 && !onHand.onHand) return null;
+  const held = campaign.variants.find((v) => v.variantId === variantId)?.held ?? 0;
+  const plan = computePromises({
+    today: shopDate(now, shop.timeZone),
+    policy: campaign.promiseSettings.policy,
+    preorders: held > 0 ? [{ id: AHEAD, position: 0, quantity: held }] : [],
+    batches,
+    ...onHand,
+  });
+  return nextOffer(plan, { units: 1, beyondSupply: campaign.promiseSettings.beyondSupply });
 }
 
 /** Stands for every unit ahead of a new placement; no pre-order id looks like it. */

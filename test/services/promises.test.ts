@@ -58,6 +58,30 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
     assert.deepEqual(await promiseOf(a.body.id), a.body.promise, 'the stored promise is the one the customer saw');
   });
 
+  test('the offer tells the next shopper their window and the room left in the first shipment', async () => {
+    const launch = await openLaunch(app, shop, { sku: 'PR-OFFER', cap: 100, promiseSettings: { bufferDays: 0 } });
+    const offer = async () => (await call(app, 'GET', '/v1/storefront/offers/PR-OFFER', shop.storefront)).body.promise;
+    assert.deepEqual(await offer(), {
+      status: 'to_be_confirmed',
+      window: null,
+      message: 'Date to be confirmed',
+      firstShipment: null,
+    });
+    await addBatch(launch.campaignId, { sku: 'PR-OFFER', quantity: 3, readyDate: '2026-12-14' });
+    await addBatch(launch.campaignId, { sku: 'PR-OFFER', quantity: 3, readyDate: '2027-01-04' });
+    await place('PR-OFFER', 1);
+    const first = await offer();
+    assert.equal(first.status, 'promised');
+    assert.deepEqual(first.window, { from: '2026-12-14', to: '2026-12-14' });
+    assert.deepEqual(first.firstShipment, { unitsLeft: 2, message: 'Only 2 left in the first shipment' });
+    await place('PR-OFFER', 2);
+    const next = await offer();
+    assert.deepEqual(next.window, { from: '2027-01-04', to: '2027-01-04' });
+    assert.equal(next.firstShipment.message, null, 'the first shipment is spoken for');
+    await place('PR-OFFER', 3);
+    assert.deepEqual((await offer()).status, 'to_be_confirmed', 'past planned supply, with the date to be confirmed');
+  });
+
   test('a slipped batch re-promises the customers it serves and tells them, within the tolerance silently', async () => {
     const launch = await openLaunch(app, shop, { sku: 'PR-SLIP', cap: 100, promiseSettings: { toleranceDays: 2 } });
     const first = await addBatch(launch.campaignId, { sku: 'PR-SLIP', quantity: 2, readyDate: '2026-12-14' });
