@@ -16,7 +16,6 @@ import {
   assertRefused,
   databaseDigest,
   type HttpAnswer,
-  type TableName,
 } from '../support/http-assertions.ts';
 
 const HOUR = 3_600_000;
@@ -55,7 +54,7 @@ describeOnEachEngine('bad input', ({ db }) => {
     request: () => Promise<HttpAnswer>,
     status: number,
     code: string,
-    ignoring: readonly TableName[] = [],
+    ignoring: readonly string[] = [],
   ) {
     const before = await databaseDigest(db());
     const refusal = assertRefused(await request(), status, code);
@@ -117,6 +116,24 @@ describeOnEachEngine('bad input', ({ db }) => {
     assert.equal(held.status, 201, JSON.stringify(held.body));
     heldPreorderId = held.body.id;
     clock.advance(2 * HOUR);
+  });
+
+  test('the database digest sees every table a placement writes', async () => {
+    const before = await databaseDigest(db());
+    const placed = await place(placement({ email: 'digest@example.com' }));
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const after = await databaseDigest(db());
+    const changed = Object.keys(after).filter((table) => before[table] !== after[table]);
+    for (const table of [
+      'campaigns',
+      'campaign_variants',
+      'customer_holds',
+      'preorders',
+      'idempotency_keys',
+      'events',
+    ]) {
+      assert.ok(changed.includes(table), `${table} not seen as written`);
+    }
   });
 
   describe('quantities', () => {
