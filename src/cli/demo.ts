@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
-import { format, money } from '../domain/money.ts';
+import { format, type Money, money } from '../domain/money.ts';
+import type { RunningServer } from '../server.ts';
 import type { ServiceContext } from '../services/context.ts';
 import {
   type Command,
@@ -58,17 +59,17 @@ Options:
       kind: 'embedded',
       dataDir: resolveDataDir(options.data, env, DEFAULT_DEMO_DATA),
     } as const;
+    // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
+    const stopSignal = untilStopSignal();
     const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'warn' });
     try {
       const demo = await demoShop(server.ctx, target.dataDir);
-      process.stdout.write(
-        await banner(server.ctx, server.url, demo, describeDatabase(target), target.dataDir),
-      );
+      process.stdout.write(await banner(server, demo, describeDatabase(target), target.dataDir));
     } catch (error) {
       await server.close();
       throw error;
     }
-    await untilStopSignal();
+    await stopSignal;
     process.stdout.write('Stopping the demo…\n');
     await server.close();
     return 0;
@@ -142,16 +143,36 @@ function writeDemoFile(dataDir: string, demo: DemoShop) {
   renameSync(`${path}.tmp`, path);
 }
 
+/** The parts of the storefront's offer the banner shows. */
+interface OfferView {
+  mode: string;
+  state: string;
+  price: Money;
+  regularPrice: Money;
+  earlyBird: { name: string; unitsLeft: number | null } | null;
+  unitsLeft: number | null;
+}
+
 async function banner(
-  ctx: ServiceContext,
-  url: string,
+  server: RunningServer,
   demo: DemoShop,
   database: string,
   dataDir: string,
 ): Promise<string> {
-  const { getOffer } = await import('../services/campaigns.ts');
-  const launch = await getOffer(ctx, demo.shopId, LAUNCH_SKU);
-  const backorder = await getOffer(ctx, demo.shopId, BACKORDER_SKU);
+  const url = server.url;
+  // Asked through the storefront API, as a shop's page would: the banner shows what shoppers see.
+  const fetchOffer = async (sku: string) => {
+    const response = await server.app.inject({
+      url: `/v1/storefront/offers/${sku}`,
+      headers: { 'presell-key': demo.publishableKey },
+    });
+    if (response.statusCode !== 200) {
+      throw new Error(`the demo's offer for ${sku} answered ${response.statusCode}: ${response.body}`);
+    }
+    return response.json<OfferView>();
+  };
+  const launch = await fetchOffer(LAUNCH_SKU);
+  const backorder = await fetchOffer(BACKORDER_SKU);
   const describe = (offer: typeof launch) => {
     const price = format(offer.price, SHOP.locale);
     const tier = offer.earlyBird

@@ -1,5 +1,5 @@
 import type { RunningServer, ServerOptions } from '../server.ts';
-import type { DatabaseTarget } from './args.ts';
+import { CliError, type DatabaseTarget } from './args.ts';
 import { claimDatabase } from './database.ts';
 
 /** Starts the API on the target database, holding its data folder until the server is closed. */
@@ -26,8 +26,21 @@ export async function startOn(
     };
   } catch (error) {
     release();
-    throw error;
+    throw listenProblem(error, options) ?? error;
   }
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'no such address on this machine',
+  ENOTFOUND: 'unknown host name',
+  EAI_AGAIN: 'unknown host name',
+};
+
+/** Why the server could not listen, for the person who chose --host and --port; undefined if it is not that. */
+function listenProblem(error: unknown, options: { host?: string | undefined; port: number }) {
+  const problem = LISTEN_PROBLEMS[(error as NodeJS.ErrnoException).code ?? ''];
+  return problem && new CliError(`cannot listen on ${options.host}:${options.port}: ${problem}`);
 }
 
 /**

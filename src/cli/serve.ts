@@ -34,12 +34,14 @@ Environment:
     if (options.help) return printHelp(this);
     const port = resolvePort(options.port, env);
     const target = resolveDatabase(options.data, env);
+    // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
+    const stopSignal = untilStopSignal();
     const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'info' });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },
       'presell is serving',
     );
-    const signal = await untilStopSignal();
+    const signal = await stopSignal;
     server.app.log.info({ signal }, 'stopping');
     await server.close();
     return 0;
