@@ -1,0 +1,315 @@
+/**
+ * Promise windows in words, in the shop's locale: "Ships the week of 14 December", "Ships early January",
+ * "Ships in December", "Ships between 1 and 15 December", and the backorder "Back in stock — ships by
+ * 3 March". The phrase names the smallest period that contains the window, so it is as specific as the
+ * supply plan allows and never promises earlier than the window: a locale week, a third of a month
+ * (1–10, 11–20, 21–end), the month when the window covers at least half of it, or else both days.
+ *
+ * Dates go through Intl in the requested locale with timeZone 'UTC' on calendar dates, so no zone
+ * shifts a day; phrases come from a table per language (en, de, fr, ja), English for other languages.
+ * A date shows its year only when it is not in the shop's current year.
+ */
+import {
+  addDays,
+  type CalendarDate,
+  dateParts,
+  daysBetween,
+  daysInMonth,
+  utcMidnight,
+  weekStart,
+} from './calendar.ts';
+import { DomainError } from './errors.ts';
+import type { NextOffer, PromiseWindow } from './promise.ts';
+
+export type WindowPhraseKind = 'week' | 'part_of_month' | 'month' | 'range' | 'by';
+export type PartOfMonth = 'early' | 'mid' | 'late';
+
+export interface WordedWindow {
+  readonly kind: WindowPhraseKind;
+  /** The period the message names; it contains the promise window. */
+  readonly from: CalendarDate;
+  readonly to: CalendarDate;
+  /** Only for `part_of_month`. */
+  readonly part?: PartOfMonth;
+  readonly message: string;
+}
+
+export interface WordingOptions {
+  readonly locale: string;
+  /** The shop's current date, which decides whether a date needs its year. */
+  readonly today: CalendarDate;
+  /** Backorders say "Back in stock — ships by …". Default preorder. */
+  readonly mode?: 'preorder' | 'backorder';
+}
+
+export interface OfferWording {
+  /** "Order now — ships the week of 14 December", "Date to be confirmed", "Sold out". */
+  readonly headline: string;
+  readonly window: WordedWindow | null;
+  /** "Only 12 left in the first shipment", for the storefront to show when it wants urgency. */
+  readonly unitsLeft: string | null;
+}
+
+export function wordShipWindow(window: PromiseWindow, options: WordingOptions): WordedWindow {
+  if (daysBetween(window.from, window.to) < 0) {
+    throw new DomainError(
+      'invalid_window',
+      `a window cannot end (${window.to}) before it starts (${window.from})`,
+      {
+        window,
+      },
+    );
+  }
+  const phrases = phrasesFor(options.locale);
+  if (options.mode === 'backorder') {
+    const message = phrases.join(phrases.backInStock, phrases.by(dayAndMonth(window.to, options)));
+    return { kind: 'by', from: window.from, to: window.to, message };
+  }
+  const period = periodOf(window, options.locale);
+  return { ...period, message: capitalise(predicateOf(period, phrases, options), options.locale) };
+}
+
+export function wordOffer(offer: NextOffer, options: WordingOptions): OfferWording {
+  const phrases = phrasesFor(options.locale);
+  switch (offer.kind) {
+    case 'sold_out':
+      return { headline: capitalise(phrases.soldOut, options.locale), window: null, unitsLeft: null };
+    case 'to_be_confirmed':
+      return { headline: capitalise(phrases.toBeConfirmed, options.locale), window: null, unitsLeft: null };
+    case 'promised': {
+      const window = wordShipWindow(offer.window, options);
+      const headline =
+        window.kind === 'by'
+          ? window.message
+          : phrases.join(phrases.orderNow, predicateOf(window, phrases, options));
+      const { unitsLeft, isFirstShipment } = offer.earliestRoom;
+      const plural = new Intl.PluralRules(options.locale).select(unitsLeft);
+      const template = phrases.unitsLeft[plural] ?? phrases.unitsLeft.other;
+      const count = new Intl.NumberFormat(options.locale).format(unitsLeft);
+      return { headline, window, unitsLeft: template(count, isFirstShipment ? 'first' : 'next') };
+    }
+  }
+}
+
+type Period = Omit<WordedWindow, 'message'>;
+
+function periodOf(window: PromiseWindow, locale: string): Period {
+  const week = weekStart(window.from, locale);
+  if (daysBetween(week, window.to) < 7) return { kind: 'week', from: week, to: addDays(week, 6) };
+  const start = dateParts(window.from);
+  const end = dateParts(window.to);
+  if (start.year === end.year && start.month === end.month) {
+    const monthLength = daysInMonth(start.year, start.month);
+    const monthStart = window.from.slice(0, 8);
+    const part = partOfMonth(start.day);
+    if (part === partOfMonth(end.day)) {
+      const bounds: Record<PartOfMonth, [number, number]> = {
+        early: [1, 10],
+        mid: [11, 20],
+        late: [21, monthLength],
+      };
+      const [first, last] = bounds[part];
+      return { kind: 'part_of_month', part, from: monthStart + pad(first), to: monthStart + pad(last) };
+    }
+    if (2 * (end.day - start.day + 1) >= monthLength) {
+      return { kind: 'month', from: `${monthStart}01`, to: monthStart + pad(monthLength) };
+    }
+  }
+  return { kind: 'range', from: window.from, to: window.to };
+}
+
+function partOfMonth(day: number): PartOfMonth {
+  return day <= 10 ? 'early' : day <= 20 ? 'mid' : 'late';
+}
+
+function pad(day: number): string {
+  return String(day).padStart(2, '0');
+}
+
+/** The phrase without a capital, so that it can follow "Order now — ". */
+function predicateOf(period: Period, phrases: Phrases, options: WordingOptions): string {
+  switch (period.kind) {
+    case 'week':
+      return phrases.week(dayAndMonth(period.from, options));
+    case 'part_of_month':
+      return phrases.partOfMonth[period.part ?? 'early'](monthName(period.from, options));
+    case 'month':
+      return phrases.month(monthName(period.from, options));
+    case 'range':
+      return phrases.range(...rangeEnds(period, options));
+    case 'by':
+      return phrases.by(dayAndMonth(period.to, options));
+  }
+}
+
+function dayAndMonth(date: CalendarDate, options: WordingOptions): string {
+  return dateFormat(options.locale, {
+    day: 'numeric',
+    month: 'long',
+    ...yearUnlessCurrent([date], options),
+  }).format(utcMidnight(date));
+}
+
+function monthName(date: CalendarDate, options: WordingOptions): string {
+  return dateFormat(options.locale, { month: 'long', ...yearUnlessCurrent([date], options) }).format(
+    utcMidnight(date),
+  );
+}
+
+/**
+ * The two ends of a range as the locale writes them, each with what it shares with the other placed
+ * where the locale puts it: "1" and "15 December" in en-GB, "December 1" and "15" in en-US, "1." and
+ * "15. Dezember" in German. The dash and the spaces around it are dropped; punctuation before the dash
+ * belongs to the first date.
+ */
+function rangeEnds(period: Period, options: WordingOptions): [string, string] {
+  const format = dateFormat(options.locale, {
+    day: 'numeric',
+    month: 'long',
+    ...yearUnlessCurrent([period.from, period.to], options),
+  });
+  const [from, to] = [utcMidnight(period.from), utcMidnight(period.to)];
+  const parts = format.formatRangeToParts(from, to);
+  const lastOfStart = parts.findLastIndex((part) => part.source === 'startRange');
+  const firstOfEnd = parts.findIndex((part) => part.source === 'endRange');
+  const separator = /^(.*?)\s*[–—~～-]\s*$/u.exec(textOf(parts.slice(lastOfStart + 1, firstOfEnd)));
+  if (lastOfStart < 0 || firstOfEnd < 0 || !separator) return [format.format(from), format.format(to)];
+  return [textOf(parts.slice(0, lastOfStart + 1)) + separator[1], textOf(parts.slice(firstOfEnd))];
+}
+
+function textOf(parts: readonly { value: string }[]): string {
+  return parts.map((part) => part.value).join('');
+}
+
+function yearUnlessCurrent(dates: readonly CalendarDate[], options: WordingOptions): { year?: 'numeric' } {
+  const currentYear = options.today.slice(0, 4);
+  return dates.every((date) => date.slice(0, 4) === currentYear) ? {} : { year: 'numeric' };
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(locale: string, fields: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(fields)}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { ...fields, timeZone: 'UTC' });
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
+function capitalise(text: string, locale: string): string {
+  return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+}
+
+// ——— phrases per language ———
+
+interface Phrases {
+  week(date: string): string;
+  partOfMonth: Record<PartOfMonth, (month: string) => string>;
+  month(month: string): string;
+  range(from: string, to: string): string;
+  by(date: string): string;
+  toBeConfirmed: string;
+  soldOut: string;
+  orderNow: string;
+  backInStock: string;
+  /** A lead ("Order now") and a phrase. */
+  join(lead: string, predicate: string): string;
+  unitsLeft: Partial<Record<Intl.LDMLPluralRule, UnitsLeft>> & { other: UnitsLeft };
+}
+
+type UnitsLeft = (count: string, shipment: 'first' | 'next') => string;
+
+const english: Phrases = {
+  week: (date) => `ships the week of ${date}`,
+  partOfMonth: {
+    early: (month) => `ships early ${month}`,
+    mid: (month) => `ships mid-${month}`,
+    late: (month) => `ships late ${month}`,
+  },
+  month: (month) => `ships in ${month}`,
+  range: (from, to) => `ships between ${from} and ${to}`,
+  by: (date) => `ships by ${date}`,
+  toBeConfirmed: 'date to be confirmed',
+  soldOut: 'sold out',
+  orderNow: 'Order now',
+  backInStock: 'Back in stock',
+  join: (lead, predicate) => `${lead} — ${predicate}`,
+  unitsLeft: { other: (count, shipment) => `Only ${count} left in the ${shipment} shipment` },
+};
+
+const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
+  en: english,
+  de: {
+    week: (date) => `Versand in der Woche vom ${date}`,
+    partOfMonth: {
+      early: (month) => `Versand Anfang ${month}`,
+      mid: (month) => `Versand Mitte ${month}`,
+      late: (month) => `Versand Ende ${month}`,
+    },
+    month: (month) => `Versand im ${month}`,
+    range: (from, to) => `Versand zwischen dem ${from} und dem ${to}`,
+    by: (date) => `Versand bis zum ${date}`,
+    toBeConfirmed: 'Liefertermin folgt',
+    soldOut: 'ausverkauft',
+    orderNow: 'Jetzt vorbestellen',
+    backInStock: 'Wieder verfügbar',
+    join: (lead, predicate) => `${lead} – ${predicate}`,
+    unitsLeft: {
+      other: (count, shipment) =>
+        `Nur noch ${count} Stück in der ${shipment === 'first' ? 'ersten' : 'nächsten'} Lieferung`,
+    },
+  },
+  fr: {
+    week: (date) => `expédition la semaine du ${date}`,
+    partOfMonth: {
+      early: (month) => `expédition début ${month}`,
+      mid: (month) => `expédition mi-${month}`,
+      late: (month) => `expédition fin ${month}`,
+    },
+    month: (month) => `expédition en ${month}`,
+    range: (from, to) => `expédition entre le ${from} et le ${to}`,
+    by: (date) => `expédition d’ici le ${date}`,
+    toBeConfirmed: 'date à confirmer',
+    soldOut: 'épuisé',
+    orderNow: 'Précommandez maintenant',
+    backInStock: 'De retour en stock',
+    join: (lead, predicate) => `${lead} — ${predicate}`,
+    unitsLeft: {
+      one: (_count, shipment) =>
+        `Plus qu’un seul exemplaire dans le ${shipment === 'first' ? 'premier' : 'prochain'} envoi`,
+      other: (count, shipment) =>
+        `Plus que ${count} exemplaires dans le ${shipment === 'first' ? 'premier' : 'prochain'} envoi`,
+    },
+  },
+  ja: {
+    week: (date) => `${date}の週に発送`,
+    partOfMonth: {
+      early: (month) => `${month}上旬に発送`,
+      mid: (month) => `${month}中旬に発送`,
+      late: (month) => `${month}下旬に発送`,
+    },
+    month: (month) => `${month}に発送`,
+    range: (from, to) => `${from}～${to}に発送`,
+    by: (date) => `${date}までに発送`,
+    toBeConfirmed: '発送日未定',
+    soldOut: '完売',
+    orderNow: '今すぐ予約',
+    backInStock: '再入荷予定',
+    join: (lead, predicate) => `${lead}：${predicate}`,
+    unitsLeft: {
+      other: (count, shipment) => `${shipment === 'first' ? '初回' : '次回'}出荷分は残り${count}点`,
+    },
+  },
+};
+
+function phrasesFor(locale: string): Phrases {
+  let language: string;
+  try {
+    language = new Intl.Locale(locale).language;
+  } catch {
+    throw new DomainError('invalid_locale', `${locale} is not a locale`, { locale });
+  }
+  return phrasesByLanguage[language] ?? english;
+}
