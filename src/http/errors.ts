@@ -104,10 +104,21 @@ export function answerError(error: FastifyError, request: FastifyRequest, reply:
     request.log.info({ code: 'bad_request', fastifyCode: error.code }, 'request refused');
     return reply.status(400).send(errorBody('bad_request', 'the request could not be read'));
   }
-  request.log.error({ err: error }, 'request failed');
+  request.log.error({ err: loggable(error) }, 'request failed');
   return reply
     .status(500)
     .send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
+}
+
+/**
+ * What the log keeps of an unexpected error: enough to find the cause, none of the data. Database errors
+ * carry the failing row, the query and its parameters, where customers' emails and keys are.
+ */
+function loggable(
+  error: Error & { code?: unknown; table?: unknown; column?: unknown; constraint?: unknown },
+) {
+  const { name, message, code, table, column, constraint, stack } = error;
+  return { type: name, message, code, table, column, constraint, stack };
 }
 
 function describeIssues(issues: { in: string; path: string[]; message: string }[]): string {

@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { LOG_REDACTIONS } from '../../src/http/app.ts';
-import { call, type TestShop, testApp, testShop } from '../support/app.ts';
+import { call, openLaunch, type TestShop, testApp, testShop } from '../support/app.ts';
 
 const REQUEST_ID = /^req_[0-9a-f]{16}$/;
+const EMAIL = 'Secret.Shopper@Example.com';
 
 /** An app whose logger writes into `lines`, one entry per line written. */
 async function loggedApp(db: Database) {
@@ -35,7 +36,6 @@ describe('logs', () => {
   let app: FastifyInstance;
   let lines: string[];
   let shop: TestShop;
-  const EMAIL = 'Secret.Shopper@Example.com';
   const BODY_MARKER = 'body-marker-7f3a';
   /** The request-id header of every answer the app gave in `before`. */
   const answeredIds: string[] = [];
@@ -133,29 +133,70 @@ describe('logs', () => {
 });
 
 describe('an internal error', () => {
-  test('answers 500 internal_error with a generic message and is logged with the request id', async () => {
+  /** A database, an app logging into `lines`, and a shop, for one test that breaks the database. */
+  async function setUp() {
     const db = await openDatabase();
     await migrate(db);
     const { app, ctx, lines } = await loggedApp(db);
     const shop = await testShop(ctx);
+    return { db, app, lines, shop };
+  }
+
+  /** The one error line, which must carry the answer's request id. */
+  function failureLine(lines: readonly string[], answer: { headers: Record<string, unknown> }) {
+    const failures = parsed(lines).filter((entry) => entry.level === 50);
+    assert.equal(failures.length, 1, 'one error line');
+    const [failure] = failures as [Record<string, unknown>];
+    assert.match(String(answer.headers['request-id']), REQUEST_ID);
+    assert.equal(failure.reqId, answer.headers['request-id']);
+    assert.equal(failure.msg, 'request failed');
+    return failure.err as Record<string, unknown>;
+  }
+
+  const GENERIC_500 = {
+    error: { code: 'internal_error', message: 'something went wrong on our side; it is logged' },
+  };
+
+  test('a closed database answers 500 with a generic message, logged with the request id', async () => {
+    const { db, app, lines, shop } = await setUp();
     // Authenticate once while the database is up, so the failure comes from the route itself.
     assert.equal((await call(app, 'GET', '/v1/variants', shop.admin)).status, 200);
     await db.close();
-    const before = lines.length;
     const answer = await call(app, 'POST', '/v1/variants', shop.admin, { sku: 'DOWN-1', name: 'Down' });
     await app.close();
 
     assert.equal(answer.status, 500);
-    assert.deepEqual(answer.body, {
-      error: { code: 'internal_error', message: 'something went wrong on our side; it is logged' },
-    });
-    const requestId = answer.headers['request-id'];
-    assert.match(String(requestId), REQUEST_ID);
-    const failures = parsed(lines.slice(before)).filter((entry) => entry.level === 50);
-    assert.equal(failures.length, 1, 'one error line');
-    const [failure] = failures;
-    assert.equal(failure?.reqId, requestId);
-    assert.equal(failure?.msg, 'request failed');
-    assert.match(JSON.stringify(failure?.err), /closed/i, 'the line says what failed');
+    assert.deepEqual(answer.body, GENERIC_500);
+    assert.match(String(failureLine(lines, answer).message), /closed/i, 'the line says what failed');
+  });
+
+  test('a database error is logged with its cause but without the row, the query or its parameters', async () => {
+    const { db, app, lines, shop } = await setUp();
+    await openLaunch(app, shop, { sku: 'ROW-1' });
+    // A rule only the database knows: its refusal quotes the failing row, email and key included.
+    await db.query(
+      "ALTER TABLE preorders ADD CONSTRAINT no_secret_shoppers CHECK (email NOT LIKE 'secret.%')",
+    );
+    const idempotencyKey = 'row-key-5c1e';
+    const answer = await call(
+      app,
+      'POST',
+      '/v1/storefront/preorders',
+      { ...shop.storefront, 'idempotency-key': idempotencyKey },
+      { sku: 'ROW-1', quantity: 1, email: EMAIL },
+    );
+    await app.close();
+    await db.close();
+
+    assert.equal(answer.status, 500);
+    assert.deepEqual(answer.body, GENERIC_500);
+    const err = failureLine(lines, answer);
+    assert.equal(err.constraint, 'no_secret_shoppers');
+    assert.equal(err.code, '23514');
+    for (const line of lines) {
+      for (const secret of ['secret.shopper', idempotencyKey, shop.storefront['presell-key'] ?? 'pk_']) {
+        assert.ok(!line.toLowerCase().includes(secret), `${secret} logged: ${line}`);
+      }
+    }
   });
 });
