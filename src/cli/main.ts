@@ -76,19 +76,17 @@ function report(error: unknown, env: Env): number {
   return 1;
 }
 
-/** Messages from drivers may quote the connection string; the password never reaches the terminal. */
+/** An unexpected error may quote the connection string; it never reaches the terminal with its password. */
 function hidePassword(text: string, env: Env): string {
-  let spellings: string[];
+  const url = env.DATABASE_URL;
+  if (!url || !text.includes(url)) return text;
   try {
-    const encoded = new URL(env.DATABASE_URL ?? '').password;
-    spellings = [encoded, decodeURIComponent(encoded)];
+    const redacted = new URL(url);
+    if (redacted.password) redacted.password = '***';
+    return text.replaceAll(url, redacted.toString());
   } catch {
-    return text;
+    return text.replaceAll(url, '(DATABASE_URL)');
   }
-  return spellings.reduce(
-    (hidden, password) => (password ? hidden.replaceAll(password, '***') : hidden),
-    text,
-  );
 }
 
 function firstLine(text: string): string {
