@@ -59,8 +59,10 @@ function describeParseError(error: unknown): string {
       return `unknown option ${quoted ?? ''}`.trim();
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${quoted ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return `option ${/--[\w-]+/.exec(message)?.[0] ?? ''} needs a value`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const option = /--[\w-]+/.exec(message)?.[0] ?? 'an option';
+      return message.includes('does not take') ? `${option} takes no value` : `${option} needs a value`;
+    }
     default:
       return message.split('\n')[0] ?? message;
   }
