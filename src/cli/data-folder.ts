@@ -37,13 +37,13 @@ export function lockDataFolder(dir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new CliError(`cannot use data folder ${displayPath(dir)}: ${reason(error)}`);
       }
-      const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      const holder = lockHolder(path);
       if (attempt === 0 && !isRunning(holder)) {
         unlinkSync(path);
         continue;
       }
       throw new CliError(
-        `data folder ${displayPath(dir)} is in use by another presell process (pid ${holder}); stop it or use another --data`,
+        `data folder ${displayPath(dir)} is in use by presell process ${holder}; stop it, or delete ${displayPath(path)} if that process is not presell`,
       );
     }
   }
@@ -59,6 +59,15 @@ export function lockDataFolder(dir: string): () => void {
   };
   process.once('exit', release);
   return release;
+}
+
+/** The process id written in the lock; NaN when the file is gone or garbled (a lock nobody holds). */
+function lockHolder(path: string): number {
+  try {
+    return Number.parseInt(readFileSync(path, 'utf8'), 10);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function isRunning(pid: number): boolean {

@@ -452,7 +452,7 @@ describe('presell CLI', { timeout: 10 * PROCESS_TIMEOUT_MS }, () => {
 
         const busy = await presell(['migrate', '--data', dataDir]);
         assert.equal(busy.code, 1, 'a second process on a running demo folder is refused');
-        assert.match(busy.stderr, /in use by another presell process/);
+        assert.match(busy.stderr, /is in use by presell process \d+/);
       } finally {
         assert.equal(await demo.stop('SIGINT'), 0, 'SIGINT stops the demo cleanly');
       }
