@@ -1,0 +1,201 @@
+/** The OpenAPI document: valid OpenAPI 3, every route of the contract, shapes taken from the zod schemas. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createVariantBody, MAX_QUANTITY, sku } from '../../src/http/schemas.ts';
+import { testApp } from '../support/app.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked as plain JSON.
+type Json = any;
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** The routes integrators, the widget and the admin app rely on (issue 2), with the key each takes. */
+const CONTRACT: [method: string, path: string, key: 'adminKey' | 'publishableKey'][] = [
+  ['post', '/v1/variants', 'adminKey'],
+  ['get', '/v1/variants', 'adminKey'],
+  ['post', '/v1/campaigns', 'adminKey'],
+  ['get', '/v1/campaigns/{id}', 'adminKey'],
+  ['patch', '/v1/campaigns/{id}', 'adminKey'],
+  ['post', '/v1/campaigns/{id}/open', 'adminKey'],
+  ['post', '/v1/campaigns/{id}/pause', 'adminKey'],
+  ['post', '/v1/campaigns/{id}/close', 'adminKey'],
+  ['get', '/v1/preorders', 'adminKey'],
+  ['get', '/v1/preorders/{id}', 'adminKey'],
+  ['get', '/v1/storefront/offers/{sku}', 'publishableKey'],
+  ['post', '/v1/storefront/preorders', 'publishableKey'],
+];
+
+/** Every `$ref` anywhere in `value`. */
+function refs(value: Json): string[] {
+  if (Array.isArray(value)) return value.flatMap(refs);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === '$ref' && typeof inner === 'string' ? [inner] : refs(inner),
+  );
+}
+
+function resolve(document: Json, ref: string): Json {
+  assert.match(ref, /^#\//, `only local references: ${ref}`);
+  return ref
+    .slice(2)
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((node: Json, part) => node?.[part], document);
+}
+
+/** A schema with its top-level `$ref` or single `allOf` followed. */
+function deref(document: Json, schema: Json): Json {
+  if (schema?.$ref) return deref(document, resolve(document, schema.$ref));
+  if (schema?.allOf?.length === 1) return deref(document, schema.allOf[0]);
+  return schema;
+}
+
+describe('the OpenAPI document', () => {
+  let db: Database;
+  let app: FastifyInstance;
+  let document: Json;
+
+  before(async () => {
+    db = await openDatabase();
+    await migrate(db);
+    ({ app } = await testApp(db));
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    document = response.json();
+  });
+  after(async () => {
+    await app.close();
+    await db.close();
+  });
+
+  const operation = (method: string, path: string) => document.paths[path]?.[method];
+
+  test('is OpenAPI 3 with info, paths and components', () => {
+    assert.match(document.openapi, /^3\.\d+\.\d+$/);
+    assert.equal(typeof document.info.title, 'string');
+    assert.equal(typeof document.info.version, 'string');
+    assert.equal(typeof document.paths, 'object');
+    for (const path of Object.keys(document.paths))
+      assert.match(path, /^\/v1\//, 'only the API is documented');
+  });
+
+  test('every operation has responses and declares each of its path parameters', () => {
+    for (const [path, item] of Object.entries<Json>(document.paths)) {
+      const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+      for (const [method, op] of Object.entries<Json>(item)) {
+        assert.ok(HTTP_METHODS.includes(method), `${path}: ${method} is not an HTTP method`);
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.ok(
+          Object.keys(op.responses ?? {}).some((status) => /^2\d\d$/.test(status)),
+          `${where}: no 2xx`,
+        );
+        for (const [status, response] of Object.entries<Json>(op.responses)) {
+          assert.match(status, /^[1-5]\d\d$/, where);
+          assert.equal(typeof response.description, 'string', `${where} ${status}: description`);
+        }
+        const declared = (op.parameters ?? []).filter((p: Json) => p.in === 'path').map((p: Json) => p.name);
+        assert.deepEqual(declared.sort(), templated.sort(), `${where}: path parameters`);
+        for (const parameter of op.parameters ?? []) {
+          assert.ok(
+            ['path', 'query', 'header', 'cookie'].includes(parameter.in),
+            `${where}: ${parameter.in}`,
+          );
+          if (parameter.in === 'path') assert.equal(parameter.required, true, `${where}: ${parameter.name}`);
+        }
+      }
+    }
+  });
+
+  test('every reference resolves', () => {
+    const all = refs(document);
+    assert.ok(all.length > 0);
+    for (const ref of all) assert.ok(resolve(document, ref), `unresolved ${ref}`);
+  });
+
+  test('has every route of the contract, each behind its key', () => {
+    for (const [method, path, key] of CONTRACT) {
+      const op = operation(method, path);
+      assert.ok(op, `${method.toUpperCase()} ${path} is missing`);
+      assert.deepEqual(op.security, [{ [key]: [] }], `${method.toUpperCase()} ${path}: security`);
+    }
+    assert.deepEqual(document.components.securitySchemes.adminKey, {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'The shop’s secret key, sk_…',
+    });
+    assert.equal(document.components.securitySchemes.publishableKey.type, 'apiKey');
+    assert.equal(document.components.securitySchemes.publishableKey.in, 'header');
+    assert.equal(document.components.securitySchemes.publishableKey.name, 'Presell-Key');
+  });
+
+  test('the placement body comes from the zod schema', () => {
+    const body = deref(
+      document,
+      operation('post', '/v1/storefront/preorders').requestBody.content['application/json'].schema,
+    );
+    assert.deepEqual([...body.required].sort(), ['email', 'quantity', 'sku']);
+    assert.equal(body.properties.quantity.type, 'integer');
+    assert.equal(body.properties.quantity.minimum, 1);
+    assert.equal(body.properties.quantity.maximum, MAX_QUANTITY);
+    const skuSchema = z.toJSONSchema(sku) as Json;
+    assert.equal(body.properties.sku.pattern, skuSchema.pattern);
+    assert.equal(body.properties.sku.maxLength, 100);
+    assert.equal(body.properties.email.maxLength, 320);
+  });
+
+  test('a request body is the JSON Schema of the zod schema that validates it', () => {
+    const body = operation('post', '/v1/variants').requestBody.content['application/json'].schema;
+    assert.deepEqual(body, z.toJSONSchema(createVariantBody, { target: 'openapi-3.0', io: 'input' }));
+  });
+
+  test('the campaign body carries its rules: price in minor units, caps, modes', () => {
+    const body = deref(
+      document,
+      operation('post', '/v1/campaigns').requestBody.content['application/json'].schema,
+    );
+    assert.deepEqual(body.properties.mode.enum, ['preorder', 'backorder']);
+    const price = deref(document, body.properties.price);
+    assert.equal(price.properties.amount.type, 'integer');
+    assert.equal(price.properties.amount.minimum, 0);
+    assert.equal(price.properties.currency.minLength, 3);
+    assert.ok(body.required.includes('price') && body.required.includes('variants'));
+  });
+
+  test('the Idempotency-Key header is documented and required on the placement', () => {
+    const parameters = operation('post', '/v1/storefront/preorders').parameters;
+    const header = parameters.find(
+      (p: Json) => p.in === 'header' && String(p.name).toLowerCase() === 'idempotency-key',
+    );
+    assert.ok(header, 'Idempotency-Key is not documented');
+    assert.equal(header.required, true);
+    assert.equal(header.schema.minLength, 1);
+    assert.equal(header.schema.maxLength, 255);
+    assert.equal(typeof header.description, 'string');
+  });
+
+  test('errors are documented with the one error shape', () => {
+    const error = deref(document, { $ref: '#/components/schemas/Error' });
+    assert.deepEqual(error.required, ['error']);
+    const inner = deref(document, error.properties.error);
+    assert.deepEqual([...inner.required].sort(), ['code', 'message']);
+    for (const [method, path] of CONTRACT) {
+      const responses = operation(method, path).responses;
+      for (const status of ['400', '401', '404', '429']) {
+        const schema = deref(document, responses[status]?.content?.['application/json']?.schema);
+        assert.deepEqual(schema, error, `${method.toUpperCase()} ${path} ${status}`);
+      }
+    }
+  });
+
+  test('/docs serves an HTML page', async () => {
+    const docs = await app.inject({ method: 'GET', url: '/docs' });
+    assert.equal(docs.statusCode, 200);
+    assert.match(String(docs.headers['content-type']), /^text\/html/);
+    assert.match(docs.body, /<html/i);
+  });
+});
