@@ -284,7 +284,7 @@ export function promiseChanges(
     }
   };
   const origin = current.origin;
-  if (origin?.previous === before) {
+  if (origin?.previous.deref() === before) {
     origin.movedRanks.forEach((rank, i) => {
       consider(rank, lotByKey(old.supply, origin.previousKeys[i] as number));
     });
@@ -350,9 +350,12 @@ interface PlanState {
   readonly queue: Queue;
   /** Rank → key of the lot that covers its last unit, or `unpromised`. */
   readonly promisedLot: Int32Array;
-  /** Set by repromise: the plan it came from, the ranks that moved and their lot keys before. */
+  /**
+   * Set by repromise: the plan it came from, the ranks that moved and their lot keys before. Held
+   * weakly, so that a long run of changes does not keep every earlier plan alive.
+   */
   readonly origin?: {
-    readonly previous: PromisePlan;
+    readonly previous: WeakRef<PromisePlan>;
     readonly movedRanks: number[];
     readonly previousKeys: number[];
   };
@@ -364,8 +367,13 @@ const onHandKey = 0;
 const receivedKey = (batchIndex: number) => 1 + 2 * batchIndex;
 const expectedKey = (batchIndex: number) => 2 + 2 * batchIndex;
 
-/** The id → input index map is built on the first lookup and shared by every plan over the same pre-orders. */
-const indexesById = new WeakMap<readonly OpenPreorder[], Map<string, number>>();
+/**
+ * Finding pre-orders by id, per input array and shared by every plan made from it. The first lookups
+ * scan the array (a few ms for a million); a map, which costs a few hundred ms to build for a million,
+ * is built only once the array has been searched often enough to pay for it.
+ */
+const lookupsByInput = new WeakMap<readonly OpenPreorder[], { scans: number; index?: Map<string, number> }>();
+const scansBeforeIndex = 32;
 
 class Plan implements PromisePlan {
   #rankByIndex: Int32Array | undefined;
@@ -426,17 +434,16 @@ class Plan implements PromisePlan {
 
   /** -1 when the pre-order is not open in this plan. */
   rankOfId(preorderId: string): number {
-    const index = indexById(this.state.queue.preorders).get(preorderId);
+    const index = inputIndexOf(this.state.queue.preorders, preorderId);
     return index === undefined ? -1 : (this.rankByIndex()[index] as number);
   }
 
   private rankByIndex(): Int32Array {
     if (!this.#rankByIndex) {
       const { preorders, serving } = this.state.queue;
-      this.#rankByIndex = new Int32Array(preorders.length).fill(-1);
-      serving.forEach((index, rank) => {
-        (this.#rankByIndex as Int32Array)[index] = rank;
-      });
+      const rankByIndex = new Int32Array(preorders.length).fill(-1);
+      for (let rank = 0; rank < serving.length; rank++) rankByIndex[serving[rank] as number] = rank;
+      this.#rankByIndex = rankByIndex;
     }
     return this.#rankByIndex;
   }
@@ -452,7 +459,7 @@ class Plan implements PromisePlan {
     return {
       status: 'unpromised',
       preorderId,
-      window,
+      window: null,
       placeInLine: rank - this.firstUnpromisedRank() + 1,
       unpromisedUnits: quantityAt(queue, rank) - covered,
       allocations,
@@ -607,9 +614,10 @@ function forEachStretch(
 }
 
 /**
- * Cancels (priority null) or re-prioritises the pre-order at `index`. Only the pre-orders between its
- * old and new rank shift, all by its quantity; of those, only the ones whose last unit crosses a lot
- * boundary can move.
+ * Cancels (priority null) or re-prioritises one pre-order. Only the pre-orders between its old and new
+ * rank shift, all by its quantity; of those, only the ones whose last unit crosses a lot boundary can
+ * move. The arrays are rebuilt in linear passes over typed arrays; promises are looked at only where
+ * they can move.
  */
 function requeue(
   plan: PromisePlan,
@@ -689,7 +697,7 @@ function derivedPlan(
   movedRanks: number[],
   previousKeys: number[],
 ): Repromised {
-  const plan = new Plan({ ...state, origin: { previous, movedRanks, previousKeys } });
+  const plan = new Plan({ ...state, origin: { previous: new WeakRef(previous), movedRanks, previousKeys } });
   return { plan, moved: movedRanks.map((rank) => idAt(state.queue, rank)) };
 }
 
@@ -839,17 +847,28 @@ function firstRankBelowPriority(queue: Queue, priority: number): number {
   return low;
 }
 
+function inputIndexOf(preorders: readonly OpenPreorder[], preorderId: string): number | undefined {
+  let lookups = lookupsByInput.get(preorders);
+  if (!lookups) {
+    lookups = { scans: 0 };
+    lookupsByInput.set(preorders, lookups);
+  }
+  if (!lookups.index && lookups.scans < scansBeforeIndex) {
+    lookups.scans++;
+    const index = preorders.findIndex((preorder) => preorder.id === preorderId);
+    return index < 0 ? undefined : index;
+  }
+  lookups.index ??= indexById(preorders);
+  return lookups.index.get(preorderId);
+}
+
 function indexById(preorders: readonly OpenPreorder[]): Map<string, number> {
-  let index = indexesById.get(preorders);
-  if (!index) {
-    index = new Map();
-    for (let i = 0; i < preorders.length; i++) {
-      const { id } = preorders[i] as OpenPreorder;
-      if (index.has(id))
-        throw new DomainError('duplicate_preorder', `pre-order ${id} is in the queue twice`, { id });
-      index.set(id, i);
-    }
-    indexesById.set(preorders, index);
+  const index = new Map<string, number>();
+  for (let i = 0; i < preorders.length; i++) {
+    const { id } = preorders[i] as OpenPreorder;
+    if (index.has(id))
+      throw new DomainError('duplicate_preorder', `pre-order ${id} is in the queue twice`, { id });
+    index.set(id, i);
   }
   return index;
 }
