@@ -13,6 +13,7 @@ import {
 import type { ServiceContext } from '../services/context.ts';
 import { getPreorder, listPreorders, preorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
+import { promiseHistory } from '../services/supply.ts';
 import { createVariant, listVariants } from '../services/variants.ts';
 import {
   campaign,
@@ -27,6 +28,7 @@ import {
   updateCampaignBody,
   variant,
 } from './schemas.ts';
+import { promiseHistoryEntry } from './supply-schemas.ts';
 import { campaignView, variantView } from './views.ts';
 
 const security = [{ adminKey: [] }];
@@ -180,14 +182,23 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       {
         schema: {
           tags: ['preorders'],
-          summary: 'Get a pre-order',
+          summary: 'Get a pre-order, with its promise and every announced change of it',
           security,
           params: z.object({ id: id('po') }),
-          response: { 200: preorder, ...errorResponses },
+          response: {
+            200: preorder.extend({ promiseHistory: z.array(promiseHistoryEntry) }),
+            ...errorResponses,
+          },
         },
       },
-      async (request) =>
-        preorderView(await getPreorder(ctx, request.shop.id, request.params.id), request.shop),
+      async (request) => {
+        const found = await getPreorder(ctx, request.shop.id, request.params.id);
+        const history = await promiseHistory(ctx.db, request.shop.id, found.id);
+        return {
+          ...preorderView(found, request.shop),
+          promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+        };
+      },
     );
   };
 }

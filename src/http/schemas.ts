@@ -244,6 +244,7 @@ export const preorder = z
     email: z.string(),
     quantity: z.number(),
     queuePosition: z.number().describe('Place in the campaign’s queue; earlier is served first'),
+    priority: z.number().describe('Merchant priority: higher is served first, then queue position'),
     unitPrice: money,
     total,
     priceLines: z.array(priceLine).describe('Units at each price, when a pre-order spans an early-bird tier'),

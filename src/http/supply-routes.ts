@@ -1,11 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ServiceContext } from '../services/context.ts';
+import { getPreorder, preorderView } from '../services/preorders.ts';
+import { windowMessage } from '../services/promise-view.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
-import { addBatch, type Batch, listBatches, updateBatch } from '../services/supply.ts';
+import {
+  addBatch,
+  type Batch,
+  listBatches,
+  promiseReport,
+  setPriority,
+  updateBatch,
+} from '../services/supply.ts';
 import { authenticateAdmin } from './admin-routes.ts';
-import { errorResponses, id } from './schemas.ts';
-import { batch, createBatchBody, updateBatchBody } from './supply-schemas.ts';
+import { errorResponses, id, preorder } from './schemas.ts';
+import {
+  batch,
+  createBatchBody,
+  priorityBody,
+  promiseReport as promiseReportSchema,
+  updateBatchBody,
+} from './supply-schemas.ts';
 
 const security = [{ adminKey: [] }];
 const campaignParams = z.object({ id: id('cmp') });
@@ -66,6 +81,55 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
         batchView(
           await updateBatch(ctx, request.shop, request.params.id, request.params.batchId, request.body),
         ),
+    );
+
+    app.get(
+      '/v1/campaigns/:id/promise',
+      {
+        schema: {
+          tags: ['supply'],
+          summary:
+            'The promise plan: units and customers per batch, the unpromised line, demand against supply',
+          security,
+          params: campaignParams,
+          response: { 200: promiseReportSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const report = await promiseReport(ctx, request.shop, request.params.id);
+        return {
+          campaignId: report.campaignId,
+          variants: report.variants.map((variant) => ({
+            ...variant,
+            batches: variant.batches.map((b) => ({
+              batchId: b.batchId,
+              quantity: b.quantity,
+              unitsServed: b.unitsServed,
+              customers: b.customers,
+              window: b.window,
+              message: windowMessage(b.window, request.shop),
+            })),
+          })),
+        };
+      },
+    );
+
+    app.patch(
+      '/v1/preorders/:id',
+      {
+        schema: {
+          tags: ['preorders'],
+          summary: 'Change a pre-order’s priority in the queue; the customers whose promise moves are told',
+          security,
+          params: z.object({ id: id('po') }),
+          body: priorityBody,
+          response: { 200: preorder, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await setPriority(ctx, request.shop, request.params.id, request.body.priority);
+        return preorderView(await getPreorder(ctx, request.shop.id, request.params.id), request.shop);
+      },
     );
   };
 }

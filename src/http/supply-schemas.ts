@@ -67,7 +67,7 @@ export const promiseReport = z
         sku: z.string(),
         batches: z.array(
           z.object({
-            batchId: z.string(),
+            batchId: z.string().describe('`on_hand` for stock on the shelf'),
             quantity: z.number(),
             unitsServed: z.number(),
             customers: z.number(),
@@ -75,11 +75,17 @@ export const promiseReport = z
             message: z.string(),
           }),
         ),
-        unpromised: z.object({ units: z.number(), customers: z.number() }),
-        demandBySupply: z
+        unpromised: z
+          .object({ units: z.number(), customers: z.number() })
+          .describe('Waiting for supply not yet planned'),
+        timeline: z
           .array(z.object({ date: z.string(), cumulativeDemand: z.number(), cumulativeSupply: z.number() }))
-          .describe('Cumulative demand against cumulative supply at each ready date, for the chart'),
+          .describe('Units ordered by day against units arriving by ready date, both cumulative'),
       }),
     ),
   })
   .meta({ id: 'PromiseReport' });
+
+export const priorityBody = z.object({
+  priority: z.number().int().min(0).max(1000).describe('Higher is served first; 0 is everyone’s default'),
+});

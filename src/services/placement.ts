@@ -215,6 +215,7 @@ async function placeBatch(
       email: request.email,
       quantity: request.quantity,
       queuePosition: row.queue_position,
+      priority: 0,
       unitAmount: price.unitAmount,
       totalAmount: price.totalAmount,
       currency: campaign.currency,

@@ -17,6 +17,8 @@ export interface Preorder {
   email: string;
   quantity: number;
   queuePosition: number;
+  /** Merchant priority in the queue: higher is served first. */
+  priority: number;
   unitAmount: number;
   totalAmount: number;
   currency: string;
@@ -39,6 +41,7 @@ export interface PreorderView {
   email: string;
   quantity: number;
   queuePosition: number;
+  priority: number;
   unitPrice: Money;
   total: Money;
   priceLines: { tier: string | null; quantity: number; unitPrice: Money }[];
@@ -59,6 +62,7 @@ export function preorderView(p: Preorder, shop: Shop): PreorderView {
     email: p.email,
     quantity: p.quantity,
     queuePosition: p.queuePosition,
+    priority: p.priority,
     unitPrice: money(p.unitAmount),
     total: money(p.totalAmount),
     priceLines: p.priceLines.map((line) => ({
@@ -88,6 +92,7 @@ interface PreorderRow {
   email: string;
   quantity: number;
   queue_position: number;
+  priority: number;
   unit_amount: number;
   total_amount: number;
   currency: string;
@@ -145,6 +150,7 @@ function preorderFromRow(row: PreorderRow): Preorder {
     email: row.email,
     quantity: row.quantity,
     queuePosition: row.queue_position,
+    priority: row.priority,
     unitAmount: row.unit_amount,
     totalAmount: row.total_amount,
     currency: row.currency,

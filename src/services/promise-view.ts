@@ -18,7 +18,7 @@ export function promiseView(promise: StoredPromise, shop: Shop): PromiseView {
       status: 'promised',
       window,
       placeInLine: null,
-      message: wordWindow(window, shop),
+      message: windowMessage(window, shop),
       batches: promise.batches,
     };
   }
@@ -31,7 +31,8 @@ export function promiseView(promise: StoredPromise, shop: Shop): PromiseView {
   };
 }
 
-function wordWindow(window: { from: string; to: string }, shop: Shop): string {
+/** The sentence for a ship window in the shop's language. */
+export function windowMessage(window: { from: string; to: string }, shop: Shop): string {
   const format = new Intl.DateTimeFormat(shop.locale, { day: 'numeric', month: 'long', timeZone: 'UTC' });
   return `Ships ${format.formatRange(new Date(window.from), new Date(window.to))}`;
 }
@@ -54,7 +55,7 @@ export function offerPromiseView(next: NextOffer | null, shop: Shop): OfferPromi
   return {
     status: 'promised',
     window: next.window,
-    message: `Order now — ${wordWindow(next.window, shop).toLowerCase()}`,
+    message: `Order now — ${windowMessage(next.window, shop).toLowerCase()}`,
     firstShipment: {
       unitsLeft: room.unitsLeft,
       message: room.isFirstShipment ? `Only ${room.unitsLeft} left in the first shipment` : null,

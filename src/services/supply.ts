@@ -3,6 +3,7 @@ import { type CalendarDate, compareDates, shopDate } from '../domain/calendar.ts
 import { DomainError } from '../domain/errors.ts';
 import {
   type BatchState,
+  type BatchSummary,
   computePromises,
   type NextOffer,
   nextOffer,
@@ -10,6 +11,7 @@ import {
   type PromisePlan,
   type PromiseWindow,
   type SupplyBatch,
+  type UnpromisedLine,
 } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { type Campaign, loadCampaign, resolveVariants, type VariantRef } from './campaigns.ts';
@@ -500,4 +502,134 @@ function batchFromRow(row: BatchRow): Batch {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Puts a pre-order ahead of others (higher first) and re-promises its variant; the moves are announced. */
+export async function setPriority(
+  ctx: ServiceContext,
+  shop: Shop,
+  preorderId: string,
+  priority: number,
+): Promise<void> {
+  const now = ctx.clock();
+  await ctx.db.transaction(async (tx) => {
+    const [target] = await tx.query<{
+      campaign_id: string;
+      variant_id: string;
+      state: string;
+      priority: number;
+    }>('SELECT campaign_id, variant_id, state, priority FROM preorders WHERE shop_id = $1 AND id = $2', [
+      shop.id,
+      preorderId,
+    ]);
+    if (!target) throw new DomainError('not_found', 'no such pre-order', { id: preorderId });
+    if (target.priority === priority) return;
+    if (target.state === 'cancelled' || target.state === 'fulfilled') {
+      throw new DomainError('invalid_transition', `a ${target.state} pre-order has no place in the queue`, {
+        from: target.state,
+      });
+    }
+    const campaign = await loadCampaign(tx, shop.id, target.campaign_id, { lock: true });
+    await tx.query('UPDATE preorders SET priority = $2, updated_at = $3 WHERE id = $1', [
+      preorderId,
+      priority,
+      now,
+    ]);
+    await appendEvents(
+      tx,
+      [
+        {
+          shopId: shop.id,
+          type: 'preorder.priority_changed',
+          subjectId: preorderId,
+          data: { from: target.priority, to: priority },
+        },
+      ],
+      now,
+    );
+    await repromiseVariant(tx, shop, campaign, target.variant_id, 'priority_changed', now);
+  });
+}
+
+export interface PromiseReport {
+  campaignId: string;
+  variants: {
+    variantId: string;
+    sku: string;
+    batches: BatchSummary[];
+    unpromised: UnpromisedLine;
+    /** Units ordered by day against units arriving by ready date, both cumulative: the chart's two lines. */
+    timeline: { date: CalendarDate; cumulativeDemand: number; cumulativeSupply: number }[];
+  }[];
+}
+
+/** The whole plan of a campaign: per batch what it serves, who waits, and demand against supply over time. */
+export async function promiseReport(
+  ctx: ServiceContext,
+  shop: Shop,
+  campaignId: string,
+): Promise<PromiseReport> {
+  const campaign = await loadCampaign(ctx.db, shop.id, campaignId);
+  const now = ctx.clock();
+  const variants = [];
+  for (const variant of campaign.variants) {
+    const plan = await promisePlanFor(ctx.db, shop, campaign, variant.variantId, now);
+    const demand = await ctx.db.query<{ day: string; units: number }>(
+      `SELECT to_char(created_at AT TIME ZONE $3, 'YYYY-MM-DD') AS day, sum(quantity)::int AS units
+       FROM preorders WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled'
+       GROUP BY 1 ORDER BY 1`,
+      [campaign.id, variant.variantId, shop.timeZone],
+    );
+    const batches = plan.batchSummaries();
+    const supply = batches.map((b) => ({ day: b.window.from, units: b.quantity }));
+    variants.push({
+      variantId: variant.variantId,
+      sku: variant.sku,
+      batches,
+      unpromised: plan.unpromisedLine(),
+      timeline: cumulativeTimeline(demand, supply),
+    });
+  }
+  return { campaignId, variants };
+}
+
+/** Merges two day-by-day series into running totals on one time axis. */
+function cumulativeTimeline(
+  demand: readonly { day: string; units: number }[],
+  supply: readonly { day: string; units: number }[],
+) {
+  const days = [...new Set([...demand, ...supply].map((point) => point.day))].sort();
+  let cumulativeDemand = 0;
+  let cumulativeSupply = 0;
+  return days.map((date) => {
+    for (const point of demand) if (point.day === date) cumulativeDemand += point.units;
+    for (const point of supply) if (point.day === date) cumulativeSupply += point.units;
+    return { date, cumulativeDemand, cumulativeSupply };
+  });
+}
+
+export interface PromiseHistoryEntry {
+  at: Date;
+  cause: string;
+  oldWindow: PromiseWindow | null;
+  newWindow: PromiseWindow | null;
+}
+
+/** Every announced move of a pre-order's promise, oldest first. */
+export async function promiseHistory(
+  db: Queryable,
+  shopId: string,
+  preorderId: string,
+): Promise<PromiseHistoryEntry[]> {
+  const rows = await db.query<{ created_at: Date; data: Omit<PromiseHistoryEntry, 'at'> }>(
+    `SELECT created_at, data FROM events
+     WHERE shop_id = $1 AND subject_id = $2 AND type = 'preorder.promise_changed' ORDER BY id`,
+    [shopId, preorderId],
+  );
+  return rows.map((row) => ({
+    at: row.created_at,
+    cause: row.data.cause,
+    oldWindow: row.data.oldWindow,
+    newWindow: row.data.newWindow,
+  }));
 }

@@ -38,7 +38,10 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
 
   test('each customer is promised the batch their place in the queue reaches, buffer included', async () => {
     const launch = await openLaunch(app, shop, { sku: 'PR-1', cap: 100, promiseSettings: { bufferDays: 3 } });
-    assert.equal((await addBatch(launch.campaignId, { sku: 'PR-1', quantity: 5, readyDate: '2026-12-14' })).status, 201);
+    assert.equal(
+      (await addBatch(launch.campaignId, { sku: 'PR-1', quantity: 5, readyDate: '2026-12-14' })).status,
+      201,
+    );
     const second = await addBatch(launch.campaignId, {
       sku: 'PR-1',
       quantity: 5,
@@ -51,16 +54,29 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
     const c = await place('PR-1', 4);
     const d = await place('PR-1', 1);
     assert.deepEqual(a.body.promise.window, { from: '2026-12-14', to: '2026-12-17' });
-    assert.deepEqual(b.body.promise.window, { from: '2027-01-11', to: '2027-01-18' }, 'its last unit is in batch 2');
+    assert.deepEqual(
+      b.body.promise.window,
+      { from: '2027-01-11', to: '2027-01-18' },
+      'its last unit is in batch 2',
+    );
     assert.deepEqual(c.body.promise.window, { from: '2027-01-11', to: '2027-01-18' });
     assert.equal(d.body.promise.status, 'unpromised');
     assert.equal(d.body.promise.placeInLine, 1);
-    assert.deepEqual(await promiseOf(a.body.id), a.body.promise, 'the stored promise is the one the customer saw');
+    assert.deepEqual(
+      await promiseOf(a.body.id),
+      a.body.promise,
+      'the stored promise is the one the customer saw',
+    );
   });
 
   test('the offer tells the next shopper their window and the room left in the first shipment', async () => {
-    const launch = await openLaunch(app, shop, { sku: 'PR-OFFER', cap: 100, promiseSettings: { bufferDays: 0 } });
-    const offer = async () => (await call(app, 'GET', '/v1/storefront/offers/PR-OFFER', shop.storefront)).body.promise;
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-OFFER',
+      cap: 100,
+      promiseSettings: { bufferDays: 0 },
+    });
+    const offer = async () =>
+      (await call(app, 'GET', '/v1/storefront/offers/PR-OFFER', shop.storefront)).body.promise;
     assert.deepEqual(await offer(), {
       status: 'to_be_confirmed',
       window: null,
@@ -79,18 +95,32 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
     assert.deepEqual(next.window, { from: '2027-01-04', to: '2027-01-04' });
     assert.equal(next.firstShipment.message, null, 'the first shipment is spoken for');
     await place('PR-OFFER', 3);
-    assert.deepEqual((await offer()).status, 'to_be_confirmed', 'past planned supply, with the date to be confirmed');
+    assert.deepEqual(
+      (await offer()).status,
+      'to_be_confirmed',
+      'past planned supply, with the date to be confirmed',
+    );
   });
 
   test('a slipped batch re-promises the customers it serves and tells them, within the tolerance silently', async () => {
-    const launch = await openLaunch(app, shop, { sku: 'PR-SLIP', cap: 100, promiseSettings: { toleranceDays: 2 } });
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-SLIP',
+      cap: 100,
+      promiseSettings: { toleranceDays: 2 },
+    });
     const first = await addBatch(launch.campaignId, { sku: 'PR-SLIP', quantity: 2, readyDate: '2026-12-14' });
     await addBatch(launch.campaignId, { sku: 'PR-SLIP', quantity: 10, readyDate: '2027-02-01' });
     const early = await place('PR-SLIP', 2);
     const late = await place('PR-SLIP', 1);
-    const small = await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`, shop.admin, {
-      readyDate: '2026-12-16',
-    });
+    const small = await call(
+      app,
+      'PATCH',
+      `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`,
+      shop.admin,
+      {
+        readyDate: '2026-12-16',
+      },
+    );
     assert.equal(small.status, 200);
     assert.deepEqual((await promiseOf(early.body.id)).window.from, '2026-12-16');
     assert.equal((await changesOf(early.body.id)).length, 0, 'two days is within the tolerance');
@@ -99,6 +129,11 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
     });
     const changes = await changesOf(early.body.id);
     assert.equal(changes.length, 1);
+    const detail = await call(app, 'GET', `/v1/preorders/${early.body.id}`, shop.admin);
+    assert.deepEqual(
+      detail.body.promiseHistory.map((h: { cause: string; newWindow: unknown }) => [h.cause, h.newWindow]),
+      [['batch_slipped', { from: '2027-01-04', to: '2027-01-11' }]],
+    );
     assert.equal(changes[0]?.data.cause, 'batch_slipped');
     assert.deepEqual(changes[0]?.data.newWindow, { from: '2027-01-04', to: '2027-01-11' });
     assert.equal((await changesOf(late.body.id)).length, 0, 'a customer of another batch hears nothing');
@@ -106,10 +141,16 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
 
   test('lowering a batch below what it serves moves the overflow to later supply, never drops it', async () => {
     const launch = await openLaunch(app, shop, { sku: 'PR-SHRINK', cap: 100 });
-    const first = await addBatch(launch.campaignId, { sku: 'PR-SHRINK', quantity: 4, readyDate: '2026-12-20' });
+    const first = await addBatch(launch.campaignId, {
+      sku: 'PR-SHRINK',
+      quantity: 4,
+      readyDate: '2026-12-20',
+    });
     const a = await place('PR-SHRINK', 2);
     const b = await place('PR-SHRINK', 2);
-    await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`, shop.admin, { quantity: 3 });
+    await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${first.body.id}`, shop.admin, {
+      quantity: 3,
+    });
     assert.equal((await promiseOf(a.body.id)).status, 'promised');
     const moved = await promiseOf(b.body.id);
     assert.deepEqual([moved.status, moved.placeInLine], ['unpromised', 1]);
@@ -117,7 +158,11 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
       (await changesOf(b.body.id)).map((c) => c.data.cause),
       ['batch_quantity_changed'],
     );
-    const later = await addBatch(launch.campaignId, { sku: 'PR-SHRINK', quantity: 5, readyDate: '2027-01-20' });
+    const later = await addBatch(launch.campaignId, {
+      sku: 'PR-SHRINK',
+      quantity: 5,
+      readyDate: '2027-01-20',
+    });
     assert.equal(later.status, 201);
     assert.equal((await promiseOf(b.body.id)).status, 'promised');
   });
@@ -151,14 +196,81 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
     assert.equal(other.body.error.code, 'unknown_variant');
   });
 
+  test('a merchant priority moves a customer ahead and re-promises the ones it passes', async () => {
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-VIP',
+      cap: 10,
+      promiseSettings: { bufferDays: 0 },
+    });
+    await addBatch(launch.campaignId, { sku: 'PR-VIP', quantity: 2, readyDate: '2026-12-10' });
+    await addBatch(launch.campaignId, { sku: 'PR-VIP', quantity: 2, readyDate: '2027-01-10' });
+    const first = await place('PR-VIP', 2);
+    const vip = await place('PR-VIP', 2);
+    assert.equal(vip.body.promise.window.from, '2027-01-10');
+    const raised = await call(app, 'PATCH', `/v1/preorders/${vip.body.id}`, shop.admin, { priority: 5 });
+    assert.equal(raised.status, 200);
+    assert.deepEqual([raised.body.priority, raised.body.promise.window.from], [5, '2026-12-10']);
+    assert.equal((await promiseOf(first.body.id)).window.from, '2027-01-10');
+    assert.deepEqual(
+      (await changesOf(first.body.id)).map((c) => c.data.cause),
+      ['priority_changed'],
+    );
+    const bad = await call(app, 'PATCH', `/v1/preorders/${vip.body.id}`, shop.admin, { priority: -1 });
+    assert.equal(bad.status, 400);
+  });
+
+  test('the promise report shows each batch, the unpromised line and demand against supply', async () => {
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-REPORT',
+      cap: 10,
+      promiseSettings: { bufferDays: 1 },
+    });
+    const batch = await addBatch(launch.campaignId, {
+      sku: 'PR-REPORT',
+      quantity: 3,
+      readyDate: '2026-12-20',
+    });
+    await place('PR-REPORT', 2);
+    await place('PR-REPORT', 2);
+    const report = await call(app, 'GET', `/v1/campaigns/${launch.campaignId}/promise`, shop.admin);
+    assert.equal(report.status, 200);
+    const [variant] = report.body.variants;
+    assert.deepEqual(variant.batches, [
+      {
+        batchId: batch.body.id,
+        quantity: 3,
+        unitsServed: 3,
+        customers: 2,
+        window: { from: '2026-12-20', to: '2026-12-21' },
+        message: variant.batches[0].message,
+      },
+    ]);
+    assert.match(variant.batches[0].message, /20/);
+    assert.deepEqual(variant.unpromised, { units: 1, customers: 1 });
+    assert.deepEqual(variant.timeline, [
+      { date: '2026-12-01', cumulativeDemand: 4, cumulativeSupply: 0 },
+      { date: '2026-12-20', cumulativeDemand: 4, cumulativeSupply: 3 },
+    ]);
+  });
+
   test('receiving a batch makes its units in stock and ready now', async () => {
-    const launch = await openLaunch(app, shop, { sku: 'PR-RECV', cap: 10, promiseSettings: { bufferDays: 2 } });
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-RECV',
+      cap: 10,
+      promiseSettings: { bufferDays: 2 },
+    });
     const batch = await addBatch(launch.campaignId, { sku: 'PR-RECV', quantity: 3, readyDate: '2027-03-01' });
     const a = await place('PR-RECV', 3);
     assert.equal(a.body.promise.window.from, '2027-03-01');
-    const received = await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}/batches/${batch.body.id}`, shop.admin, {
-      quantityReceived: 3,
-    });
+    const received = await call(
+      app,
+      'PATCH',
+      `/v1/campaigns/${launch.campaignId}/batches/${batch.body.id}`,
+      shop.admin,
+      {
+        quantityReceived: 3,
+      },
+    );
     assert.equal(received.body.state, 'received');
     const promise = await promiseOf(a.body.id);
     assert.deepEqual(promise.window, { from: '2026-12-01', to: '2026-12-03' });
