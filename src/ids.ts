@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   event: 'evt',
   batch: 'bat',
   ledgerEntry: 'led',
+  paymentOperation: 'pop',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -2,7 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { type AppOptions, buildApp, LOG_REDACTIONS } from './http/app.ts';
+import { type JobLoop, startJobLoop } from './jobs.ts';
+import type { PaymentProvider } from './payments/provider.ts';
+import { StripePaymentProvider } from './payments/stripe-provider.ts';
+import { TestPaymentProvider } from './payments/test-provider.ts';
 import type { ServiceContext } from './services/context.ts';
+import {
+  DEFAULT_PAYMENT_SETTINGS,
+  type PaymentSettings,
+  type Payments,
+} from './services/payment-operations.ts';
 
 export interface ServerOptions {
   /** A PostgreSQL server; without it the embedded engine keeps its data in `dataDir`. */
@@ -14,6 +23,65 @@ export interface ServerOptions {
   /** JSON log lines to stdout at this level; false for none. */
   logLevel?: string | false;
   rateLimit?: AppOptions['rateLimit'];
+  /** The payment provider and the money jobs' timings; by default as the environment says (paymentsFromEnv). */
+  payments?: Payments | undefined;
+  /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
+  jobIntervalMs?: number | false | undefined;
+}
+
+/** A setting of the payments that cannot work: a message for the person who set it. */
+export class PaymentsConfigError extends Error {
+  override name = 'PaymentsConfigError';
+}
+
+/**
+ * Payments as the environment configures them:
+ * - PRESELL_PAYMENTS: `test` (the default; the built-in test provider, test cards only) or `stripe`,
+ *   which needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (neither is ever logged);
+ * - PRESELL_PLACEMENT_TIMEOUT_MINUTES: how long an unpaid placement holds its units (default 30);
+ * - PRESELL_BALANCE_RETRY_DAYS: days between failed balance tries, e.g. `1,3,7` (the default).
+ */
+export function paymentsFromEnv(env: Readonly<Record<string, string | undefined>>): Payments {
+  return { provider: providerFromEnv(env), settings: settingsFromEnv(env) };
+}
+
+function providerFromEnv(env: Readonly<Record<string, string | undefined>>): PaymentProvider {
+  const choice = env.PRESELL_PAYMENTS || 'test';
+  if (choice === 'test') return new TestPaymentProvider();
+  if (choice !== 'stripe') {
+    throw new PaymentsConfigError(`PRESELL_PAYMENTS must be test or stripe, not ${JSON.stringify(choice)}`);
+  }
+  const apiKey = env.STRIPE_SECRET_KEY;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
+  if (!apiKey || !webhookSecret) {
+    throw new PaymentsConfigError(
+      'PRESELL_PAYMENTS=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET',
+    );
+  }
+  return new StripePaymentProvider({ apiKey, webhookSecret });
+}
+
+function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): PaymentSettings {
+  const settings: PaymentSettings = { ...DEFAULT_PAYMENT_SETTINGS };
+  const minutes = env.PRESELL_PLACEMENT_TIMEOUT_MINUTES;
+  if (minutes) {
+    const value = Number(minutes);
+    if (!Number.isInteger(value) || value < 1 || value > 7 * 24 * 60) {
+      throw new PaymentsConfigError(
+        'PRESELL_PLACEMENT_TIMEOUT_MINUTES must be a whole number of minutes, 1 to 10080',
+      );
+    }
+    settings.placementTimeoutMs = value * 60_000;
+  }
+  const days = env.PRESELL_BALANCE_RETRY_DAYS;
+  if (days !== undefined) {
+    const values = days.split(',').filter(Boolean).map(Number);
+    if (values.some((value) => !Number.isInteger(value) || value < 1 || value > 60)) {
+      throw new PaymentsConfigError('PRESELL_BALANCE_RETRY_DAYS must be whole days 1 to 60, e.g. 1,3,7');
+    }
+    settings.balanceRetryDays = values;
+  }
+  return settings;
 }
 
 export interface RunningServer {
@@ -35,10 +103,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     dataDir: options.dataDir,
     poolSize: options.poolSize,
   });
+  let jobs: JobLoop | undefined;
   try {
+    const payments = options.payments ?? paymentsFromEnv(process.env);
     await migrate(db);
     const ctx: ServiceContext = { db, clock: () => new Date() };
     const app = await buildApp(ctx, {
+      payments,
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
@@ -53,6 +124,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       throw error;
     }
+    const interval = options.jobIntervalMs ?? 10_000;
+    if (interval !== false) {
+      jobs = startJobLoop(ctx, payments, {
+        intervalMs: interval,
+        onError: (error) => app.log.error({ err: error }, 'money jobs failed; the next pass retries'),
+      });
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     return {
@@ -60,11 +138,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       app,
       ctx,
       close: async () => {
+        await jobs?.stop();
         await app.close();
         await db.close();
       },
     };
   } catch (error) {
+    await jobs?.stop();
     await db.close().catch(() => {});
     throw error;
   }

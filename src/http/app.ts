@@ -10,10 +10,12 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ServiceContext } from '../services/context.ts';
+import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { installErrorHandling } from './errors.ts';
+import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
 
@@ -30,6 +32,11 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Placements coalesced into one transaction at most (see Placements). */
   maxPlacementBatch?: number;
+  /**
+   * The payment provider and the money jobs' timings. Without it, placements hold units and stay `placed`
+   * (no payment step) and the money routes are not served.
+   */
+  payments?: Payments;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -80,11 +87,22 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
 
   const keys = new KeyAuthenticator(ctx);
-  const placements = new Placements(ctx, options.maxPlacementBatch);
+  const { payments } = options;
+  const placements = new Placements(ctx, options.maxPlacementBatch, payments);
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
   await app.register(
-    storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }),
+    storefrontRoutes(
+      ctx,
+      keys,
+      placements,
+      options.rateLimit ?? { max: 120, timeWindow: 60_000 },
+      payments && moneyStorefrontRoutes(ctx, payments),
+    ),
   );
+  if (payments) {
+    await app.register(moneyAdminRoutes(ctx, keys, payments));
+    await app.register(webhookRoutes(ctx, payments));
+  }
   return app;
 }

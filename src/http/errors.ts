@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError } from '../domain/errors.ts';
+import { PaymentError } from '../payments/provider.ts';
 
 /** The one place error codes become HTTP statuses. Codes not listed are rules a valid request broke: 422. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -23,8 +24,23 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_transition: 409,
   variant_in_other_campaign: 409,
   window_ended: 409,
+  payment_in_progress: 409,
+  nothing_owed: 409,
+  no_saved_card: 409,
+  idempotency_conflict: 409,
+  invalid_state: 409,
+  invalid_webhook: 400,
+  // The card (or its bank) refused: Payment Required, with the reason in the code.
+  card_declined: 402,
+  insufficient_funds: 402,
+  expired_card: 402,
+  authentication_required: 402,
+  authentication_failed: 402,
+  processing_error: 402,
   rate_limited: 429,
   unavailable: 503,
+  provider_unavailable: 503,
+  provider_misconfigured: 503,
 };
 
 export function statusFor(code: string): number {
@@ -81,6 +97,11 @@ export function answerError(error: FastifyError, request: FastifyRequest, reply:
     return reply
       .status(statusFor(refusal.code))
       .send(errorBody(refusal.code, refusal.message, refusal.details));
+  }
+  if (refusal instanceof PaymentError) {
+    // The message is written for the shopper; what the provider said stays out of answers and logs.
+    request.log.info({ code: refusal.code }, 'payment refused');
+    return reply.status(statusFor(refusal.code)).send(errorBody(refusal.code, refusal.message));
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((issue) => ({

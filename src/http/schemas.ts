@@ -146,6 +146,22 @@ export const promiseSettings = z
   })
   .meta({ id: 'PromiseSettings' });
 
+export const cancellationPolicy = z
+  .object({
+    fullRefundUntil: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('date'), date: isoDate }),
+        z.object({ kind: z.literal('state'), state: z.enum(PREORDER_STATES) }),
+      ])
+      .nullable()
+      .describe(
+        'Everything paid is refunded on this shop-local date and before, or while the pre-order is in a state ' +
+          'before this one; after it the deposit is kept. null: always a full refund.',
+      ),
+  })
+  .describe('Default: a full refund until the pre-order is allocated (its units are in hand)')
+  .meta({ id: 'CancellationPolicy' });
+
 export const campaignVariantInput = z.union([
   z.object({ variantId: id('var'), cap }),
   z.object({ sku, cap }),
@@ -162,6 +178,7 @@ export const createCampaignBody = z.object({
   paymentTerms: paymentTerms.optional(),
   wording: wording.optional(),
   promiseSettings: promiseSettings.partial().optional(),
+  cancellationPolicy: cancellationPolicy.optional(),
   variants: z.array(campaignVariantInput).max(100),
 });
 
@@ -190,6 +207,11 @@ export const campaign = z
     paymentTerms,
     wording,
     promiseSettings,
+    cancellationPolicy,
+    releasedAt: z
+      .string()
+      .nullable()
+      .describe('When the product was released; balances due on release then fall due'),
     unitsHeld: z.number(),
     variants: z.array(campaignVariant),
     createdAt: z.string(),

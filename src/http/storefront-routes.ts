@@ -5,7 +5,8 @@ import type { ServiceContext } from '../services/context.ts';
 import type { Placements } from '../services/placement.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { errorBody, statusFor } from './errors.ts';
-import { errorResponses, idempotencyHeaders, offer, placePreorderBody, preorder, sku } from './schemas.ts';
+import { placedPreorder, placePreorderWithPaymentBody } from './money-schemas.ts';
+import { errorResponse, errorResponses, idempotencyHeaders, offer, sku } from './schemas.ts';
 import { offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
@@ -19,6 +20,8 @@ export function storefrontRoutes(
   keys: KeyAuthenticator,
   placements: Placements,
   rateLimit: { max: number; timeWindow: number },
+  /** The shopper's payment routes, served with the storefront's key, CORS and rate limit. */
+  paymentRoutes?: FastifyPluginAsyncZod,
 ): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(import('@fastify/cors'), { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
@@ -60,8 +63,13 @@ export function storefrontRoutes(
             'with another body is refused (422 idempotency_key_reused); while the first is still running, 409.',
           security,
           headers: idempotencyHeaders,
-          body: placePreorderBody,
-          response: { 201: preorder, ...errorResponses },
+          body: placePreorderWithPaymentBody,
+          response: {
+            201: placedPreorder,
+            ...errorResponses,
+            402: errorResponse.describe('The card was refused; the pre-order holds no units'),
+            503: errorResponse.describe('The payment provider cannot be reached; retry with the same key'),
+          },
         },
       },
       async (request, reply) => {
@@ -69,10 +77,12 @@ export function storefrontRoutes(
           ...request.body,
           idempotencyKey: request.headers['idempotency-key'],
         });
-        if ('placed' in answer) return reply.status(201).send(answer.placed);
+        if ('placed' in answer) return reply.status(201).send({ ...answer.placed, payment: answer.payment });
         const { code, message, details } = answer.refused;
         return reply.status(statusFor(code)).send(errorBody(code, message, details));
       },
     );
+
+    if (paymentRoutes) await app.register(paymentRoutes);
   };
 }

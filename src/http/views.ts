@@ -22,6 +22,8 @@ export function campaignView(c: Campaign) {
     paymentTerms: c.paymentTerms,
     wording: c.wording,
     promiseSettings: c.promiseSettings,
+    cancellationPolicy: c.cancellationPolicy,
+    releasedAt: iso(c.releasedAt),
     unitsHeld: c.unitsHeld,
     variants: c.variants.map((v) => ({
       variantId: v.variantId,

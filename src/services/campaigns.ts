@@ -17,6 +17,7 @@ import { DomainError } from '../domain/errors.ts';
 import type { Money } from '../domain/money.ts';
 import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
 import type { FulfilmentPolicy, NextOffer } from '../domain/promise.ts';
+import type { CancellationPolicy } from '../domain/refund-policy.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
@@ -65,6 +66,10 @@ export interface Campaign {
   paymentTerms: PaymentTerms;
   wording: Wording;
   promiseSettings: PromiseSettings;
+  /** What a cancellation refunds; see DEFAULT_CANCELLATION_POLICY. */
+  cancellationPolicy: CancellationPolicy;
+  /** When the merchant released the product: balances due on release fall due. */
+  releasedAt: Date | null;
   unitsHeld: number;
   variants: CampaignVariant[];
   createdAt: Date;
@@ -85,8 +90,14 @@ export interface NewCampaign {
   paymentTerms?: PaymentTerms | undefined;
   wording?: Wording | undefined;
   promiseSettings?: Partial<PromiseSettings> | undefined;
+  cancellationPolicy?: CancellationPolicy | undefined;
   variants: (VariantRef & { cap: number | null })[];
 }
+
+/** Everything paid comes back until the pre-order's units are in hand; after that the deposit is kept. */
+export const DEFAULT_CANCELLATION_POLICY: CancellationPolicy = {
+  fullRefundUntil: { kind: 'state', state: 'allocated' },
+};
 
 export type CampaignChanges = Partial<Omit<NewCampaign, 'mode'>>;
 
@@ -137,8 +148,8 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
     await tx.query(
       `INSERT INTO campaigns (id, shop_id, name, mode, status, opens_at, closes_at, per_customer_limit, price_amount,
          currency, early_bird, payment_terms, wording, buffer_days, fulfilment_policy, promise_tolerance_days,
-         beyond_supply, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $13, $13)`,
+         beyond_supply, cancellation_policy, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $18, $13, $13)`,
       [
         id,
         shop.id,
@@ -154,6 +165,7 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
         JSON.stringify(input.wording ?? {}),
         now,
         ...settingsColumns({ ...DEFAULT_PROMISE_SETTINGS, ...input.promiseSettings }),
+        JSON.stringify(input.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY),
       ],
     );
     await upsertCaps(tx, shop.id, id, variantIds, input.variants);
@@ -210,7 +222,7 @@ export async function updateCampaign(
     await tx.query(
       `UPDATE campaigns SET name = $3, opens_at = $4, closes_at = $5, per_customer_limit = $6, price_amount = $7,
          early_bird = $8, payment_terms = $9, wording = $10, updated_at = $11, buffer_days = $12,
-         fulfilment_policy = $13, promise_tolerance_days = $14, beyond_supply = $15
+         fulfilment_policy = $13, promise_tolerance_days = $14, beyond_supply = $15, cancellation_policy = $16
        WHERE shop_id = $1 AND id = $2`,
       [
         shop.id,
@@ -225,6 +237,7 @@ export async function updateCampaign(
         JSON.stringify(changes.wording ?? current.wording),
         now,
         ...settingsColumns({ ...current.promiseSettings, ...changes.promiseSettings }),
+        JSON.stringify(changes.cancellationPolicy ?? current.cancellationPolicy),
       ],
     );
     await appendEvents(
@@ -355,6 +368,8 @@ interface CampaignRow {
   fulfilment_policy: FulfilmentPolicy;
   promise_tolerance_days: number;
   beyond_supply: PromiseSettings['beyondSupply'];
+  cancellation_policy: CancellationPolicy;
+  released_at: Date | null;
   units_held: number;
   created_at: Date;
   updated_at: Date;
@@ -410,6 +425,8 @@ function campaignFromRow(row: CampaignRow): Campaign {
       toleranceDays: row.promise_tolerance_days,
       beyondSupply: row.beyond_supply,
     },
+    cancellationPolicy: row.cancellation_policy,
+    releasedAt: row.released_at,
     unitsHeld: row.units_held,
     variants: row.variants.map((v) => ({
       variantId: v.variant_id,

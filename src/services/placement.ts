@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
-import { assertCanPlace } from '../domain/campaign.ts';
+import { assertCanPlace, type PaymentTerms } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import { priceUnits } from '../domain/pricing.ts';
 import { newId } from '../ids.ts';
+import { failureOf, PaymentError, type PaymentErrorCode } from '../payments/provider.ts';
 import { type Campaign, findOfferingCampaign, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import { eventRows } from './events.ts';
+import type { Payments } from './payment-operations.ts';
+import { type PaymentStatus, runFirstStep } from './payments.ts';
 import { type Preorder, type PreorderView, preorderView } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { promisesForNewPlacements } from './supply.ts';
@@ -17,6 +20,8 @@ export interface PlacementRequest {
   /** Already normalised. */
   email: string;
   idempotencyKey: string;
+  /** What the shopper pays with, for the first payment step (a test card, a Stripe `pm_…`). */
+  paymentMethod?: string | null | undefined;
 }
 
 export interface Refusal {
@@ -27,9 +32,10 @@ export interface Refusal {
 
 /**
  * The outcome of a placement as the client gets it, and as it is replayed for a retry with the same key.
- * Refusals by the campaign's rules are outcomes too, stored and replayed like a success.
+ * Refusals by the campaign's rules are outcomes too, stored and replayed like a success. `payment` is
+ * where the first payment step stands; it is never stored (it may carry a client secret).
  */
-export type PlacementAnswer = { placed: PreorderView } | { refused: Refusal };
+export type PlacementAnswer = { placed: PreorderView; payment?: PaymentStatus } | { refused: Refusal };
 
 interface Pending {
   shop: Shop;
@@ -50,9 +56,11 @@ export class Placements {
   /** shop + key of every placement between arrival and answer, so a concurrent duplicate is told so at once. */
   private readonly keysInFlight = new Set<string>();
 
+  /** `payments`: when given, each placed pre-order runs its first payment step before it is answered. */
   constructor(
     private readonly ctx: ServiceContext,
     private readonly maxBatch = 256,
+    private readonly payments?: Payments,
   ) {}
 
   async place(shop: Shop, request: PlacementRequest): Promise<PlacementAnswer> {
@@ -61,18 +69,46 @@ export class Placements {
     if (this.keysInFlight.has(flightKey)) return inFlightAnswer();
     this.keysInFlight.add(flightKey);
     try {
-      const replay = await this.replay(shop, request.idempotencyKey, digest);
-      if (replay) return replay;
-      const campaignId = await this.target(shop, request.sku);
-      return await new Promise<PlacementAnswer>((resolve, reject) => {
-        const queue = this.waiting.get(campaignId) ?? [];
-        queue.push({ shop, request, digest, resolve, reject });
-        this.waiting.set(campaignId, queue);
-        void this.drain(campaignId);
-      });
+      const answer =
+        (await this.replay(shop, request.idempotencyKey, digest)) ??
+        (await new Promise<PlacementAnswer>((resolve, reject) => {
+          void this.target(shop, request.sku).then((campaignId) => {
+            const queue = this.waiting.get(campaignId) ?? [];
+            queue.push({ shop, request, digest, resolve, reject });
+            this.waiting.set(campaignId, queue);
+            void this.drain(campaignId);
+          }, reject);
+        }));
+      return await this.payFirstStep(shop, answer, request.paymentMethod ?? null);
     } finally {
       this.keysInFlight.delete(flightKey);
     }
+  }
+
+  /**
+   * Runs (or, for a retry, resumes) the first payment step of a pre-order still `placed`. A card that
+   * fails cancels the pre-order and gives its units back; the answer is then the card's refusal.
+   */
+  private async payFirstStep(
+    shop: Shop,
+    answer: PlacementAnswer,
+    paymentMethod: string | null,
+  ): Promise<PlacementAnswer> {
+    if (!this.payments || !('placed' in answer) || answer.placed.state !== 'placed') return answer;
+    const step = await runFirstStep(this.ctx, this.payments, shop, answer.placed.id, paymentMethod);
+    if (step.payment.status === 'failed' && step.preorderState === 'cancelled') {
+      const code = step.payment.code as PaymentErrorCode;
+      return { refused: { code, message: failureOf(code).message } };
+    }
+    if (step.payment.status === 'processing' && step.payment.code === 'provider_unavailable') {
+      // The pre-order keeps its units: a retry with the same key sends the same payment call again.
+      throw new PaymentError('provider_unavailable');
+    }
+    const placed =
+      step.preorderState === answer.placed.state
+        ? answer.placed
+        : { ...answer.placed, state: step.preorderState, updatedAt: this.ctx.clock().toISOString() };
+    return { placed, payment: step.payment };
   }
 
   /** The stored answer for a key already used, or a refusal when the key came with another request. */
@@ -97,10 +133,14 @@ export class Placements {
    */
   private async runBatch(campaignId: string, batch: Pending[]) {
     try {
+      const now = this.ctx.clock();
+      const expiresAt = this.payments
+        ? new Date(now.getTime() + this.payments.settings.placementTimeoutMs)
+        : null;
       const answers = await this.ctx.db.transaction((tx) =>
-        placeBatch(tx, campaignId, batch, this.ctx.clock()),
+        placeBatch(tx, campaignId, batch, now, expiresAt),
       );
-      batch.forEach((pending, index) => pending.resolve(answers[index] as PlacementAnswer));
+      for (const [index, pending] of batch.entries()) pending.resolve(answers[index] as PlacementAnswer);
     } catch (error) {
       if (batch.length === 1) (batch[0] as Pending).reject(error);
       else for (const pending of batch) await this.runBatch(campaignId, [pending]);
@@ -135,6 +175,7 @@ async function placeBatch(
   campaignId: string,
   batch: readonly Pending[],
   now: Date,
+  expiresAt: Date | null,
 ): Promise<PlacementAnswer[]> {
   const shop = (batch[0] as Pending).shop;
   const answers: (PlacementAnswer | undefined)[] = new Array(batch.length);
@@ -249,7 +290,11 @@ async function placeBatch(
     const { request, digest } = batch[index] as Pending;
     return { key: request.idempotencyKey, digest, outcome: answers[index] as PlacementAnswer };
   });
-  await writePlacements(tx, shop.id, preorders, keyRows, now);
+  await writePlacements(tx, shop.id, preorders, keyRows, {
+    now,
+    expiresAt,
+    paymentTerms: campaign.paymentTerms,
+  });
   return answers as PlacementAnswer[];
 }
 
@@ -258,8 +303,9 @@ async function writePlacements(
   shopId: string,
   preorders: Preorder[],
   keys: { key: string; digest: string; outcome: PlacementAnswer }[],
-  now: Date,
+  at: { now: Date; expiresAt: Date | null; paymentTerms: PaymentTerms },
 ) {
+  const { now } = at;
   const events = eventRows(
     preorders.map((p) => ({
       shopId,
@@ -280,10 +326,10 @@ async function writePlacements(
     `WITH new_preorders AS (
        INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
          total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
-         promise_place_in_line, promise_batches, created_at, updated_at)
+         promise_place_in_line, promise_batches, payment_terms, placed_expires_at, created_at, updated_at)
        SELECT p.id, $1, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
          p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
-         p.promise_place_in_line, p.promise_batches, $5, $5
+         p.promise_place_in_line, p.promise_batches, $6, $7, $5, $5
        FROM jsonb_to_recordset($2::jsonb) AS p(id text, campaign_id text, variant_id text, email text, quantity int,
          queue_position bigint, unit_amount bigint, total_amount bigint, currency text, price_lines jsonb,
          idempotency_key text, promise_from date, promise_to date, promise_place_in_line int, promise_batches jsonb)
@@ -321,6 +367,8 @@ async function writePlacements(
       JSON.stringify(events),
       JSON.stringify(keys),
       now,
+      JSON.stringify(at.paymentTerms),
+      at.expiresAt,
     ],
   );
 }
@@ -371,9 +419,12 @@ function replayOf(stored: StoredKey, digest: string): PlacementAnswer {
   return stored.outcome;
 }
 
-/** Two requests are the same placement when sku, quantity and (normalised) email are the same. */
+/**
+ * Two requests are the same placement when sku, quantity, (normalised) email and payment method are the
+ * same. Without a payment method the digest is what it was before payments existed, so stored keys still match.
+ */
 function requestDigest(request: PlacementRequest): string {
-  return createHash('sha256')
-    .update(JSON.stringify([request.sku, request.quantity, request.email]))
-    .digest('hex');
+  const fields = [request.sku, request.quantity, request.email];
+  if (request.paymentMethod) fields.push(request.paymentMethod);
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }

@@ -1,0 +1,223 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { chargeBalanceNow, releaseCampaign } from '../services/balances.ts';
+import { cancelPreorder } from '../services/cancellation.ts';
+import { cashReport, cashReportCsv } from '../services/cash-report.ts';
+import type { ServiceContext } from '../services/context.ts';
+import type { Payments } from '../services/payment-operations.ts';
+import { receiveWebhook } from '../services/payment-webhooks.ts';
+import { confirmFirstStep, preorderLedger } from '../services/payments.ts';
+import { getPreorder, preorderView } from '../services/preorders.ts';
+import type { KeyAuthenticator } from '../services/shops.ts';
+import { authenticateAdmin } from './admin-routes.ts';
+import { errorBody } from './errors.ts';
+import {
+  campaignParams,
+  cancelBody,
+  cancelResult,
+  cashReportQuery,
+  cashReport as cashReportSchema,
+  chargeResult,
+  ledger,
+  placedPreorder,
+  preorderParams,
+  webhookParams,
+} from './money-schemas.ts';
+import { campaign, errorResponse, errorResponses } from './schemas.ts';
+import { campaignView } from './views.ts';
+
+const adminSecurity = [{ adminKey: [] }];
+const paymentErrors = {
+  ...errorResponses,
+  402: errorResponse.describe(
+    'The card was refused; the code says why (card_declined, insufficient_funds, …)',
+  ),
+  503: errorResponse.describe('The payment provider cannot be reached; retry with the same request'),
+};
+
+/** The merchant's money API: `Authorization: Bearer <secret key>`. */
+export function moneyAdminRoutes(
+  ctx: ServiceContext,
+  keys: KeyAuthenticator,
+  payments: Payments,
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onRequest', authenticateAdmin(keys));
+
+    app.post(
+      '/v1/preorders/:id/cancel',
+      {
+        schema: {
+          tags: ['money'],
+          summary: 'Cancel a pre-order: refund by policy (or override), units back on sale, in one step',
+          description:
+            'A cancel sent again refunds nothing more. A refund the provider has not confirmed stays pending and ' +
+            'is retried with the same idempotency key, so it happens once.',
+          security: adminSecurity,
+          params: preorderParams,
+          body: cancelBody,
+          response: { 200: cancelResult, ...paymentErrors },
+        },
+      },
+      async (request) => {
+        const result = await cancelPreorder(ctx, payments, request.shop, request.params.id, request.body);
+        return { object: 'cancellation' as const, state: 'cancelled' as const, ...result };
+      },
+    );
+
+    app.post(
+      '/v1/preorders/:id/charge-balance',
+      {
+        schema: {
+          tags: ['money'],
+          summary:
+            'Charge what the pre-order still owes now, off session (counts as one of the balance tries)',
+          security: adminSecurity,
+          params: preorderParams,
+          response: { 200: chargeResult, ...paymentErrors },
+        },
+      },
+      async (request) => {
+        const settled = await chargeBalanceNow(ctx, payments, request.shop, request.params.id);
+        const { operation } = settled;
+        return {
+          object: 'charge_attempt' as const,
+          preorderId: request.params.id,
+          state: settled.preorderState,
+          attempt: { amount: operation.amount, status: operation.status, code: operation.lastErrorCode },
+        };
+      },
+    );
+
+    app.get(
+      '/v1/preorders/:id/ledger',
+      {
+        schema: {
+          tags: ['money'],
+          summary: 'The pre-order’s money movements, and what is paid, refundable and outstanding',
+          security: adminSecurity,
+          params: preorderParams,
+          response: { 200: ledger, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const result = await preorderLedger(ctx, request.shop, request.params.id);
+        return {
+          object: 'ledger' as const,
+          ...result,
+          entries: result.entries.map((entry) => ({
+            kind: entry.kind,
+            amount: entry.amount,
+            provider: entry.provider,
+            paymentReference: entry.paymentReference,
+            refundReference: entry.refundReference ?? null,
+            createdAt: entry.createdAt.toISOString(),
+          })),
+        };
+      },
+    );
+
+    app.post(
+      '/v1/campaigns/:id/release',
+      {
+        schema: {
+          tags: ['campaigns'],
+          summary: 'Mark the product released: balances due on release and pay-later charges fall due',
+          security: adminSecurity,
+          params: campaignParams,
+          response: { 200: campaign, ...errorResponses },
+        },
+      },
+      async (request) => campaignView(await releaseCampaign(ctx, request.shop, request.params.id)),
+    );
+
+    app.get(
+      '/v1/reports/cash',
+      {
+        schema: {
+          tags: ['money'],
+          summary: 'Cash collected, balances scheduled by week, at risk, refunded, refundable; JSON or CSV',
+          security: adminSecurity,
+          querystring: cashReportQuery,
+          response: { 200: cashReportSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { campaign: campaignId, from, to, format } = request.query;
+        const report = await cashReport(ctx, request.shop, { campaignId, from, to });
+        const csv = format === 'csv' || (format === undefined && wantsCsv(request.headers.accept));
+        if (csv) {
+          // Text, past the JSON schema's serializer (which the route's types describe).
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', 'attachment; filename="cash-report.csv"')
+            .serializer((payload: unknown) => String(payload))
+            .send(cashReportCsv(report) as never);
+        }
+        return { object: 'cash_report' as const, ...report };
+      },
+    );
+  };
+}
+
+/** The shopper's side of a payment, inside the storefront scope (publishable key, CORS, rate limit). */
+export function moneyStorefrontRoutes(ctx: ServiceContext, payments: Payments): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/storefront/preorders/:id/confirm',
+      {
+        schema: {
+          tags: ['storefront'],
+          summary:
+            'After the shopper paid in the browser: complete the first payment step and answer the pre-order',
+          security: [{ publishableKey: [] }],
+          params: preorderParams,
+          response: { 200: placedPreorder, ...paymentErrors },
+        },
+      },
+      async (request) => {
+        const step = await confirmFirstStep(ctx, payments, request.shop, request.params.id);
+        const preorder = await getPreorder(ctx, request.shop.id, request.params.id);
+        return { ...preorderView(preorder, request.shop), payment: step.payment };
+      },
+    );
+  };
+}
+
+/**
+ * `POST /v1/webhooks/{provider}`: the provider's events, verified against the raw body; a forged one is
+ * answered 400 and changes nothing.
+ */
+export function webhookRoutes(ctx: ServiceContext, payments: Payments): FastifyPluginAsyncZod {
+  return async (app) => {
+    // The signature covers the bytes as sent: keep the body as text in this scope only.
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+    app.post(
+      '/v1/webhooks/:provider',
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Payment provider events (Stripe: the endpoint’s signing secret verifies them)',
+          params: webhookParams,
+        },
+      },
+      async (request, reply) => {
+        if (request.params.provider !== payments.provider.name) {
+          return reply
+            .status(404)
+            .send(errorBody('not_found', `payments go through ${payments.provider.name} here`));
+        }
+        const result = await receiveWebhook(ctx, payments, {
+          body: typeof request.body === 'string' ? request.body : '',
+          headers: request.headers,
+        });
+        return { received: true, handled: result.handled };
+      },
+    );
+  };
+}
+
+function wantsCsv(accept: string | undefined): boolean {
+  return !!accept && /\btext\/csv\b/i.test(accept) && !/\bapplication\/json\b/i.test(accept);
+}

@@ -1,0 +1,272 @@
+/**
+ * Where the money stands, per campaign and by week: what was collected and refunded (the ledger), the
+ * balances still to collect by the week they fall due, what is at risk (balances failing and being
+ * retried), and what cancelling everyone now would refund under each campaign's policy.
+ */
+import { type CalendarDate, compareDates, shopDate, weekStart } from '../domain/calendar.ts';
+import { DomainError } from '../domain/errors.ts';
+import { charged, type LedgerEntry, ledgerOf, outstanding } from '../domain/ledger.ts';
+import { add, type Money, zero } from '../domain/money.ts';
+import type { CancellationPolicy } from '../domain/refund-policy.ts';
+import { cancellationRefund } from '../domain/refund-policy.ts';
+import type { ServiceContext } from './context.ts';
+import { type MoneyPreorder, moneyPreorderOf, planOf } from './payment-operations.ts';
+import type { Shop } from './shops.ts';
+
+export interface CashReportQuery {
+  campaignId?: string | undefined;
+  /** Shop-local dates, both included. */
+  from?: CalendarDate | undefined;
+  to?: CalendarDate | undefined;
+}
+
+export interface CashFigures {
+  collected: Money;
+  refunded: Money;
+  /** Collected − refunded. */
+  net: Money;
+  /** Balances still to collect by the first day of the week they are due; `week` null: due on release. */
+  scheduled: { week: CalendarDate | null; amount: Money }[];
+  /** Owed by pre-orders whose balance failed and is being tried again. */
+  atRisk: Money;
+  /** What cancelling every live pre-order now would refund under its campaign's policy. */
+  refundableIfAllCancelled: Money;
+  /** Collected and refunded by week. */
+  weekly: { week: CalendarDate; collected: Money; refunded: Money }[];
+}
+
+export interface CashReport {
+  currency: string;
+  from: CalendarDate | null;
+  to: CalendarDate | null;
+  total: CashFigures;
+  campaigns: ({ campaignId: string; name: string } & CashFigures)[];
+}
+
+interface CampaignRow {
+  id: string;
+  name: string;
+  cancellation_policy: CancellationPolicy;
+}
+
+type EntryRow = Omit<LedgerEntry, 'amount' | 'createdAt'> & {
+  preorder_id: string;
+  campaign_id: string;
+  amount: number;
+  currency: string;
+  created_at: Date;
+};
+
+export async function cashReport(
+  ctx: ServiceContext,
+  shop: Shop,
+  query: CashReportQuery,
+): Promise<CashReport> {
+  const { from = null, to = null } = query;
+  if (from && to && compareDates(from, to) > 0) {
+    throw new DomainError('invalid_range', 'from must not be after to', { from, to });
+  }
+  const today = shopDate(ctx.clock(), shop.timeZone);
+  const campaigns = await ctx.db.query<CampaignRow>(
+    `SELECT id, name, cancellation_policy FROM campaigns
+     WHERE shop_id = $1 AND ($2::text IS NULL OR id = $2) ORDER BY id`,
+    [shop.id, query.campaignId ?? null],
+  );
+  if (query.campaignId && campaigns.length === 0) {
+    throw new DomainError('not_found', 'no such campaign', { id: query.campaignId });
+  }
+  const preorders = await ctx.db.query<Parameters<typeof moneyPreorderOf>[0] & { released: boolean }>(
+    `SELECT p.*, c.released_at IS NOT NULL AS released FROM preorders p JOIN campaigns c ON c.id = p.campaign_id
+     WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.campaign_id = $2)`,
+    [shop.id, query.campaignId ?? null],
+  );
+  const entries = await ctx.db.query<EntryRow>(
+    `SELECT preorder_id, campaign_id, kind, amount, currency, provider, payment_reference AS "paymentReference",
+       refund_reference AS "refundReference", idempotency_key AS "idempotencyKey", created_at
+     FROM ledger_entries WHERE shop_id = $1 AND ($2::text IS NULL OR campaign_id = $2) ORDER BY created_at, id`,
+    [shop.id, query.campaignId ?? null],
+  );
+  const entriesOf = new Map<string, LedgerEntry[]>();
+  for (const row of entries) {
+    const list = entriesOf.get(row.preorder_id) ?? [];
+    list.push({
+      ...row,
+      amount: { amount: row.amount, currency: row.currency.trim() },
+      createdAt: row.created_at,
+    });
+    entriesOf.set(row.preorder_id, list);
+  }
+  const inRange = (date: CalendarDate) =>
+    (!from || compareDates(date, from) >= 0) && (!to || compareDates(date, to) <= 0);
+
+  const perCampaign = campaigns.map((campaign) => {
+    const figures = new Figures(shop, today);
+    for (const row of entries) {
+      if (row.campaign_id !== campaign.id) continue;
+      const date = shopDate(row.created_at, shop.timeZone);
+      if (inRange(date)) figures.move(row.kind, { amount: row.amount, currency: row.currency.trim() }, date);
+    }
+    for (const row of preorders) {
+      if (row.campaign_id !== campaign.id || row.state === 'cancelled') continue;
+      const preorder = moneyPreorderOf(row);
+      figures.owe(
+        preorder,
+        entriesOf.get(preorder.id) ?? [],
+        campaign.cancellation_policy,
+        row.released,
+        inRange,
+      );
+    }
+    return { campaignId: campaign.id, name: campaign.name, ...figures.result() };
+  });
+  const total = new Figures(shop, today);
+  for (const campaign of perCampaign) total.absorb(campaign);
+  return { currency: shop.currency, from, to, total: total.result(), campaigns: perCampaign };
+}
+
+class Figures {
+  collected: Money;
+  refunded: Money;
+  atRisk: Money;
+  refundable: Money;
+  readonly scheduled = new Map<CalendarDate | null, Money>();
+  readonly weekly = new Map<CalendarDate, { collected: Money; refunded: Money }>();
+
+  constructor(
+    private readonly shop: Shop,
+    private readonly today: CalendarDate,
+  ) {
+    const nothing = zero(shop.currency);
+    this.collected = nothing;
+    this.refunded = nothing;
+    this.atRisk = nothing;
+    this.refundable = nothing;
+  }
+
+  move(kind: LedgerEntry['kind'], amount: Money, date: CalendarDate) {
+    if (kind === 'authorisation') return;
+    const week = this.week(weekStart(date, this.shop.locale));
+    if (kind === 'charge') {
+      this.collected = add(this.collected, amount);
+      week.collected = add(week.collected, amount);
+    } else {
+      this.refunded = add(this.refunded, amount);
+      week.refunded = add(week.refunded, amount);
+    }
+  }
+
+  /** What a live pre-order still owes, by due week, and what cancelling it now would refund. */
+  owe(
+    preorder: MoneyPreorder,
+    entries: readonly LedgerEntry[],
+    policy: CancellationPolicy,
+    released: boolean,
+    inRange: (date: CalendarDate) => boolean,
+  ) {
+    const ledger = ledgerOf(preorder.total.currency, entries);
+    const plan = planOf(preorder);
+    if (preorder.balanceRetryAt) this.atRisk = add(this.atRisk, outstanding(ledger, plan));
+    if (preorder.state !== 'fulfilled') {
+      const decision = cancellationRefund({
+        policy,
+        plan,
+        ledger,
+        state: preorder.state,
+        today: this.today,
+        choice: { kind: 'policy' },
+      });
+      this.refundable = add(this.refundable, decision.refund);
+    }
+    if (preorder.state === 'placed') return;
+    // Charges pay the plan's steps in order; what a step still lacks is scheduled for its due week.
+    let paid = charged(ledger).amount;
+    for (const step of plan.steps) {
+      const covered = Math.min(paid, step.amount.amount);
+      paid -= covered;
+      const left = step.amount.amount - covered;
+      if (left === 0) continue;
+      const due = step.due;
+      const date =
+        due.kind === 'on_date' || due.kind === 'days_before_ship'
+          ? due.date
+          : due.kind === 'on_release' && !released
+            ? null
+            : this.today;
+      const week = date === null ? null : weekStart(date, this.shop.locale);
+      if (week !== null && !inRange(week) && !inRange(date as CalendarDate)) continue;
+      this.schedule(week, { amount: left, currency: preorder.total.currency });
+    }
+  }
+
+  absorb(other: CashFigures) {
+    this.collected = add(this.collected, other.collected);
+    this.refunded = add(this.refunded, other.refunded);
+    this.atRisk = add(this.atRisk, other.atRisk);
+    this.refundable = add(this.refundable, other.refundableIfAllCancelled);
+    for (const { week, amount } of other.scheduled) this.schedule(week, amount);
+    for (const { week, collected, refunded } of other.weekly) {
+      const mine = this.week(week);
+      mine.collected = add(mine.collected, collected);
+      mine.refunded = add(mine.refunded, refunded);
+    }
+  }
+
+  result(): CashFigures {
+    const byWeek = (a: CalendarDate | null, b: CalendarDate | null) =>
+      a === null ? 1 : b === null ? -1 : compareDates(a, b);
+    return {
+      collected: this.collected,
+      refunded: this.refunded,
+      net: { amount: this.collected.amount - this.refunded.amount, currency: this.collected.currency },
+      scheduled: [...this.scheduled.entries()]
+        .sort(([a], [b]) => byWeek(a, b))
+        .map(([week, amount]) => ({ week, amount })),
+      atRisk: this.atRisk,
+      refundableIfAllCancelled: this.refundable,
+      weekly: [...this.weekly.entries()]
+        .sort(([a], [b]) => compareDates(a, b))
+        .map(([week, figures]) => ({ week, ...figures })),
+    };
+  }
+
+  private schedule(week: CalendarDate | null, amount: Money) {
+    this.scheduled.set(week, add(this.scheduled.get(week) ?? zero(amount.currency), amount));
+  }
+
+  private week(week: CalendarDate) {
+    let figures = this.weekly.get(week);
+    if (!figures) {
+      figures = { collected: zero(this.shop.currency), refunded: zero(this.shop.currency) };
+      this.weekly.set(week, figures);
+    }
+    return figures;
+  }
+}
+
+/** The report as CSV: one row per figure, amounts in minor units. */
+export function cashReportCsv(report: CashReport): string {
+  const rows: string[][] = [['campaign_id', 'campaign_name', 'figure', 'week', 'amount_minor', 'currency']];
+  const add = (id: string, name: string, figures: CashFigures) => {
+    const row = (figure: string, week: string, amount: Money) =>
+      rows.push([id, name, figure, week, String(amount.amount), amount.currency]);
+    row('collected', '', figures.collected);
+    row('refunded', '', figures.refunded);
+    row('net', '', figures.net);
+    row('at_risk', '', figures.atRisk);
+    row('refundable_if_all_cancelled', '', figures.refundableIfAllCancelled);
+    for (const { week, amount } of figures.scheduled) row('scheduled', week ?? 'on_release', amount);
+    for (const { week, collected, refunded } of figures.weekly) {
+      row('collected', week, collected);
+      row('refunded', week, refunded);
+    }
+  };
+  for (const campaign of report.campaigns) add(campaign.campaignId, campaign.name, campaign);
+  add('all', 'All campaigns', report.total);
+  return `${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
+}
+
+/** RFC 4180 quoting, and a leading =, +, - or @ neutralised so a spreadsheet does not run it as a formula. */
+function csvField(value: string): string {
+  const safe = /^[=+\-@]/.test(value) && !/^-\d+$/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

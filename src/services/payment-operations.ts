@@ -1,0 +1,539 @@
+/**
+ * Provider calls as rows. Every call that moves money (or saves a card) is first written to
+ * `payment_operations` with its idempotency key, then sent, then its answer is recorded in its own
+ * transaction. A process that dies in between leaves the row `pending`; sending it again with the same
+ * key gets the provider's first answer, and the ledger books the movement once (its key is unique).
+ */
+import type { Queryable } from '../db/database.ts';
+import type { PaymentTerms } from '../domain/campaign.ts';
+import { append, type Ledger, type LedgerEntry, ledgerOf } from '../domain/ledger.ts';
+import type { PreorderState } from '../domain/lifecycle.ts';
+import { type Money, money } from '../domain/money.ts';
+import { type PaymentPlan, paymentPlan } from '../domain/payment-plan.ts';
+import { newId } from '../ids.ts';
+import {
+  type Payment,
+  PaymentError,
+  type PaymentErrorCode,
+  type PaymentMethodSetup,
+  type PaymentProvider,
+  type Refund,
+} from '../payments/provider.ts';
+
+export interface PaymentSettings {
+  /** How long a `placed` pre-order waits for its first payment step before its units go back on sale. */
+  placementTimeoutMs: number;
+  /** Days from each failed balance try to the next; when the last has failed, the pre-order is cancelled. */
+  balanceRetryDays: readonly number[];
+  /** How long a provider call stays with the process that made it before a job may send it again. */
+  leaseMs: number;
+}
+
+export const DEFAULT_PAYMENT_SETTINGS: PaymentSettings = {
+  placementTimeoutMs: 30 * 60_000,
+  balanceRetryDays: [1, 3, 7],
+  leaseMs: 60_000,
+};
+
+/** The provider the shop's money moves through, and the timings of the money jobs. */
+export interface Payments {
+  provider: PaymentProvider;
+  settings: PaymentSettings;
+}
+
+export type OperationPurpose = 'first_step' | 'balance' | 'refund';
+export type OperationStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed';
+
+export interface Operation {
+  id: string;
+  shopId: string;
+  preorderId: string;
+  purpose: OperationPurpose;
+  kind: 'charge' | 'refund' | 'save';
+  amount: Money;
+  saveCard: boolean;
+  paymentMethod: string | null;
+  customerId: string | null;
+  refundsPayment: string | null;
+  idempotencyKey: string;
+  status: OperationStatus;
+  attempts: number;
+  lastErrorCode: string | null;
+  provider: string;
+  providerRef: string | null;
+  /** The customer's email, to create the provider's customer with. */
+  email: string;
+}
+
+/** What a provider call came to, in the words the services act on. */
+export type Outcome =
+  | {
+      kind: 'succeeded';
+      ref: string;
+      /** What moved; null for a saved card. */
+      amount: Money | null;
+      customerId: string | null;
+      paymentMethodId: string | null;
+    }
+  /** The provider waits: for the shopper (a client secret is out) or for itself (processing). */
+  | { kind: 'waiting'; ref: string; status: string; clientSecret: string | null }
+  /** The card (or its bank) said no. */
+  | { kind: 'declined'; code: PaymentErrorCode; ref: string | null }
+  /** The provider could not be asked; the same key may be sent again. */
+  | { kind: 'unavailable'; code: PaymentErrorCode }
+  /** The provider refused the request itself; sending it again will not help. */
+  | { kind: 'refused'; code: PaymentErrorCode };
+
+const declineCodes: ReadonlySet<PaymentErrorCode> = new Set([
+  'card_declined',
+  'insufficient_funds',
+  'expired_card',
+  'authentication_required',
+  'authentication_failed',
+  'processing_error',
+]);
+
+/** The fields of a pre-order the money services read, from `SELECT_MONEY_PREORDER`. */
+export interface MoneyPreorder {
+  id: string;
+  shopId: string;
+  campaignId: string;
+  variantId: string;
+  email: string;
+  quantity: number;
+  total: Money;
+  state: PreorderState;
+  terms: PaymentTerms;
+  promisedShipDate: string | null;
+  customerId: string | null;
+  paymentMethodId: string | null;
+  idempotencyKey: string | null;
+  balanceAttempts: number;
+  balanceRetryAt: Date | null;
+}
+
+interface MoneyPreorderRow {
+  id: string;
+  shop_id: string;
+  campaign_id: string;
+  variant_id: string;
+  email: string;
+  quantity: number;
+  total_amount: number;
+  currency: string;
+  state: PreorderState;
+  payment_terms: PaymentTerms;
+  promise_to: string | null;
+  payment_customer_id: string | null;
+  payment_method_id: string | null;
+  idempotency_key: string | null;
+  balance_attempts: number;
+  balance_retry_at: Date | null;
+}
+
+export async function loadMoneyPreorder(
+  tx: Queryable,
+  shopId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<MoneyPreorder | undefined> {
+  const [row] = await tx.query<MoneyPreorderRow>(
+    `SELECT * FROM preorders WHERE shop_id = $1 AND id = $2 ${options.lock ? 'FOR UPDATE' : ''}`,
+    [shopId, id],
+  );
+  return row && moneyPreorderOf(row);
+}
+
+export function moneyPreorderOf(row: MoneyPreorderRow): MoneyPreorder {
+  return {
+    id: row.id,
+    shopId: row.shop_id,
+    campaignId: row.campaign_id,
+    variantId: row.variant_id,
+    email: row.email,
+    quantity: row.quantity,
+    total: money(row.total_amount, row.currency.trim()),
+    state: row.state,
+    terms: row.payment_terms,
+    promisedShipDate: row.promise_to,
+    customerId: row.payment_customer_id,
+    paymentMethodId: row.payment_method_id,
+    idempotencyKey: row.idempotency_key,
+    balanceAttempts: row.balance_attempts,
+    balanceRetryAt: row.balance_retry_at,
+  };
+}
+
+/**
+ * The pre-order's payment plan: its locked total and terms, and the promise it holds now. A balance due
+ * some days before shipping, while no ship date is promised yet, falls due on release instead: by then
+ * the product exists, and until then no date can be named.
+ */
+export function planOf(preorder: MoneyPreorder): PaymentPlan {
+  const { terms } = preorder;
+  const dateless =
+    terms.kind === 'deposit' &&
+    terms.balanceDue.kind === 'days_before_ship' &&
+    preorder.promisedShipDate === null;
+  return paymentPlan({
+    total: preorder.total,
+    quantity: preorder.quantity,
+    terms: dateless ? { ...terms, balanceDue: { kind: 'on_release' } } : terms,
+    promisedShipDate: preorder.promisedShipDate,
+  });
+}
+
+interface LedgerRow {
+  kind: LedgerEntry['kind'];
+  amount: number;
+  currency: string;
+  provider: string;
+  payment_reference: string;
+  refund_reference: string | null;
+  idempotency_key: string;
+  created_at: Date;
+}
+
+export async function loadLedger(tx: Queryable, preorder: { id: string; total: Money }): Promise<Ledger> {
+  const rows = await tx.query<LedgerRow>(
+    'SELECT * FROM ledger_entries WHERE preorder_id = $1 ORDER BY created_at, id',
+    [preorder.id],
+  );
+  return ledgerOf(preorder.total.currency, rows.map(entryOf));
+}
+
+function entryOf(row: LedgerRow): LedgerEntry {
+  return {
+    kind: row.kind,
+    amount: money(row.amount, row.currency.trim()),
+    provider: row.provider,
+    paymentReference: row.payment_reference,
+    refundReference: row.refund_reference,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Books a movement, checked by the domain against what the ledger holds (no refund beyond its payment).
+ * The key is unique: a movement already booked under it is left as it is.
+ */
+export async function book(
+  tx: Queryable,
+  preorder: MoneyPreorder,
+  entry: Omit<LedgerEntry, 'createdAt'>,
+  now: Date,
+): Promise<boolean> {
+  const ledger = await loadLedger(tx, preorder);
+  const next = append(ledger, { ...entry, createdAt: now });
+  if (next === ledger) return false;
+  const inserted = await tx.query(
+    `INSERT INTO ledger_entries (id, shop_id, campaign_id, preorder_id, kind, amount, currency, provider,
+       payment_reference, refund_reference, idempotency_key, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1`,
+    [
+      newId('ledgerEntry', now.getTime()),
+      preorder.shopId,
+      preorder.campaignId,
+      preorder.id,
+      entry.kind,
+      entry.amount.amount,
+      entry.amount.currency,
+      entry.provider,
+      entry.paymentReference,
+      entry.refundReference ?? null,
+      entry.idempotencyKey,
+      now,
+    ],
+  );
+  return inserted.length > 0;
+}
+
+export interface NewOperation {
+  preorder: MoneyPreorder;
+  purpose: OperationPurpose;
+  kind: Operation['kind'];
+  amount: Money;
+  idempotencyKey: string;
+  saveCard?: boolean;
+  paymentMethod?: string | null;
+  customerId?: string | null;
+  refundsPayment?: string | null;
+}
+
+/**
+ * Writes the call we are about to make, leased to the caller for `leaseMs`. Returns undefined when an
+ * operation with this key exists already: someone else is making (or made) this call.
+ */
+export async function insertOperation(
+  tx: Queryable,
+  payments: Payments,
+  input: NewOperation,
+  now: Date,
+): Promise<Operation | undefined> {
+  const id = newId('paymentOperation', now.getTime());
+  const [row] = await tx.query<{ id: string }>(
+    `INSERT INTO payment_operations (id, shop_id, preorder_id, purpose, kind, amount, currency, save_card,
+       payment_method, customer_id, refunds_payment, idempotency_key, status, attempts, next_attempt_at,
+       provider, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', 0, $13, $14, $15, $15)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    [
+      id,
+      input.preorder.shopId,
+      input.preorder.id,
+      input.purpose,
+      input.kind,
+      input.amount.amount,
+      input.amount.currency,
+      input.saveCard ?? false,
+      input.paymentMethod ?? null,
+      input.customerId ?? null,
+      input.refundsPayment ?? null,
+      input.idempotencyKey,
+      new Date(now.getTime() + payments.settings.leaseMs),
+      payments.provider.name,
+      now,
+    ],
+  );
+  if (!row) return undefined;
+  return {
+    id,
+    shopId: input.preorder.shopId,
+    preorderId: input.preorder.id,
+    purpose: input.purpose,
+    kind: input.kind,
+    amount: input.amount,
+    saveCard: input.saveCard ?? false,
+    paymentMethod: input.paymentMethod ?? null,
+    customerId: input.customerId ?? null,
+    refundsPayment: input.refundsPayment ?? null,
+    idempotencyKey: input.idempotencyKey,
+    status: 'pending',
+    attempts: 0,
+    lastErrorCode: null,
+    provider: payments.provider.name,
+    providerRef: null,
+    email: input.preorder.email,
+  };
+}
+
+interface OperationRow {
+  id: string;
+  shop_id: string;
+  preorder_id: string;
+  purpose: OperationPurpose;
+  kind: Operation['kind'];
+  amount: number;
+  currency: string;
+  save_card: boolean;
+  payment_method: string | null;
+  customer_id: string | null;
+  refunds_payment: string | null;
+  idempotency_key: string;
+  status: OperationStatus;
+  attempts: number;
+  last_error_code: string | null;
+  provider: string;
+  provider_ref: string | null;
+  email: string;
+}
+
+export const SELECT_OPERATIONS =
+  'SELECT o.*, p.email FROM payment_operations o JOIN preorders p ON p.id = o.preorder_id';
+
+export function operationOf(row: OperationRow): Operation {
+  return {
+    id: row.id,
+    shopId: row.shop_id,
+    preorderId: row.preorder_id,
+    purpose: row.purpose,
+    kind: row.kind,
+    amount: money(row.amount, row.currency.trim()),
+    saveCard: row.save_card,
+    paymentMethod: row.payment_method,
+    customerId: row.customer_id,
+    refundsPayment: row.refunds_payment,
+    idempotencyKey: row.idempotency_key,
+    status: row.status,
+    attempts: row.attempts,
+    lastErrorCode: row.last_error_code,
+    provider: row.provider,
+    providerRef: row.provider_ref,
+    email: row.email,
+  };
+}
+
+export async function findOperations(tx: Queryable, where: string, params: unknown[]): Promise<Operation[]> {
+  const rows = await tx.query<OperationRow>(`${SELECT_OPERATIONS} WHERE ${where} ORDER BY o.id`, params);
+  return rows.map(operationOf);
+}
+
+/**
+ * Leases up to `limit` pending operations whose time has come to this runner: another runner skips
+ * them while we hold their rows and, once we commit, until the lease runs out.
+ */
+export async function claimPendingOperations(
+  tx: Queryable,
+  payments: Payments,
+  now: Date,
+  limit: number,
+): Promise<Operation[]> {
+  const rows = await tx.query<OperationRow>(
+    `WITH due AS (
+       SELECT id FROM payment_operations WHERE status = 'pending' AND next_attempt_at <= $1
+       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), leased AS (
+       UPDATE payment_operations o SET next_attempt_at = $3, updated_at = $1
+       FROM due WHERE o.id = due.id RETURNING o.*
+     )
+     SELECT leased.*, p.email FROM leased JOIN preorders p ON p.id = leased.preorder_id ORDER BY leased.id`,
+    [now, limit, new Date(now.getTime() + payments.settings.leaseMs)],
+  );
+  return rows.map(operationOf);
+}
+
+/** Leases the named pending operations whose time has come, as claimPendingOperations does. */
+export async function leaseOperations(
+  tx: Queryable,
+  payments: Payments,
+  ids: readonly string[],
+  now: Date,
+): Promise<Operation[]> {
+  const leased = await tx.query<{ id: string }>(
+    `UPDATE payment_operations SET next_attempt_at = $3, updated_at = $2
+     WHERE id = ANY($1) AND status = 'pending' AND next_attempt_at <= $2 RETURNING id`,
+    [ids, now, new Date(now.getTime() + payments.settings.leaseMs)],
+  );
+  if (leased.length === 0) return [];
+  return findOperations(tx, 'o.id = ANY($1)', [leased.map((row) => row.id)]);
+}
+
+/** Sends the operation's call with its key: a second send is answered like the first. */
+export async function sendOperation(provider: PaymentProvider, op: Operation): Promise<Outcome> {
+  const metadata = { preorderId: op.preorderId, operationId: op.id };
+  const base = { idempotencyKey: op.idempotencyKey, metadata };
+  try {
+    if (op.kind === 'refund') {
+      if (!op.refundsPayment) throw new Error(`refund ${op.id} names no payment`);
+      return outcomeOfRefund(
+        await provider.refund({ ...base, paymentId: op.refundsPayment, amount: op.amount }),
+      );
+    }
+    if (op.kind === 'save') {
+      return outcomeOfSetup(
+        await provider.savePaymentMethod({ ...base, paymentMethod: op.paymentMethod, email: op.email }),
+      );
+    }
+    if (op.purpose === 'balance') {
+      if (!op.customerId || !op.paymentMethod) throw new Error(`balance ${op.id} has no saved card`);
+      return outcomeOfPayment(
+        await provider.chargeOffSession({
+          ...base,
+          amount: op.amount,
+          customerId: op.customerId,
+          paymentMethodId: op.paymentMethod,
+        }),
+      );
+    }
+    return outcomeOfPayment(
+      await provider.chargeOnSession({
+        ...base,
+        amount: op.amount,
+        paymentMethod: op.paymentMethod,
+        saveForOffSession: op.saveCard,
+        email: op.email,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof PaymentError)) throw error;
+    return outcomeOfError(error);
+  }
+}
+
+/** Asks the provider where a call it answered earlier stands now, e.g. after the shopper authenticated. */
+export async function refreshOperation(provider: PaymentProvider, op: Operation): Promise<Outcome> {
+  if (!op.providerRef || op.kind === 'refund') return sendOperation(provider, op);
+  try {
+    return op.kind === 'save'
+      ? outcomeOfSetup(await provider.retrieveSetup(op.providerRef))
+      : outcomeOfPayment(await provider.retrievePayment(op.providerRef));
+  } catch (error) {
+    if (!(error instanceof PaymentError)) throw error;
+    return outcomeOfError(error);
+  }
+}
+
+export function outcomeOfPayment(payment: Payment): Outcome {
+  switch (payment.status) {
+    case 'succeeded':
+      return {
+        kind: 'succeeded',
+        ref: payment.paymentId,
+        amount: payment.amountReceived,
+        customerId: payment.customerId,
+        paymentMethodId: payment.paymentMethodId,
+      };
+    case 'canceled':
+      return { kind: 'refused', code: 'invalid_state' };
+    default:
+      return {
+        kind: 'waiting',
+        ref: payment.paymentId,
+        status: payment.status,
+        clientSecret: payment.clientSecret,
+      };
+  }
+}
+
+export function outcomeOfSetup(setup: PaymentMethodSetup): Outcome {
+  if (setup.status === 'succeeded') {
+    return {
+      kind: 'succeeded',
+      ref: setup.setupId,
+      amount: null,
+      customerId: setup.customerId,
+      paymentMethodId: setup.paymentMethodId,
+    };
+  }
+  if (setup.status === 'canceled') return { kind: 'refused', code: 'invalid_state' };
+  return { kind: 'waiting', ref: setup.setupId, status: setup.status, clientSecret: setup.clientSecret };
+}
+
+export function outcomeOfRefund(refund: Refund): Outcome {
+  if (refund.status === 'succeeded') {
+    return {
+      kind: 'succeeded',
+      ref: refund.refundId,
+      amount: refund.amount,
+      customerId: null,
+      paymentMethodId: null,
+    };
+  }
+  if (refund.status === 'pending') {
+    return { kind: 'waiting', ref: refund.refundId, status: 'pending', clientSecret: null };
+  }
+  return { kind: 'refused', code: 'invalid_state' };
+}
+
+function outcomeOfError(error: PaymentError): Outcome {
+  if (declineCodes.has(error.code)) {
+    return { kind: 'declined', code: error.code, ref: error.paymentId ?? error.setupId };
+  }
+  // Our calls under one key are always the same, so a conflict means the same call is still running there.
+  if (
+    error.code === 'provider_unavailable' ||
+    error.code === 'rate_limited' ||
+    error.code === 'idempotency_conflict'
+  ) {
+    return { kind: 'unavailable', code: error.code };
+  }
+  return { kind: 'refused', code: error.code };
+}
+
+/** When to send a call again after the provider could not be reached: doubling from 30 s, at most an hour. */
+export function retryAfterUnavailable(attempts: number, now: Date): Date {
+  const delay = Math.min(30_000 * 2 ** Math.min(attempts, 7), 3_600_000);
+  return new Date(now.getTime() + delay);
+}

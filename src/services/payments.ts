@@ -1,0 +1,520 @@
+/**
+ * What a provider's answer does to a pre-order: one transaction per answer, whoever brings it (the call
+ * itself, a job sending it again, a webhook, the shopper's confirm). An answer is applied once: the
+ * operation's row is locked and a settled operation is left alone, and the ledger's keys are unique.
+ */
+import type { Queryable } from '../db/database.ts';
+import { DomainError } from '../domain/errors.ts';
+import { charged, type LedgerEntry, netPaid, outstanding, refundable, refunded } from '../domain/ledger.ts';
+import { type PreorderState, transition } from '../domain/lifecycle.ts';
+import type { Money } from '../domain/money.ts';
+import { chargedAtOrder } from '../domain/payment-plan.ts';
+import { failureOf, type PaymentErrorCode } from '../payments/provider.ts';
+import { loadCampaign } from './campaigns.ts';
+import { cancelInTx } from './cancellation.ts';
+import type { ServiceContext } from './context.ts';
+import { appendEvents, type NewEvent } from './events.ts';
+import {
+  book as bookEntry,
+  claimPendingOperations,
+  findOperations,
+  insertOperation,
+  loadLedger,
+  loadMoneyPreorder,
+  type MoneyPreorder,
+  type Operation,
+  type Outcome,
+  operationOf,
+  type Payments,
+  planOf,
+  refreshOperation,
+  retryAfterUnavailable,
+  SELECT_OPERATIONS,
+  sendOperation,
+} from './payment-operations.ts';
+import { getShop, type Shop } from './shops.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Where a pre-order's payment stands after an answer was applied. */
+export interface Settled {
+  operation: Operation;
+  preorderState: PreorderState;
+  /** Calls the answer made necessary (a refund of money that arrived for a cancelled pre-order). */
+  followUps: Operation[];
+}
+
+/** How the answer came: from our own call, or as a report of where a call stands (webhook, confirm). */
+export type AnswerSource = 'call' | 'report';
+
+/** Sends each operation (already leased to us) and applies its answer, then whatever that made necessary. */
+export async function runOperations(
+  ctx: ServiceContext,
+  payments: Payments,
+  operations: readonly Operation[],
+): Promise<Settled[]> {
+  const settled: Settled[] = [];
+  for (const op of operations) {
+    const outcome = await sendOperation(payments.provider, op);
+    const result = await settle(ctx, payments, op, outcome, 'call');
+    settled.push(result, ...(await runOperations(ctx, payments, result.followUps)));
+  }
+  return settled;
+}
+
+/** Applies one answer of the provider about `op`. */
+export async function settle(
+  ctx: ServiceContext,
+  payments: Payments,
+  op: Operation,
+  outcome: Outcome,
+  source: AnswerSource,
+): Promise<Settled> {
+  const now = ctx.clock();
+  const mayCancel = (outcome.kind === 'declined' || outcome.kind === 'refused') && op.purpose !== 'refund';
+  const shop = await getShop(ctx, op.shopId);
+  return ctx.db.transaction(async (tx) => {
+    const known = (await loadMoneyPreorder(tx, op.shopId, op.preorderId)) as MoneyPreorder;
+    // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
+    const campaign = mayCancel
+      ? await loadCampaign(tx, op.shopId, known.campaignId, { lock: true })
+      : undefined;
+    const preorder = (await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder;
+    const current = await lockOperation(tx, op.id);
+    const unchanged: Settled = { operation: current, preorderState: preorder.state, followUps: [] };
+    if (current.status === 'succeeded') return unchanged;
+    const step: Step = { tx, payments, shop, preorder, op: current, now };
+    switch (outcome.kind) {
+      case 'succeeded':
+        return succeeded(step, outcome);
+      case 'waiting':
+        if (current.status === 'failed') return unchanged;
+        await updateOperation(tx, current.id, now, { status: 'requires_action', providerRef: outcome.ref });
+        return {
+          ...unchanged,
+          operation: { ...current, status: 'requires_action', providerRef: outcome.ref },
+        };
+      case 'unavailable':
+        if (current.status !== 'pending') return unchanged;
+        await updateOperation(tx, current.id, now, {
+          status: 'pending',
+          attempts: current.attempts + 1,
+          nextAttemptAt: retryAfterUnavailable(current.attempts, now),
+          lastErrorCode: outcome.code,
+        });
+        return { ...unchanged, operation: { ...current, attempts: current.attempts + 1 } };
+      case 'declined':
+      case 'refused': {
+        if (current.status === 'failed') return unchanged;
+        const shopperMayRetry =
+          source === 'report' && current.purpose === 'first_step' && current.status === 'requires_action';
+        if (shopperMayRetry) {
+          // The shopper is still on the payment page and can try another card; the timeout ends it if not.
+          await updateOperation(tx, current.id, now, {
+            status: 'requires_action',
+            lastErrorCode: outcome.code,
+          });
+          return unchanged;
+        }
+        if (!campaign) throw new Error('a failure is applied under the campaign lock');
+        return failed({ ...step, campaign }, outcome.code);
+      }
+    }
+  });
+}
+
+interface Step {
+  tx: Queryable;
+  payments: Payments;
+  shop: Shop;
+  preorder: MoneyPreorder;
+  op: Operation;
+  now: Date;
+}
+
+async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeeded' }>): Promise<Settled> {
+  const { tx, payments, shop, preorder, op, now } = step;
+  const moved = outcome.amount ?? op.amount;
+  const entry = {
+    provider: op.provider,
+    amount: moved,
+    idempotencyKey: op.idempotencyKey,
+  };
+  if (op.kind === 'refund') {
+    await book(step, {
+      ...entry,
+      kind: 'refund',
+      paymentReference: op.refundsPayment as string,
+      refundReference: outcome.ref,
+    });
+  } else if (op.kind === 'charge') {
+    await book(step, { ...entry, kind: 'charge', paymentReference: outcome.ref });
+  }
+  await updateOperation(tx, op.id, now, {
+    status: 'succeeded',
+    providerRef: outcome.ref,
+    lastErrorCode: null,
+  });
+  const operation: Operation = { ...op, status: 'succeeded', providerRef: outcome.ref };
+  const events: NewEvent[] = [];
+  const event = (type: string, data: Record<string, unknown>) =>
+    events.push({ shopId: shop.id, type, subjectId: preorder.id, data });
+  let state = preorder.state;
+  const followUps: Operation[] = [];
+
+  if (op.kind === 'charge' && preorder.state === 'cancelled') {
+    // The money arrived after the pre-order ended (the shopper paid as it expired): give it back.
+    const refund = await insertOperation(
+      tx,
+      payments,
+      {
+        preorder,
+        purpose: 'refund',
+        kind: 'refund',
+        amount: moved,
+        refundsPayment: outcome.ref,
+        idempotencyKey: `${op.idempotencyKey}/refund`,
+      },
+      now,
+    );
+    if (refund) followUps.push(refund);
+    event('preorder.late_payment_refunded', { amount: moved });
+  } else if (op.purpose === 'first_step' && preorder.state === 'placed') {
+    state = transition(preorder.state, 'confirm');
+    await tx.query(
+      `UPDATE preorders SET state = $2, payment_customer_id = $3, payment_method_id = $4,
+         placed_expires_at = NULL, updated_at = $5 WHERE id = $1`,
+      [
+        preorder.id,
+        state,
+        op.saveCard || op.kind === 'save' ? outcome.customerId : null,
+        op.saveCard || op.kind === 'save' ? outcome.paymentMethodId : null,
+        now,
+      ],
+    );
+    await storePlacementOutcome(tx, preorder, { state, now });
+    event('preorder.confirmed', {
+      charged: op.kind === 'charge' ? moved : null,
+      cardSaved: op.saveCard || op.kind === 'save',
+    });
+  } else if (op.purpose === 'balance') {
+    if (preorder.state === 'balance_due') state = transition(preorder.state, 'markReady');
+    await tx.query(
+      'UPDATE preorders SET state = $2, balance_retry_at = NULL, updated_at = $3 WHERE id = $1',
+      [preorder.id, state, now],
+    );
+    event('preorder.balance_charged', { amount: moved, attempt: preorder.balanceAttempts });
+    if (state !== preorder.state) event('preorder.ready', {});
+  } else if (op.purpose === 'refund') {
+    event('preorder.refunded', { amount: moved });
+  }
+  await appendEvents(tx, events, now);
+  return { operation, preorderState: state, followUps };
+}
+
+async function failed(
+  step: Step & { campaign: Awaited<ReturnType<typeof loadCampaign>> },
+  code: PaymentErrorCode,
+): Promise<Settled> {
+  const { tx, payments, shop, preorder, op, now, campaign } = step;
+  await updateOperation(tx, op.id, now, { status: 'failed', lastErrorCode: code });
+  const operation: Operation = { ...op, status: 'failed', lastErrorCode: code };
+  const cancel = async (reason: string) => {
+    const cancellation = await cancelInTx(tx, payments, {
+      shop,
+      campaign,
+      preorder,
+      reason,
+      choice: { kind: 'policy' },
+      now,
+    });
+    return { operation, preorderState: 'cancelled' as const, followUps: cancellation.refunds };
+  };
+
+  if (op.purpose === 'first_step') {
+    if (preorder.state !== 'placed') return { operation, preorderState: preorder.state, followUps: [] };
+    const settled = await cancel('payment_failed');
+    await storePlacementOutcome(tx, preorder, { refusal: code });
+    return settled;
+  }
+  if (op.purpose === 'refund') {
+    await appendEvents(
+      tx,
+      [
+        {
+          shopId: shop.id,
+          type: 'preorder.refund_failed',
+          subjectId: preorder.id,
+          data: { amount: op.amount, code },
+        },
+      ],
+      now,
+    );
+    return { operation, preorderState: preorder.state, followUps: [] };
+  }
+  // A balance: try again on the schedule; after the last try, cancel by the campaign's policy.
+  if (preorder.state === 'cancelled') return { operation, preorderState: preorder.state, followUps: [] };
+  const delays = payments.settings.balanceRetryDays;
+  const attempt = preorder.balanceAttempts;
+  const delay = delays[attempt - 1];
+  const retryAt = delay === undefined ? null : new Date(now.getTime() + delay * DAY_MS);
+  await appendEvents(
+    tx,
+    [
+      {
+        shopId: shop.id,
+        type: 'preorder.payment_failed',
+        subjectId: preorder.id,
+        data: { amount: op.amount, code, attempt, retryAt: retryAt?.toISOString() ?? null },
+      },
+    ],
+    now,
+  );
+  if (retryAt === null) return cancel('payment_failed');
+  await tx.query('UPDATE preorders SET balance_retry_at = $2, updated_at = $3 WHERE id = $1', [
+    preorder.id,
+    retryAt,
+    now,
+  ]);
+  return { operation, preorderState: preorder.state, followUps: [] };
+}
+
+async function book(step: Step, entry: Parameters<typeof bookEntry>[2]) {
+  await bookEntry(step.tx, step.preorder, entry, step.now);
+}
+
+async function lockOperation(tx: Queryable, id: string): Promise<Operation> {
+  const [row] = await tx.query<Parameters<typeof operationOf>[0]>(
+    `${SELECT_OPERATIONS} WHERE o.id = $1 FOR UPDATE OF o`,
+    [id],
+  );
+  if (!row) throw new Error(`no payment operation ${id}`);
+  return operationOf(row);
+}
+
+async function updateOperation(
+  tx: Queryable,
+  id: string,
+  now: Date,
+  changes: {
+    status: Operation['status'];
+    providerRef?: string;
+    attempts?: number;
+    nextAttemptAt?: Date;
+    lastErrorCode?: string | null;
+  },
+) {
+  await tx.query(
+    `UPDATE payment_operations SET status = $2, provider_ref = coalesce($3, provider_ref),
+       attempts = coalesce($4, attempts), next_attempt_at = coalesce($5, next_attempt_at),
+       last_error_code = CASE WHEN $6 THEN $7 ELSE last_error_code END, updated_at = $8
+     WHERE id = $1`,
+    [
+      id,
+      changes.status,
+      changes.providerRef ?? null,
+      changes.attempts ?? null,
+      changes.nextAttemptAt ?? null,
+      changes.lastErrorCode !== undefined,
+      changes.lastErrorCode ?? null,
+      now,
+    ],
+  );
+}
+
+/**
+ * The answer a retry of the placement with the same Idempotency-Key gets from now on: the pre-order in
+ * its new state, or the refusal of its card.
+ */
+async function storePlacementOutcome(
+  tx: Queryable,
+  preorder: MoneyPreorder,
+  change: { state: PreorderState; now: Date } | { refusal: PaymentErrorCode },
+) {
+  if (!preorder.idempotencyKey) return;
+  const outcome =
+    'refusal' in change
+      ? { refused: { code: change.refusal, message: failureOf(change.refusal).message } }
+      : null;
+  await tx.query(
+    `UPDATE idempotency_keys SET outcome = CASE WHEN $3::jsonb IS NOT NULL THEN $3::jsonb
+       ELSE jsonb_set(jsonb_set(outcome, '{placed,state}', to_jsonb($4::text)), '{placed,updatedAt}', to_jsonb($5::text))
+     END
+     WHERE shop_id = $1 AND key = $2 AND outcome ? 'placed'`,
+    [
+      preorder.shopId,
+      preorder.idempotencyKey,
+      outcome ? JSON.stringify(outcome) : null,
+      'state' in change ? change.state : null,
+      'now' in change ? change.now.toISOString() : null,
+    ],
+  );
+}
+
+/** What the shopper's side needs to know about the first payment step. */
+export interface PaymentStatus {
+  status: 'succeeded' | 'requires_action' | 'requires_payment_method' | 'processing' | 'failed' | 'none';
+  /** For the provider's client library (Stripe.js) while the shopper has to act; never logged or stored. */
+  clientSecret: string | null;
+  code: string | null;
+}
+
+export interface FirstStepResult {
+  preorderState: PreorderState;
+  payment: PaymentStatus;
+}
+
+/**
+ * The first step of a placed pre-order's plan: charge it in full, take the deposit and save the card, or
+ * only save the card. With a payment method the step completes (or fails) now; without one the answer
+ * carries a client secret for the shopper, and a webhook or the confirm call completes it. A pre-order
+ * that owes nothing now and saves no card is confirmed at once.
+ */
+export async function runFirstStep(
+  ctx: ServiceContext,
+  payments: Payments,
+  shop: Shop,
+  preorderId: string,
+  paymentMethod: string | null,
+): Promise<FirstStepResult> {
+  const now = ctx.clock();
+  const start = await ctx.db.transaction(async (tx) => {
+    const preorder = (await loadMoneyPreorder(tx, shop.id, preorderId, { lock: true })) as MoneyPreorder;
+    if (preorder.state !== 'placed') return { state: preorder.state };
+    const key = `${preorder.id}/first-step`;
+    const [existing] = await findOperations(tx, 'o.idempotency_key = $1', [key]);
+    if (existing) return { state: preorder.state, existing };
+    const plan = planOf(preorder);
+    const amount = chargedAtOrder(plan);
+    if (amount.amount === 0 && !plan.saveCard) {
+      const state = transition(preorder.state, 'confirm');
+      await tx.query(
+        'UPDATE preorders SET state = $2, placed_expires_at = NULL, updated_at = $3 WHERE id = $1',
+        [preorder.id, state, now],
+      );
+      await storePlacementOutcome(tx, preorder, { state, now });
+      await appendEvents(
+        tx,
+        [
+          {
+            shopId: shop.id,
+            type: 'preorder.confirmed',
+            subjectId: preorder.id,
+            data: { charged: null, cardSaved: false },
+          },
+        ],
+        now,
+      );
+      return { state };
+    }
+    const created = await insertOperation(
+      tx,
+      payments,
+      {
+        preorder,
+        purpose: 'first_step',
+        kind: amount.amount > 0 ? 'charge' : 'save',
+        amount,
+        saveCard: plan.saveCard,
+        paymentMethod,
+        idempotencyKey: key,
+      },
+      now,
+    );
+    return { state: preorder.state, created };
+  });
+  if (!('created' in start || 'existing' in start)) return { preorderState: start.state, payment: noPayment };
+  const op = 'created' in start ? start.created : start.existing;
+  if (!op) throw new Error('a first step without its operation');
+  return advance(ctx, payments, op);
+}
+
+/** Brings the first step up to date with the provider (the shopper's confirm) and reports where it is. */
+export async function confirmFirstStep(
+  ctx: ServiceContext,
+  payments: Payments,
+  shop: Shop,
+  preorderId: string,
+): Promise<FirstStepResult> {
+  const preorder = await loadMoneyPreorder(ctx.db, shop.id, preorderId);
+  if (!preorder) throw new DomainError('not_found', 'no such pre-order', { id: preorderId });
+  const [op] = await findOperations(ctx.db, `o.preorder_id = $1 AND o.purpose = 'first_step'`, [preorderId]);
+  if (!op) return { preorderState: preorder.state, payment: noPayment };
+  return advance(ctx, payments, op);
+}
+
+const noPayment: PaymentStatus = { status: 'none', clientSecret: null, code: null };
+
+async function advance(ctx: ServiceContext, payments: Payments, op: Operation): Promise<FirstStepResult> {
+  if (op.status === 'succeeded' || op.status === 'failed') {
+    const preorder = (await loadMoneyPreorder(ctx.db, op.shopId, op.preorderId)) as MoneyPreorder;
+    return { preorderState: preorder.state, payment: statusOf(op, null) };
+  }
+  const outcome =
+    op.status === 'requires_action'
+      ? await refreshOperation(payments.provider, op)
+      : await sendOperation(payments.provider, op);
+  const settled = await settle(
+    ctx,
+    payments,
+    op,
+    outcome,
+    op.status === 'requires_action' ? 'report' : 'call',
+  );
+  await runOperations(ctx, payments, settled.followUps);
+  return {
+    preorderState: settled.preorderState,
+    payment: statusOf(settled.operation, outcome.kind === 'waiting' ? outcome : null),
+  };
+}
+
+function statusOf(op: Operation, waiting: Extract<Outcome, { kind: 'waiting' }> | null): PaymentStatus {
+  if (op.status === 'succeeded') return { status: 'succeeded', clientSecret: null, code: null };
+  if (op.status === 'failed') return { status: 'failed', clientSecret: null, code: op.lastErrorCode };
+  if (waiting) {
+    const status =
+      waiting.status === 'requires_payment_method' || waiting.status === 'processing'
+        ? waiting.status
+        : 'requires_action';
+    return { status, clientSecret: waiting.clientSecret, code: op.lastErrorCode };
+  }
+  // The provider could not be reached: the step is still to be made.
+  return { status: 'processing', clientSecret: null, code: op.lastErrorCode };
+}
+
+export interface PreorderLedger {
+  preorderId: string;
+  entries: readonly LedgerEntry[];
+  charged: Money;
+  refunded: Money;
+  netPaid: Money;
+  refundable: Money;
+  outstanding: Money;
+}
+
+/** A pre-order's money movements and what follows from them. */
+export async function preorderLedger(ctx: ServiceContext, shop: Shop, id: string): Promise<PreorderLedger> {
+  const preorder = await loadMoneyPreorder(ctx.db, shop.id, id);
+  if (!preorder) throw new DomainError('not_found', 'no such pre-order', { id });
+  const ledger = await loadLedger(ctx.db, preorder);
+  return {
+    preorderId: id,
+    entries: ledger.entries,
+    charged: charged(ledger),
+    refunded: refunded(ledger),
+    netPaid: netPaid(ledger),
+    refundable: refundable(ledger),
+    outstanding: outstanding(ledger, planOf(preorder)),
+  };
+}
+
+/** Sends again the calls that never got an answer (a crash, a timeout), each with its own key. */
+export async function retryPendingOperations(
+  ctx: ServiceContext,
+  payments: Payments,
+  limit = 50,
+): Promise<Settled[]> {
+  const now = ctx.clock();
+  const claimed = await ctx.db.transaction((tx) => claimPendingOperations(tx, payments, now, limit));
+  return runOperations(ctx, payments, claimed);
+}
