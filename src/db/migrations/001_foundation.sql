@@ -157,22 +157,23 @@ BEGIN
       RETURN NEXT;
       CONTINUE;
     END IF;
-    INSERT INTO customer_holds AS h (shop_id, campaign_id, email, units)
-      VALUES (v_shop, p_campaign, p_emails[i], q)
-      ON CONFLICT (campaign_id, email) DO UPDATE SET units = h.units + excluded.units
-      WHERE p_customer_limit IS NULL OR h.units + excluded.units <= p_customer_limit;
-    IF NOT FOUND THEN
-      outcome := 'per_customer_limit';
-      RETURN NEXT;
-      CONTINUE;
-    END IF;
     UPDATE campaign_variants SET held = held + q
       WHERE campaign_id = p_campaign AND variant_id = p_variants[i]
         AND (cap IS NULL OR held + q <= cap) AND (supply_limit IS NULL OR held + q <= supply_limit)
       RETURNING held - q INTO variant_units_before;
     IF NOT FOUND THEN
-      UPDATE customer_holds SET units = units - q WHERE campaign_id = p_campaign AND email = p_emails[i];
       outcome := 'sold_out';
+      RETURN NEXT;
+      CONTINUE;
+    END IF;
+    INSERT INTO customer_holds AS h (shop_id, campaign_id, email, units)
+      VALUES (v_shop, p_campaign, p_emails[i], q)
+      ON CONFLICT (campaign_id, email) DO UPDATE SET units = h.units + excluded.units
+      WHERE p_customer_limit IS NULL OR h.units + excluded.units <= p_customer_limit;
+    IF NOT FOUND THEN
+      UPDATE campaign_variants SET held = held - q WHERE campaign_id = p_campaign AND variant_id = p_variants[i];
+      variant_units_before := NULL;
+      outcome := 'per_customer_limit';
       RETURN NEXT;
       CONTINUE;
     END IF;
