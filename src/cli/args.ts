@@ -39,13 +39,18 @@ const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** Parses a command's options strictly: unknown options and stray arguments are usage errors. */
 export function parseOptions<const O extends OptionsConfig>(command: Command, argv: string[], options: O) {
+  return parseCommandLine(command, argv, options, false).values;
+}
+
+/** Like parseOptions, for a command that also takes arguments (`presell promise CAMPAIGN`). */
+export function parseCommandLine<const O extends OptionsConfig>(
+  command: Command,
+  argv: string[],
+  options: O,
+  allowPositionals = true,
+) {
   try {
-    return parseArgs({
-      args: argv,
-      options: { ...options, ...HELP_OPTION },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    return parseArgs({ args: argv, options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals });
   } catch (error) {
     throw new UsageError(describeParseError(error), command);
   }

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { CliError, type Command, type Env, UsageError } from './args.ts';
 import { demoCommand } from './demo.ts';
 import { migrateCommand } from './migrate.ts';
+import { promiseCommand } from './promise.ts';
 import { serveCommand } from './serve.ts';
 import { shopCommand } from './shop.ts';
 
-const COMMANDS: readonly Command[] = [demoCommand, serveCommand, migrateCommand, shopCommand];
+const COMMANDS: readonly Command[] = [demoCommand, serveCommand, migrateCommand, shopCommand, promiseCommand];
 
 const HELP = `Usage: presell <command> [options]
 
