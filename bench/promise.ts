@@ -44,18 +44,6 @@ if (process.argv.includes('--memory-probe')) {
   process.exit(0);
 }
 
-console.log(
-  `bench/promise — ${count(PREORDERS)} pre-orders, ${count(BATCHES)} batches; ` +
-    `${RUNS} runs after ${WARM_UP_RUNS} warm-up runs, a full GC before each; node ${process.version}\n`,
-);
-console.log(`${'what'.padEnd(66)} ${'median'.padStart(9)} ${'best'.padStart(9)}  median / sort`);
-let sortTime: number | undefined;
-sortTime = measure(
-  `baseline: Float64Array sort of ${count(PREORDERS)} random numbers`,
-  () => Float64Array.from({ length: PREORDERS }, random),
-  (numbers) => numbers.sort(),
-);
-
 collectGarbage();
 const baseline = process.memoryUsage();
 const plainPreorders = preordersWith(() => 0);
@@ -64,6 +52,20 @@ const batches = supplyBatches(plainPreorders);
 collectGarbage();
 const inputs = process.memoryUsage();
 
+const units = (list: readonly { quantity: number }[]) =>
+  count(list.reduce((sum, { quantity }) => sum + quantity, 0));
+console.log(
+  `bench/promise — ${count(PREORDERS)} pre-orders (${units(plainPreorders)} units), ${count(BATCHES)} batches ` +
+    `(${units(batches)} units) + 500 on hand; ${RUNS} runs after ${WARM_UP_RUNS} warm-up runs, ` +
+    `a full GC before each; node ${process.version}\n`,
+);
+console.log(`${'what'.padEnd(66)} ${'median'.padStart(9)} ${'best'.padStart(9)}  median / sort`);
+let sortTime: number | undefined;
+sortTime = measure(
+  `baseline: Float64Array sort of ${count(PREORDERS)} random numbers`,
+  () => Float64Array.from({ length: PREORDERS }, random),
+  (numbers) => numbers.sort(),
+);
 measureBareTwoPointer();
 const scenarios: [string, FulfilmentPolicy, readonly OpenPreorder[]][] = [
   ['full recompute, split', 'split', plainPreorders],
