@@ -932,20 +932,21 @@ function servedEarlier(a: Lot, b: Lot): number {
 
 function batchOf(batch: SupplyBatch): Batch {
   const { id, quantity, bufferDays, state, quantityReceived = 0 } = batch;
-  const problem =
-    typeof id !== 'string' || id === onHandBatchId
-      ? `a batch needs an id other than "${onHandBatchId}"`
-      : !Number.isSafeInteger(quantity) || quantity <= 0
-        ? 'a batch quantity is a positive whole number'
-        : !Number.isSafeInteger(bufferDays) || bufferDays < 0
-          ? 'buffer days are a whole number, 0 or more'
-          : !['planned', 'confirmed', 'received'].includes(state)
-            ? 'a batch is planned, confirmed or received'
-            : !Number.isSafeInteger(quantityReceived) || quantityReceived < 0
-              ? 'the quantity received is a whole number, 0 or more'
-              : (state === 'received') !== quantityReceived > 0
-                ? 'a received batch has received units and only a received batch has them'
-                : null;
+  const rules: [broken: boolean, rule: string][] = [
+    [typeof id !== 'string' || id === onHandBatchId, `a batch needs an id other than "${onHandBatchId}"`],
+    [!Number.isSafeInteger(quantity) || quantity <= 0, 'a batch quantity is a positive whole number'],
+    [!Number.isSafeInteger(bufferDays) || bufferDays < 0, 'buffer days are a whole number, 0 or more'],
+    [!['planned', 'confirmed', 'received'].includes(state), 'a batch is planned, confirmed or received'],
+    [
+      !Number.isSafeInteger(quantityReceived) || quantityReceived < 0,
+      'the quantity received is a whole number, 0 or more',
+    ],
+    [
+      (state === 'received') !== quantityReceived > 0,
+      'a received batch has received units and only a received batch has them',
+    ],
+  ];
+  const problem = rules.find(([broken]) => broken)?.[1];
   if (problem) throw new DomainError('invalid_batch', problem, { batch });
   return {
     id,
@@ -1001,7 +1002,7 @@ function totalSupply(supply: Supply): number {
   return supply.cumulative[supply.lots.length] as number;
 }
 
-/** Index of the lot that holds the unit (1-based, counted over all lots); `lots.length` past the supply. */
+/** Index of the lot holding a unit (units are numbered from 1 across the whole supply); `lots.length` past it. */
 function lotIndexOfUnit(supply: Supply, unit: number): number {
   return firstIndexAbove(supply.cumulative, unit - 1, 1, supply.lots.length + 1) - 1;
 }

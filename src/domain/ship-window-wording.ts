@@ -24,15 +24,21 @@ import type { NextOffer, PromiseWindow } from './promise.ts';
 export type WindowPhraseKind = 'week' | 'part_of_month' | 'month' | 'range' | 'by';
 export type PartOfMonth = 'early' | 'mid' | 'late';
 
-export interface WordedWindow {
-  readonly kind: WindowPhraseKind;
-  /** The period the message names; it contains the promise window. */
-  readonly from: CalendarDate;
-  readonly to: CalendarDate;
-  /** Only for `part_of_month`. */
-  readonly part?: PartOfMonth;
-  readonly message: string;
-}
+/** The period a message names; it contains the promise window. */
+export type WordedPeriod =
+  | {
+      readonly kind: Exclude<WindowPhraseKind, 'part_of_month'>;
+      readonly from: CalendarDate;
+      readonly to: CalendarDate;
+    }
+  | {
+      readonly kind: 'part_of_month';
+      readonly part: PartOfMonth;
+      readonly from: CalendarDate;
+      readonly to: CalendarDate;
+    };
+
+export type WordedWindow = WordedPeriod & { readonly message: string };
 
 export interface WordingOptions {
   readonly locale: string;
@@ -91,9 +97,7 @@ export function wordOffer(offer: NextOffer, options: WordingOptions): OfferWordi
   }
 }
 
-type Period = Omit<WordedWindow, 'message'>;
-
-function periodOf(window: PromiseWindow, locale: string): Period {
+function periodOf(window: PromiseWindow, locale: string): WordedPeriod {
   const week = weekStart(window.from, locale);
   if (daysBetween(week, window.to) < 7) return { kind: 'week', from: week, to: addDays(week, 6) };
   const start = dateParts(window.from);
@@ -127,12 +131,12 @@ function pad(day: number): string {
 }
 
 /** The phrase without a capital, so that it can follow "Order now — ". */
-function predicateOf(period: Period, phrases: Phrases, options: WordingOptions): string {
+function predicateOf(period: WordedPeriod, phrases: Phrases, options: WordingOptions): string {
   switch (period.kind) {
     case 'week':
       return phrases.week(dayAndMonth(period.from, options));
     case 'part_of_month':
-      return phrases.partOfMonth[period.part ?? 'early'](monthName(period.from, options));
+      return phrases.partOfMonth[period.part](monthName(period.from, options));
     case 'month':
       return phrases.month(monthName(period.from, options));
     case 'range':
@@ -162,7 +166,7 @@ function monthName(date: CalendarDate, options: WordingOptions): string {
  * "15. Dezember" in German. The dash and the spaces around it are dropped; punctuation before the dash
  * belongs to the first date.
  */
-function rangeEnds(period: Period, options: WordingOptions): [string, string] {
+function rangeEnds(period: WordedPeriod, options: WordingOptions): [string, string] {
   const format = dateFormat(options.locale, {
     day: 'numeric',
     month: 'long',
