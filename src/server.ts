@@ -23,6 +23,7 @@ export interface ServerOptions {
   /** JSON log lines to stdout at this level; false for none. */
   logLevel?: string | false;
   rateLimit?: AppOptions['rateLimit'];
+  trustProxy?: AppOptions['trustProxy'];
   /** The payment provider and the money jobs' timings; by default as the environment says (paymentsFromEnv). */
   payments?: Payments | undefined;
   /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
@@ -43,6 +44,19 @@ export class PaymentsConfigError extends Error {
  */
 export function paymentsFromEnv(env: Readonly<Record<string, string | undefined>>): Payments {
   return { provider: providerFromEnv(env), settings: settingsFromEnv(env) };
+}
+
+/**
+ * PRESELL_TRUST_PROXY: behind a load balancer, which X-Forwarded-For hops to believe so that rate limits
+ * count shoppers: `true` (any proxy) or a comma-separated list of proxy addresses or subnets.
+ */
+export function trustProxyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): AppOptions['trustProxy'] {
+  const value = env.PRESELL_TRUST_PROXY?.trim();
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  return value.split(',').map((address) => address.trim());
 }
 
 function providerFromEnv(env: Readonly<Record<string, string | undefined>>): PaymentProvider {
@@ -113,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     });
     const host = options.host ?? '127.0.0.1';
     try {

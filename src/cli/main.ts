@@ -5,8 +5,16 @@ import { migrateCommand } from './migrate.ts';
 import { promiseCommand } from './promise.ts';
 import { serveCommand } from './serve.ts';
 import { shopCommand } from './shop.ts';
+import { workerCommand } from './worker.ts';
 
-const COMMANDS: readonly Command[] = [demoCommand, serveCommand, migrateCommand, shopCommand, promiseCommand];
+const COMMANDS: readonly Command[] = [
+  demoCommand,
+  serveCommand,
+  workerCommand,
+  migrateCommand,
+  shopCommand,
+  promiseCommand,
+];
 
 const HELP = `Usage: presell <command> [options]
 
@@ -54,7 +62,7 @@ function printMainHelp(topic: string | undefined): number {
  * Setup problems the person can fix; matched by name so that `--help` need not load the server and
  * database modules that define them.
  */
-const SETUP_ERRORS = new Set(['PortInUseError', 'DatabaseUnavailableError']);
+const SETUP_ERRORS = new Set(['PortInUseError', 'DatabaseUnavailableError', 'PaymentsConfigError']);
 
 /** One line for the person at the terminal; a stack trace only for what is a bug in Presell. */
 function report(error: unknown, env: Env): number {

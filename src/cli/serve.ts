@@ -27,7 +27,9 @@ Options:
   -h, --help        show this help
 
 Environment:
-  DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder`,
+  DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder
+  PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
+  PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
 
   async run(argv: string[], env: Env) {
     const options = parseOptions(this, argv, SERVER_OPTIONS);
@@ -36,7 +38,13 @@ Environment:
     const target = resolveDatabase(options.data, env);
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'info' });
+    const { trustProxyFromEnv } = await import('../server.ts');
+    const server = await startOn(target, {
+      port,
+      host: options.host ?? DEFAULT_HOST,
+      logLevel: 'info',
+      trustProxy: trustProxyFromEnv(env),
+    });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },
       'presell is serving',

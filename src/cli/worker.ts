@@ -1,0 +1,69 @@
+import { type Command, type Env, parseOptions, printHelp, resolveDatabase, UsageError } from './args.ts';
+import { claimDatabase, describeDatabase } from './database.ts';
+import { untilStopSignal } from './lifecycle.ts';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'Run the money jobs (abandoned placements, balances, retries) without serving HTTP',
+  help: `Usage: presell worker [--interval SECONDS] [--data DIR]
+
+Runs the jobs every few seconds: releases the units of placements nobody paid for, collects balances
+that fell due (retrying failed cards on schedule), and resends provider calls whose answer was lost.
+Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
+JSON logs on stdout; SIGINT or SIGTERM stops it after the pass under way.
+
+Options:
+      --interval SECONDS  time between passes (default 10)
+      --data DIR          folder of the embedded database (env PRESELL_DATA; default ./.presell)
+  -h, --help              show this help
+
+Environment:
+  DATABASE_URL            postgres://user:password@host:5432/db — use this server instead of the folder
+  PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
+
+  async run(argv: string[], env: Env) {
+    const options = parseOptions(this, argv, { interval: { type: 'string' }, data: { type: 'string' } });
+    if (options.help) return printHelp(this);
+    const seconds = Number(options.interval ?? 10);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+      throw new UsageError('--interval must be a whole number of seconds from 1 to 3600', this);
+    }
+    const target = resolveDatabase(options.data, env);
+    const stopSignal = untilStopSignal();
+    const release = claimDatabase(target);
+    try {
+      const [{ openDatabase }, { migrate }, { paymentsFromEnv }, { startJobLoop }, { pino }] =
+        await Promise.all([
+          import('../db/database.ts'),
+          import('../db/migrate.ts'),
+          import('../server.ts'),
+          import('../jobs.ts'),
+          import('pino'),
+        ]);
+      const log = pino();
+      const payments = paymentsFromEnv(env);
+      const db = await openDatabase(
+        target.kind === 'server' ? { url: target.url, poolSize: 4 } : { dataDir: target.dataDir },
+      );
+      try {
+        await migrate(db);
+        const jobs = startJobLoop({ db, clock: () => new Date() }, payments, {
+          intervalMs: seconds * 1000,
+          onError: (error) => log.error({ err: error }, 'money jobs failed; the next pass retries'),
+        });
+        log.info(
+          { database: describeDatabase(target, { fullPath: true }), intervalSeconds: seconds },
+          'worker running',
+        );
+        const signal = await stopSignal;
+        log.info({ signal }, 'stopping');
+        await jobs.stop();
+      } finally {
+        await db.close();
+      }
+    } finally {
+      release();
+    }
+    return 0;
+  },
+};
