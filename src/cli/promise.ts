@@ -31,7 +31,8 @@ Environment:
     const { migrate } = await import('../db/migrate.ts');
     const { getShop } = await import('../services/shops.ts');
     const { promiseReport } = await import('../services/supply.ts');
-    const { windowMessage } = await import('../services/promise-view.ts');
+    const { wordingFor } = await import('../services/promise-view.ts');
+    const { wordShipWindow } = await import('../domain/ship-window-wording.ts');
     const { report, shop } = await withDatabase(target, async (db) => {
       await migrate(db);
       const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM campaigns WHERE id = $1', [
@@ -46,6 +47,7 @@ Environment:
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
+    const wording = wordingFor(shop, new Date(), report.mode);
     const out: string[] = [`Promise plan of ${report.campaignId} (${shop.name}, dates in ${shop.timeZone})`];
     for (const variant of report.variants) {
       out.push('', `${variant.sku}`);
@@ -58,7 +60,7 @@ Environment:
             b.quantity,
             b.unitsServed,
             b.customers,
-            windowMessage(b.window, shop),
+            wordShipWindow(b.window, wording).message,
           ]),
         ),
       );

@@ -173,7 +173,10 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       async (request) => {
         const { campaign: campaignId, ...filter } = request.query;
         const result = await listPreorders(ctx, request.shop.id, { ...filter, campaignId });
-        return { data: result.data.map((p) => preorderView(p, request.shop)), nextCursor: result.nextCursor };
+        return {
+          data: result.data.map((p) => preorderView(p, request.shop, ctx.clock())),
+          nextCursor: result.nextCursor,
+        };
       },
     );
 
@@ -195,7 +198,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         const found = await getPreorder(ctx, request.shop.id, request.params.id);
         const history = await promiseHistory(ctx.db, request.shop.id, found.id);
         return {
-          ...preorderView(found, request.shop),
+          ...preorderView(found, request.shop, ctx.clock()),
           promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
         };
       },

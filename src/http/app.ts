@@ -14,7 +14,7 @@ import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
-import { installErrorHandling } from './errors.ts';
+import { answerError, installErrorHandling } from './errors.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -33,6 +33,11 @@ export interface AppOptions {
   /** Placements coalesced into one transaction at most (see Placements). */
   maxPlacementBatch?: number;
   /**
+   * Proxies whose X-Forwarded-For is believed (Fastify's `trustProxy`): behind a load balancer, so that
+   * rate limits count shoppers, not the balancer. Default: none.
+   */
+  trustProxy?: FastifyServerOptions['trustProxy'];
+  /**
    * The payment provider and the money jobs' timings. Without it, placements hold units and stay `placed`
    * (no payment step) and the money routes are not served.
    */
@@ -48,13 +53,37 @@ export const LOG_REDACTIONS = [
   'req.headers.cookie',
 ];
 
+/** Request lines name the path, never the query string: a filter such as `?email=` is customer data. */
+function withoutQueryStrings(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return {
+    ...base,
+    serializers: {
+      ...base.serializers,
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        url: request.url.split('?')[0],
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}
+
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withoutQueryStrings(options.logger ?? false),
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
-    trustProxy: false,
+    trustProxy: options.trustProxy ?? false,
+    frameworkErrors: answerError,
   }).withTypeProvider<ZodTypeProvider>();
+  // Only JSON is read; a text body is refused as an unsupported media type rather than read as a string.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request) => {
+    // Many clients send `Content-Type: application/json` on every POST, with or without a body.
+    if (request.headers['content-length'] === '0') delete request.headers['content-type'];
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('shop', null as unknown as Shop);

@@ -91,6 +91,8 @@ export function installErrorHandling(app: FastifyInstance): void {
  * that does not decode, a path segment over the length limit) come before any route or error handler.
  */
 export function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // Errors Fastify meets before routing skip the hooks, so the request id is set here too.
+  reply.header('request-id', request.id);
   const refusal: unknown = error;
   if (refusal instanceof DomainError) {
     request.log.info({ code: refusal.code }, 'request refused');

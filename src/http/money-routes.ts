@@ -177,7 +177,7 @@ export function moneyStorefrontRoutes(ctx: ServiceContext, payments: Payments): 
       async (request) => {
         const step = await confirmFirstStep(ctx, payments, request.shop, request.params.id);
         const preorder = await getPreorder(ctx, request.shop.id, request.params.id);
-        return { ...preorderView(preorder, request.shop), payment: step.payment };
+        return { ...preorderView(preorder, request.shop, ctx.clock()), payment: step.payment };
       },
     );
   };

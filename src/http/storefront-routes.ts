@@ -13,7 +13,7 @@ const security = [{ publishableKey: [] }];
 
 /**
  * What a shop's storefront calls from shoppers' browsers: the publishable key in `Presell-Key`.
- * CORS is open and every route is rate limited per client address and key.
+ * CORS is open and every route is rate limited per client address and shop.
  */
 export function storefrontRoutes(
   ctx: ServiceContext,
@@ -24,18 +24,20 @@ export function storefrontRoutes(
   paymentRoutes?: FastifyPluginAsyncZod,
 ): FastifyPluginAsyncZod {
   return async (app) => {
+    // Hooks run in this order: CORS answers preflights, then the key names the shop, then the limit
+    // counts per client address and shop, so made-up keys cannot buy a fresh allowance.
     await app.register(import('@fastify/cors'), { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
+    app.addHook('onRequest', async (request) => {
+      const key = request.headers['presell-key'];
+      request.shop = await keys.authenticate(typeof key === 'string' ? key : undefined, 'publishable');
+    });
     await app.register(import('@fastify/rate-limit'), {
       ...rateLimit,
-      keyGenerator: (request) => `${request.ip}|${request.headers['presell-key'] ?? ''}`,
+      keyGenerator: (request) => `${request.ip}|${request.shop.id}`,
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         ...errorBody('rate_limited', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),
       }),
-    });
-    app.addHook('preHandler', async (request) => {
-      const key = request.headers['presell-key'];
-      request.shop = await keys.authenticate(typeof key === 'string' ? key : undefined, 'publishable');
     });
 
     app.get(
@@ -49,7 +51,8 @@ export function storefrontRoutes(
           response: { 200: offer, ...errorResponses },
         },
       },
-      async (request) => offerView(await getOffer(ctx, request.shop, request.params.sku), request.shop),
+      async (request) =>
+        offerView(await getOffer(ctx, request.shop, request.params.sku), request.shop, ctx.clock()),
     );
 
     app.post(

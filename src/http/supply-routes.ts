@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { wordShipWindow } from '../domain/ship-window-wording.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getPreorder, preorderView } from '../services/preorders.ts';
-import { windowMessage } from '../services/promise-view.ts';
+import { wordingFor } from '../services/promise-view.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import {
   addBatch,
@@ -97,6 +98,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       },
       async (request) => {
         const report = await promiseReport(ctx, request.shop, request.params.id);
+        const wording = wordingFor(request.shop, ctx.clock(), report.mode);
         return {
           campaignId: report.campaignId,
           variants: report.variants.map((variant) => ({
@@ -107,7 +109,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
               unitsServed: b.unitsServed,
               customers: b.customers,
               window: b.window,
-              message: windowMessage(b.window, request.shop),
+              message: wordShipWindow(b.window, wording).message,
             })),
           })),
         };
@@ -128,7 +130,11 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       },
       async (request) => {
         await setPriority(ctx, request.shop, request.params.id, request.body.priority);
-        return preorderView(await getPreorder(ctx, request.shop.id, request.params.id), request.shop);
+        return preorderView(
+          await getPreorder(ctx, request.shop.id, request.params.id),
+          request.shop,
+          ctx.clock(),
+        );
       },
     );
   };

@@ -1,6 +1,6 @@
 import { unitsLeft } from '../domain/campaign.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
-import { offerPromiseView } from '../services/promise-view.ts';
+import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
 import type { Shop } from '../services/shops.ts';
 import type { Variant } from '../services/variants.ts';
 
@@ -49,11 +49,11 @@ export function variantView(v: Variant) {
   };
 }
 
-export function offerView(o: Offer, shop: Shop) {
+export function offerView(o: Offer, shop: Shop, now: Date) {
   return {
     object: 'offer' as const,
     ...o,
     window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
-    promise: offerPromiseView(o.promise, shop),
+    promise: offerPromiseView(o.promise, wordingFor(shop, now, o.mode)),
   };
 }

@@ -32,7 +32,8 @@ export interface Refusal {
 
 /**
  * The outcome of a placement as the client gets it, and as it is replayed for a retry with the same key.
- * Refusals by the campaign's rules are outcomes too, stored and replayed like a success. `payment` is
+ * A placement is stored under its key, and so is a refusal of its payment (the pre-order exists, cancelled);
+ * a refusal by the campaign's rules is not, since it changed nothing. `payment` is
  * where the first payment step stands; it is never stored (it may carry a client secret).
  */
 export type PlacementAnswer = { placed: PreorderView; payment?: PaymentStatus } | { refused: Refusal };
@@ -192,7 +193,7 @@ async function placeBatch(
     'SELECT key, request_digest, outcome FROM idempotency_keys WHERE shop_id = $1 AND key = ANY($2)',
     [shop.id, keys],
   );
-  /** Requests whose key this transaction claimed for the first time: their answers are stored under it. */
+  /** Requests whose key this transaction claimed and that no earlier request has used. */
   const fresh = new Set<number>();
   batch.forEach((pending, index) => {
     const key = pending.request.idempotencyKey;
@@ -253,6 +254,7 @@ async function placeBatch(
       campaignId,
       variantId,
       sku: request.sku,
+      mode: campaign.mode,
       email: request.email,
       quantity: request.quantity,
       queuePosition: row.queue_position,
@@ -284,9 +286,11 @@ async function placeBatch(
   );
   preorders.forEach((preorder, i) => {
     preorder.promise = promises[i] ?? null;
-    answers[held[i]?.index as number] = { placed: preorderView(preorder, shop) };
+    answers[held[i]?.index as number] = { placed: preorderView(preorder, shop, now) };
   });
-  const keyRows = [...fresh].map((index) => {
+  // Only a placement is kept under its key: a refusal by the rules writes nothing, so a retry after the
+  // campaign opens, or after units free up, is judged afresh.
+  const keyRows = held.map(({ index }) => {
     const { request, digest } = batch[index] as Pending;
     return { key: request.idempotencyKey, digest, outcome: answers[index] as PlacementAnswer };
   });

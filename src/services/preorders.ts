@@ -1,10 +1,11 @@
+import type { CampaignMode } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
 import type { PriceLine } from '../domain/pricing.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, type PageRequest, toPage } from './pagination.ts';
-import { type PromiseView, promiseView } from './promise-view.ts';
+import { type PromiseView, promiseView, wordingFor } from './promise-view.ts';
 import type { Shop } from './shops.ts';
 import type { StoredPromise } from './supply.ts';
 
@@ -14,6 +15,8 @@ export interface Preorder {
   campaignId: string;
   variantId: string;
   sku: string;
+  /** The campaign's kind, which words the promise ("Back in stock — ships by …" for a backorder). */
+  mode: CampaignMode;
   email: string;
   quantity: number;
   queuePosition: number;
@@ -51,7 +54,8 @@ export interface PreorderView {
   updatedAt: string;
 }
 
-export function preorderView(p: Preorder, shop: Shop): PreorderView {
+/** `now` decides how dates are worded (a date in another year names its year). */
+export function preorderView(p: Preorder, shop: Shop, now: Date): PreorderView {
   const money = (amount: number) => ({ amount, currency: p.currency });
   return {
     id: p.id,
@@ -71,7 +75,7 @@ export function preorderView(p: Preorder, shop: Shop): PreorderView {
       unitPrice: money(line.unitAmount),
     })),
     state: p.state,
-    promise: p.promise && promiseView(p.promise, shop),
+    promise: p.promise && promiseView(p.promise, wordingFor(shop, now, p.mode)),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -89,6 +93,7 @@ interface PreorderRow {
   campaign_id: string;
   variant_id: string;
   sku: string;
+  mode: CampaignMode;
   email: string;
   quantity: number;
   queue_position: number;
@@ -107,7 +112,8 @@ interface PreorderRow {
   updated_at: Date;
 }
 
-const SELECT_PREORDERS = 'SELECT p.*, v.sku FROM preorders p JOIN variants v ON v.id = p.variant_id';
+const SELECT_PREORDERS = `SELECT p.*, v.sku, c.mode FROM preorders p
+  JOIN variants v ON v.id = p.variant_id JOIN campaigns c ON c.id = p.campaign_id`;
 
 export async function listPreorders(
   ctx: ServiceContext,
@@ -147,6 +153,7 @@ function preorderFromRow(row: PreorderRow): Preorder {
     campaignId: row.campaign_id,
     variantId: row.variant_id,
     sku: row.sku,
+    mode: row.mode,
     email: row.email,
     quantity: row.quantity,
     queuePosition: row.queue_position,

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 import { type CalendarDate, compareDates, shopDate } from '../domain/calendar.ts';
+import type { CampaignMode } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import {
   type BatchState,
@@ -553,6 +554,7 @@ export async function setPriority(
 
 export interface PromiseReport {
   campaignId: string;
+  mode: CampaignMode;
   variants: {
     variantId: string;
     sku: string;
@@ -590,7 +592,7 @@ export async function promiseReport(
       timeline: cumulativeTimeline(demand, supply),
     });
   }
-  return { campaignId, variants };
+  return { campaignId, mode: campaign.mode, variants };
 }
 
 /** Merges two day-by-day series into running totals on one time axis. */

@@ -172,7 +172,6 @@ describeOnEachEngine('bad input', ({ db }) => {
       () => place(placement({ sku, quantity: 3, email: 'too-many@example.com' })),
       409,
       'sold_out',
-      ['idempotency_keys'],
     );
   });
 
@@ -190,8 +189,8 @@ describeOnEachEngine('bad input', ({ db }) => {
       await refusedWithoutWriting(() => place(placement({ sku: 'DRAFT-1' })), 404, 'not_found');
     });
 
-    // A refusal by the campaign's rules is stored under its Idempotency-Key, so a retry replays it (see
-    // test/http/api.test.ts); that key is the only row such a refusal may write.
+    // A refusal by the campaign's rules writes nothing, not even its Idempotency-Key: a retry once the
+    // campaign opens is judged afresh (see test/http/api.test.ts).
     const notOpen = [
       { sku: 'PAUSED-1', code: 'campaign_not_open', details: { state: 'closed', reason: 'paused' } },
       { sku: 'CLOSED-1', code: 'campaign_not_open', details: { state: 'closed', reason: 'closed' } },
@@ -206,17 +205,8 @@ describeOnEachEngine('bad input', ({ db }) => {
           () => place(placement({ sku }), { 'idempotency-key': key }),
           409,
           code,
-          ['idempotency_keys'],
         );
         assert.deepEqual(refusal.details, details);
-        const stored = await db().query<{ outcome: unknown }>(
-          'SELECT outcome FROM idempotency_keys WHERE shop_id = $1 AND key = $2',
-          [shopA.shopId, key],
-        );
-        assert.deepEqual(
-          stored.map((row) => row.outcome),
-          [{ refused: refusal }],
-        );
       });
     }
   });
@@ -376,9 +366,7 @@ describeOnEachEngine('bad input', ({ db }) => {
       }
     });
 
-    test('a text/plain body is refused with unsupported_media_type', {
-      todo: 'text/plain is parsed as a string: 400 validation_failed',
-    }, async () => {
+    test('a text/plain body is refused with unsupported_media_type', async () => {
       for (const { url, headers } of routes()) {
         await refusedWithoutWriting(
           () => raw(url, headers, JSON.stringify(placement()), 'text/plain'),
@@ -580,9 +568,7 @@ describeOnEachEngine('bad input', ({ db }) => {
       }
     });
 
-    test('a URL that does not decode, or a path segment over 100 characters, gets the error shape', {
-      todo: 'app.ts does not pass frameworkErrors: answerError (src/http/errors.ts) to Fastify',
-    }, async () => {
+    test('a URL that does not decode, or a path segment over 100 characters, gets the error shape', async () => {
       await refusedWithoutWriting(
         () => send(app, { method: 'GET', url: '/v1/storefront/offers/%ZZ', headers: shopA.storefront }),
         400,

@@ -72,6 +72,27 @@ describe('storefront rate limit and CORS', () => {
     assert.match(String(limited.headers['request-id']), /^req_/);
   });
 
+  test('made-up keys are refused before the limit and buy no fresh allowance', async () => {
+    const address = newAddress();
+    await exhaust(address);
+    for (let n = 0; n < 3; n++) {
+      const forged = await offer(shopA, 'A-1', address, { 'presell-key': `pk_madeup${n}` });
+      assertRefused(forged, 401, 'unauthorized');
+    }
+    assertRefused(await offer(shopA, 'A-1', address), 429, 'rate_limited');
+  });
+
+  test('a keyless request with a bad body is told about the key first', async () => {
+    const answer = await request({
+      method: 'POST',
+      url: '/v1/storefront/preorders',
+      headers: { 'idempotency-key': 'keyless' },
+      payload: { quantity: 'many' },
+      remoteAddress: newAddress(),
+    });
+    assertRefused(answer, 401, 'unauthorized');
+  });
+
   test('a limited placement is refused before it writes anything', async () => {
     const address = newAddress();
     await exhaust(address);

@@ -77,19 +77,27 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
     });
     const offer = async () =>
       (await call(app, 'GET', '/v1/storefront/offers/PR-OFFER', shop.storefront)).body.promise;
-    assert.deepEqual(await offer(), {
-      status: 'to_be_confirmed',
-      window: null,
-      message: 'Date to be confirmed',
-      firstShipment: null,
-    });
+    assert.deepEqual(
+      await offer(),
+      {
+        status: 'to_be_confirmed',
+        window: null,
+        message: 'Liefertermin folgt',
+        firstShipment: null,
+      },
+      'worded in the shop’s language (de-DE)',
+    );
     await addBatch(launch.campaignId, { sku: 'PR-OFFER', quantity: 3, readyDate: '2026-12-14' });
     await addBatch(launch.campaignId, { sku: 'PR-OFFER', quantity: 3, readyDate: '2027-01-04' });
     await place('PR-OFFER', 1);
     const first = await offer();
     assert.equal(first.status, 'promised');
     assert.deepEqual(first.window, { from: '2026-12-14', to: '2026-12-14' });
-    assert.deepEqual(first.firstShipment, { unitsLeft: 2, message: 'Only 2 left in the first shipment' });
+    assert.deepEqual(first.firstShipment, {
+      unitsLeft: 2,
+      message: 'Nur noch 2 Stück in der ersten Lieferung',
+    });
+    assert.equal(first.message, 'Jetzt vorbestellen – Versand in der Woche vom 14. Dezember');
     await place('PR-OFFER', 2);
     const next = await offer();
     assert.deepEqual(next.window, { from: '2027-01-04', to: '2027-01-04' });
