@@ -52,7 +52,12 @@ export async function call(
   headers: Record<string, string>,
   body?: unknown,
 ) {
-  const response = await app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) });
+  const response = await app.inject({
+    method,
+    url,
+    headers,
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
   return { status: response.statusCode, body: response.json(), headers: response.headers };
 }
 
