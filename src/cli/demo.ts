@@ -39,7 +39,8 @@ export const demoCommand: Command = {
   help: `Usage: presell demo [--port N] [--host HOST] [--data DIR]
 
 Starts Presell on the embedded database with a demo shop, "Demo Co." (EUR, Europe/Berlin):
-a launch campaign (pre-order, capped, early-bird price for the first 50 units) and a
+a launch campaign (pre-order, capped, early-bird price for the first 50 units, 20 % deposit,
+ship dates from two supply batches) and a
 backorder campaign for a sold-out product, both open. Prints the URLs, the keys and a
 curl to place a pre-order, then serves the API until Ctrl+C.
 The shop is created once per data folder; later runs show the same keys (kept in
@@ -89,6 +90,8 @@ async function seed(ctx: ServiceContext): Promise<DemoShop> {
   const { createShop } = await import('../services/shops.ts');
   const { createVariant } = await import('../services/variants.ts');
   const { createCampaign, moveCampaign } = await import('../services/campaigns.ts');
+  const { addBatch } = await import('../services/supply.ts');
+  const { addDays, shopDate } = await import('../domain/calendar.ts');
   const { shop, adminKey, publishableKey } = await createShop(ctx, SHOP);
   await createVariant(ctx, shop.id, { sku: LAUNCH_SKU, name: 'Aurora desk lamp', onHand: 0 });
   await createVariant(ctx, shop.id, { sku: BACKORDER_SKU, name: 'Trail mug, 350 ml', onHand: 0 });
@@ -98,13 +101,30 @@ async function seed(ctx: ServiceContext): Promise<DemoShop> {
     price: money(12_900, SHOP.currency),
     earlyBird: [{ name: 'Early bird', firstUnits: 50, unitAmount: 9_900 }],
     perCustomerLimit: 5,
+    paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    promiseSettings: { bufferDays: 7 },
     variants: [{ sku: LAUNCH_SKU, cap: 500 }],
   });
   const backorder = await createCampaign(ctx, shop, {
     name: 'Trail mug restock',
     mode: 'backorder',
     price: money(2_400, SHOP.currency),
+    promiseSettings: { bufferDays: 3 },
     variants: [{ sku: BACKORDER_SKU, cap: 200 }],
+  });
+  // A supply plan, so every shopper is promised a ship date from the first click.
+  const today = shopDate(ctx.clock(), SHOP.timeZone);
+  await addBatch(ctx, shop, launch.id, {
+    sku: LAUNCH_SKU,
+    quantity: 200,
+    readyDate: addDays(today, 21),
+    state: 'confirmed',
+  });
+  await addBatch(ctx, shop, launch.id, { sku: LAUNCH_SKU, quantity: 300, readyDate: addDays(today, 49) });
+  await addBatch(ctx, shop, backorder.id, {
+    sku: BACKORDER_SKU,
+    quantity: 150,
+    readyDate: addDays(today, 10),
   });
   await moveCampaign(ctx, shop.id, launch.id, 'open');
   await moveCampaign(ctx, shop.id, backorder.id, 'open');
@@ -151,6 +171,7 @@ interface OfferView {
   regularPrice: Money;
   earlyBird: { name: string; unitsLeft: number | null } | null;
   unitsLeft: number | null;
+  promise: { message: string; firstShipment: { message: string | null } | null };
 }
 
 async function banner(
@@ -179,10 +200,17 @@ async function banner(
       ? ` (${offer.earlyBird.name}${offer.earlyBird.unitsLeft === null ? '' : `, ${offer.earlyBird.unitsLeft} left at this price`}; then ${format(offer.regularPrice, SHOP.locale)})`
       : '';
     const left = offer.unitsLeft === null ? 'no cap' : `${offer.unitsLeft} left`;
-    return `${offer.mode}, ${offer.state}, ${price}${tier}, ${left}`;
+    const urgency = offer.promise.firstShipment?.message ? ` ${offer.promise.firstShipment.message}.` : '';
+    return `${offer.mode}, ${offer.state}, ${price}${tier}, ${left}
+             “${offer.promise.message}”${urgency}`;
   };
   const offerUrl = (sku: string) => `${url}/v1/storefront/offers/${sku}`;
-  const body = JSON.stringify({ sku: LAUNCH_SKU, quantity: 1, email: 'ada@example.com' });
+  const body = JSON.stringify({
+    sku: LAUNCH_SKU,
+    quantity: 1,
+    email: 'ada@example.com',
+    paymentMethod: '4242424242424242',
+  });
   const idempotencyKey = `demo-${randomBytes(6).toString('hex')}`;
   return `
 Presell demo is ready in ${process.uptime().toFixed(1)} s: ${SHOP.name} (${demo.shopId}), ${database}
@@ -201,8 +229,9 @@ Keys (kept in ${displayPath(join(dataDir, DEMO_FILE))})
   Publishable key  ${demo.publishableKey}
                    storefront API: Presell-Key: <publishable key>
 
-Look at the offer, then place a pre-order (sending it again with the same
-Idempotency-Key gives the same answer, not a second pre-order):
+Look at the offer, then place a pre-order. It pays a 20 % deposit with a test card
+(4000000000000002 is declined; no card at all gives a client secret and 30 minutes to pay).
+Sending it again with the same Idempotency-Key gives the same answer, not a second pre-order:
 
   curl -H 'Presell-Key: ${demo.publishableKey}' ${offerUrl(LAUNCH_SKU)}
 
