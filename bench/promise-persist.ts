@@ -7,10 +7,8 @@
  *
  *   npm run bench:promise-persist -- [--preorders 100000] [--runs 3]
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createCampaign } from '../src/services/campaigns.ts';
@@ -18,6 +16,7 @@ import type { ServiceContext } from '../src/services/context.ts';
 import { createShop } from '../src/services/shops.ts';
 import { addBatch, updateBatch } from '../src/services/supply.ts';
 import { createVariant } from '../src/services/variants.ts';
+import { scratchDatabase } from '../test/support/databases.ts';
 
 const { values: options } = parseArgs({
   options: { preorders: { type: 'string', default: '100000' }, runs: { type: 'string', default: '3' } },
@@ -27,18 +26,13 @@ const RUNS = Number(options.runs);
 if (!Number.isInteger(PREORDERS) || PREORDERS < 1 || !Number.isInteger(RUNS) || RUNS < 1) {
   throw new Error('--preorders and --runs take positive whole numbers');
 }
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const name = `presell_bench_${randomBytes(4).toString('hex')}`;
-
-await admin(`CREATE DATABASE ${name}`);
-const url = new URL(SERVER_URL);
-url.pathname = `/${name}`;
-const db = await openDatabase({ url: url.toString(), poolSize: 2 });
+const scratch = await scratchDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+const db = await openDatabase({ url: scratch.url, poolSize: 2 });
 try {
   await run(db);
 } finally {
   await db.close();
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await scratch.drop();
 }
 
 async function run(db: Database) {
@@ -141,14 +135,4 @@ async function eventCount(db: Database): Promise<number> {
 
 function dayFromNow(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scratchDatabase } from '../support/databases.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/presell.js');
@@ -483,18 +483,13 @@ describe('presell CLI', { timeout: 10 * PROCESS_TIMEOUT_MS }, () => {
   });
 
   describe('against a PostgreSQL server', { skip: serverUrl ? false : 'DATABASE_URL is not set' }, () => {
-    const name = `presell_cli_${randomBytes(6).toString('hex')}`;
     let url = '';
+    let drop = async () => {};
 
     before(async () => {
-      await adminQuery(`CREATE DATABASE ${name}`);
-      const parsed = new URL(serverUrl ?? '');
-      parsed.pathname = `/${name}`;
-      url = parsed.toString();
+      ({ url, drop } = await scratchDatabase());
     });
-    after(async () => {
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    });
+    after(() => drop());
 
     test('migrate applies the migrations to the server, then serve answers with JSON logs', async () => {
       const env = envWith({ DATABASE_URL: url });
@@ -540,13 +535,3 @@ describe('presell CLI', { timeout: 10 * PROCESS_TIMEOUT_MS }, () => {
     });
   });
 });
-
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

@@ -19,19 +19,34 @@ export async function freshDatabase(
     await migrate(db);
     return { db, drop: () => db.close() };
   }
-  if (!serverUrl) throw new Error('no PostgreSQL server: set DATABASE_URL or run the suite with npm test');
-  const name = `presell_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = withDatabase(serverUrl, name);
-  const db = await openDatabase({ url, poolSize: options.poolSize });
+  const scratch = await scratchDatabase();
+  const db = await openDatabase({ url: scratch.url, poolSize: options.poolSize });
   await migrate(db);
   return {
     db,
-    url,
+    url: scratch.url,
     drop: async () => {
       await db.close();
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await scratch.drop();
     },
+  };
+}
+
+/**
+ * A new, empty database on the PostgreSQL server (DATABASE_URL by default) and how to drop it: each suite,
+ * CLI test and benchmark works in its own, so they can run side by side.
+ */
+export async function scratchDatabase(
+  server = serverUrl,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!server) throw new Error('no PostgreSQL server: set DATABASE_URL or run the suite with npm test');
+  const name = `presell_test_${randomBytes(6).toString('hex')}`;
+  await onServer(server, `CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => onServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
@@ -70,14 +85,8 @@ export function describeOnEachEngine(
   }
 }
 
-function withDatabase(url: string, database: string) {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
+async function onServer(server: string, sql: string) {
+  const client = new pg.Client({ connectionString: server });
   await client.connect();
   try {
     await client.query(sql);
