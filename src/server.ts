@@ -30,9 +30,9 @@ export interface ServerOptions {
   jobIntervalMs?: number | false | undefined;
 }
 
-/** A setting of the payments that cannot work: a message for the person who set it. */
-export class PaymentsConfigError extends Error {
-  override name = 'PaymentsConfigError';
+/** A setting in the environment that cannot work: a message for the person who set it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
 }
 
 /**
@@ -44,6 +44,22 @@ export class PaymentsConfigError extends Error {
  */
 export function paymentsFromEnv(env: Readonly<Record<string, string | undefined>>): Payments {
   return { provider: providerFromEnv(env), settings: settingsFromEnv(env) };
+}
+
+/**
+ * PRESELL_RATE_LIMIT: storefront requests allowed per client address and shop, as `N/SECONDS`
+ * (default 120/60). Counted in each process.
+ */
+export function rateLimitFromEnv(env: Readonly<Record<string, string | undefined>>): AppOptions['rateLimit'] {
+  const value = env.PRESELL_RATE_LIMIT?.trim();
+  if (!value) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const max = Number(match?.[1]);
+  const seconds = Number(match?.[2]);
+  if (!match || max < 1 || seconds < 1 || seconds > 86_400) {
+    throw new ConfigError('PRESELL_RATE_LIMIT must be requests/seconds, e.g. 120/60');
+  }
+  return { max, timeWindow: seconds * 1000 };
 }
 
 /**
@@ -63,14 +79,12 @@ function providerFromEnv(env: Readonly<Record<string, string | undefined>>): Pay
   const choice = env.PRESELL_PAYMENTS || 'test';
   if (choice === 'test') return new TestPaymentProvider();
   if (choice !== 'stripe') {
-    throw new PaymentsConfigError(`PRESELL_PAYMENTS must be test or stripe, not ${JSON.stringify(choice)}`);
+    throw new ConfigError(`PRESELL_PAYMENTS must be test or stripe, not ${JSON.stringify(choice)}`);
   }
   const apiKey = env.STRIPE_SECRET_KEY;
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET;
   if (!apiKey || !webhookSecret) {
-    throw new PaymentsConfigError(
-      'PRESELL_PAYMENTS=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET',
-    );
+    throw new ConfigError('PRESELL_PAYMENTS=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
   }
   return new StripePaymentProvider({ apiKey, webhookSecret });
 }
@@ -81,7 +95,7 @@ function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): Pay
   if (minutes) {
     const value = Number(minutes);
     if (!Number.isInteger(value) || value < 1 || value > 7 * 24 * 60) {
-      throw new PaymentsConfigError(
+      throw new ConfigError(
         'PRESELL_PLACEMENT_TIMEOUT_MINUTES must be a whole number of minutes, 1 to 10080',
       );
     }
@@ -91,7 +105,7 @@ function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): Pay
   if (days !== undefined) {
     const values = days.split(',').filter(Boolean).map(Number);
     if (values.some((value) => !Number.isInteger(value) || value < 1 || value > 60)) {
-      throw new PaymentsConfigError('PRESELL_BALANCE_RETRY_DAYS must be whole days 1 to 60, e.g. 1,3,7');
+      throw new ConfigError('PRESELL_BALANCE_RETRY_DAYS must be whole days 1 to 60, e.g. 1,3,7');
     }
     settings.balanceRetryDays = values;
   }

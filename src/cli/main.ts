@@ -62,7 +62,7 @@ function printMainHelp(topic: string | undefined): number {
  * Setup problems the person can fix; matched by name so that `--help` need not load the server and
  * database modules that define them.
  */
-const SETUP_ERRORS = new Set(['PortInUseError', 'DatabaseUnavailableError', 'PaymentsConfigError']);
+const SETUP_ERRORS = new Set(['PortInUseError', 'DatabaseUnavailableError', 'ConfigError']);
 
 /** One line for the person at the terminal; a stack trace only for what is a bug in Presell. */
 function report(error: unknown, env: Env): number {

@@ -28,6 +28,7 @@ Options:
 
 Environment:
   DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder
+  PRESELL_RATE_LIMIT   storefront requests per client address and shop, N/SECONDS (default 120/60)
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
   PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
 
@@ -38,12 +39,13 @@ Environment:
     const target = resolveDatabase(options.data, env);
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const { trustProxyFromEnv } = await import('../server.ts');
+    const { rateLimitFromEnv, trustProxyFromEnv } = await import('../server.ts');
     const server = await startOn(target, {
       port,
       host: options.host ?? DEFAULT_HOST,
       logLevel: 'info',
       trustProxy: trustProxyFromEnv(env),
+      rateLimit: rateLimitFromEnv(env),
     });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },
