@@ -8,7 +8,6 @@
  *                            [--pool-size N] [--cpu-prof-dir DIR]
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { createShop } from '../src/services/shops.ts';
+import { scratchDatabase } from '../test/support/databases.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -395,22 +395,6 @@ async function startServerProcess(databaseUrl: string) {
   };
 }
 
-async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
 /** Other work on the machine skews every figure; the run prints the 1-minute load average before and after. */
 const loadAverage = () => (loadavg()[0] as number).toFixed(2);
 
@@ -430,30 +414,26 @@ function printTable(rows: { clients: number; http: Awaited<ReturnType<typeof htt
 }
 
 async function main() {
-  const database = `presell_bench_${randomBytes(6).toString('hex')}`;
-  const databaseUrl = withDatabase(SERVER_URL, database);
-  const settings = await onServer(async (client) => {
-    await client.query(`CREATE DATABASE ${database}`);
-    const { rows } = await client.query<{ version: string; synchronous_commit: string; fsync: string }>(
-      `SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS synchronous_commit,
-              current_setting('fsync') AS fsync`,
-    );
-    return rows[0];
-  });
-  console.log(
-    `bench/reserve ${new Date().toISOString()} · node ${process.version} · ${availableParallelism()} cores · ` +
-      `PostgreSQL ${settings?.version} (synchronous_commit=${settings?.synchronous_commit}, fsync=${settings?.fsync})`,
-  );
-  console.log(
-    `rounds of ${LIMITS.seconds} s or ${LIMITS.maxRequests} requests · server pool ${POOL_SIZE ?? 'default'} · ` +
-      `database ${database} · load average ${loadAverage()}`,
-  );
+  const scratch = await scratchDatabase(SERVER_URL);
+  const databaseUrl = scratch.url;
   let server: Awaited<ReturnType<typeof startServerProcess>> | undefined;
   let db: Database | undefined;
   let api: Api | undefined;
   try {
-    server = await startServerProcess(databaseUrl);
     db = await openDatabase({ url: databaseUrl, poolSize: 2 });
+    const [settings] = await db.query<{ version: string; synchronous_commit: string; fsync: string }>(
+      `SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS synchronous_commit,
+              current_setting('fsync') AS fsync`,
+    );
+    console.log(
+      `bench/reserve ${new Date().toISOString()} · node ${process.version} · ${availableParallelism()} cores · ` +
+        `PostgreSQL ${settings?.version} (synchronous_commit=${settings?.synchronous_commit}, fsync=${settings?.fsync})`,
+    );
+    console.log(
+      `rounds of ${LIMITS.seconds} s or ${LIMITS.maxRequests} requests · server pool ${POOL_SIZE ?? 'default'} · ` +
+        `database ${new URL(databaseUrl).pathname.slice(1)} · load average ${loadAverage()}`,
+    );
+    server = await startServerProcess(databaseUrl);
     const { adminKey, publishableKey } = await createShop(
       { db, clock: () => new Date() },
       { name: 'Bench Shop', currency: 'EUR', timeZone: 'Europe/Berlin', locale: 'en-GB' },
@@ -489,7 +469,7 @@ async function main() {
     api?.close();
     await server?.stop();
     await db?.close();
-    await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await scratch.drop();
   }
   if (failures.length > 0) {
     console.error(`\nbench/reserve FAILED: ${failures.length} check(s) failed`);
