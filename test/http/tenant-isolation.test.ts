@@ -1,0 +1,243 @@
+/**
+ * Invariant 6, tenant isolation: no key of one shop reads or changes anything of another. Every route of
+ * the OpenAPI document is tried with shop B's keys on shop A's ids and valid bodies, on both engines; a
+ * route added later without a case here fails the coverage test.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { launch, type MoneyWorld, moneyWorld, place, VISA } from '../money/support.ts';
+import { call } from '../support/app.ts';
+import { describeOnEachEngine } from '../support/databases.ts';
+import { assertNothingWritten, assertRefused, databaseDigest } from '../support/http-assertions.ts';
+
+interface Ids {
+  campaignId: string;
+  variantId: string;
+  sku: string;
+  batchId: string;
+  preorderId: string;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH';
+interface Attempt {
+  method: Method;
+  /** The OpenAPI path it covers. */
+  route: string;
+  url: (ids: Ids) => string;
+  key: 'admin' | 'storefront';
+  body?: (ids: Ids) => unknown;
+  /** A list answers 200 with shop B's own data; it must not name any of shop A's ids. */
+  list?: true;
+}
+
+const ATTEMPTS: Attempt[] = [
+  { method: 'GET', route: '/v1/variants', url: () => '/v1/variants', key: 'admin', list: true },
+  {
+    method: 'POST',
+    route: '/v1/campaigns',
+    url: () => '/v1/campaigns',
+    key: 'admin',
+    body: (ids) => ({
+      name: 'Stolen',
+      mode: 'preorder',
+      price: { amount: 100, currency: 'EUR' },
+      variants: [{ variantId: ids.variantId, cap: 1 }],
+    }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/{id}',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/campaigns/{id}',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}`,
+    key: 'admin',
+    body: () => ({ name: 'Renamed by another shop' }),
+  },
+  ...(['open', 'pause', 'close', 'release'] as const).map(
+    (action): Attempt => ({
+      method: 'POST',
+      route: `/v1/campaigns/{id}/${action}`,
+      url: (ids) => `/v1/campaigns/${ids.campaignId}/${action}`,
+      key: 'admin',
+    }),
+  ),
+  { method: 'GET', route: '/v1/preorders', url: () => '/v1/preorders', key: 'admin', list: true },
+  {
+    method: 'GET',
+    route: '/v1/preorders',
+    url: (ids) => `/v1/preorders?campaign=${ids.campaignId}`,
+    key: 'admin',
+    list: true,
+  },
+  {
+    method: 'GET',
+    route: '/v1/preorders/{id}',
+    url: (ids) => `/v1/preorders/${ids.preorderId}`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/preorders/{id}',
+    url: (ids) => `/v1/preorders/${ids.preorderId}`,
+    key: 'admin',
+    body: () => ({ priority: 9 }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/preorders/{id}/cancel',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/cancel`,
+    key: 'admin',
+    body: () => ({ reason: 'not yours', refund: 'full' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/preorders/{id}/charge-balance',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/charge-balance`,
+    key: 'admin',
+  },
+  {
+    method: 'GET',
+    route: '/v1/preorders/{id}/ledger',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/ledger`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/campaigns/{id}/batches',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/batches`,
+    key: 'admin',
+    body: (ids) => ({ variantId: ids.variantId, quantity: 5, readyDate: '2027-06-01' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/batches',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/batches`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/campaigns/{id}/batches/{batchId}',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/batches/${ids.batchId}`,
+    key: 'admin',
+    body: () => ({ readyDate: '2027-09-01' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/promise',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/promise`,
+    key: 'admin',
+  },
+  { method: 'GET', route: '/v1/reports/cash', url: () => '/v1/reports/cash', key: 'admin', list: true },
+  {
+    method: 'GET',
+    route: '/v1/reports/cash',
+    url: (ids) => `/v1/reports/cash?campaign=${ids.campaignId}`,
+    key: 'admin',
+  },
+  {
+    method: 'GET',
+    route: '/v1/storefront/offers/{sku}',
+    url: (ids) => `/v1/storefront/offers/${ids.sku}`,
+    key: 'storefront',
+  },
+  {
+    method: 'POST',
+    route: '/v1/storefront/preorders',
+    url: () => '/v1/storefront/preorders',
+    key: 'storefront',
+    body: (ids) => ({ sku: ids.sku, quantity: 1, email: 'thief@example.com', paymentMethod: VISA }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/storefront/preorders/{id}/confirm',
+    url: (ids) => `/v1/storefront/preorders/${ids.preorderId}/confirm`,
+    key: 'storefront',
+  },
+];
+
+/** Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature. */
+const NOT_KEYED = ['POST /v1/webhooks/{provider}', 'POST /v1/variants'];
+
+/** Stand-ins for shop A's ids in test names, which are fixed before the ids exist. */
+const placeholderIds: Ids = {
+  campaignId: 'cmp_A',
+  variantId: 'var_A',
+  sku: 'SKU_A',
+  batchId: 'bat_A',
+  preorderId: 'po_A',
+};
+
+describeOnEachEngine('tenant isolation', ({ db }) => {
+  let shopA: MoneyWorld;
+  let shopB: MoneyWorld;
+  let ids: Ids;
+
+  before(async () => {
+    shopA = await moneyWorld(db());
+    shopB = await moneyWorld(db());
+    const made = await launch(shopA, 5_000, 'EUR', { cap: 10 });
+    const campaign = await call(shopA.app, 'GET', `/v1/campaigns/${made.campaignId}`, shopA.shop.admin);
+    const batch = await call(
+      shopA.app,
+      'POST',
+      `/v1/campaigns/${made.campaignId}/batches`,
+      shopA.shop.admin,
+      {
+        sku: made.sku,
+        quantity: 5,
+        readyDate: '2027-03-01',
+      },
+    );
+    const placed = await place(shopA, made.sku, { paymentMethod: VISA });
+    assert.equal(placed.status, 201);
+    ids = {
+      campaignId: made.campaignId,
+      variantId: campaign.body.variants[0].variantId,
+      sku: made.sku,
+      batchId: batch.body.id,
+      preorderId: placed.body.id,
+    };
+  });
+
+  test('every route of the API is tried', async () => {
+    await shopA.app.ready();
+    const documented = Object.entries(shopA.app.swagger().paths ?? {}).flatMap(([path, operations]) =>
+      Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const tried = new Set(ATTEMPTS.map((attempt) => `${attempt.method} ${attempt.route}`));
+    assert.deepEqual(
+      documented.filter((route) => !tried.has(route) && !NOT_KEYED.includes(route)),
+      [],
+    );
+  });
+
+  for (const attempt of ATTEMPTS) {
+    test(`${attempt.method} ${attempt.url(placeholderIds)} with another shop's key finds nothing of it`, async () => {
+      const headers = attempt.key === 'admin' ? shopB.shop.admin : shopB.shop.storefront;
+      const before = await databaseDigest(db());
+      const answer = await call(
+        shopB.app,
+        attempt.method,
+        attempt.url(ids),
+        attempt.method === 'POST' && attempt.key === 'storefront'
+          ? { ...headers, 'idempotency-key': 'steal' }
+          : headers,
+        attempt.body?.(ids),
+      );
+      if (attempt.list) {
+        assert.equal(answer.status, 200);
+        const text = JSON.stringify(answer.body);
+        for (const id of Object.values(ids)) assert.ok(!text.includes(id), `shop A's ${id} leaked`);
+      } else if (attempt.route === '/v1/campaigns') {
+        assertRefused(answer, 422, 'unknown_variant');
+      } else {
+        assertRefused(answer, 404, 'not_found');
+      }
+      assertNothingWritten(before, await databaseDigest(db()));
+    });
+  }
+});
