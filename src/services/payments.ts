@@ -116,6 +116,7 @@ export async function settle(
           });
           return unchanged;
         }
+        if (current.purpose === 'refund') return refundFailed(step, outcome.code);
         if (!campaign) throw new Error('a failure is applied under the campaign lock');
         return failed({ ...step, campaign }, outcome.code);
       }
@@ -212,6 +213,29 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
   return { operation, preorderState: state, followUps };
 }
 
+/** A refund the provider refused: the merchant is told; the pre-order and its units stay as they are. */
+async function refundFailed(step: Step, code: PaymentErrorCode): Promise<Settled> {
+  const { tx, preorder, op, now, shop } = step;
+  await updateOperation(tx, op.id, now, { status: 'failed', lastErrorCode: code });
+  await appendEvents(
+    tx,
+    [
+      {
+        shopId: shop.id,
+        type: 'preorder.refund_failed',
+        subjectId: preorder.id,
+        data: { amount: op.amount, code },
+      },
+    ],
+    now,
+  );
+  return {
+    operation: { ...op, status: 'failed', lastErrorCode: code },
+    preorderState: preorder.state,
+    followUps: [],
+  };
+}
+
 async function failed(
   step: Step & { campaign: Awaited<ReturnType<typeof loadCampaign>> },
   code: PaymentErrorCode,
@@ -236,21 +260,6 @@ async function failed(
     const settled = await cancel('payment_failed');
     await storePlacementOutcome(tx, preorder, { refusal: code });
     return settled;
-  }
-  if (op.purpose === 'refund') {
-    await appendEvents(
-      tx,
-      [
-        {
-          shopId: shop.id,
-          type: 'preorder.refund_failed',
-          subjectId: preorder.id,
-          data: { amount: op.amount, code },
-        },
-      ],
-      now,
-    );
-    return { operation, preorderState: preorder.state, followUps: [] };
   }
   // A balance: try again on the schedule; after the last try, cancel by the campaign's policy.
   if (preorder.state === 'cancelled') return { operation, preorderState: preorder.state, followUps: [] };
