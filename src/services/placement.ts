@@ -70,16 +70,15 @@ export class Placements {
     if (this.keysInFlight.has(flightKey)) return inFlightAnswer();
     this.keysInFlight.add(flightKey);
     try {
-      const answer =
-        (await this.replay(shop, request.idempotencyKey, digest)) ??
-        (await new Promise<PlacementAnswer>((resolve, reject) => {
-          void this.target(shop, request.sku).then((campaignId) => {
-            const queue = this.waiting.get(campaignId) ?? [];
-            queue.push({ shop, request, digest, resolve, reject });
-            this.waiting.set(campaignId, queue);
-            void this.drain(campaignId);
-          }, reject);
-        }));
+      // Queued by sku: the batch finds the sku's campaign, checks a replayed key and every rule itself,
+      // so a placement costs the database nothing before it joins its batch.
+      const queueKey = `${shop.id}\u0000${request.sku}`;
+      const answer = await new Promise<PlacementAnswer>((resolve, reject) => {
+        const queue = this.waiting.get(queueKey) ?? [];
+        queue.push({ shop, request, digest, resolve, reject });
+        this.waiting.set(queueKey, queue);
+        void this.drain(queueKey);
+      });
       return await this.payFirstStep(shop, answer, request.paymentMethod ?? null);
     } finally {
       this.keysInFlight.delete(flightKey);
@@ -112,54 +111,36 @@ export class Placements {
     return { placed, payment: step.payment };
   }
 
-  /** The stored answer for a key already used, or a refusal when the key came with another request. */
-  private async replay(shop: Shop, key: string, digest: string): Promise<PlacementAnswer | undefined> {
-    const [stored] = await this.ctx.db.query<StoredKey>(
-      'SELECT key, request_digest, outcome FROM idempotency_keys WHERE shop_id = $1 AND key = $2',
-      [shop.id, key],
-    );
-    return stored && replayOf(stored, digest);
-  }
-
-  /** The campaign a sku sells in: placements queue per campaign. Every rule is checked in the batch. */
-  private async target(shop: Shop, sku: string) {
-    const campaignId = await findOfferingCampaign(this.ctx.db, shop.id, sku);
-    if (!campaignId) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
-    return campaignId;
-  }
-
   /**
    * A batch that fails is retried one placement at a time, so one request the database refuses cannot
    * fail the others that happened to travel with it.
    */
-  private async runBatch(campaignId: string, batch: Pending[]) {
+  private async runBatch(batch: Pending[]) {
     try {
       const now = this.ctx.clock();
       const expiresAt = this.payments
         ? new Date(now.getTime() + this.payments.settings.placementTimeoutMs)
         : null;
-      const answers = await this.ctx.db.transaction((tx) =>
-        placeBatch(tx, campaignId, batch, now, expiresAt),
-      );
+      const answers = await this.ctx.db.transaction((tx) => placeBatch(tx, batch, now, expiresAt));
       for (const [index, pending] of batch.entries()) pending.resolve(answers[index] as PlacementAnswer);
     } catch (error) {
       if (batch.length === 1) (batch[0] as Pending).reject(error);
-      else for (const pending of batch) await this.runBatch(campaignId, [pending]);
+      else for (const pending of batch) await this.runBatch([pending]);
     }
   }
 
-  private async drain(campaignId: string) {
-    if (this.draining.has(campaignId)) return;
-    this.draining.add(campaignId);
+  private async drain(queueKey: string) {
+    if (this.draining.has(queueKey)) return;
+    this.draining.add(queueKey);
     try {
       for (;;) {
-        const queue = this.waiting.get(campaignId);
+        const queue = this.waiting.get(queueKey);
         if (!queue || queue.length === 0) break;
-        await this.runBatch(campaignId, queue.splice(0, this.maxBatch));
+        await this.runBatch(queue.splice(0, this.maxBatch));
       }
     } finally {
-      this.waiting.delete(campaignId);
-      this.draining.delete(campaignId);
+      this.waiting.delete(queueKey);
+      this.draining.delete(queueKey);
     }
   }
 }
@@ -170,15 +151,14 @@ interface StoredKey {
   outcome: PlacementAnswer;
 }
 
-/** One transaction for a batch of placements in one campaign; the answers come back in the batch's order. */
+/** One transaction for a batch of placements of one sku; the answers come back in the batch's order. */
 async function placeBatch(
   tx: Queryable,
-  campaignId: string,
   batch: readonly Pending[],
   now: Date,
   expiresAt: Date | null,
 ): Promise<PlacementAnswer[]> {
-  const shop = (batch[0] as Pending).shop;
+  const { shop, request: first } = batch[0] as Pending;
   const answers: (PlacementAnswer | undefined)[] = new Array(batch.length);
 
   // 1. Claim the keys before any unit: a key another process is working on now is answered 409;
@@ -203,7 +183,13 @@ async function placeBatch(
     else fresh.add(index);
   });
 
-  // 2. Lock the campaign and refuse, by the domain's rules, what it cannot take now.
+  // 2. Lock the campaign that sells the sku and refuse, by the domain's rules, what it cannot take now.
+  const campaignId = fresh.size > 0 ? await findOfferingCampaign(tx, shop.id, first.sku) : undefined;
+  if (!campaignId) {
+    const nothing = new DomainError('not_found', 'nothing is on offer for that sku', { sku: first.sku });
+    for (const index of fresh) answers[index] = refusal(nothing);
+    return answers as PlacementAnswer[];
+  }
   const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
   const toReserve: number[] = [];
   const variantIds: string[] = [];

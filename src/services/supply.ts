@@ -221,20 +221,13 @@ export async function promisesForNewPlacements(
   now: Date,
 ): Promise<StoredPromise[]> {
   const today = shopDate(now, shop.timeZone);
-  const byVariant = new Map<string, { batches: SupplyBatch[]; unpromisedAhead: number }>();
+  const byVariant = new Map<string, { batches: SupplyBatch[]; lastInLine?: number }>();
   for (const variantId of new Set(placements.map((p) => p.variantId))) {
-    const [batches, [waiting]] = await Promise.all([
-      batchesOf(tx, campaign.id, variantId),
-      tx.query<{ count: number }>(
-        `SELECT count(*)::int AS count FROM preorders
-         WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' AND promise_place_in_line IS NOT NULL`,
-        [campaign.id, variantId],
-      ),
-    ]);
-    byVariant.set(variantId, { batches, unpromisedAhead: waiting?.count ?? 0 });
+    byVariant.set(variantId, { batches: await batchesOf(tx, campaign.id, variantId) });
   }
-  return placements.map((placement) => {
-    const supply = byVariant.get(placement.variantId) as { batches: SupplyBatch[]; unpromisedAhead: number };
+  const promises: StoredPromise[] = [];
+  for (const placement of placements) {
+    const supply = byVariant.get(placement.variantId) as { batches: SupplyBatch[]; lastInLine?: number };
     const ahead =
       placement.unitsAhead > 0 ? [{ id: AHEAD, position: 0, quantity: placement.unitsAhead }] : [];
     const plan = computePromises({
@@ -245,10 +238,27 @@ export async function promisesForNewPlacements(
       ...onHandOf(campaign, placement.variantId),
     });
     const stored = storedPromiseOf(plan.promiseOf(placement.preorderId));
-    if (stored.placeInLine === null) return stored;
-    supply.unpromisedAhead += 1;
-    return { ...stored, placeInLine: supply.unpromisedAhead };
-  });
+    if (stored.placeInLine !== null) {
+      supply.lastInLine =
+        (supply.lastInLine ?? (await lastPlaceInLine(tx, campaign.id, placement.variantId))) + 1;
+      stored.placeInLine = supply.lastInLine;
+    }
+    promises.push(stored);
+  }
+  return promises;
+}
+
+/**
+ * The last place in the line of pre-orders waiting for supply. Every re-promise numbers the line 1, 2, 3…
+ * in serving order, so the last place is also its length, read from an index rather than counted.
+ */
+async function lastPlaceInLine(tx: Queryable, campaignId: string, variantId: string): Promise<number> {
+  const [row] = await tx.query<{ last: number | null }>(
+    `SELECT max(promise_place_in_line) AS last FROM preorders
+     WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' AND promise_place_in_line IS NOT NULL`,
+    [campaignId, variantId],
+  );
+  return row?.last ?? 0;
 }
 
 /**

@@ -31,3 +31,6 @@ ALTER TABLE preorders
   ADD COLUMN promise_to date,
   ADD COLUMN promise_place_in_line integer,
   ADD COLUMN promise_batches jsonb NOT NULL DEFAULT '[]';
+-- The line of customers waiting for supply, for a new placement to find its end without counting it.
+CREATE INDEX preorders_waiting_line ON preorders (campaign_id, variant_id, promise_place_in_line)
+  WHERE promise_place_in_line IS NOT NULL AND state <> 'cancelled';
