@@ -272,34 +272,19 @@ export async function insertOperation(
   input: NewOperation,
   now: Date,
 ): Promise<Operation | undefined> {
-  const id = newId('paymentOperation', now.getTime());
-  const [row] = await tx.query<{ id: string }>(
-    `INSERT INTO payment_operations (id, shop_id, preorder_id, purpose, kind, amount, currency, save_card,
-       payment_method, customer_id, refunds_payment, idempotency_key, status, attempts, next_attempt_at,
-       provider, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', 0, $13, $14, $15, $15)
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [
-      id,
-      input.preorder.shopId,
-      input.preorder.id,
-      input.purpose,
-      input.kind,
-      input.amount.amount,
-      input.amount.currency,
-      input.saveCard ?? false,
-      input.paymentMethod ?? null,
-      input.customerId ?? null,
-      input.refundsPayment ?? null,
-      input.idempotencyKey,
-      new Date(now.getTime() + payments.settings.leaseMs),
-      payments.provider.name,
-      now,
-    ],
-  );
-  if (!row) return undefined;
-  return {
-    id,
+  return (await insertOperations(tx, payments, [input], now))[0];
+}
+
+/** Writes many calls in one statement; returns the ones written (a key that exists already is skipped). */
+export async function insertOperations(
+  tx: Queryable,
+  payments: Payments,
+  inputs: readonly NewOperation[],
+  now: Date,
+): Promise<Operation[]> {
+  if (inputs.length === 0) return [];
+  const operations: Operation[] = inputs.map((input) => ({
+    id: newId('paymentOperation', now.getTime()),
     shopId: input.preorder.shopId,
     preorderId: input.preorder.id,
     purpose: input.purpose,
@@ -316,7 +301,41 @@ export async function insertOperation(
     provider: payments.provider.name,
     providerRef: null,
     email: input.preorder.email,
-  };
+  }));
+  const written = await tx.query<{ id: string }>(
+    `INSERT INTO payment_operations (id, shop_id, preorder_id, purpose, kind, amount, currency, save_card,
+       payment_method, customer_id, refunds_payment, idempotency_key, status, attempts, next_attempt_at,
+       provider, created_at, updated_at)
+     SELECT o.id, o.shop_id, o.preorder_id, o.purpose, o.kind, o.amount, o.currency, o.save_card,
+       o.payment_method, o.customer_id, o.refunds_payment, o.idempotency_key, 'pending', 0, $2, $3, $4, $4
+     FROM jsonb_to_recordset($1::jsonb) AS o(id text, shop_id text, preorder_id text, purpose text, kind text,
+       amount bigint, currency text, save_card boolean, payment_method text, customer_id text,
+       refunds_payment text, idempotency_key text)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    [
+      JSON.stringify(
+        operations.map((op) => ({
+          id: op.id,
+          shop_id: op.shopId,
+          preorder_id: op.preorderId,
+          purpose: op.purpose,
+          kind: op.kind,
+          amount: op.amount.amount,
+          currency: op.amount.currency,
+          save_card: op.saveCard,
+          payment_method: op.paymentMethod,
+          customer_id: op.customerId,
+          refunds_payment: op.refundsPayment,
+          idempotency_key: op.idempotencyKey,
+        })),
+      ),
+      new Date(now.getTime() + payments.settings.leaseMs),
+      payments.provider.name,
+      now,
+    ],
+  );
+  const ids = new Set(written.map((row) => row.id));
+  return operations.filter((op) => ids.has(op.id));
 }
 
 interface OperationRow {
