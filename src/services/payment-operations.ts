@@ -19,6 +19,7 @@ import {
   type PaymentProvider,
   type Refund,
 } from '../payments/provider.ts';
+import type { Preorder } from './preorders.ts';
 
 export interface PaymentSettings {
   /** How long a `placed` pre-order waits for its first payment step before its units go back on sale. */
@@ -161,6 +162,27 @@ export function moneyPreorderOf(row: MoneyPreorderRow): MoneyPreorder {
     idempotencyKey: row.idempotency_key,
     balanceAttempts: row.balance_attempts,
     balanceRetryAt: row.balance_retry_at,
+  };
+}
+
+/** A pre-order just placed, as the money code sees it: nothing paid, no card yet, the campaign's terms. */
+export function newMoneyPreorder(preorder: Preorder, terms: PaymentTerms): MoneyPreorder {
+  return {
+    id: preorder.id,
+    shopId: preorder.shopId,
+    campaignId: preorder.campaignId,
+    variantId: preorder.variantId,
+    email: preorder.email,
+    quantity: preorder.quantity,
+    total: { amount: preorder.totalAmount, currency: preorder.currency },
+    state: preorder.state,
+    terms,
+    promisedShipDate: preorder.promise?.to ?? null,
+    customerId: null,
+    paymentMethodId: null,
+    idempotencyKey: preorder.idempotencyKey,
+    balanceAttempts: 0,
+    balanceRetryAt: null,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   loadLedger,
   loadMoneyPreorder,
   type MoneyPreorder,
+  type NewOperation,
   type Operation,
   type Outcome,
   operationOf,
@@ -62,7 +63,7 @@ export async function runOperations(
   return settled;
 }
 
-/** Applies one answer of the provider about `op`. */
+/** Applies one answer of the provider about `op`, in a transaction of its own. */
 export async function settle(
   ctx: ServiceContext,
   payments: Payments,
@@ -71,57 +72,107 @@ export async function settle(
   source: AnswerSource,
 ): Promise<Settled> {
   const now = ctx.clock();
-  const mayCancel = (outcome.kind === 'declined' || outcome.kind === 'refused') && op.purpose !== 'refund';
   const shop = await getShop(ctx, op.shopId);
+  return ctx.db.transaction((tx) => settleInTx(tx, payments, shop, { op, outcome, source }, now));
+}
+
+export interface Answer {
+  op: Operation;
+  outcome: Outcome;
+  source: AnswerSource;
+}
+
+/**
+ * Applies the answers about many operations of one shop in one transaction: one commit for a batch of
+ * placements. Campaigns an answer may free units of are locked first, in id order, as every change of a
+ * campaign's counters does.
+ */
+export async function settleAll(
+  ctx: ServiceContext,
+  payments: Payments,
+  shop: Shop,
+  answers: readonly Answer[],
+): Promise<Settled[]> {
+  if (answers.length === 0) return [];
+  const now = ctx.clock();
   return ctx.db.transaction(async (tx) => {
-    const known = (await loadMoneyPreorder(tx, op.shopId, op.preorderId)) as MoneyPreorder;
-    // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
-    const campaign = mayCancel
-      ? await loadCampaign(tx, op.shopId, known.campaignId, { lock: true })
-      : undefined;
-    const preorder = (await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder;
-    const current = await lockOperation(tx, op.id);
-    const unchanged: Settled = { operation: current, preorderState: preorder.state, followUps: [] };
-    if (current.status === 'succeeded') return unchanged;
-    const step: Step = { tx, payments, shop, preorder, op: current, now };
-    switch (outcome.kind) {
-      case 'succeeded':
-        return succeeded(step, outcome);
-      case 'waiting':
-        if (current.status === 'failed') return unchanged;
-        await updateOperation(tx, current.id, now, { status: 'requires_action', providerRef: outcome.ref });
-        return {
-          ...unchanged,
-          operation: { ...current, status: 'requires_action', providerRef: outcome.ref },
-        };
-      case 'unavailable':
-        if (current.status !== 'pending') return unchanged;
+    const cancelling = answers.filter((answer) => mayCancel(answer.outcome, answer.op));
+    if (cancelling.length > 0) {
+      await tx.query(
+        `SELECT 1 FROM campaigns WHERE id IN (SELECT campaign_id FROM preorders WHERE id = ANY($1))
+         ORDER BY id FOR UPDATE`,
+        [cancelling.map((answer) => answer.op.preorderId)],
+      );
+    }
+    const settled: Settled[] = [];
+    for (const answer of answers) settled.push(await settleInTx(tx, payments, shop, answer, now));
+    return settled;
+  });
+}
+
+/** A refusal of anything but a refund may cancel the pre-order and give its units back. */
+function mayCancel(outcome: Outcome, op: Operation): boolean {
+  return (outcome.kind === 'declined' || outcome.kind === 'refused') && op.purpose !== 'refund';
+}
+
+async function settleInTx(
+  tx: Queryable,
+  payments: Payments,
+  shop: Shop,
+  { op, outcome, source }: Answer,
+  now: Date,
+): Promise<Settled> {
+  // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
+  const campaign = mayCancel(outcome, op)
+    ? await loadCampaign(
+        tx,
+        op.shopId,
+        ((await loadMoneyPreorder(tx, op.shopId, op.preorderId)) as MoneyPreorder).campaignId,
+        { lock: true },
+      )
+    : undefined;
+  const preorder = (await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder;
+  const current = await lockOperation(tx, op.id);
+  const unchanged: Settled = { operation: current, preorderState: preorder.state, followUps: [] };
+  if (current.status === 'succeeded') return unchanged;
+  const step: Step = { tx, payments, shop, preorder, op: current, now };
+  switch (outcome.kind) {
+    case 'succeeded':
+      return succeeded(step, outcome);
+    case 'waiting':
+      if (current.status === 'failed') return unchanged;
+      await updateOperation(tx, current.id, now, { status: 'requires_action', providerRef: outcome.ref });
+      return {
+        ...unchanged,
+        operation: { ...current, status: 'requires_action', providerRef: outcome.ref },
+      };
+    case 'unavailable':
+      if (current.status !== 'pending') return unchanged;
+      await updateOperation(tx, current.id, now, {
+        status: 'pending',
+        attempts: current.attempts + 1,
+        nextAttemptAt: retryAfterUnavailable(current.attempts, now),
+        lastErrorCode: outcome.code,
+      });
+      return { ...unchanged, operation: { ...current, attempts: current.attempts + 1 } };
+    case 'declined':
+    case 'refused': {
+      if (current.status === 'failed') return unchanged;
+      const shopperMayRetry =
+        source === 'report' && current.purpose === 'first_step' && current.status === 'requires_action';
+      if (shopperMayRetry) {
+        // The shopper is still on the payment page and can try another card; the timeout ends it if not.
         await updateOperation(tx, current.id, now, {
-          status: 'pending',
-          attempts: current.attempts + 1,
-          nextAttemptAt: retryAfterUnavailable(current.attempts, now),
+          status: 'requires_action',
           lastErrorCode: outcome.code,
         });
-        return { ...unchanged, operation: { ...current, attempts: current.attempts + 1 } };
-      case 'declined':
-      case 'refused': {
-        if (current.status === 'failed') return unchanged;
-        const shopperMayRetry =
-          source === 'report' && current.purpose === 'first_step' && current.status === 'requires_action';
-        if (shopperMayRetry) {
-          // The shopper is still on the payment page and can try another card; the timeout ends it if not.
-          await updateOperation(tx, current.id, now, {
-            status: 'requires_action',
-            lastErrorCode: outcome.code,
-          });
-          return unchanged;
-        }
-        if (current.purpose === 'refund') return refundFailed(step, outcome.code);
-        if (!campaign) throw new Error('a failure is applied under the campaign lock');
-        return failed({ ...step, campaign }, outcome.code);
+        return unchanged;
       }
+      if (current.purpose === 'refund') return refundFailed(step, outcome.code);
+      if (!campaign) throw new Error('a failure is applied under the campaign lock');
+      return failed({ ...step, campaign }, outcome.code);
     }
-  });
+  }
 }
 
 interface Step {
@@ -374,6 +425,65 @@ export interface FirstStepResult {
 }
 
 /**
+ * The call that starts a placed pre-order's plan: charge it in full, take the deposit and save the card,
+ * or only save the card; null when there is nothing to charge or save now.
+ */
+export function firstStepOf(preorder: MoneyPreorder, paymentMethod: string | null): NewOperation | null {
+  const plan = planOf(preorder);
+  const amount = chargedAtOrder(plan);
+  if (amount.amount === 0 && !plan.saveCard) return null;
+  return {
+    preorder,
+    purpose: 'first_step',
+    kind: amount.amount > 0 ? 'charge' : 'save',
+    amount,
+    saveCard: plan.saveCard,
+    paymentMethod,
+    idempotencyKey: firstStepKey(preorder.id),
+  };
+}
+
+function firstStepKey(preorderId: string): string {
+  return `${preorderId}/first-step`;
+}
+
+/**
+ * Sends the first steps a batch of placements wrote, all at once, and applies their answers in one
+ * transaction. Keyed by pre-order id.
+ */
+export async function runFirstSteps(
+  ctx: ServiceContext,
+  payments: Payments,
+  shop: Shop,
+  operations: readonly Operation[],
+): Promise<Map<string, FirstStepResult>> {
+  const outcomes = await Promise.all(operations.map((op) => sendOperation(payments.provider, op)));
+  const settled = await settleAll(
+    ctx,
+    payments,
+    shop,
+    operations.map((op, index) => ({ op, outcome: outcomes[index] as Outcome, source: 'call' as const })),
+  );
+  await runOperations(
+    ctx,
+    payments,
+    settled.flatMap((result) => result.followUps),
+  );
+  return new Map(
+    settled.map((result, index) => {
+      const outcome = outcomes[index] as Outcome;
+      return [
+        result.operation.preorderId,
+        {
+          preorderState: result.preorderState,
+          payment: statusOf(result.operation, outcome.kind === 'waiting' ? outcome : null),
+        },
+      ];
+    }),
+  );
+}
+
+/**
  * The first step of a placed pre-order's plan: charge it in full, take the deposit and save the card, or
  * only save the card. With a payment method the step completes (or fails) now; without one the answer
  * carries a client secret for the shopper, and a webhook or the confirm call completes it. A pre-order
@@ -390,12 +500,10 @@ export async function runFirstStep(
   const start = await ctx.db.transaction(async (tx) => {
     const preorder = (await loadMoneyPreorder(tx, shop.id, preorderId, { lock: true })) as MoneyPreorder;
     if (preorder.state !== 'placed') return { state: preorder.state };
-    const key = `${preorder.id}/first-step`;
-    const [existing] = await findOperations(tx, 'o.idempotency_key = $1', [key]);
+    const [existing] = await findOperations(tx, 'o.idempotency_key = $1', [firstStepKey(preorder.id)]);
     if (existing) return { state: preorder.state, existing };
-    const plan = planOf(preorder);
-    const amount = chargedAtOrder(plan);
-    if (amount.amount === 0 && !plan.saveCard) {
+    const step = firstStepOf(preorder, paymentMethod);
+    if (!step) {
       const state = transition(preorder.state, 'confirm');
       await tx.query(
         'UPDATE preorders SET state = $2, placed_expires_at = NULL, updated_at = $3 WHERE id = $1',
@@ -416,20 +524,7 @@ export async function runFirstStep(
       );
       return { state };
     }
-    const created = await insertOperation(
-      tx,
-      payments,
-      {
-        preorder,
-        purpose: 'first_step',
-        kind: amount.amount > 0 ? 'charge' : 'save',
-        amount,
-        saveCard: plan.saveCard,
-        paymentMethod,
-        idempotencyKey: key,
-      },
-      now,
-    );
+    const created = await insertOperation(tx, payments, step, now);
     return { state: preorder.state, created };
   });
   if (!('created' in start || 'existing' in start)) return { preorderState: start.state, payment: noPayment };

@@ -8,8 +8,14 @@ import { failureOf, PaymentError, type PaymentErrorCode } from '../payments/prov
 import { type Campaign, findOfferingCampaign, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import { eventRows } from './events.ts';
-import type { Payments } from './payment-operations.ts';
-import { type PaymentStatus, runFirstStep } from './payments.ts';
+import { insertOperations, newMoneyPreorder, type Operation, type Payments } from './payment-operations.ts';
+import {
+  type FirstStepResult,
+  firstStepOf,
+  type PaymentStatus,
+  runFirstStep,
+  runFirstSteps,
+} from './payments.ts';
 import { type Preorder, type PreorderView, preorderView } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { promisesForNewPlacements } from './supply.ts';
@@ -73,21 +79,20 @@ export class Placements {
       // Queued by sku: the batch finds the sku's campaign, checks a replayed key and every rule itself,
       // so a placement costs the database nothing before it joins its batch.
       const queueKey = `${shop.id}\u0000${request.sku}`;
-      const answer = await new Promise<PlacementAnswer>((resolve, reject) => {
+      return await new Promise<PlacementAnswer>((resolve, reject) => {
         const queue = this.waiting.get(queueKey) ?? [];
         queue.push({ shop, request, digest, resolve, reject });
         this.waiting.set(queueKey, queue);
         void this.drain(queueKey);
       });
-      return await this.payFirstStep(shop, answer, request.paymentMethod ?? null);
     } finally {
       this.keysInFlight.delete(flightKey);
     }
   }
 
   /**
-   * Runs (or, for a retry, resumes) the first payment step of a pre-order still `placed`. A card that
-   * fails cancels the pre-order and gives its units back; the answer is then the card's refusal.
+   * Runs (or, for a retry, resumes) the first payment step of a pre-order still `placed` that its batch
+   * did not start: a replayed placement, or one with nothing to charge.
    */
   private async payFirstStep(
     shop: Shop,
@@ -95,7 +100,17 @@ export class Placements {
     paymentMethod: string | null,
   ): Promise<PlacementAnswer> {
     if (!this.payments || !('placed' in answer) || answer.placed.state !== 'placed') return answer;
-    const step = await runFirstStep(this.ctx, this.payments, shop, answer.placed.id, paymentMethod);
+    return this.afterFirstStep(
+      answer,
+      await runFirstStep(this.ctx, this.payments, shop, answer.placed.id, paymentMethod),
+    );
+  }
+
+  /**
+   * The answer once the first payment step was made: a card that fails cancelled the pre-order and gave
+   * its units back, so the answer is the card's refusal.
+   */
+  private afterFirstStep(answer: { placed: PreorderView }, step: FirstStepResult): PlacementAnswer {
     if (step.payment.status === 'failed' && step.preorderState === 'cancelled') {
       const code = step.payment.code as PaymentErrorCode;
       return { refused: { code, message: failureOf(code).message } };
@@ -116,16 +131,41 @@ export class Placements {
    * fail the others that happened to travel with it.
    */
   private async runBatch(batch: Pending[]) {
+    let placed: PlacedBatch;
     try {
       const now = this.ctx.clock();
-      const expiresAt = this.payments
-        ? new Date(now.getTime() + this.payments.settings.placementTimeoutMs)
-        : null;
-      const answers = await this.ctx.db.transaction((tx) => placeBatch(tx, batch, now, expiresAt));
-      for (const [index, pending] of batch.entries()) pending.resolve(answers[index] as PlacementAnswer);
+      placed = await this.ctx.db.transaction((tx) => placeBatch(tx, batch, now, this.payments));
     } catch (error) {
       if (batch.length === 1) (batch[0] as Pending).reject(error);
       else for (const pending of batch) await this.runBatch([pending]);
+      return;
+    }
+    // The payment calls go on while the next batch is placed: a slow provider does not slow the queue.
+    void this.pay(batch, placed);
+  }
+
+  /** Makes the first payment steps a batch wrote, together, then answers each placement of the batch. */
+  private async pay(batch: readonly Pending[], { answers, firstSteps }: PlacedBatch) {
+    try {
+      const shop = (batch[0] as Pending).shop;
+      const steps =
+        this.payments && firstSteps.length > 0
+          ? await runFirstSteps(this.ctx, this.payments, shop, firstSteps)
+          : new Map<string, FirstStepResult>();
+      await Promise.all(
+        batch.map(async (pending, index) => {
+          const answer = answers[index] as PlacementAnswer;
+          const step = 'placed' in answer ? steps.get(answer.placed.id) : undefined;
+          pending.resolve(
+            step && 'placed' in answer
+              ? this.afterFirstStep(answer, step)
+              : await this.payFirstStep(pending.shop, answer, pending.request.paymentMethod ?? null),
+          );
+        }),
+      );
+    } catch (error) {
+      // Settled placements ignore this; a pre-order left `placed` resumes on a retry with its key.
+      for (const pending of batch) pending.reject(error);
     }
   }
 
@@ -152,12 +192,18 @@ interface StoredKey {
 }
 
 /** One transaction for a batch of placements of one sku; the answers come back in the batch's order. */
+/** What a batch wrote: each placement's answer, and the first payment steps to make for its pre-orders. */
+interface PlacedBatch {
+  answers: PlacementAnswer[];
+  firstSteps: Operation[];
+}
+
 async function placeBatch(
   tx: Queryable,
   batch: readonly Pending[],
   now: Date,
-  expiresAt: Date | null,
-): Promise<PlacementAnswer[]> {
+  payments: Payments | undefined,
+): Promise<PlacedBatch> {
   const { shop, request: first } = batch[0] as Pending;
   const answers: (PlacementAnswer | undefined)[] = new Array(batch.length);
 
@@ -188,7 +234,7 @@ async function placeBatch(
   if (!campaignId) {
     const nothing = new DomainError('not_found', 'nothing is on offer for that sku', { sku: first.sku });
     for (const index of fresh) answers[index] = refusal(nothing);
-    return answers as PlacementAnswer[];
+    return { answers: answers as PlacementAnswer[], firstSteps: [] };
   }
   const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
   const toReserve: number[] = [];
@@ -280,12 +326,29 @@ async function placeBatch(
     const { request, digest } = batch[index] as Pending;
     return { key: request.idempotencyKey, digest, outcome: answers[index] as PlacementAnswer };
   });
+  // An unpaid placement holds its units only until the payment timeout.
+  const expiresAt = payments ? new Date(now.getTime() + payments.settings.placementTimeoutMs) : null;
   await writePlacements(tx, shop.id, preorders, keyRows, {
     now,
     expiresAt,
     paymentTerms: campaign.paymentTerms,
   });
-  return answers as PlacementAnswer[];
+  const firstSteps = payments
+    ? await insertOperations(
+        tx,
+        payments,
+        preorders.flatMap((preorder, i) => {
+          const { request } = batch[(held[i] as { index: number }).index] as Pending;
+          const step = firstStepOf(
+            newMoneyPreorder(preorder, campaign.paymentTerms),
+            request.paymentMethod ?? null,
+          );
+          return step ? [step] : [];
+        }),
+        now,
+      )
+    : [];
+  return { answers: answers as PlacementAnswer[], firstSteps };
 }
 
 async function writePlacements(
