@@ -104,10 +104,67 @@ export async function settleAll(
         [cancelling.map((answer) => answer.op.preorderId)],
       );
     }
+    // Waiting is the common answer to a batch of placements (the shopper still has to pay): one statement.
+    const waiting = await markWaiting(
+      tx,
+      answers.filter((answer) => answer.outcome.kind === 'waiting'),
+      now,
+    );
     const settled: Settled[] = [];
-    for (const answer of answers) settled.push(await settleInTx(tx, payments, shop, answer, now));
+    for (const answer of answers) {
+      settled.push(waiting.get(answer.op.id) ?? (await settleInTx(tx, payments, shop, answer, now)));
+    }
     return settled;
   });
+}
+
+/**
+ * The provider waits, for the shopper (a client secret is out) or for itself: each operation says so and
+ * keeps the provider's reference, unless it has settled already. Keyed by operation id.
+ */
+async function markWaiting(
+  tx: Queryable,
+  answers: readonly Answer[],
+  now: Date,
+): Promise<Map<string, Settled>> {
+  if (answers.length === 0) return new Map();
+  const rows = await tx.query<{
+    id: string;
+    status: Operation['status'];
+    provider_ref: string | null;
+    state: PreorderState;
+  }>(
+    `WITH marked AS (
+       UPDATE payment_operations o SET
+         status = CASE WHEN o.status IN ('succeeded', 'failed') THEN o.status ELSE 'requires_action' END,
+         provider_ref = CASE WHEN o.status IN ('succeeded', 'failed') THEN o.provider_ref ELSE w.ref END,
+         updated_at = $2
+       FROM jsonb_to_recordset($1::jsonb) AS w(id text, ref text)
+       WHERE o.id = w.id
+       RETURNING o.id, o.status, o.provider_ref, o.preorder_id
+     )
+     SELECT m.id, m.status, m.provider_ref, p.state FROM marked m JOIN preorders p ON p.id = m.preorder_id`,
+    [
+      JSON.stringify(
+        answers.map(({ op, outcome }) => ({
+          id: op.id,
+          ref: outcome.kind === 'waiting' ? outcome.ref : null,
+        })),
+      ),
+      now,
+    ],
+  );
+  const byId = new Map(answers.map((answer) => [answer.op.id, answer.op]));
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        operation: { ...(byId.get(row.id) as Operation), status: row.status, providerRef: row.provider_ref },
+        preorderState: row.state,
+        followUps: [],
+      },
+    ]),
+  );
 }
 
 /** A refusal of anything but a refund may cancel the pre-order and give its units back. */
@@ -140,12 +197,7 @@ async function settleInTx(
     case 'succeeded':
       return succeeded(step, outcome);
     case 'waiting':
-      if (current.status === 'failed') return unchanged;
-      await updateOperation(tx, current.id, now, { status: 'requires_action', providerRef: outcome.ref });
-      return {
-        ...unchanged,
-        operation: { ...current, status: 'requires_action', providerRef: outcome.ref },
-      };
+      return (await markWaiting(tx, [{ op: current, outcome, source }], now)).get(current.id) as Settled;
     case 'unavailable':
       if (current.status !== 'pending') return unchanged;
       await updateOperation(tx, current.id, now, {
