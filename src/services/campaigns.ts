@@ -332,22 +332,39 @@ function offerFor(campaign: Campaign, variant: CampaignVariant, now: Date, promi
   };
 }
 
-/** The campaign a shopper meets for a sku: a live one first, else the one closed last. Drafts are never shown. */
+/**
+ * The campaign a shopper meets for a sku ($1 shop, $2 sku, $3 live statuses): a live one first, else the
+ * one closed last. Drafts are never shown.
+ */
+const OFFERING_CAMPAIGN = `SELECT c.id FROM variants v
+  JOIN campaign_variants cv ON cv.variant_id = v.id
+  JOIN campaigns c ON c.id = cv.campaign_id
+  WHERE v.shop_id = $1 AND v.sku = $2 AND c.status <> 'draft'
+  ORDER BY (c.status = ANY($3)) DESC, c.updated_at DESC
+  LIMIT 1`;
+
 export async function findOfferingCampaign(
   db: Queryable,
   shopId: string,
   sku: string,
 ): Promise<string | undefined> {
-  const [row] = await db.query<{ id: string }>(
-    `SELECT c.id FROM variants v
-     JOIN campaign_variants cv ON cv.variant_id = v.id
-     JOIN campaigns c ON c.id = cv.campaign_id
-     WHERE v.shop_id = $1 AND v.sku = $2 AND c.status <> 'draft'
-     ORDER BY (c.status = ANY($3)) DESC, c.updated_at DESC
-     LIMIT 1`,
-    [shopId, sku, LIVE_STATUSES],
-  );
+  const [row] = await db.query<{ id: string }>(OFFERING_CAMPAIGN, [shopId, sku, LIVE_STATUSES]);
   return row?.id;
+}
+
+/** The campaign offering a sku, found and (with `lock`) locked in one statement; undefined when none. */
+export async function loadOfferingCampaign(
+  db: Queryable,
+  shopId: string,
+  sku: string,
+  options: { lock?: boolean } = {},
+): Promise<Campaign | undefined> {
+  const [row] = await db.query<CampaignRow>(campaignQuery(`c.id = (${OFFERING_CAMPAIGN})`, options), [
+    shopId,
+    sku,
+    LIVE_STATUSES,
+  ]);
+  return row && campaignFromRow(row);
 }
 
 interface CampaignRow {
@@ -390,18 +407,20 @@ export async function loadCampaign(
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<Campaign> {
-  const [row] = await db.query<CampaignRow>(
-    `SELECT c.*, coalesce((
-       SELECT json_agg(json_build_object('variant_id', cv.variant_id, 'sku', v.sku, 'cap', cv.cap,
-                                         'held', cv.held, 'on_hand', v.on_hand, 'supply_limit', cv.supply_limit)
-                       ORDER BY v.sku)
-       FROM campaign_variants cv JOIN variants v ON v.id = cv.variant_id
-       WHERE cv.campaign_id = c.id), '[]') AS variants
-     FROM campaigns c WHERE c.shop_id = $1 AND c.id = $2 ${options.lock ? 'FOR UPDATE OF c' : ''}`,
-    [shopId, id],
-  );
+  const [row] = await db.query<CampaignRow>(campaignQuery('c.id = $2', options), [shopId, id]);
   if (!row) throw new DomainError('not_found', 'no such campaign', { id });
   return campaignFromRow(row);
+}
+
+/** A shop's campaign ($1) with its variants' counters, chosen by `condition`. */
+function campaignQuery(condition: string, options: { lock?: boolean }): string {
+  return `SELECT c.*, coalesce((
+      SELECT json_agg(json_build_object('variant_id', cv.variant_id, 'sku', v.sku, 'cap', cv.cap,
+                                        'held', cv.held, 'on_hand', v.on_hand, 'supply_limit', cv.supply_limit)
+                      ORDER BY v.sku)
+      FROM campaign_variants cv JOIN variants v ON v.id = cv.variant_id
+      WHERE cv.campaign_id = c.id), '[]') AS variants
+    FROM campaigns c WHERE c.shop_id = $1 AND ${condition} ${options.lock ? 'FOR UPDATE OF c' : ''}`;
 }
 
 function campaignFromRow(row: CampaignRow): Campaign {

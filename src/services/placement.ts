@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors.ts';
 import { priceUnits } from '../domain/pricing.ts';
 import { newId } from '../ids.ts';
 import { failureOf, PaymentError, type PaymentErrorCode } from '../payments/provider.ts';
-import { type Campaign, findOfferingCampaign, loadCampaign } from './campaigns.ts';
+import { type Campaign, loadOfferingCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import { eventRows } from './events.ts';
 import { insertOperations, newMoneyPreorder, type Operation, type Payments } from './payment-operations.ts';
@@ -230,13 +230,14 @@ async function placeBatch(
   });
 
   // 2. Lock the campaign that sells the sku and refuse, by the domain's rules, what it cannot take now.
-  const campaignId = fresh.size > 0 ? await findOfferingCampaign(tx, shop.id, first.sku) : undefined;
-  if (!campaignId) {
+  const campaign =
+    fresh.size > 0 ? await loadOfferingCampaign(tx, shop.id, first.sku, { lock: true }) : undefined;
+  if (!campaign) {
     const nothing = new DomainError('not_found', 'nothing is on offer for that sku', { sku: first.sku });
     for (const index of fresh) answers[index] = refusal(nothing);
     return { answers: answers as PlacementAnswer[], firstSteps: [] };
   }
-  const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
+  const campaignId = campaign.id;
   const toReserve: number[] = [];
   const variantIds: string[] = [];
   batch.forEach((pending, index) => {
