@@ -144,8 +144,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
   q integer;
   v_shop text;
+  v_units integer;
+  v_position bigint;
 BEGIN
-  SELECT shop_id INTO v_shop FROM campaigns WHERE id = p_campaign;
+  -- The caller holds this row's lock, so its two counters are kept here and written once at the end.
+  SELECT shop_id, units_held, last_position INTO v_shop, v_units, v_position FROM campaigns WHERE id = p_campaign;
   FOR i IN 1 .. coalesce(array_length(p_quantities, 1), 0) LOOP
     q := p_quantities[i];
     request := i;
@@ -177,11 +180,13 @@ BEGIN
       RETURN NEXT;
       CONTINUE;
     END IF;
-    UPDATE campaigns SET units_held = units_held + q, last_position = last_position + 1
-      WHERE id = p_campaign
-      RETURNING units_held - q, last_position INTO units_before, queue_position;
+    units_before := v_units;
+    v_units := v_units + q;
+    v_position := v_position + 1;
+    queue_position := v_position;
     outcome := 'held';
     RETURN NEXT;
   END LOOP;
+  UPDATE campaigns SET units_held = v_units, last_position = v_position WHERE id = p_campaign;
 END
 $$;
