@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { freePort } from '../test/support/ports.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -74,15 +74,4 @@ async function startEmbeddedServer(): Promise<() => Promise<void>> {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

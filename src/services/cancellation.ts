@@ -9,7 +9,7 @@ import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
 import {
   findOperations,
-  insertOperation,
+  insertOperations,
   leaseOperations,
   loadLedger,
   loadMoneyPreorder,
@@ -17,6 +17,7 @@ import {
   type Operation,
   type Payments,
   planOf,
+  refundOf,
 } from './payment-operations.ts';
 import { runOperations } from './payments.ts';
 import type { Shop } from './shops.ts';
@@ -62,23 +63,19 @@ export async function cancelInTx(
     today: shopDate(now, shop.timeZone),
     choice: input.choice,
   });
-  const refunds: Operation[] = [];
-  for (const part of splitRefund(ledger, decision.refund)) {
-    const refund = await insertOperation(
-      tx,
-      payments,
-      {
+  const refunds = await insertOperations(
+    tx,
+    payments,
+    splitRefund(ledger, decision.refund).map((part) =>
+      refundOf(
         preorder,
-        purpose: 'refund',
-        kind: 'refund',
-        amount: part.amount,
-        refundsPayment: part.paymentReference,
-        idempotencyKey: `${preorder.id}/cancel/${part.paymentReference}`,
-      },
-      now,
-    );
-    if (refund) refunds.push(refund);
-  }
+        part.amount,
+        part.paymentReference,
+        `${preorder.id}/cancel/${part.paymentReference}`,
+      ),
+    ),
+    now,
+  );
   await tx.query(
     `UPDATE preorders SET state = 'cancelled', cancel_reason = $2, placed_expires_at = NULL,
        balance_retry_at = NULL, updated_at = $3

@@ -284,6 +284,16 @@ export interface NewOperation {
   refundsPayment?: string | null;
 }
 
+/** A refund of `amount` of one payment, sent under `idempotencyKey`. */
+export function refundOf(
+  preorder: MoneyPreorder,
+  amount: Money,
+  payment: string,
+  idempotencyKey: string,
+): NewOperation {
+  return { preorder, purpose: 'refund', kind: 'refund', amount, refundsPayment: payment, idempotencyKey };
+}
+
 /**
  * Writes the call we are about to make, leased to the caller for `leaseMs`. Returns undefined when an
  * operation with this key exists already: someone else is making (or made) this call.

@@ -29,6 +29,7 @@ import {
   type Payments,
   planOf,
   refreshOperation,
+  refundOf,
   retryAfterUnavailable,
   SELECT_OPERATIONS,
   sendOperation,
@@ -271,14 +272,7 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
     const refund = await insertOperation(
       tx,
       payments,
-      {
-        preorder,
-        purpose: 'refund',
-        kind: 'refund',
-        amount: moved,
-        refundsPayment: outcome.ref,
-        idempotencyKey: `${op.idempotencyKey}/refund`,
-      },
+      refundOf(preorder, moved, outcome.ref, `${op.idempotencyKey}/refund`),
       now,
     );
     if (refund) followUps.push(refund);
