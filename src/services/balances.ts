@@ -27,10 +27,31 @@ import type { Shop } from './shops.ts';
 const CHARGEABLE_STATES = ['confirmed', 'allocated', 'balance_due'];
 
 /**
+ * A pre-order whose balance may have fallen due by `$2` in its shop's calendar, by its locked terms: a
+ * cheap filter in front of the plan's own rule (isStepDue), so a pass does not read every pre-order that
+ * waits for a release or a date still ahead. A balance due days before a ship date not yet promised falls
+ * due on release, as the plan says.
+ */
+const MAY_BE_DUE = `(
+  CASE p.payment_terms->>'kind'
+    WHEN 'later' THEN c.released_at IS NOT NULL
+    WHEN 'deposit' THEN CASE p.payment_terms->'balanceDue'->>'kind'
+      WHEN 'on_date' THEN (p.payment_terms->'balanceDue'->>'date')::date <= ($2 AT TIME ZONE s.time_zone)::date
+      WHEN 'days_before_ship' THEN CASE WHEN p.promise_to IS NULL THEN c.released_at IS NOT NULL
+        ELSE p.promise_to - (p.payment_terms->'balanceDue'->>'days')::int <= ($2 AT TIME ZONE s.time_zone)::date END
+      ELSE c.released_at IS NOT NULL END
+    ELSE true
+  END)`;
+
+/**
  * Collects every balance due now. Candidates come from one query (live, a saved card, less charged than
  * the total, no try running, the retry time passed); whether a balance is due is the domain's rule.
  */
-export async function collectBalances(ctx: ServiceContext, payments: Payments): Promise<Settled[]> {
+export async function collectBalances(
+  ctx: ServiceContext,
+  payments: Payments,
+  limit = 200,
+): Promise<Settled[]> {
   const now = ctx.clock();
   const candidates = await ctx.db.query<
     Parameters<typeof moneyPreorderOf>[0] & { time_zone: string; released_at: Date | null }
@@ -43,8 +64,10 @@ export async function collectBalances(ctx: ServiceContext, payments: Payments): 
                              WHERE l.preorder_id = p.id AND l.kind = 'charge')
        AND NOT EXISTS (SELECT 1 FROM payment_operations o WHERE o.preorder_id = p.id
                        AND o.purpose = 'balance' AND o.status IN ('pending', 'requires_action'))
-     ORDER BY p.id`,
-    [CHARGEABLE_STATES, now],
+       AND ${MAY_BE_DUE}
+     ORDER BY p.id
+     LIMIT $3`,
+    [CHARGEABLE_STATES, now, limit],
   );
   const settled: Settled[] = [];
   for (const row of candidates) {

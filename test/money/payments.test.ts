@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { addDays, shopDate } from '../../src/domain/calendar.ts';
 import { runDueJobs } from '../../src/jobs.ts';
 import { collectBalances } from '../../src/services/balances.ts';
 import { call } from '../support/app.ts';
@@ -319,6 +320,40 @@ describeOnEachEngine('payments', ({ db }) => {
     await Promise.all([collectBalances(eur.ctx, eur.payments), collectBalances(otherRunner, eur.payments)]);
     assert.equal(charges() - before, 5);
     for (const id of ids) assert.equal((await ledgerOf(eur, id)).charged.amount, 2_500);
+  });
+
+  test('a balance due days before the promised ship date is collected on that day, an unpromised one on release', async () => {
+    const { sku, campaignId } = await launch(eur, 10_000, 'EUR', {
+      cap: 10,
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'days_before_ship', days: 5 } },
+      promiseSettings: { bufferDays: 0 },
+    });
+    // The batch ships the first customer in 19 days: the balance is due 5 days before, in 14 days.
+    const shipDate = addDays(shopDate(eur.clock.now(), 'Europe/Berlin'), 19);
+    const batch = await call(eur.app, 'POST', `/v1/campaigns/${campaignId}/batches`, eur.shop.admin, {
+      sku,
+      quantity: 1,
+      readyDate: shipDate,
+    });
+    assert.equal(batch.status, 201);
+    const promised = await place(eur, sku, { paymentMethod: VISA });
+    const waiting = await place(eur, sku, { paymentMethod: VISA });
+    assert.deepEqual(promised.body.promise.window, { from: shipDate, to: shipDate });
+    assert.equal(waiting.body.promise.status, 'unpromised');
+    const charges = async (id: string) => (await ledgerOf(eur, id)).entries.map((e) => e.amount.amount);
+
+    await daysLater(eur, 13);
+    assert.deepEqual(await charges(promised.body.id), [2_000], 'six days before, nothing more is due');
+    await daysLater(eur, 1);
+    assert.deepEqual(
+      await charges(promised.body.id),
+      [2_000, 8_000],
+      'five days before, the balance is charged',
+    );
+    assert.deepEqual(await charges(waiting.body.id), [2_000], 'no ship date, no balance before release');
+    await call(eur.app, 'POST', `/v1/campaigns/${campaignId}/release`, eur.shop.admin);
+    await daysLater(eur, 0);
+    assert.deepEqual(await charges(waiting.body.id), [2_000, 8_000]);
   });
 
   test('charge-balance charges what is still owed now, and refuses when nothing is', async () => {
