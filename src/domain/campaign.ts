@@ -82,7 +82,7 @@ export function nextStatus(
   campaign: Pick<CampaignRules, 'status' | 'opensAt' | 'closesAt'>,
   action: CampaignAction,
   now: Date,
-): CampaignStatus {
+): Exclude<CampaignStatus, 'draft'> {
   const refuse = () => {
     throw new DomainError('invalid_transition', `a ${campaign.status} campaign cannot ${action}`, {
       from: campaign.status,
@@ -168,5 +168,6 @@ export function assertCapFits(cap: number | null, held: number, variantId: strin
 export function defaultButtonLabel(mode: CampaignMode, state: OfferState): string {
   if (state === 'sold_out') return 'Sold out';
   if (state === 'upcoming') return 'Coming up';
+  if (state === 'closed') return 'Unavailable';
   return mode === 'preorder' ? 'Pre-order' : 'Backorder';
 }

@@ -121,8 +121,7 @@ export interface Offer {
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
-const STATUS_EVENTS: Record<CampaignStatus, string> = {
-  draft: 'campaign.drafted',
+const STATUS_EVENTS: Record<Exclude<CampaignStatus, 'draft'>, string> = {
   scheduled: 'campaign.scheduled',
   open: 'campaign.opened',
   paused: 'campaign.paused',

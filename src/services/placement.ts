@@ -260,6 +260,7 @@ async function placeBatch(
     units_before: number;
     variant_units_before: number;
     queue_position: number;
+    units_left: number | null;
   }>('SELECT * FROM presell_reserve($1, $2, $3, $4, $5)', [
     campaignId,
     campaign.perCustomerLimit,
@@ -277,7 +278,7 @@ async function placeBatch(
     const { request } = batch[index] as Pending;
     const variantId = variantIds[index] as string;
     if (row.outcome !== 'held') {
-      answers[index] = refusal(refusalFor(row.outcome, campaign));
+      answers[index] = refusal(refusalFor(row.outcome, campaign, row.units_left));
       continue;
     }
     const price = priceUnits(campaign, row.units_before, request.quantity, now);
@@ -433,13 +434,16 @@ function variantOf(campaign: Campaign, sku: string) {
   return variant;
 }
 
-function refusalFor(outcome: string, campaign: Campaign): DomainError {
+function refusalFor(outcome: string, campaign: Campaign, unitsLeft: number | null): DomainError {
   if (outcome === 'per_customer_limit') {
     return new DomainError('per_customer_limit', `at most ${campaign.perCustomerLimit} per customer`, {
       limit: campaign.perCustomerLimit,
     });
   }
-  return new DomainError('sold_out', 'this item is sold out');
+  // A shopper who asked for more than is left is told how many are, to ask again for those.
+  return unitsLeft
+    ? new DomainError('sold_out', `only ${unitsLeft} left`, { unitsLeft })
+    : new DomainError('sold_out', 'this item is sold out', { unitsLeft: 0 });
 }
 
 function refusal(error: DomainError): PlacementAnswer {

@@ -419,11 +419,11 @@ describe('assertCapFits', () => {
 describe('defaultButtonLabel', () => {
   const labels: [CampaignRules['mode'], OfferState, string][] = [
     ['preorder', 'open', 'Pre-order'],
-    ['preorder', 'closed', 'Pre-order'],
+    ['preorder', 'closed', 'Unavailable'],
     ['preorder', 'upcoming', 'Coming up'],
     ['preorder', 'sold_out', 'Sold out'],
     ['backorder', 'open', 'Backorder'],
-    ['backorder', 'closed', 'Backorder'],
+    ['backorder', 'closed', 'Unavailable'],
     ['backorder', 'upcoming', 'Coming up'],
     ['backorder', 'sold_out', 'Sold out'],
   ];

@@ -163,6 +163,11 @@ describeOnEachEngine('the API', ({ db }) => {
   test('a cap cannot go below the units held, and a cap of 0 sells nothing', async () => {
     const launch = await openLaunch(app, shop, { sku: 'API-CAP', cap: 5 });
     await place('API-CAP', 3, 'cap@example.com');
+    const tooMany = await place('API-CAP', 3, 'more@example.com');
+    assert.deepEqual(
+      [tooMany.status, tooMany.body.error.code, tooMany.body.error.details],
+      [409, 'sold_out', { unitsLeft: 2 }],
+    );
     const lowered = await call(app, 'PATCH', `/v1/campaigns/${launch.campaignId}`, shop.admin, {
       variants: [{ sku: 'API-CAP', cap: 2 }],
     });

@@ -139,7 +139,10 @@ CREATE FUNCTION presell_reserve(
   p_variants text[],
   p_emails text[],
   p_quantities integer[]
-) RETURNS TABLE (request integer, outcome text, units_before integer, variant_units_before integer, queue_position bigint)
+) RETURNS TABLE (
+  request integer, outcome text, units_before integer, variant_units_before integer, queue_position bigint,
+  units_left integer
+)
 LANGUAGE plpgsql AS $$
 DECLARE
   q integer;
@@ -155,6 +158,7 @@ BEGIN
     units_before := NULL;
     variant_units_before := NULL;
     queue_position := NULL;
+    units_left := NULL;
     IF p_customer_limit IS NOT NULL AND q > p_customer_limit THEN
       outcome := 'per_customer_limit';
       RETURN NEXT;
@@ -165,6 +169,9 @@ BEGIN
         AND (cap IS NULL OR held + q <= cap) AND (supply_limit IS NULL OR held + q <= supply_limit)
       RETURNING held - q INTO variant_units_before;
     IF NOT FOUND THEN
+      -- LEAST skips a missing limit: what is left under whichever limits there are.
+      SELECT greatest(0, least(cap, supply_limit) - held) INTO units_left
+        FROM campaign_variants WHERE campaign_id = p_campaign AND variant_id = p_variants[i];
       outcome := 'sold_out';
       RETURN NEXT;
       CONTINUE;
