@@ -207,7 +207,10 @@ async function settleInTx(
         nextAttemptAt: retryAfterUnavailable(current.attempts, now),
         lastErrorCode: outcome.code,
       });
-      return { ...unchanged, operation: { ...current, attempts: current.attempts + 1 } };
+      return {
+        ...unchanged,
+        operation: { ...current, attempts: current.attempts + 1, lastErrorCode: outcome.code },
+      };
     case 'declined':
     case 'refused': {
       if (current.status === 'failed') return unchanged;

@@ -53,9 +53,10 @@ interface Pending {
 }
 
 /**
- * Places pre-orders. Placements for one campaign that arrive while a batch is in the database wait and
- * then go together, in arrival order, in one transaction: one lock of the campaign row, one call of the
- * reservation statement, one commit. A hot drop is then bounded by batches per second, not requests.
+ * Places pre-orders. Placements of one sku that arrive while a batch is in the database wait and then go
+ * together, in arrival order, in one transaction: one lock of the campaign row, one call of the
+ * reservation statement, one commit; their first payment steps go to the provider together after it. A
+ * hot drop is then bounded by batches per second, not requests.
  */
 export class Placements {
   private readonly waiting = new Map<string, Pending[]>();
@@ -156,15 +157,19 @@ export class Placements {
         batch.map(async (pending, index) => {
           const answer = answers[index] as PlacementAnswer;
           const step = 'placed' in answer ? steps.get(answer.placed.id) : undefined;
-          pending.resolve(
-            step && 'placed' in answer
-              ? this.afterFirstStep(answer, step)
-              : await this.payFirstStep(pending.shop, answer, pending.request.paymentMethod ?? null),
-          );
+          try {
+            pending.resolve(
+              step && 'placed' in answer
+                ? this.afterFirstStep(answer, step)
+                : await this.payFirstStep(pending.shop, answer, pending.request.paymentMethod ?? null),
+            );
+          } catch (error) {
+            pending.reject(error);
+          }
         }),
       );
     } catch (error) {
-      // Settled placements ignore this; a pre-order left `placed` resumes on a retry with its key.
+      // A pre-order left `placed` resumes on a retry with its key.
       for (const pending of batch) pending.reject(error);
     }
   }

@@ -356,6 +356,28 @@ describeOnEachEngine('payments', ({ db }) => {
     assert.deepEqual(await charges(waiting.body.id), [2_000, 8_000]);
   });
 
+  test('a provider that cannot be reached for one placement fails only that one, which its key resumes', async () => {
+    const { sku } = await launch(eur, 1_000, 'EUR');
+    eur.provider.interruptNextCalls(2, 'before');
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        place(eur, sku, { paymentMethod: VISA, email: `drop${i}@example.com` }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status).sort(),
+      [201, 201, 201, 503, 503],
+      'each lost call fails its own placement, not the others of its batch',
+    );
+    for (const [i, lost] of answers.entries()) {
+      if (lost.status !== 503) continue;
+      assert.equal(lost.body.error.code, 'provider_unavailable');
+      const retried = await place(eur, sku, { paymentMethod: VISA, email: `drop${i}@example.com` }, lost.key);
+      assert.equal(retried.status, 201, JSON.stringify(retried.body));
+      assert.equal(retried.body.state, 'confirmed');
+    }
+  });
+
   test('charge-balance charges what is still owed now, and refuses when nothing is', async () => {
     const { sku } = await launch(eur, 10_000, 'EUR', {
       paymentTerms: { kind: 'deposit', percent: 25, balanceDue: { kind: 'on_date', date: '2027-06-01' } },
