@@ -170,23 +170,27 @@ export async function listBatches(ctx: ServiceContext, shopId: string, campaignI
   return rows.map(batchFromRow);
 }
 
-/** The engine's view of one campaign variant now: its live pre-orders in queue order and its supply. */
-export async function promisePlanFor(
-  db: Queryable,
-  shop: Shop,
-  campaign: Campaign,
-  variantId: string,
-  now: Date,
-): Promise<PromisePlan> {
+interface QueuedPreorder {
+  id: string;
+  queue_position: number;
+  quantity: number;
+  priority: number;
+  promise_from: string | null;
+  promise_to: string | null;
+  promise_place_in_line: number | null;
+}
+
+/** The live pre-orders of a campaign variant with the promises they were told, and the plan made now. */
+async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, variantId: string, now: Date) {
   const [preorders, batches] = await Promise.all([
-    db.query<{ id: string; queue_position: number; quantity: number; priority: number }>(
-      `SELECT id, queue_position, quantity, priority FROM preorders
-       WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' ORDER BY queue_position`,
+    db.query<QueuedPreorder>(
+      `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line
+       FROM preorders WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' ORDER BY queue_position`,
       [campaign.id, variantId],
     ),
     batchesOf(db, campaign.id, variantId),
   ]);
-  return computePromises({
+  const plan = computePromises({
     today: shopDate(now, shop.timeZone),
     policy: campaign.promiseSettings.policy,
     preorders: preorders.map((p) => ({
@@ -198,6 +202,7 @@ export async function promisePlanFor(
     batches,
     ...onHandOf(campaign, variantId),
   });
+  return { preorders, plan };
 }
 
 export interface NewPlacement {
@@ -330,18 +335,8 @@ export async function repromiseVariant(
   cause: PromiseCause,
   now: Date,
 ): Promise<{ moved: number }> {
-  const plan = await promisePlanFor(tx, shop, campaign, variantId, now);
-  const stored = await tx.query<{
-    id: string;
-    promise_from: string | null;
-    promise_to: string | null;
-    promise_place_in_line: number | null;
-  }>(
-    `SELECT id, promise_from, promise_to, promise_place_in_line
-     FROM preorders WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled'`,
-    [campaign.id, variantId],
-  );
-  const before = new Map(stored.map((row) => [row.id, row]));
+  const { preorders, plan } = await queueAndPlan(tx, shop, campaign, variantId, now);
+  const before = new Map(preorders.map((row) => [row.id, row]));
   const updates: StoredPromise[] = [];
   const events: NewEvent[] = [];
   for (const promise of plan.promises()) {
@@ -585,7 +580,7 @@ export async function promiseReport(
   const now = ctx.clock();
   const variants = [];
   for (const variant of campaign.variants) {
-    const plan = await promisePlanFor(ctx.db, shop, campaign, variant.variantId, now);
+    const { plan } = await queueAndPlan(ctx.db, shop, campaign, variant.variantId, now);
     const demand = await ctx.db.query<{ day: string; units: number }>(
       `SELECT to_char(created_at AT TIME ZONE $3, 'YYYY-MM-DD') AS day, sum(quantity)::int AS units
        FROM preorders WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled'
