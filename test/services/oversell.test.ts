@@ -12,6 +12,7 @@ import { describeOnEachEngine } from '../support/databases.ts';
 interface PlacementBody {
   id?: string;
   queuePosition?: number;
+  total?: { amount: number };
   error?: { code: string };
 }
 
@@ -126,6 +127,48 @@ describeOnEachEngine('zero oversell under concurrency', ({ engine, db }) => {
     assert.equal(state.orders?.units, placedUnits);
     assert.equal(state.customerUnits, placedUnits);
     assert.equal(state.orders?.positions, state.orders?.count);
+  });
+
+  test('placements that arrive together keep queue order: each one’s units and early-bird price follow its position', async () => {
+    const launch = await openLaunch(servers[0]?.app as FastifyInstance, shop, {
+      sku: 'DROP-ORDER',
+      cap: 1000,
+      perCustomerLimit: 5,
+      earlyBird: [{ name: 'First ten', firstUnits: 10, unitAmount: 5000 }],
+    });
+    const quantities = Array.from({ length: 40 }, (_, i) => 1 + (i % 3));
+    const answers = await Promise.all(
+      quantities.map((quantity, i) =>
+        place(spread(i), shop, `order-${i}`, {
+          sku: launch.sku,
+          quantity,
+          email: `order${i % 7}@example.com`,
+        }),
+      ),
+    );
+    const placed = answers
+      .map((answer, i) => ({ answer, quantity: quantities[i] as number }))
+      .filter(({ answer }) => answer.status === 201)
+      .sort((a, b) => (a.answer.body.queuePosition ?? 0) - (b.answer.body.queuePosition ?? 0));
+    let unitsBefore = 0;
+    for (const { answer, quantity } of placed) {
+      const early = Math.max(0, Math.min(quantity, 10 - unitsBefore));
+      const expected = early * 5000 + (quantity - early) * 7900;
+      assert.equal(
+        answer.body.total?.amount,
+        expected,
+        `position ${answer.body.queuePosition} after ${unitsBefore} units`,
+      );
+      unitsBefore += quantity;
+    }
+    const state = await ledgerOf(db(), launch.campaignId);
+    assert.equal(state.counters?.held, unitsBefore);
+    assert.equal(state.customerUnits, unitsBefore);
+    const [limits] = await db().query<{ worst: number }>(
+      'SELECT max(units)::int AS worst FROM customer_holds WHERE campaign_id = $1',
+      [launch.campaignId],
+    );
+    assert.ok((limits?.worst ?? 0) <= 5, 'no customer holds more than the limit');
   });
 
   test('the per-customer limit holds under concurrency', async () => {

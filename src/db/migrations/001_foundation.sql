@@ -146,13 +146,53 @@ CREATE FUNCTION presell_reserve(
 LANGUAGE plpgsql AS $$
 DECLARE
   q integer;
+  n integer := coalesce(array_length(p_quantities, 1), 0);
   v_shop text;
   v_units integer;
   v_position bigint;
+  v_total integer;
+  v_held integer;
 BEGIN
   -- The caller holds this row's lock, so its two counters are kept here and written once at the end.
   SELECT shop_id, units_held, last_position INTO v_shop, v_units, v_position FROM campaigns WHERE id = p_campaign;
-  FOR i IN 1 .. coalesce(array_length(p_quantities, 1), 0) LOOP
+
+  -- The common case in a drop: every request of the batch fits. Then the whole batch is one conditional
+  -- UPDATE of the variant's row and one upsert of the customers' holds, in queue order; otherwise (or when
+  -- that UPDATE finds no room for all) each request is tried on its own below. Customer holds of this
+  -- campaign change only under the campaign's lock, which the caller holds, so reading them here is safe.
+  SELECT sum(x.q) INTO v_total FROM unnest(p_quantities) AS x(q);
+  IF n > 1 AND (SELECT count(DISTINCT v) FROM unnest(p_variants) AS v) = 1 AND (
+    p_customer_limit IS NULL OR NOT EXISTS (
+      SELECT 1 FROM (SELECT e, sum(x) AS units FROM unnest(p_emails, p_quantities) AS r(e, x) GROUP BY e) AS a
+      LEFT JOIN customer_holds h ON h.campaign_id = p_campaign AND h.email = a.e
+      WHERE coalesce(h.units, 0) + a.units > p_customer_limit)
+  ) THEN
+    UPDATE campaign_variants SET held = held + v_total
+      WHERE campaign_id = p_campaign AND variant_id = p_variants[1]
+        AND (cap IS NULL OR held + v_total <= cap) AND (supply_limit IS NULL OR held + v_total <= supply_limit)
+      RETURNING held - v_total INTO v_held;
+    IF FOUND THEN
+      INSERT INTO customer_holds AS h (shop_id, campaign_id, email, units)
+        SELECT v_shop, p_campaign, e, sum(x) FROM unnest(p_emails, p_quantities) AS r(e, x) GROUP BY e
+        ON CONFLICT (campaign_id, email) DO UPDATE SET units = h.units + excluded.units;
+      units_left := NULL;
+      outcome := 'held';
+      FOR i IN 1 .. n LOOP
+        request := i;
+        units_before := v_units;
+        variant_units_before := v_held;
+        v_units := v_units + p_quantities[i];
+        v_held := v_held + p_quantities[i];
+        v_position := v_position + 1;
+        queue_position := v_position;
+        RETURN NEXT;
+      END LOOP;
+      UPDATE campaigns SET units_held = v_units, last_position = v_position WHERE id = p_campaign;
+      RETURN;
+    END IF;
+  END IF;
+
+  FOR i IN 1 .. n LOOP
     q := p_quantities[i];
     request := i;
     units_before := NULL;
