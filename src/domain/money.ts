@@ -12,11 +12,36 @@ export function isCurrency(code: string): boolean {
   return supportedCurrencies.has(code);
 }
 
-/** Decimal places of the currency's minor unit, from ISO 4217 as the platform knows it: JPY 0, EUR 2, KWD 3. */
+/**
+ * ISO 4217 minor units where the platform's data (CLDR, through Intl) differs: CLDR gives the decimals
+ * people are shown (HUF 0, IQD 0), ISO the unit money is counted in (HUF 2, IQD 3).
+ */
+const ISO_MINOR_UNITS: Readonly<Record<string, number>> = {
+  AFN: 2,
+  ALL: 2,
+  COP: 2,
+  HUF: 2,
+  IDR: 2,
+  IQD: 3,
+  IRR: 2,
+  KPW: 2,
+  LAK: 2,
+  LBP: 2,
+  MGA: 2,
+  MMK: 2,
+  PKR: 2,
+  SOS: 2,
+  SYP: 2,
+  YER: 2,
+};
+
+/** Decimal places of the currency's ISO 4217 minor unit: JPY 0, EUR 2, HUF 2, KWD 3. */
 export function minorUnitDigits(currency: string): number {
   assertCurrency(currency);
   return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+    ISO_MINOR_UNITS[currency] ??
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+    2
   );
 }
 

@@ -235,8 +235,8 @@ function stripeDigits(currency: string): number {
 }
 
 /**
- * Our minor units in the unit Stripe counts in. They differ where Stripe keeps two decimals for a
- * currency that is whole-numbered in everyday use (ISK, HUF, COP, …): 500 ISK is 50000 at Stripe. Stripe
+ * Our minor units (ISO 4217) in the unit Stripe counts in. They differ where Stripe keeps two decimals
+ * for a currency ISO counts whole (ISK: 500 ISK is 50000 at Stripe), or none for one ISO gives two (MGA). Stripe
  * takes three-decimal currencies only in whole tens (KWD 1.250, not 1.255): other amounts are refused
  * here, never rounded, so what is charged is what the ledger says.
  */

@@ -25,6 +25,10 @@ describe('money', () => {
     assert.equal(minorUnitDigits('JPY'), 0);
     assert.equal(minorUnitDigits('EUR'), 2);
     assert.equal(minorUnitDigits('KWD'), 3);
+    // ISO 4217, not the decimals CLDR shows: 1 forint is 100 fillér, 1 Iraqi dinar 1000 fils.
+    assert.equal(minorUnitDigits('HUF'), 2);
+    assert.equal(minorUnitDigits('IQD'), 3);
+    assert.equal(minorUnitDigits('ISK'), 0);
     assert.equal(format(money(1999, 'JPY'), 'en'), '¥1,999');
     assert.equal(format(money(1999, 'EUR'), 'en'), '€19.99');
     assert.match(format(money(1250, 'KWD'), 'en'), /1\.250/);
