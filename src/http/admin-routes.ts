@@ -11,6 +11,7 @@ import {
   updateCampaign,
 } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { preorderLedger } from '../services/payments.ts';
 import { getPreorder, listPreorders, preorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { promiseHistory } from '../services/supply.ts';
@@ -21,6 +22,7 @@ import {
   createVariantBody,
   errorResponses,
   id,
+  money,
   page,
   pageQuery,
   preorder,
@@ -185,21 +187,33 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       {
         schema: {
           tags: ['preorders'],
-          summary: 'Get a pre-order, with its promise and every announced change of it',
+          summary:
+            'Get a pre-order, with its promise and every announced change of it, and where its money stands',
           security,
           params: z.object({ id: id('po') }),
           response: {
-            200: preorder.extend({ promiseHistory: z.array(promiseHistoryEntry) }),
+            200: preorder.extend({
+              promiseHistory: z.array(promiseHistoryEntry),
+              money: z
+                .object({ charged: money, refunded: money, outstanding: money })
+                .describe(
+                  'Sums of the ledger (GET …/ledger lists its entries); outstanding is what the plan still asks',
+                ),
+            }),
             ...errorResponses,
           },
         },
       },
       async (request) => {
         const found = await getPreorder(ctx, request.shop.id, request.params.id);
-        const history = await promiseHistory(ctx.db, request.shop.id, found.id);
+        const [history, ledger] = await Promise.all([
+          promiseHistory(ctx.db, request.shop.id, found.id),
+          preorderLedger(ctx, request.shop, found.id),
+        ]);
         return {
           ...preorderView(found, request.shop, ctx.clock()),
           promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
+          money: { charged: ledger.charged, refunded: ledger.refunded, outstanding: ledger.outstanding },
         };
       },
     );

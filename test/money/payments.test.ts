@@ -88,6 +88,12 @@ describeOnEachEngine('payments', ({ db }) => {
     );
     assert.equal(ledger.charged.amount, 23_997);
     assert.equal(ledger.outstanding.amount, 0);
+    const shown = await call(eur.app, 'GET', `/v1/preorders/${placed.body.id}`, eur.shop.admin);
+    assert.deepEqual(shown.body.money, {
+      charged: { amount: 23_997, currency: 'EUR' },
+      refunded: { amount: 0, currency: 'EUR' },
+      outstanding: { amount: 0, currency: 'EUR' },
+    });
     assert.equal(
       (await runDueJobs(eur.ctx, eur.payments)).balanceTries,
       0,
