@@ -164,10 +164,3 @@ export function assertCapFits(cap: number | null, held: number, variantId: strin
     });
   }
 }
-
-export function defaultButtonLabel(mode: CampaignMode, state: OfferState): string {
-  if (state === 'sold_out') return 'Sold out';
-  if (state === 'upcoming') return 'Coming up';
-  if (state === 'closed') return 'Unavailable';
-  return mode === 'preorder' ? 'Pre-order' : 'Backorder';
-}

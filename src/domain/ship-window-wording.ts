@@ -18,6 +18,7 @@ import {
   utcMidnight,
   weekStart,
 } from './calendar.ts';
+import type { CampaignMode, OfferState } from './campaign.ts';
 import { DomainError } from './errors.ts';
 import type { NextOffer, PromiseWindow } from './promise.ts';
 
@@ -221,7 +222,11 @@ interface Phrases {
   /** A lead ("Order now") and a phrase. */
   join(lead: string, predicate: string): string;
   unitsLeft: Partial<Record<Intl.LDMLPluralRule, UnitsLeft>> & { other: UnitsLeft };
+  /** What the storefront's button says, by what a shopper can do now. */
+  button: Record<ButtonKind, string>;
 }
+
+type ButtonKind = CampaignMode | 'sold_out' | 'upcoming' | 'closed';
 
 type UnitsLeft = (count: string, shipment: 'first' | 'next') => string;
 
@@ -241,6 +246,13 @@ const english: Phrases = {
   backInStock: 'Back in stock',
   join: (lead, predicate) => `${lead} — ${predicate}`,
   unitsLeft: { other: (count, shipment) => `Only ${count} left in the ${shipment} shipment` },
+  button: {
+    preorder: 'Pre-order',
+    backorder: 'Backorder',
+    sold_out: 'Sold out',
+    upcoming: 'Coming up',
+    closed: 'Unavailable',
+  },
 };
 
 const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
@@ -264,6 +276,13 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
       other: (count, shipment) =>
         `Nur noch ${count} Stück in der ${shipment === 'first' ? 'ersten' : 'nächsten'} Lieferung`,
     },
+    button: {
+      preorder: 'Vorbestellen',
+      backorder: 'Nachbestellen',
+      sold_out: 'Ausverkauft',
+      upcoming: 'Demnächst',
+      closed: 'Nicht verfügbar',
+    },
   },
   fr: {
     week: (date) => `expédition la semaine du ${date}`,
@@ -286,6 +305,13 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
       other: (count, shipment) =>
         `Plus que ${count} exemplaires dans le ${shipment === 'first' ? 'premier' : 'prochain'} envoi`,
     },
+    button: {
+      preorder: 'Précommander',
+      backorder: 'Commander',
+      sold_out: 'Épuisé',
+      upcoming: 'Bientôt disponible',
+      closed: 'Indisponible',
+    },
   },
   ja: {
     week: (date) => `${date}の週に発送`,
@@ -305,8 +331,20 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
     unitsLeft: {
       other: (count, shipment) => `${shipment === 'first' ? '初回' : '次回'}出荷分は残り${count}点`,
     },
+    button: {
+      preorder: '予約注文',
+      backorder: '取り寄せ注文',
+      sold_out: '完売',
+      upcoming: '近日販売',
+      closed: '販売停止',
+    },
   },
 };
+
+/** The storefront button's label for what a shopper can do now, in the shop's language. */
+export function buttonLabel(mode: CampaignMode, state: OfferState, locale: string): string {
+  return phrasesFor(locale).button[state === 'open' ? mode : state];
+}
 
 function phrasesFor(locale: string): Phrases {
   let language: string;

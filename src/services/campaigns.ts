@@ -5,7 +5,6 @@ import {
   type CampaignMode,
   type CampaignStatus,
   checkCampaignRules,
-  defaultButtonLabel,
   nextStatus,
   type OfferState,
   offerState,
@@ -18,6 +17,7 @@ import type { Money } from '../domain/money.ts';
 import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
 import type { FulfilmentPolicy, NextOffer } from '../domain/promise.ts';
 import type { CancellationPolicy } from '../domain/refund-policy.ts';
+import { buttonLabel } from '../domain/ship-window-wording.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
@@ -306,10 +306,17 @@ export async function getOffer(ctx: ServiceContext, shop: Shop, sku: string): Pr
   const variant = campaign.variants.find((v) => v.sku === sku);
   if (!variant) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
   const now = ctx.clock();
-  return offerFor(campaign, variant, now, await nextOfferFor(ctx.db, shop, campaign, variant.variantId, now));
+  const promise = await nextOfferFor(ctx.db, shop, campaign, variant.variantId, now);
+  return offerFor(campaign, variant, now, promise, shop.locale);
 }
 
-function offerFor(campaign: Campaign, variant: CampaignVariant, now: Date, promise: NextOffer | null): Offer {
+function offerFor(
+  campaign: Campaign,
+  variant: CampaignVariant,
+  now: Date,
+  promise: NextOffer | null,
+  locale: string,
+): Offer {
   const { state, reason } = offerState(campaign, variant, now);
   const price = priceNow(campaign, campaign.unitsHeld, now);
   return {
@@ -325,7 +332,7 @@ function offerFor(campaign: Campaign, variant: CampaignVariant, now: Date, promi
     unitsLeft: unitsLeft(variant),
     perCustomerLimit: campaign.perCustomerLimit,
     window: { opensAt: campaign.opensAt, closesAt: campaign.closesAt },
-    buttonLabel: campaign.wording.buttonLabel ?? defaultButtonLabel(campaign.mode, state),
+    buttonLabel: campaign.wording.buttonLabel ?? buttonLabel(campaign.mode, state, locale),
     message: campaign.wording.message ?? null,
     promise,
   };

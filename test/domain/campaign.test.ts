@@ -9,7 +9,6 @@ import {
   type CampaignRules,
   type CampaignStatus,
   checkCampaignRules,
-  defaultButtonLabel,
   type NotOpenReason,
   nextStatus,
   type OfferState,
@@ -414,20 +413,4 @@ describe('assertCapFits', () => {
       });
     }
   });
-});
-
-describe('defaultButtonLabel', () => {
-  const labels: [CampaignRules['mode'], OfferState, string][] = [
-    ['preorder', 'open', 'Pre-order'],
-    ['preorder', 'closed', 'Unavailable'],
-    ['preorder', 'upcoming', 'Coming up'],
-    ['preorder', 'sold_out', 'Sold out'],
-    ['backorder', 'open', 'Backorder'],
-    ['backorder', 'closed', 'Unavailable'],
-    ['backorder', 'upcoming', 'Coming up'],
-    ['backorder', 'sold_out', 'Sold out'],
-  ];
-  for (const [mode, state, label] of labels) {
-    test(`${mode}, ${state} → ${label}`, () => assert.equal(defaultButtonLabel(mode, state), label));
-  }
 });

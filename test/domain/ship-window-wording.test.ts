@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { addDays, daysBetween, weekStart } from '../../src/domain/calendar.ts';
+import type { CampaignMode, OfferState } from '../../src/domain/campaign.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import type { NextOffer } from '../../src/domain/promise.ts';
-import { wordOffer, wordShipWindow } from '../../src/domain/ship-window-wording.ts';
+import { buttonLabel, wordOffer, wordShipWindow } from '../../src/domain/ship-window-wording.ts';
 
 const today = '2026-11-02';
 const locales = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'ja-JP'] as const;
@@ -288,4 +289,25 @@ describe('wording properties', () => {
       { numRuns: 500 },
     );
   });
+});
+
+describe('the storefront button', () => {
+  const labels: [string, CampaignMode, OfferState, string][] = [
+    ['en-GB', 'preorder', 'open', 'Pre-order'],
+    ['en-US', 'backorder', 'open', 'Backorder'],
+    ['en-GB', 'preorder', 'closed', 'Unavailable'],
+    ['en-GB', 'backorder', 'upcoming', 'Coming up'],
+    ['en-GB', 'preorder', 'sold_out', 'Sold out'],
+    ['de-DE', 'preorder', 'open', 'Vorbestellen'],
+    ['de-DE', 'backorder', 'sold_out', 'Ausverkauft'],
+    ['fr-FR', 'preorder', 'open', 'Précommander'],
+    ['fr-FR', 'preorder', 'closed', 'Indisponible'],
+    ['ja-JP', 'preorder', 'open', '予約注文'],
+    ['ja-JP', 'preorder', 'upcoming', '近日販売'],
+    ['pt-BR', 'preorder', 'open', 'Pre-order'],
+  ];
+  for (const [locale, mode, state, label] of labels) {
+    test(`${locale} ${mode} ${state} → ${label}`, () =>
+      assert.equal(buttonLabel(mode, state, locale), label));
+  }
 });

@@ -209,7 +209,11 @@ describeOnEachEngine('the API', ({ db }) => {
     );
     await db().query(`UPDATE variants SET on_hand = 0 WHERE sku = 'API-BACK'`);
     const soldOut = await offer('API-BACK');
-    assert.deepEqual([soldOut.body.state, soldOut.body.buttonLabel], ['open', 'Backorder']);
+    assert.deepEqual(
+      [soldOut.body.state, soldOut.body.buttonLabel],
+      ['open', 'Nachbestellen'],
+      'in the shop’s language',
+    );
     assert.equal((await place('API-BACK', 2, 'back@example.com')).status, 201);
   });
 
