@@ -61,12 +61,6 @@ export function subtract(a: Money, b: Money): Money {
   return money(a.amount - b.amount, a.currency);
 }
 
-export function multiply(a: Money, factor: number): Money {
-  if (!Number.isSafeInteger(factor))
-    throw new DomainError('invalid_amount', `factor ${factor} is not an integer`);
-  return money(a.amount * factor, a.currency);
-}
-
 export function zero(currency: string): Money {
   return money(0, currency);
 }

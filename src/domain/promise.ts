@@ -1026,7 +1026,27 @@ function sameWindow(a: Lot | undefined, b: Lot | undefined): boolean {
 
 function movedBeyond(a: Lot | undefined, b: Lot | undefined, toleranceDays: number): boolean {
   if (!a || !b) return a !== b;
-  return Math.abs(a.fromDay - b.fromDay) > toleranceDays || Math.abs(a.toDay - b.toDay) > toleranceDays;
+  return endsMoved(a.fromDay, a.toDay, b.fromDay, b.toDay, toleranceDays);
+}
+
+/** The same rule as promiseChanges, for two windows as stored: either end moved by more than the tolerance, or a promise was gained or lost. */
+export function windowMoved(
+  before: PromiseWindow | null,
+  after: PromiseWindow | null,
+  toleranceDays: number,
+): boolean {
+  if (!before || !after) return before !== after;
+  return endsMoved(
+    dayNumber(before.from),
+    dayNumber(before.to),
+    dayNumber(after.from),
+    dayNumber(after.to),
+    toleranceDays,
+  );
+}
+
+function endsMoved(fromA: number, toA: number, fromB: number, toB: number, toleranceDays: number): boolean {
+  return Math.abs(fromA - fromB) > toleranceDays || Math.abs(toA - toB) > toleranceDays;
 }
 
 // ——— arrays ———

@@ -349,11 +349,7 @@ const OFFERING_CAMPAIGN = `SELECT c.id FROM variants v
   ORDER BY (c.status = ANY($3)) DESC, c.updated_at DESC
   LIMIT 1`;
 
-export async function findOfferingCampaign(
-  db: Queryable,
-  shopId: string,
-  sku: string,
-): Promise<string | undefined> {
+async function findOfferingCampaign(db: Queryable, shopId: string, sku: string): Promise<string | undefined> {
   const [row] = await db.query<{ id: string }>(OFFERING_CAMPAIGN, [shopId, sku, LIVE_STATUSES]);
   return row?.id;
 }

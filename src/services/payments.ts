@@ -88,7 +88,7 @@ export interface Answer {
  * placements. Campaigns an answer may free units of are locked first, in id order, as every change of a
  * campaign's counters does.
  */
-export async function settleAll(
+async function settleAll(
   ctx: ServiceContext,
   payments: Payments,
   shop: Shop,

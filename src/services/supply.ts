@@ -9,10 +9,10 @@ import {
   type NextOffer,
   nextOffer,
   type PreorderPromise,
-  type PromisePlan,
   type PromiseWindow,
   type SupplyBatch,
   type UnpromisedLine,
+  windowMoved,
 } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { type Campaign, loadCampaign, resolveVariants, type VariantRef } from './campaigns.ts';
@@ -295,11 +295,7 @@ export async function nextOfferFor(
 const AHEAD = 'ahead:';
 
 /** Supply of a campaign variant as the engine takes it, and the units it adds up to. */
-export async function batchesOf(
-  db: Queryable,
-  campaignId: string,
-  variantId: string,
-): Promise<SupplyBatch[]> {
+async function batchesOf(db: Queryable, campaignId: string, variantId: string): Promise<SupplyBatch[]> {
   const rows = await db.query<BatchRow>(
     `${SELECT_BATCHES} WHERE b.campaign_id = $1 AND b.variant_id = $2 ORDER BY b.id`,
     [campaignId, variantId],
@@ -354,7 +350,7 @@ export async function repromiseVariant(
     const oldWindow =
       old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null;
     const newWindow = next.from && next.to ? { from: next.from, to: next.to } : null;
-    if (movedBeyond(oldWindow, newWindow, campaign.promiseSettings.toleranceDays)) {
+    if (windowMoved(oldWindow, newWindow, campaign.promiseSettings.toleranceDays)) {
       events.push({
         shopId: shop.id,
         type: 'preorder.promise_changed',
@@ -390,7 +386,7 @@ export interface StoredPromise {
 }
 
 /** How a promise is kept on its pre-order row. */
-export function storedPromiseOf(promise: PreorderPromise): StoredPromise {
+function storedPromiseOf(promise: PreorderPromise): StoredPromise {
   const batches = promise.allocations.map((a) => ({
     batchId: a.batchId,
     units: a.units,
@@ -408,7 +404,7 @@ export function storedPromiseOf(promise: PreorderPromise): StoredPromise {
 }
 
 /** Writes many promises in one statement. */
-export async function storePromises(tx: Queryable, promises: readonly StoredPromise[]): Promise<void> {
+async function storePromises(tx: Queryable, promises: readonly StoredPromise[]): Promise<void> {
   if (promises.length === 0) return;
   await tx.query(
     `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
@@ -427,12 +423,6 @@ export async function storePromises(tx: Queryable, promises: readonly StoredProm
       ),
     ],
   );
-}
-
-function movedBeyond(old: PromiseWindow | null, next: PromiseWindow | null, toleranceDays: number): boolean {
-  if (!old || !next) return old !== next;
-  const days = (a: string, b: string) => Math.abs(Date.parse(a) - Date.parse(b)) / 86_400_000;
-  return days(old.from, next.from) > toleranceDays || days(old.to, next.to) > toleranceDays;
 }
 
 function causeOf(before: Batch, after: Batch): PromiseCause {

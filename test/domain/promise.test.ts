@@ -11,6 +11,7 @@ import {
   promiseChanges,
   repromise,
   type SupplyBatch,
+  windowMoved,
 } from '../../src/domain/promise.ts';
 
 const today = '2025-11-03';
@@ -488,4 +489,14 @@ describe('promise changes to tell customers about', () => {
   test('a tolerance is a whole number of days', () => {
     assert.throws(() => promiseChanges(plan(), plan(), -1), refusesWith('invalid_tolerance'));
   });
+});
+
+test('windowMoved: a move beyond the tolerance at either end, or a promise gained or lost', () => {
+  const window = { from: '2026-12-14', to: '2026-12-21' };
+  assert.equal(windowMoved(window, { from: '2026-12-16', to: '2026-12-23' }, 2), false);
+  assert.equal(windowMoved(window, { from: '2026-12-14', to: '2026-12-24' }, 2), true);
+  assert.equal(windowMoved(window, { from: '2026-12-11', to: '2026-12-21' }, 2), true);
+  assert.equal(windowMoved(null, window, 30), true);
+  assert.equal(windowMoved(window, null, 30), true);
+  assert.equal(windowMoved(null, null, 0), false);
 });
