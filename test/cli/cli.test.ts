@@ -3,7 +3,7 @@
  * prints. Servers listen on free ports of 127.0.0.1 and keep their data in temporary folders.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -21,15 +21,23 @@ const PROCESS_TIMEOUT_MS = 90_000;
 const serverUrl = process.env.DATABASE_URL;
 
 /**
- * How to run presell as someone file permissions apply to: as root, the user nobody (via runuser);
- * undefined when that is not possible here.
+ * How to run presell as someone file permissions apply to: as root, the user nobody (via runuser), when
+ * nobody can read this checkout (a clone in a private folder is not); undefined when that is not possible.
  */
-const asUnprivileged =
-  process.getuid?.() !== 0
-    ? []
-    : existsSync('/usr/sbin/runuser')
-      ? ['/usr/sbin/runuser', '-u', 'nobody', '--']
-      : undefined;
+const asUnprivileged = unprivilegedRunner();
+
+function unprivilegedRunner(): string[] | undefined {
+  if (process.getuid?.() !== 0) return [];
+  if (!existsSync('/usr/sbin/runuser')) return undefined;
+  const runAs = ['/usr/sbin/runuser', '-u', 'nobody', '--'];
+  const probe = spawnSync(runAs[0] as string, [
+    ...runAs.slice(1),
+    process.execPath,
+    '-e',
+    `require('fs').accessSync(${JSON.stringify(BIN)})`,
+  ]);
+  return probe.status === 0 ? runAs : undefined;
+}
 
 const children = new Set<ChildProcess>();
 const scratch = mkdtempSync(join(tmpdir(), 'presell-cli-'));
@@ -364,7 +372,9 @@ describe('presell CLI', { timeout: 10 * PROCESS_TIMEOUT_MS }, () => {
   });
 
   test('an unreadable data folder is one clear line and a non-zero exit', {
-    skip: asUnprivileged ? false : 'needs a user that permissions apply to (root reads every folder)',
+    skip: asUnprivileged
+      ? false
+      : 'needs a user that permissions apply to and that can read this checkout (root reads every folder)',
   }, async () => {
     const parent = mkdtempSync(join(tmpdir(), 'presell-cli-locked-'));
     const locked = join(parent, 'locked');
