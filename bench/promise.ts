@@ -107,9 +107,9 @@ measure(
   (before) => repromise(before, { kind: 'preorder_cancelled', preorderId: firstId }),
 );
 measure(
-  'incremental: the first pre-order drops to priority -1',
+  'incremental: the first pre-order drops to priority 0',
   () => plan,
-  (before) => repromise(before, { kind: 'priority_changed', preorderId: firstId, priority: -1 }),
+  (before) => repromise(before, { kind: 'priority_changed', preorderId: firstId, priority: 0 }),
 );
 measure(
   'next offer for 1 unit',
@@ -192,10 +192,10 @@ function fullInput(
   return { today: TODAY, policy, preorders, batches: supply, onHand: { quantity: 500, bufferDays: 2 } };
 }
 
-/** 2 % of pre-orders raised by the merchant, 1 % lowered. */
+/** Everyone at priority 1, 2 % of pre-orders raised by the merchant, 1 % lowered (priorities are 0–1000). */
 function prioritised(): number {
   const draw = random();
-  return draw < 0.02 ? 1 : draw < 0.03 ? -1 : 0;
+  return draw < 0.02 ? 2 : draw < 0.03 ? 0 : 1;
 }
 
 function preordersWith(priority: () => number): OpenPreorder[] {

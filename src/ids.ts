@@ -11,6 +11,8 @@ export const ID_PREFIX = {
   batch: 'bat',
   ledgerEntry: 'led',
   paymentOperation: 'pop',
+  promiseChange: 'pch',
+  deliveryFailure: 'dlf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

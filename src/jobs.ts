@@ -2,6 +2,8 @@
  * The money jobs, safe to run in any number of processes at once: each claims its work in the database
  * (row locks, SKIP LOCKED, leases) and every provider call carries an idempotency key.
  */
+
+import { type Loop, startLoop } from './periodic.ts';
 import { releaseAbandonedPlacements } from './services/abandoned-placements.ts';
 import { collectBalances } from './services/balances.ts';
 import type { ServiceContext } from './services/context.ts';
@@ -29,39 +31,11 @@ export async function runDueJobs(ctx: ServiceContext, payments: Payments): Promi
   };
 }
 
-export interface JobLoop {
-  stop(): Promise<void>;
-}
-
-/**
- * Runs the jobs every `intervalMs` until stopped; a pass that fails is logged and the next one runs on
- * time. `stop` waits for a pass under way to finish.
- */
+/** Runs the money jobs every `intervalMs` until stopped (see startLoop). */
 export function startJobLoop(
   ctx: ServiceContext,
   payments: Payments,
   options: { intervalMs: number; onError: (error: unknown) => void },
-): JobLoop {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const pass = () => {
-    if (stopped || running) return;
-    running = runDueJobs(ctx, payments)
-      .then(
-        () => {},
-        (error: unknown) => options.onError(error),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(pass, options.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+): Loop {
+  return startLoop(() => runDueJobs(ctx, payments), options);
 }

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { type AppOptions, buildApp, LOG_REDACTIONS } from './http/app.ts';
-import { type JobLoop, startJobLoop } from './jobs.ts';
+import { startJobLoop } from './jobs.ts';
+import { type Consumer, OutboxRelay } from './outbox/relay.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { StripePaymentProvider } from './payments/stripe-provider.ts';
 import { TestPaymentProvider } from './payments/test-provider.ts';
+import { type Loop, startLoop } from './periodic.ts';
 import type { ServiceContext } from './services/context.ts';
 import {
   DEFAULT_PAYMENT_SETTINGS,
@@ -28,6 +30,10 @@ export interface ServerOptions {
   payments?: Payments | undefined;
   /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
   jobIntervalMs?: number | false | undefined;
+  /** Who the outbox relay delivers events to (emails, webhooks); the relay runs when there is anyone. */
+  consumers?: readonly Consumer[] | undefined;
+  /** How often the relay looks for new events (default 1 s). */
+  relayIntervalMs?: number | undefined;
 }
 
 /** A setting in the environment that cannot work: a message for the person who set it. */
@@ -131,7 +137,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     dataDir: options.dataDir,
     poolSize: options.poolSize,
   });
-  let jobs: JobLoop | undefined;
+  const loops: Loop[] = [];
+  const stopLoops = () => Promise.all(loops.map((loop) => loop.stop()));
   try {
     const payments = options.payments ?? paymentsFromEnv(process.env);
     await migrate(db);
@@ -155,10 +162,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const interval = options.jobIntervalMs ?? 10_000;
     if (interval !== false) {
-      jobs = startJobLoop(ctx, payments, {
-        intervalMs: interval,
-        onError: (error) => app.log.error({ err: error }, 'money jobs failed; the next pass retries'),
-      });
+      loops.push(
+        startJobLoop(ctx, payments, {
+          intervalMs: interval,
+          onError: (error) => app.log.error({ err: error }, 'money jobs failed; the next pass retries'),
+        }),
+      );
+    }
+    if (options.consumers?.length) {
+      const relay = new OutboxRelay(ctx, options.consumers);
+      loops.push(
+        startLoop(() => relay.runOnce(), {
+          intervalMs: options.relayIntervalMs ?? 1000,
+          onError: (error) =>
+            app.log.error({ err: error }, 'outbox relay pass failed; the next pass retries'),
+        }),
+      );
     }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
@@ -167,13 +186,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       app,
       ctx,
       close: async () => {
-        await jobs?.stop();
+        await stopLoops();
         await app.close();
         await db.close();
       },
     };
   } catch (error) {
-    await jobs?.stop();
+    await stopLoops();
     await db.close().catch(() => {});
     throw error;
   }

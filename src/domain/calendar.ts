@@ -21,8 +21,18 @@ export function dayNumber(date: CalendarDate): number {
   return time / msPerDay;
 }
 
-/** The calendar date of a day number (days since 1970-01-01). */
+/**
+ * The latest day Presell accepts from anyone: far enough for any real plan, and with a year's buffer on
+ * top still a date that every part of the system (and PostgreSQL) reads back as written.
+ */
+export const LATEST_DATE: CalendarDate = '2999-12-31';
+const lastWritableDay = Date.parse('9999-12-31T00:00:00Z') / msPerDay;
+
+/** The calendar date of a day number (days since 1970-01-01); refuses a day past year 9999 or before 1970. */
 export function calendarDate(day: number): CalendarDate {
+  if (!Number.isSafeInteger(day) || day < 0 || day > lastWritableDay) {
+    throw new DomainError('invalid_date', 'that date is outside the calendar Presell can write', { day });
+  }
   return isoOfTime(day * msPerDay);
 }
 
@@ -64,6 +74,32 @@ export function shopDate(instant: Date | number, timeZone: string): CalendarDate
   const parts = dateFormatIn(timeZone).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((each) => each.type === type)?.value ?? '';
   return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
+}
+
+const dayStarts = new Map<string, Date>();
+const msPerMinute = 60_000;
+
+/**
+ * The instant a shop-local calendar day begins in an IANA time zone: the first minute whose date there is
+ * `date` (midnight, or later where the clocks jump over midnight). Shops are within ±14 hours of UTC.
+ */
+export function shopDayStart(date: CalendarDate, timeZone: string): Date {
+  const key = `${timeZone}|${date}`;
+  let start = dayStarts.get(key);
+  if (!start) {
+    const midnightUtc = dayNumber(date) * msPerDay;
+    let low = midnightUtc / msPerMinute - 14 * 60;
+    let high = midnightUtc / msPerMinute + 14 * 60;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (compareDates(shopDate(middle * msPerMinute, timeZone), date) >= 0) high = middle;
+      else low = middle + 1;
+    }
+    start = new Date(low * msPerMinute);
+    if (dayStarts.size > 10_000) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start;
 }
 
 /**

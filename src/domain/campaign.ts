@@ -38,8 +38,12 @@ export interface VariantSupply {
   cap: number | null;
   held: number;
   onHand: number;
-  /** Set when the merchant sells only what the supply plan covers: a second cap. */
-  supplyLimit?: number | null;
+  /**
+   * Units still for sale under the cap and, when the merchant sells only planned supply, the supply limit;
+   * null when neither limits it. Defined once, by the database (campaign_variants.units_left), which the
+   * reservation checks in the same statement that holds units.
+   */
+  unitsLeft: number | null;
 }
 
 export type OfferState = 'upcoming' | 'open' | 'sold_out' | 'closed';
@@ -122,14 +126,8 @@ export function offerState(
   if (campaign.status === 'paused') return { state: 'closed', reason: 'paused' };
   if (campaign.opensAt && campaign.opensAt > now) return { state: 'upcoming', reason: 'not_yet_open' };
   if (campaign.mode === 'backorder' && supply.onHand > 0) return { state: 'closed', reason: 'in_stock' };
-  if (unitsLeft(supply) === 0) return { state: 'sold_out' };
+  if (supply.unitsLeft === 0) return { state: 'sold_out' };
   return { state: 'open' };
-}
-
-/** Units still for sale under the cap and the supply limit; null when neither limits it. */
-export function unitsLeft(supply: Pick<VariantSupply, 'cap' | 'held' | 'supplyLimit'>): number | null {
-  const limits = [supply.cap, supply.supplyLimit].filter((limit): limit is number => limit != null);
-  return limits.length === 0 ? null : Math.max(0, Math.min(...limits) - supply.held);
 }
 
 /** Refuses a pre-order the campaign cannot take now, with the code the shopper's client acts on. */

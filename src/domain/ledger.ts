@@ -1,7 +1,7 @@
 import type { CalendarDate } from './calendar.ts';
 import { DomainError } from './errors.ts';
-import { add, compare, type Money, max, min, subtract, sum, zero } from './money.ts';
-import { isStepDue, type PaymentPlan } from './payment-plan.ts';
+import { add, compare, type Money, min, subtract, sum, zero } from './money.ts';
+import { outstandingAfter, owedBy, type PaymentPlan } from './payment-plan.ts';
 
 /**
  * One money movement of a pre-order. An authorisation holds money on the card and moves none; a charge
@@ -154,7 +154,7 @@ export function splitRefund(ledger: Ledger, amount: Money): RefundablePayment[] 
 
 /** What the plan still has to collect in all: total − charged. A refund does not make money collectable again. */
 export function outstanding(ledger: Ledger, plan: PaymentPlan): Money {
-  return max(subtract(plan.total, charged(ledger)), zero(ledger.currency));
+  return outstandingAfter(plan, charged(ledger));
 }
 
 /** What is owed by `today`: the plan's steps due by then, less what was charged. */
@@ -163,11 +163,7 @@ export function due(
   plan: PaymentPlan,
   at: { today: CalendarDate; released: boolean },
 ): Money {
-  const dueSoFar = sum(
-    ledger.currency,
-    plan.steps.filter((step) => isStepDue(step, at)).map((step) => step.amount),
-  );
-  return max(subtract(dueSoFar, charged(ledger)), zero(ledger.currency));
+  return owedBy(plan, charged(ledger), at);
 }
 
 function total(ledger: Ledger, kind: LedgerEntry['kind']): Money {

@@ -42,3 +42,38 @@ export function transition(state: PreorderState, move: PreorderMove): PreorderSt
 export function holdsUnits(state: PreorderState): boolean {
   return state !== 'cancelled';
 }
+
+/** States in which every unit of a pre-order is in hand: received stock is held for it. */
+export const IN_HAND_STATES: readonly PreorderState[] = ['allocated', 'balance_due', 'ready', 'fulfilled'];
+
+/** What decides the moves a pre-order makes by itself. Amounts in minor units. */
+export interface StandingFacts {
+  /** Every unit is in received stock (or on the shelf) in the current promise. */
+  readonly unitsInHand: boolean;
+  /** What the plan has yet to collect in all (total − charged). */
+  readonly outstanding: number;
+  /** What is owed by today (steps due so far − charged). */
+  readonly dueNow: number;
+}
+
+/**
+ * The moves that follow from where a pre-order stands, in order: a confirmed pre-order whose units are
+ * all in hand is allocated; an allocated one is ready once nothing is outstanding, or its balance is due
+ * once its plan asks for money now; a balance_due one is ready once paid. Placed, ready, fulfilled and
+ * cancelled pre-orders move only by something that happens to them (a payment, a shipment, a cancel).
+ */
+export function automaticMoves(state: PreorderState, facts: StandingFacts): PreorderMove[] {
+  const moves: PreorderMove[] = [];
+  let current = state;
+  const apply = (move: PreorderMove) => {
+    moves.push(move);
+    current = transition(current, move);
+  };
+  if (current === 'confirmed' && facts.unitsInHand) apply('allocate');
+  if (current === 'allocated') {
+    if (facts.outstanding === 0) apply('markReady');
+    else if (facts.dueNow > 0) apply('requestBalance');
+  }
+  if (current === 'balance_due' && facts.outstanding === 0) apply('markReady');
+  return moves;
+}

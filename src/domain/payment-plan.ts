@@ -32,7 +32,7 @@ export interface PlanInput {
   readonly total: Money;
   readonly quantity: number;
   readonly terms: PaymentTerms;
-  /** `YYYY-MM-DD`, the shop-local date the promise says the order ships; needed by `days_before_ship`. */
+  /** `YYYY-MM-DD`, the shop-local date the promise says the order ships; read by `days_before_ship`. */
   readonly promisedShipDate?: CalendarDate | null;
 }
 
@@ -46,7 +46,8 @@ export interface PlanInput {
  * deposit + balance == total exactly.
  *
  * A `days_before_ship` balance is due that many days before the promised ship date; recompute the plan
- * when the promise moves. A date already past means the balance is due at once.
+ * when the promise moves. A date already past means the balance is due at once. While no ship date is
+ * promised it falls due on release instead: by then the product exists, and until then no date can be named.
  */
 export function paymentPlan(input: PlanInput): PaymentPlan {
   const { total, quantity, terms } = input;
@@ -99,6 +100,66 @@ export function isStepDue(step: PaymentStep, at: { today: CalendarDate; released
   }
 }
 
+/**
+ * What each step still lacks after `charged`: charges pay the steps in order, so a deposit is paid before
+ * its balance. Steps fully paid are left out.
+ */
+export function unpaidSteps(plan: PaymentPlan, charged: Money): PaymentStep[] {
+  let paid = charged.amount;
+  const unpaid: PaymentStep[] = [];
+  for (const step of plan.steps) {
+    const covered = Math.min(paid, step.amount.amount);
+    paid -= covered;
+    if (covered < step.amount.amount) {
+      unpaid.push({ ...step, amount: money(step.amount.amount - covered, step.amount.currency) });
+    }
+  }
+  return unpaid;
+}
+
+/** What the plan has yet to collect in all. A refund does not make money collectable again. */
+export function outstandingAfter(plan: PaymentPlan, charged: Money): Money {
+  return sum(
+    plan.total.currency,
+    unpaidSteps(plan, charged).map((step) => step.amount),
+  );
+}
+
+/** What the plan asks for by `today` (shop-local) beyond what was charged. */
+export function owedBy(
+  plan: PaymentPlan,
+  charged: Money,
+  at: { today: CalendarDate; released: boolean },
+): Money {
+  return sum(
+    plan.total.currency,
+    unpaidSteps(plan, charged)
+      .filter((step) => isStepDue(step, at))
+      .map((step) => step.amount),
+  );
+}
+
+/** When a plan next asks for money: on a day of the shop's calendar, or on a release still to come. */
+export type NextDue = { readonly kind: 'date'; readonly date: CalendarDate } | { readonly kind: 'release' };
+
+/**
+ * When the plan next asks for money after the order that `charged` does not cover: the earliest day an
+ * unpaid step falls due (a release that came counts as its day), else "on release" when a step waits for
+ * one; null when nothing more is asked. Steps due at order are the placement's own.
+ */
+export function nextDue(plan: PaymentPlan, charged: Money, releasedOn: CalendarDate | null): NextDue | null {
+  let earliest: CalendarDate | null = null;
+  let waitsForRelease = false;
+  for (const step of unpaidSteps(plan, charged)) {
+    if (step.due.kind === 'at_order') continue;
+    const date = step.due.kind === 'on_release' ? releasedOn : step.due.date;
+    if (date === null) waitsForRelease = true;
+    else if (earliest === null || compareDates(date, earliest) < 0) earliest = date;
+  }
+  if (earliest !== null) return { kind: 'date', date: earliest };
+  return waitsForRelease ? { kind: 'release' } : null;
+}
+
 function plan(total: Money, steps: PaymentStep[]): PaymentPlan {
   const payable = steps.filter((step) => step.amount.amount > 0);
   return { total, steps: payable, saveCard: payable.some((step) => step.due.kind !== 'at_order') };
@@ -137,12 +198,8 @@ function resolveBalanceDue(
       if (!Number.isSafeInteger(trigger.days) || trigger.days < 0) {
         throw new DomainError('invalid_payment_terms', `${trigger.days} is not a whole number of days`);
       }
-      if (promisedShipDate == null) {
-        throw new DomainError(
-          'ship_date_required',
-          'a balance due before shipping needs a promised ship date',
-        );
-      }
+      // No ship date is promised yet: the balance waits for the release, when the product exists.
+      if (promisedShipDate == null) return { kind: 'on_release' };
       return { kind: 'days_before_ship', days: trigger.days, date: addDays(promisedShipDate, -trigger.days) };
     }
   }

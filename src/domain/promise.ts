@@ -173,6 +173,38 @@ export interface PromiseWindowChange {
 /** The batch id on-hand stock goes by in allocations and summaries. */
 export const onHandBatchId = 'on_hand';
 
+/** Merchant priorities: higher is served first; 0 is everyone's default. The API and the database use these. */
+export const PRIORITY_RANGE = { min: 0, max: 1000 } as const;
+
+/** The most units one variant's supply plan may hold: every count stays a 32-bit integer in the database. */
+export const MAX_SUPPLY_UNITS = 1_000_000_000;
+
+/** What a batch supplies: its quantity, or what was received when more came than planned. */
+export function batchUnits(batch: Pick<SupplyBatch, 'quantity' | 'quantityReceived'>): number {
+  return Math.max(batch.quantity, batch.quantityReceived ?? 0);
+}
+
+/** Units a supply plan holds in all: its batches and the stock on hand. */
+export function supplyUnits(batches: readonly SupplyBatch[], onHand?: OnHandStock): number {
+  return batches.reduce((total, batch) => total + batchUnits(batch), onHand?.quantity ?? 0);
+}
+
+/** Refuses a supply plan larger than Presell counts. */
+export function assertSupplyFits(batches: readonly SupplyBatch[], onHand?: OnHandStock): void {
+  const units = supplyUnits(batches, onHand);
+  if (units > MAX_SUPPLY_UNITS) {
+    throw new DomainError(
+      'supply_too_large',
+      `a variant's supply plan may hold at most ${MAX_SUPPLY_UNITS.toLocaleString('en')} units; this one would hold ${units.toLocaleString('en')}`,
+      { limit: MAX_SUPPLY_UNITS, units },
+    );
+  }
+}
+
+function isPriority(priority: number): boolean {
+  return Number.isInteger(priority) && priority >= PRIORITY_RANGE.min && priority <= PRIORITY_RANGE.max;
+}
+
 export function computePromises(input: PromiseInput): PromisePlan {
   const policy = policyOf(input.policy);
   const today = dayNumber(input.today);
@@ -194,10 +226,12 @@ export function repromise(plan: PromisePlan, change: PromiseChange): Repromised 
     case 'preorder_cancelled':
       return requeue(plan, state, change.preorderId, null);
     case 'priority_changed':
-      if ((change.priority | 0) !== change.priority) {
-        throw new DomainError('invalid_preorder', 'a priority is a 32-bit integer', {
-          priority: change.priority,
-        });
+      if (!isPriority(change.priority)) {
+        throw new DomainError(
+          'invalid_preorder',
+          `a priority is a whole number from ${PRIORITY_RANGE.min} to ${PRIORITY_RANGE.max}`,
+          { priority: change.priority },
+        );
       }
       return requeue(plan, state, change.preorderId, change.priority);
     case 'batch_added': {
@@ -717,11 +751,11 @@ function queueOf(preorders: readonly OpenPreorder[]): Queue {
       typeof preorder.id !== 'string' ||
       !Number.isSafeInteger(position) ||
       !(Number.isInteger(quantity) && quantity > 0 && quantity <= maxQuantity) ||
-      (priority | 0) !== priority
+      !isPriority(priority)
     ) {
       throw new DomainError(
         'invalid_preorder',
-        'a pre-order has an id, an integer position, a whole quantity from 1 and a 32-bit integer priority',
+        `a pre-order has an id, an integer position, a whole quantity from 1 and a priority from ${PRIORITY_RANGE.min} to ${PRIORITY_RANGE.max}`,
         { preorder },
       );
     }
@@ -907,7 +941,7 @@ function supplyOf(batches: readonly Batch[], onHand: OnHandStock | null, today: 
   if (onHand) addLot(onHandKey, onHandBatchId, true, onHand.quantity, today, onHand.bufferDays);
   batches.forEach((batch, index) => {
     addLot(receivedKey(index), batch.id, true, batch.quantityReceived, today, batch.bufferDays);
-    const expected = batch.quantity - batch.quantityReceived;
+    const expected = batchUnits(batch) - batch.quantityReceived;
     addLot(expectedKey(index), batch.id, false, expected, Math.max(batch.readyDay, today), batch.bufferDays);
   });
   lots.sort(servedEarlier);

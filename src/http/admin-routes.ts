@@ -11,16 +11,18 @@ import {
   updateCampaign,
 } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { recordShipment } from '../services/fulfilment.ts';
 import { preorderLedger } from '../services/payments.ts';
 import { getPreorder, listPreorders, preorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { promiseHistory } from '../services/supply.ts';
 import { createVariant, listVariants } from '../services/variants.ts';
+import { ADMIN_CODES, errorResponses } from './errors.ts';
 import {
   campaign,
   createCampaignBody,
   createVariantBody,
-  errorResponses,
+  fulfilBody,
   id,
   money,
   page,
@@ -59,7 +61,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           summary: 'Create a variant',
           security,
           body: createVariantBody,
-          response: { 201: variant, ...errorResponses },
+          response: { 201: variant, ...errorResponses(ADMIN_CODES, 'duplicate_variant') },
         },
       },
       async (request, reply) =>
@@ -74,7 +76,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           summary: 'List variants',
           security,
           querystring: pageQuery,
-          response: { 200: page(variant), ...errorResponses },
+          response: { 200: page(variant), ...errorResponses(ADMIN_CODES) },
         },
       },
       async (request) => {
@@ -91,7 +93,10 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           summary: 'Create a campaign (as a draft)',
           security,
           body: createCampaignBody,
-          response: { 201: campaign, ...errorResponses },
+          response: {
+            201: campaign,
+            ...errorResponses(ADMIN_CODES, 'unknown_variant', 'invalid_campaign', 'currency_mismatch'),
+          },
         },
       },
       async (request, reply) => {
@@ -113,7 +118,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           summary: 'Get a campaign with its variants’ caps and units held',
           security,
           params: campaignParams,
-          response: { 200: campaign, ...errorResponses },
+          response: { 200: campaign, ...errorResponses(ADMIN_CODES, 'not_found') },
         },
       },
       async (request) => campaignView(await getCampaign(ctx, request.shop.id, request.params.id)),
@@ -128,7 +133,20 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           security,
           params: campaignParams,
           body: updateCampaignBody,
-          response: { 200: campaign, ...errorResponses },
+          response: {
+            200: campaign,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'campaign_closed',
+              'invalid_campaign',
+              'unknown_variant',
+              'cap_below_held',
+              'variant_in_other_campaign',
+              'currency_mismatch',
+              'units_in_hand',
+            ),
+          },
         },
       },
       async (request) => {
@@ -154,7 +172,17 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
                 : `${action[0]?.toUpperCase()}${action.slice(1)} a campaign`,
             security,
             params: campaignParams,
-            response: { 200: campaign, ...errorResponses },
+            response: {
+              200: campaign,
+              ...errorResponses(
+                ADMIN_CODES,
+                'not_found',
+                'invalid_transition',
+                'window_ended',
+                'invalid_campaign',
+                'variant_in_other_campaign',
+              ),
+            },
           },
         },
         async (request) => campaignView(await moveCampaign(ctx, request.shop.id, request.params.id, action)),
@@ -169,7 +197,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           summary: 'List pre-orders, oldest first',
           security,
           querystring: preorderQuery,
-          response: { 200: page(preorder), ...errorResponses },
+          response: { 200: page(preorder), ...errorResponses(ADMIN_CODES) },
         },
       },
       async (request) => {
@@ -200,7 +228,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
                   'Sums of the ledger (GET …/ledger lists its entries); outstanding is what the plan still asks',
                 ),
             }),
-            ...errorResponses,
+            ...errorResponses(ADMIN_CODES, 'not_found'),
           },
         },
       },
@@ -215,6 +243,31 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
           money: { charged: ledger.charged, refunded: ledger.refunded, outstanding: ledger.outstanding },
         };
+      },
+    );
+
+    app.post(
+      '/v1/preorders/:id/fulfil',
+      {
+        schema: {
+          tags: ['preorders'],
+          summary: 'Record the shipment of a ready pre-order: it is fulfilled, with carrier and tracking',
+          description:
+            'Only a `ready` pre-order (fully paid, its units in hand) can be fulfilled; anything else answers ' +
+            '409 invalid_transition with the state it is in.',
+          security,
+          params: z.object({ id: id('po') }),
+          body: fulfilBody,
+          response: { 200: preorder, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition') },
+        },
+      },
+      async (request) => {
+        const { shippedAt, ...shipment } = request.body ?? {};
+        const fulfilled = await recordShipment(ctx, request.shop, request.params.id, {
+          ...shipment,
+          ...(shippedAt ? { shippedAt: new Date(shippedAt) } : {}),
+        });
+        return preorderView(fulfilled, request.shop, ctx.clock());
       },
     );
   };

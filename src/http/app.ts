@@ -14,7 +14,8 @@ import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
-import { answerError, installErrorHandling } from './errors.ts';
+import { answerClientError, answerError, installErrorHandling } from './errors.ts';
+import { eventRoutes } from './event-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -42,6 +43,8 @@ export interface AppOptions {
    * (no payment step) and the money routes are not served.
    */
   payments?: Payments;
+  /** Answer 500 when a route answers an error code it does not list (for tests: keeps the OpenAPI honest). */
+  strictErrorCodes?: boolean;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -77,6 +80,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     trustProxy: options.trustProxy ?? false,
     frameworkErrors: answerError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
   // Only JSON is read; a text body is refused as an unsupported media type rather than read as a string.
   app.removeContentTypeParser('text/plain');
@@ -90,7 +94,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.addHook('onSend', async (request, reply) => {
     reply.header('request-id', request.id);
   });
-  installErrorHandling(app);
+  installErrorHandling(app, { strictErrorCodes: options.strictErrorCodes ?? false });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -120,6 +124,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
+  await app.register(eventRoutes(ctx, keys));
   await app.register(
     storefrontRoutes(
       ctx,

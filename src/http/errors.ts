@@ -1,62 +1,89 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError } from '../domain/errors.ts';
-import { PaymentError } from '../payments/provider.ts';
+import { z } from 'zod';
+import { DomainError, ERRORS, type ErrorCode, type ErrorKind } from '../domain/errors.ts';
 
-/** The one place error codes become HTTP statuses. Codes not listed are rules a valid request broke: 422. */
-const STATUS_BY_CODE: Record<string, number> = {
-  validation_failed: 400,
-  bad_request: 400,
-  malformed_json: 400,
-  malformed_url: 400,
-  invalid_email: 400,
+/** The one place kinds of refusal become HTTP statuses. */
+const STATUS_BY_KIND: Record<ErrorKind, ErrorStatus> = {
+  malformed: 400,
   unauthorized: 401,
+  payment_refused: 402,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
+  too_large: 413,
   unsupported_media_type: 415,
-  payload_too_large: 413,
-  sold_out: 409,
-  campaign_not_open: 409,
-  campaign_closed: 409,
-  cap_below_held: 409,
-  duplicate_variant: 409,
-  idempotency_key_in_use: 409,
-  invalid_transition: 409,
-  variant_in_other_campaign: 409,
-  window_ended: 409,
-  payment_in_progress: 409,
-  nothing_owed: 409,
-  no_saved_card: 409,
-  idempotency_conflict: 409,
-  invalid_state: 409,
-  invalid_webhook: 400,
-  // The card (or its bank) refused: Payment Required, with the reason in the code.
-  card_declined: 402,
-  insufficient_funds: 402,
-  expired_card: 402,
-  authentication_required: 402,
-  authentication_failed: 402,
-  processing_error: 402,
+  rule: 422,
   rate_limited: 429,
+  internal: 500,
   unavailable: 503,
-  provider_unavailable: 503,
-  provider_misconfigured: 503,
 };
 
-export function statusFor(code: string): number {
-  return STATUS_BY_CODE[code] ?? 422;
+export function statusFor(code: ErrorCode): ErrorStatus {
+  return STATUS_BY_KIND[ERRORS[code].kind];
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
-export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
+/** What any route may answer because of how HTTP bodies are read. */
+const REQUEST_CODES: readonly ErrorCode[] = [
+  'validation_failed',
+  'malformed_json',
+  'unsupported_media_type',
+  'payload_too_large',
+];
+/** What every route of a keyed scope may answer on top of that. */
+export const ADMIN_CODES: readonly ErrorCode[] = [...REQUEST_CODES, 'unauthorized'];
+export const STOREFRONT_CODES: readonly ErrorCode[] = [...REQUEST_CODES, 'unauthorized', 'rate_limited'];
+
+/** The codes each response schema made by `errorResponses` stands for, for the check in `answerError`. */
+const declaredCodes = new WeakMap<object, ReadonlySet<ErrorCode>>();
+
+/**
+ * The error responses of a route that can answer `codes` (plus `base`, the scope's own): one response per
+ * status, its `error.code` an enum of exactly those codes, each code's meaning in the description. Routes
+ * list what they answer; with `strictErrorCodes` a code a route did not list fails the request (tests).
+ */
+export function errorResponses(base: readonly ErrorCode[], ...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set([...base, ...codes])) {
+    const status = statusFor(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<number, ErrorResponse> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const schema = errorResponse(list).describe(
+      list.map((code) => `\`${code}\`: ${ERRORS[code].meaning}`).join('\n\n'),
+    );
+    declaredCodes.set(schema, new Set(list));
+    responses[status] = schema;
+  }
+  // Typed as every error status, so that handlers may answer any of them; the document lists only these.
+  return responses as Record<ErrorStatus, ErrorResponse>;
+}
+
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+
+function errorResponse(codes: readonly ErrorCode[]) {
+  return z.object({
+    error: z.object({
+      code: z.enum(codes as [ErrorCode, ...ErrorCode[]]).describe('Stable, machine-readable'),
+      message: z.string().describe('For people'),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  });
+}
+type ErrorResponse = ReturnType<typeof errorResponse>;
+
 /** Fastify's own request errors (body parsing, content type, size), given our codes. */
-const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', message: 'the body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'malformed_json', message: 'the body is empty but says it is JSON' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'the body is larger than 64 KiB' },
@@ -79,8 +106,8 @@ const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
   },
 };
 
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(answerError);
+export function installErrorHandling(app: FastifyInstance, options: { strictErrorCodes?: boolean } = {}) {
+  app.setErrorHandler((error, request, reply) => answerError(error as FastifyError, request, reply, options));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
@@ -90,47 +117,79 @@ export function installErrorHandling(app: FastifyInstance): void {
  * Answers any error in our shape. Also Fastify's `frameworkErrors` option: the router's own errors (a URL
  * that does not decode, a path segment over the length limit) come before any route or error handler.
  */
-export function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function answerError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { strictErrorCodes?: boolean } = {},
+) {
   // Errors Fastify meets before routing skip the hooks, so the request id is set here too.
   reply.header('request-id', request.id);
-  const refusal: unknown = error;
-  if (refusal instanceof DomainError) {
-    request.log.info({ code: refusal.code }, 'request refused');
+  const refusal = refusalFor(error);
+  if (!refusal) {
+    request.log.error({ err: loggable(error) }, 'request failed');
+    return reply.status(500).send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
+  }
+  const status = statusFor(refusal.code);
+  const responses = request.routeOptions.schema?.response as Record<number, object> | undefined;
+  const declared = responses?.[status] && declaredCodes.get(responses[status]);
+  if (options.strictErrorCodes && responses && !declared?.has(refusal.code)) {
+    request.log.error({ code: refusal.code }, 'the route answered an error code it does not list');
     return reply
-      .status(statusFor(refusal.code))
-      .send(errorBody(refusal.code, refusal.message, refusal.details));
+      .status(500)
+      .send(errorBody('internal_error', `undeclared error code ${refusal.code} on this route`));
   }
-  if (refusal instanceof PaymentError) {
-    // The message is written for the shopper; what the provider said stays out of answers and logs.
-    request.log.info({ code: refusal.code }, 'payment refused');
-    return reply.status(statusFor(refusal.code)).send(errorBody(refusal.code, refusal.message));
-  }
+  request.log.info({ code: refusal.code }, 'request refused');
+  return reply.status(status).send(errorBody(refusal.code, refusal.message, refusal.details));
+}
+
+/** What any thrown error refuses, in our codes; undefined for a failure of ours. */
+function refusalFor(
+  error: FastifyError,
+): { code: ErrorCode; message: string; details?: Record<string, unknown> } | undefined {
+  const thrown: unknown = error;
+  // A PaymentError is a DomainError whose message is written for the shopper; what the provider said
+  // stays out of answers and logs.
+  if (thrown instanceof DomainError)
+    return { code: thrown.code, message: thrown.message, details: thrown.details };
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((issue) => ({
       in: error.validationContext ?? 'request',
       path: issue.instancePath.replace(/^\//, '').split('/').filter(Boolean),
       message: issue.message ?? 'is not valid',
     }));
-    request.log.info({ code: 'validation_failed' }, 'request refused');
-    return reply.status(400).send(errorBody('validation_failed', describeIssues(issues), { issues }));
+    return { code: 'validation_failed', message: describeIssues(issues), details: { issues } };
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-  if (known || (error instanceof SyntaxError && error.statusCode === 400)) {
-    const { code, message } = known ?? { code: 'malformed_json', message: 'the body is not valid JSON' };
-    request.log.info({ code }, 'request refused');
-    return reply.status(statusFor(code)).send(errorBody(code, message));
+  if (known) return known;
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return { code: 'malformed_json', message: 'the body is not valid JSON' };
   }
-  if (error.statusCode === 429) {
-    return reply.status(429).send(errorBody('rate_limited', 'too many requests; slow down and retry later'));
-  }
+  if (error.statusCode === 429) return { code: 'rate_limited', message: ERRORS.rate_limited.meaning };
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    request.log.info({ code: 'bad_request', fastifyCode: error.code }, 'request refused');
-    return reply.status(400).send(errorBody('bad_request', 'the request could not be read'));
+    return { code: 'bad_request', message: 'the request could not be read' };
   }
-  request.log.error({ err: loggable(error) }, 'request failed');
-  return reply
-    .status(500)
-    .send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
+  return undefined;
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (a header line without a colon, a
+ * body longer than its Content-Length): they get our error shape too, and the connection is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket) {
+  if (!socket.writable) return socket.destroy();
+  const message =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'the request headers are larger than this server reads'
+      : 'the request could not be read as HTTP';
+  const body = JSON.stringify(errorBody('bad_request', message));
+  socket.end(
+    `HTTP/1.1 ${statusFor('bad_request')} Bad Request\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 /**

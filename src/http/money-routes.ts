@@ -9,7 +9,7 @@ import { confirmFirstStep, preorderLedger } from '../services/payments.ts';
 import { getPreorder, preorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { authenticateAdmin } from './admin-routes.ts';
-import { errorBody } from './errors.ts';
+import { ADMIN_CODES, errorBody, errorResponses, STOREFRONT_CODES } from './errors.ts';
 import {
   campaignParams,
   cancelBody,
@@ -22,17 +22,10 @@ import {
   preorderParams,
   webhookParams,
 } from './money-schemas.ts';
-import { campaign, errorResponse, errorResponses } from './schemas.ts';
+import { campaign } from './schemas.ts';
 import { campaignView } from './views.ts';
 
 const adminSecurity = [{ adminKey: [] }];
-const paymentErrors = {
-  ...errorResponses,
-  402: errorResponse.describe(
-    'The card was refused; the code says why (card_declined, insufficient_funds, …)',
-  ),
-  503: errorResponse.describe('The payment provider cannot be reached; retry with the same request'),
-};
 
 /** The merchant's money API: `Authorization: Bearer <secret key>`. */
 export function moneyAdminRoutes(
@@ -55,7 +48,10 @@ export function moneyAdminRoutes(
           security: adminSecurity,
           params: preorderParams,
           body: cancelBody,
-          response: { 200: cancelResult, ...paymentErrors },
+          response: {
+            200: cancelResult,
+            ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition', 'reason_required'),
+          },
         },
       },
       async (request) => {
@@ -73,7 +69,17 @@ export function moneyAdminRoutes(
             'Charge what the pre-order still owes now, off session (counts as one of the balance tries)',
           security: adminSecurity,
           params: preorderParams,
-          response: { 200: chargeResult, ...paymentErrors },
+          response: {
+            200: chargeResult,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'invalid_transition',
+              'nothing_owed',
+              'no_saved_card',
+              'payment_in_progress',
+            ),
+          },
         },
       },
       async (request) => {
@@ -96,7 +102,7 @@ export function moneyAdminRoutes(
           summary: 'The pre-order’s money movements, and what is paid, refundable and outstanding',
           security: adminSecurity,
           params: preorderParams,
-          response: { 200: ledger, ...errorResponses },
+          response: { 200: ledger, ...errorResponses(ADMIN_CODES, 'not_found') },
         },
       },
       async (request) => {
@@ -124,7 +130,7 @@ export function moneyAdminRoutes(
           summary: 'Mark the product released: balances due on release and pay-later charges fall due',
           security: adminSecurity,
           params: campaignParams,
-          response: { 200: campaign, ...errorResponses },
+          response: { 200: campaign, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition') },
         },
       },
       async (request) => campaignView(await releaseCampaign(ctx, request.shop, request.params.id)),
@@ -138,7 +144,7 @@ export function moneyAdminRoutes(
           summary: 'Cash collected, balances scheduled by week, at risk, refunded, refundable; JSON or CSV',
           security: adminSecurity,
           querystring: cashReportQuery,
-          response: { 200: cashReportSchema, ...errorResponses },
+          response: { 200: cashReportSchema, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_range') },
         },
       },
       async (request, reply) => {
@@ -171,7 +177,7 @@ export function moneyStorefrontRoutes(ctx: ServiceContext, payments: Payments): 
             'After the shopper paid in the browser: complete the first payment step and answer the pre-order',
           security: [{ publishableKey: [] }],
           params: preorderParams,
-          response: { 200: placedPreorder, ...paymentErrors },
+          response: { 200: placedPreorder, ...errorResponses(STOREFRONT_CODES, 'not_found') },
         },
       },
       async (request) => {

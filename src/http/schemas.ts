@@ -254,6 +254,15 @@ export const promise = z
   })
   .meta({ id: 'Promise' });
 
+export const shipment = z
+  .object({
+    carrier: z.string().nullable(),
+    trackingNumber: z.string().nullable(),
+    trackingUrl: z.string().nullable(),
+    shippedAt: z.string(),
+  })
+  .meta({ id: 'Shipment' });
+
 const priceLine = z.object({ tier: z.string().nullable(), quantity: z.number(), unitPrice: money });
 
 export const preorder = z
@@ -272,10 +281,24 @@ export const preorder = z
     priceLines: z.array(priceLine).describe('Units at each price, when a pre-order spans an early-bird tier'),
     state: z.enum(PREORDER_STATES),
     promise: promise.nullable().describe('The ship window this customer was promised'),
+    shipment: shipment.nullable().describe('Carrier and tracking, once fulfilled'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .meta({ id: 'Preorder' });
+
+export const fulfilBody = z
+  .object({
+    carrier: text(100).nullish().describe('e.g. DHL, UPS, Royal Mail'),
+    trackingNumber: text(100).nullish(),
+    trackingUrl: z
+      .url({ protocol: /^https?$/, error: 'an http or https URL' })
+      .max(2000)
+      .nullish()
+      .describe('Where the customer follows the parcel'),
+    shippedAt: instant.optional().describe('When it left; now when left out'),
+  })
+  .optional();
 
 export const preorderQuery = pageQuery.extend({
   campaign: id('cmp').optional(),
@@ -333,25 +356,5 @@ export const offer = z
   })
   .meta({ id: 'Offer' });
 
-export const errorResponse = z
-  .object({
-    error: z.object({
-      code: z.string().describe('Stable, machine-readable'),
-      message: z.string().describe('For people'),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
-
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
-
-/** The error answers every route may give, for the OpenAPI document. */
-export const errorResponses = {
-  400: errorResponse.describe('Malformed request'),
-  401: errorResponse.describe('No key, or a key we do not know'),
-  404: errorResponse.describe('Unknown, or not this shop’s'),
-  409: errorResponse.describe('Conflicts with the current state, or sold out'),
-  422: errorResponse.describe('Valid, but breaks a rule'),
-  429: errorResponse.describe('Too many requests'),
-};

@@ -4,9 +4,9 @@ import { getOffer } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Placements } from '../services/placement.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
-import { errorBody, statusFor } from './errors.ts';
+import { errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
 import { placedPreorder, placePreorderWithPaymentBody } from './money-schemas.ts';
-import { errorResponse, errorResponses, idempotencyHeaders, offer, sku } from './schemas.ts';
+import { idempotencyHeaders, offer, sku } from './schemas.ts';
 import { offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
@@ -48,7 +48,7 @@ export function storefrontRoutes(
           summary: 'What the pre-order button shows for a sku',
           security,
           params: z.object({ sku }),
-          response: { 200: offer, ...errorResponses },
+          response: { 200: offer, ...errorResponses(STOREFRONT_CODES, 'not_found') },
         },
       },
       async (request) =>
@@ -63,15 +63,34 @@ export function storefrontRoutes(
           summary: 'Place a pre-order; units are held at once, never more than the cap',
           description:
             'Requires an Idempotency-Key. A retry with the same key and body returns the first answer; the same key ' +
-            'with another body is refused (422 idempotency_key_reused); while the first is still running, 409.',
+            'with another body is refused (422 idempotency_key_reused); while the first is still running, 409. A ' +
+            'replayed answer carries the header `Idempotent-Replayed: true` and is the answer as it was first ' +
+            'given; `GET /v1/preorders/{id}` tells where the pre-order stands now.',
           security,
           headers: idempotencyHeaders,
           body: placePreorderWithPaymentBody,
           response: {
             201: placedPreorder,
-            ...errorResponses,
-            402: errorResponse.describe('The card was refused; the pre-order holds no units'),
-            503: errorResponse.describe('The payment provider cannot be reached; retry with the same key'),
+            ...errorResponses(
+              STOREFRONT_CODES,
+              'not_found',
+              'sold_out',
+              'campaign_not_open',
+              'per_customer_limit',
+              'idempotency_key_in_use',
+              'idempotency_key_reused',
+              'card_declined',
+              'insufficient_funds',
+              'expired_card',
+              'authentication_required',
+              'authentication_failed',
+              'processing_error',
+              'invalid_request',
+              'invalid_amount',
+              'invalid_state',
+              'provider_unavailable',
+              'provider_misconfigured',
+            ),
           },
         },
       },
@@ -80,6 +99,7 @@ export function storefrontRoutes(
           ...request.body,
           idempotencyKey: request.headers['idempotency-key'],
         });
+        if (answer.replayed) reply.header('idempotent-replayed', 'true');
         if ('placed' in answer) return reply.status(201).send({ ...answer.placed, payment: answer.payment });
         const { code, message, details } = answer.refused;
         return reply.status(statusFor(code)).send(errorBody(code, message, details));

@@ -14,7 +14,8 @@ import {
   updateBatch,
 } from '../services/supply.ts';
 import { authenticateAdmin } from './admin-routes.ts';
-import { errorResponses, id, preorder } from './schemas.ts';
+import { ADMIN_CODES, errorResponses } from './errors.ts';
+import { id, preorder } from './schemas.ts';
 import {
   batch,
   createBatchBody,
@@ -40,7 +41,17 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           security,
           params: campaignParams,
           body: createBatchBody,
-          response: { 201: batch, ...errorResponses },
+          response: {
+            201: batch,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'unknown_variant',
+              'ready_date_in_past',
+              'invalid_date',
+              'supply_too_large',
+            ),
+          },
         },
       },
       async (request, reply) =>
@@ -55,7 +66,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           summary: 'List the supply batches of a campaign, earliest first',
           security,
           params: campaignParams,
-          response: { 200: z.object({ data: z.array(batch) }), ...errorResponses },
+          response: { 200: z.object({ data: z.array(batch) }), ...errorResponses(ADMIN_CODES, 'not_found') },
         },
       },
       async (request) => ({
@@ -75,7 +86,19 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           security,
           params: campaignParams.extend({ batchId: id('bat') }),
           body: updateBatchBody,
-          response: { 200: batch, ...errorResponses },
+          response: {
+            200: batch,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'invalid_transition',
+              'invalid_batch',
+              'ready_date_in_past',
+              'invalid_date',
+              'supply_too_large',
+              'units_in_hand',
+            ),
+          },
         },
       },
       async (request) =>
@@ -93,7 +116,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
             'The promise plan: units and customers per batch, the unpromised line, demand against supply',
           security,
           params: campaignParams,
-          response: { 200: promiseReportSchema, ...errorResponses },
+          response: { 200: promiseReportSchema, ...errorResponses(ADMIN_CODES, 'not_found') },
         },
       },
       async (request) => {
@@ -125,7 +148,10 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           security,
           params: z.object({ id: id('po') }),
           body: priorityBody,
-          response: { 200: preorder, ...errorResponses },
+          response: {
+            200: preorder,
+            ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition', 'units_in_hand'),
+          },
         },
       },
       async (request) => {

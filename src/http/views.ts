@@ -1,4 +1,3 @@
-import { unitsLeft } from '../domain/campaign.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
 import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
 import type { Shop } from '../services/shops.ts';
@@ -30,7 +29,7 @@ export function campaignView(c: Campaign) {
       sku: v.sku,
       cap: v.cap,
       held: v.held,
-      unitsLeft: unitsLeft(v),
+      unitsLeft: v.unitsLeft,
     })),
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),

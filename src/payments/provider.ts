@@ -1,3 +1,4 @@
+import { DomainError } from '../domain/errors.ts';
 import type { Money } from '../domain/money.ts';
 
 /**
@@ -200,9 +201,9 @@ const retryableCodes: ReadonlySet<PaymentErrorCode> = new Set([
  * A payment the provider refused or could not make. `message` is safe to show the shopper; what the
  * provider said is kept apart in `providerMessage`, for logs.
  */
-export class PaymentError extends Error {
+export class PaymentError extends DomainError {
   override name = 'PaymentError';
-  readonly code: PaymentErrorCode;
+  declare readonly code: PaymentErrorCode;
   readonly providerMessage: string | null;
   /** The provider's object the failed attempt left behind, to record or retry against. */
   readonly paymentId: string | null;
@@ -217,8 +218,8 @@ export class PaymentError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(customerMessages[code], { cause: details.cause });
-    this.code = code;
+    super(code, customerMessages[code]);
+    if (details.cause !== undefined) this.cause = details.cause;
     this.providerMessage = details.providerMessage ?? null;
     this.paymentId = details.paymentId ?? null;
     this.setupId = details.setupId ?? null;

@@ -15,8 +15,9 @@ import {
   type Payments,
   refreshOperation,
 } from './payment-operations.ts';
-import { runOperations, settle } from './payments.ts';
+import { settle } from './payments.ts';
 import { getShop } from './shops.ts';
+import { inTransaction } from './unit-of-work.ts';
 
 export async function releaseAbandonedPlacements(
   ctx: ServiceContext,
@@ -33,25 +34,22 @@ export async function releaseAbandonedPlacements(
   for (const { id, shop_id: shopId } of expired) {
     if (!(await settledAtProvider(ctx, payments, id))) continue;
     const shop = await getShop(ctx, shopId);
-    const refunds = await ctx.db.transaction(async (tx) => {
-      const known = (await loadMoneyPreorder(tx, shopId, id)) as MoneyPreorder;
-      const campaign = await loadCampaign(tx, shopId, known.campaignId, { lock: true });
-      const preorder = (await loadMoneyPreorder(tx, shopId, id, { lock: true })) as MoneyPreorder;
+    const cancelled = await inTransaction(ctx, async (uow) => {
+      const known = (await loadMoneyPreorder(uow.tx, shopId, id)) as MoneyPreorder;
+      const campaign = await loadCampaign(uow.tx, shopId, known.campaignId, { lock: true });
+      const preorder = (await loadMoneyPreorder(uow.tx, shopId, id, { lock: true })) as MoneyPreorder;
       // Another runner, or the shopper's payment, got here first.
-      if (preorder.state !== 'placed') return undefined;
-      const cancellation = await cancelInTx(tx, payments, {
+      if (preorder.state !== 'placed') return false;
+      await cancelInTx(uow, payments, {
         shop,
         campaign,
         preorder,
         reason: 'abandoned',
         choice: { kind: 'policy' },
-        now,
       });
-      return cancellation.refunds;
+      return true;
     });
-    if (!refunds) continue;
-    released += 1;
-    await runOperations(ctx, payments, refunds);
+    if (cancelled) released += 1;
   }
   return { released };
 }
@@ -75,7 +73,6 @@ async function settledAtProvider(
     const outcome = await refreshOperation(payments.provider, op);
     if (outcome.kind === 'unavailable') return false;
     const settled = await settle(ctx, payments, op, outcome, 'report');
-    await runOperations(ctx, payments, settled.followUps);
     if (settled.operation.status !== 'requires_action' || !settled.operation.providerRef) continue;
     if (op.kind !== 'charge') continue;
     try {

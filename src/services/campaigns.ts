@@ -9,10 +9,10 @@ import {
   type OfferState,
   offerState,
   type PaymentTerms,
-  unitsLeft,
   type Wording,
 } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
+import { type EventType, event } from '../domain/events.ts';
 import type { Money } from '../domain/money.ts';
 import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
 import type { FulfilmentPolicy, NextOffer } from '../domain/promise.ts';
@@ -20,9 +20,9 @@ import type { CancellationPolicy } from '../domain/refund-policy.ts';
 import { buttonLabel } from '../domain/ship-window-wording.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
-import { appendEvents } from './events.ts';
 import type { Shop } from './shops.ts';
 import { nextOfferFor, repromiseVariant } from './supply.ts';
+import { inTransaction } from './unit-of-work.ts';
 
 export interface CampaignVariant {
   variantId: string;
@@ -30,7 +30,8 @@ export interface CampaignVariant {
   cap: number | null;
   held: number;
   onHand: number;
-  supplyLimit: number | null;
+  /** Under the cap and, when selling only planned supply, the plan (campaign_variants.units_left). */
+  unitsLeft: number | null;
 }
 
 /** How promises are made for this campaign's customers. */
@@ -121,15 +122,14 @@ export interface Offer {
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
-const STATUS_EVENTS: Record<Exclude<CampaignStatus, 'draft'>, string> = {
+const STATUS_EVENTS = {
   scheduled: 'campaign.scheduled',
   open: 'campaign.opened',
   paused: 'campaign.paused',
   closed: 'campaign.closed',
-};
+} as const satisfies Record<Exclude<CampaignStatus, 'draft'>, EventType>;
 
 export async function createCampaign(ctx: ServiceContext, shop: Shop, input: NewCampaign): Promise<Campaign> {
-  const now = ctx.clock();
   assertShopCurrency(shop, input.price);
   const rules = {
     mode: input.mode,
@@ -141,8 +141,8 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
     paymentTerms: input.paymentTerms ?? { kind: 'full' as const },
   };
   checkCampaignRules(rules);
-  const id = newId('campaign', now.getTime());
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ tx, now, record }) => {
+    const id = newId('campaign', now.getTime());
     const variantIds = await resolveVariants(tx, shop.id, input.variants);
     await tx.query(
       `INSERT INTO campaigns (id, shop_id, name, mode, status, opens_at, closes_at, per_customer_limit, price_amount,
@@ -168,11 +168,7 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
       ],
     );
     await upsertCaps(tx, shop.id, id, variantIds, input.variants);
-    await appendEvents(
-      tx,
-      [{ shopId: shop.id, type: 'campaign.created', subjectId: id, data: { name: input.name } }],
-      now,
-    );
+    record(event(shop.id, 'campaign.created', id, { name: input.name }));
     return loadCampaign(tx, shop.id, id);
   });
 }
@@ -191,9 +187,9 @@ export async function updateCampaign(
   id: string,
   changes: CampaignChanges,
 ): Promise<Campaign> {
-  const now = ctx.clock();
   if (changes.price) assertShopCurrency(shop, changes.price);
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (uow) => {
+    const { tx, now } = uow;
     const current = await loadCampaign(tx, shop.id, id, { lock: true });
     if (current.status === 'closed') {
       throw new DomainError('campaign_closed', 'a closed campaign cannot be changed');
@@ -239,15 +235,11 @@ export async function updateCampaign(
         JSON.stringify(changes.cancellationPolicy ?? current.cancellationPolicy),
       ],
     );
-    await appendEvents(
-      tx,
-      [{ shopId: shop.id, type: 'campaign.updated', subjectId: id, data: { fields: Object.keys(changes) } }],
-      now,
-    );
+    uow.record(event(shop.id, 'campaign.updated', id, { fields: Object.keys(changes) }));
     const updated = await loadCampaign(tx, shop.id, id);
     if (changes.promiseSettings) {
       for (const variant of updated.variants) {
-        await repromiseVariant(tx, shop, updated, variant.variantId, 'settings_changed', now);
+        await repromiseVariant(uow, shop, updated, variant.variantId, { kind: 'settings_changed' });
       }
       return loadCampaign(tx, shop.id, id);
     }
@@ -262,8 +254,7 @@ export async function moveCampaign(
   id: string,
   action: CampaignAction,
 ): Promise<Campaign> {
-  const now = ctx.clock();
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async ({ tx, now, record }) => {
     const current = await loadCampaign(tx, shopId, id, { lock: true });
     const status = nextStatus(current, action, now);
     if (status === current.status) return current;
@@ -286,11 +277,7 @@ export async function moveCampaign(
       status,
       now,
     ]);
-    await appendEvents(
-      tx,
-      [{ shopId, type: STATUS_EVENTS[status], subjectId: id, data: { from: current.status, to: status } }],
-      now,
-    );
+    record(event(shopId, STATUS_EVENTS[status], id, { from: current.status, to: status }));
     return { ...current, status, updatedAt: now };
   });
 }
@@ -329,7 +316,7 @@ function offerFor(
     price: { amount: price.unitAmount, currency: campaign.currency },
     regularPrice: { amount: price.regularAmount, currency: campaign.currency },
     earlyBird: price.tier,
-    unitsLeft: unitsLeft(variant),
+    unitsLeft: variant.unitsLeft,
     perCustomerLimit: campaign.perCustomerLimit,
     window: { opensAt: campaign.opensAt, closesAt: campaign.closesAt },
     buttonLabel: campaign.wording.buttonLabel ?? buttonLabel(campaign.mode, state, locale),
@@ -398,7 +385,7 @@ interface CampaignRow {
     cap: number | null;
     held: number;
     on_hand: number;
-    supply_limit: number | null;
+    units_left: number | null;
   }[];
 }
 
@@ -418,7 +405,7 @@ export async function loadCampaign(
 function campaignQuery(condition: string, options: { lock?: boolean }): string {
   return `SELECT c.*, coalesce((
       SELECT json_agg(json_build_object('variant_id', cv.variant_id, 'sku', v.sku, 'cap', cv.cap,
-                                        'held', cv.held, 'on_hand', v.on_hand, 'supply_limit', cv.supply_limit)
+                                        'held', cv.held, 'on_hand', v.on_hand, 'units_left', cv.units_left)
                       ORDER BY v.sku)
       FROM campaign_variants cv JOIN variants v ON v.id = cv.variant_id
       WHERE cv.campaign_id = c.id), '[]') AS variants
@@ -455,7 +442,7 @@ function campaignFromRow(row: CampaignRow): Campaign {
       cap: v.cap,
       held: v.held,
       onHand: v.on_hand,
-      supplyLimit: v.supply_limit,
+      unitsLeft: v.units_left,
     })),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -6,7 +6,6 @@ import type { Money } from '../domain/money.ts';
 import { cancellationRefund, type RefundChoice, type RefundDecision } from '../domain/refund-policy.ts';
 import { type Campaign, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
-import { appendEvents } from './events.ts';
 import {
   findOperations,
   insertOperations,
@@ -20,10 +19,10 @@ import {
   refundOf,
 } from './payment-operations.ts';
 import { runOperations } from './payments.ts';
+import { movePreorder } from './preorder-changes.ts';
 import type { Shop } from './shops.ts';
 import { repromiseVariant } from './supply.ts';
-
-export type CancellationReason = string;
+import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
 export interface CancelInput {
   shop: Shop;
@@ -32,39 +31,32 @@ export interface CancelInput {
   /** Locked by the caller. */
   preorder: MoneyPreorder;
   /** Why, in the words of whoever cancelled: `payment_failed`, `abandoned`, or the merchant's own. */
-  reason: CancellationReason;
+  reason: string;
   choice: RefundChoice;
-  now: Date;
-}
-
-export interface Cancellation {
-  decision: RefundDecision;
-  /** The refunds written, to send once the transaction committed. */
-  refunds: Operation[];
 }
 
 /**
- * Cancels a pre-order inside the caller's transaction: the policy's refund (one refund per payment that
- * took money, each with its own key, so it happens once), its units back on sale, the variant's queue
- * re-promised, and the event. Refuses a pre-order that can no longer be cancelled (lifecycle).
+ * Cancels a pre-order inside the caller's unit of work: the policy's refund (one refund per payment that
+ * took money, each with its own key, so it happens once; sent after the commit), its units back on sale,
+ * the variant's queue re-promised, and the event. Refuses a pre-order that can no longer be cancelled.
  */
 export async function cancelInTx(
-  tx: Queryable,
+  uow: UnitOfWork,
   payments: Payments,
   input: CancelInput,
-): Promise<Cancellation> {
-  const { shop, campaign, preorder, now } = input;
-  const ledger = await loadLedger(tx, preorder);
+): Promise<RefundDecision> {
+  const { shop, campaign, preorder } = input;
+  const ledger = await loadLedger(uow.tx, preorder);
   const decision = cancellationRefund({
     policy: campaign.cancellationPolicy,
     plan: planOf(preorder),
     ledger,
     state: preorder.state,
-    today: shopDate(now, shop.timeZone),
+    today: shopDate(uow.now, shop.timeZone),
     choice: input.choice,
   });
   const refunds = await insertOperations(
-    tx,
+    uow.tx,
     payments,
     splitRefund(ledger, decision.refund).map((part) =>
       refundOf(
@@ -74,47 +66,41 @@ export async function cancelInTx(
         `${preorder.id}/cancel/${part.paymentReference}`,
       ),
     ),
-    now,
+    uow.now,
   );
-  await tx.query(
-    `UPDATE preorders SET state = 'cancelled', cancel_reason = $2, placed_expires_at = NULL,
-       balance_retry_at = NULL, updated_at = $3
-     WHERE id = $1`,
-    [preorder.id, input.reason, now],
+  await movePreorder(
+    uow,
+    preorder,
+    'cancel',
+    {
+      reason: input.reason,
+      refund: decision.refund,
+      kept: decision.kept,
+      basis: decision.basis,
+      campaignId: campaign.id,
+    },
+    { reason: input.reason },
   );
-  await releaseUnits(tx, preorder);
-  await appendEvents(
-    tx,
-    [
-      {
-        shopId: shop.id,
-        type: 'preorder.cancelled',
-        subjectId: preorder.id,
-        data: {
-          reason: input.reason,
-          refund: decision.refund,
-          kept: decision.kept,
-          basis: decision.basis,
-          campaignId: campaign.id,
-        },
-      },
-    ],
-    now,
-  );
-  await repromiseVariant(tx, shop, campaign, preorder.variantId, 'preorder_cancelled', now);
-  return { decision, refunds };
+  await releaseUnits(uow.tx, preorder);
+  await repromiseVariant(uow, shop, campaign, preorder.variantId, {
+    kind: 'preorder_cancelled',
+    preorderId: preorder.id,
+  });
+  uow.afterCommit(() => runOperations(uow.ctx, payments, refunds));
+  return decision;
 }
 
 /** Gives a pre-order's units back to the campaign, its variant and its customer's per-customer count. */
 async function releaseUnits(tx: Queryable, preorder: MoneyPreorder) {
   await tx.query(
     `WITH variant AS (
-       UPDATE campaign_variants SET held = held - $3 WHERE campaign_id = $1 AND variant_id = $2 RETURNING 1
+       UPDATE campaign_variants SET held = held - $4
+       WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 RETURNING 1
      ), customer AS (
-       UPDATE customer_holds SET units = units - $3 WHERE campaign_id = $1 AND email = $4 RETURNING 1
+       UPDATE customer_holds SET units = units - $4 WHERE shop_id = $1 AND campaign_id = $2 AND email = $5 RETURNING 1
      )
-     UPDATE campaigns SET units_held = units_held - $3 WHERE id = $1`,
-    [preorder.campaignId, preorder.variantId, preorder.quantity, preorder.email],
+     UPDATE campaigns SET units_held = units_held - $4 WHERE shop_id = $1 AND id = $2`,
+    [preorder.shopId, preorder.campaignId, preorder.variantId, preorder.quantity, preorder.email],
   );
 }
 
@@ -142,29 +128,28 @@ export async function cancelPreorder(
   id: string,
   request: CancelRequest,
 ): Promise<CancelResult> {
-  const now = ctx.clock();
   const found = await loadMoneyPreorder(ctx.db, shop.id, id);
   if (!found) throw new DomainError('not_found', 'no such pre-order', { id });
   const choice: RefundChoice =
     request.refund === 'policy' ? { kind: 'policy' } : { kind: request.refund, reason: request.reason };
-  const { basis, refunds } = await ctx.db.transaction(async (tx) => {
-    const campaign = await loadCampaign(tx, shop.id, found.campaignId, { lock: true });
-    const preorder = (await loadMoneyPreorder(tx, shop.id, id, { lock: true })) as MoneyPreorder;
+  const basis = await inTransaction(ctx, async (uow) => {
+    const campaign = await loadCampaign(uow.tx, shop.id, found.campaignId, { lock: true });
+    const preorder = (await loadMoneyPreorder(uow.tx, shop.id, id, { lock: true })) as MoneyPreorder;
     if (preorder.state === 'cancelled') {
-      const waiting = (await refundsOf(tx, id)).map((op) => op.id);
-      return { basis: null, refunds: await leaseOperations(tx, payments, waiting, now) };
+      const waiting = (await refundsOf(uow.tx, id)).map((op) => op.id);
+      const leased = await leaseOperations(uow.tx, payments, waiting, uow.now);
+      uow.afterCommit(() => runOperations(ctx, payments, leased));
+      return null;
     }
-    const cancellation = await cancelInTx(tx, payments, {
+    const decision = await cancelInTx(uow, payments, {
       shop,
       campaign,
       preorder,
       reason: request.reason,
       choice,
-      now,
     });
-    return { basis: cancellation.decision.basis, refunds: cancellation.refunds };
+    return decision.basis;
   });
-  await runOperations(ctx, payments, refunds);
   return {
     preorderId: id,
     basis,

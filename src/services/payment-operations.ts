@@ -186,21 +186,14 @@ export function newMoneyPreorder(preorder: Preorder, terms: PaymentTerms): Money
   };
 }
 
-/**
- * The pre-order's payment plan: its locked total and terms, and the promise it holds now. A balance due
- * some days before shipping, while no ship date is promised yet, falls due on release instead: by then
- * the product exists, and until then no date can be named.
- */
-export function planOf(preorder: MoneyPreorder): PaymentPlan {
-  const { terms } = preorder;
-  const dateless =
-    terms.kind === 'deposit' &&
-    terms.balanceDue.kind === 'days_before_ship' &&
-    preorder.promisedShipDate === null;
+/** The pre-order's payment plan: its locked total and terms, and the promise it holds now. */
+export function planOf(
+  preorder: Pick<MoneyPreorder, 'total' | 'quantity' | 'terms' | 'promisedShipDate'>,
+): PaymentPlan {
   return paymentPlan({
     total: preorder.total,
     quantity: preorder.quantity,
-    terms: dateless ? { ...terms, balanceDue: { kind: 'on_release' } } : terms,
+    terms: preorder.terms,
     promisedShipDate: preorder.promisedShipDate,
   });
 }

@@ -14,7 +14,7 @@ import {
   outcomeOfSetup,
   type Payments,
 } from './payment-operations.ts';
-import { runOperations, settle } from './payments.ts';
+import { settle } from './payments.ts';
 
 export async function receiveWebhook(
   ctx: ServiceContext,
@@ -26,8 +26,7 @@ export async function receiveWebhook(
   if (!target) return { handled: false };
   const [op] = await operationFor(ctx, payments, target.operationId, target.ref);
   if (!op) return { handled: false };
-  const settled = await settle(ctx, payments, op, target.outcome, 'report');
-  await runOperations(ctx, payments, settled.followUps);
+  await settle(ctx, payments, op, target.outcome, 'report');
   return { handled: true };
 }
 

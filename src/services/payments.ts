@@ -2,18 +2,19 @@
  * What a provider's answer does to a pre-order: one transaction per answer, whoever brings it (the call
  * itself, a job sending it again, a webhook, the shopper's confirm). An answer is applied once: the
  * operation's row is locked and a settled operation is left alone, and the ledger's keys are unique.
+ * Calls an answer makes necessary (a refund of money that arrived too late) are sent after its commit.
  */
 import type { Queryable } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
+import { event } from '../domain/events.ts';
 import { charged, type LedgerEntry, netPaid, outstanding, refundable, refunded } from '../domain/ledger.ts';
-import { type PreorderState, transition } from '../domain/lifecycle.ts';
+import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
 import { chargedAtOrder } from '../domain/payment-plan.ts';
-import { failureOf, type PaymentErrorCode } from '../payments/provider.ts';
-import { loadCampaign } from './campaigns.ts';
+import type { PaymentErrorCode } from '../payments/provider.ts';
+import { type Campaign, loadCampaign } from './campaigns.ts';
 import { cancelInTx } from './cancellation.ts';
 import type { ServiceContext } from './context.ts';
-import { appendEvents, type NewEvent } from './events.ts';
 import {
   book as bookEntry,
   claimPendingOperations,
@@ -34,7 +35,9 @@ import {
   SELECT_OPERATIONS,
   sendOperation,
 } from './payment-operations.ts';
+import { advance, movePreorder, scheduleBalanceRetry } from './preorder-changes.ts';
 import { getShop, type Shop } from './shops.ts';
+import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -42,14 +45,12 @@ const DAY_MS = 86_400_000;
 export interface Settled {
   operation: Operation;
   preorderState: PreorderState;
-  /** Calls the answer made necessary (a refund of money that arrived for a cancelled pre-order). */
-  followUps: Operation[];
 }
 
 /** How the answer came: from our own call, or as a report of where a call stands (webhook, confirm). */
 export type AnswerSource = 'call' | 'report';
 
-/** Sends each operation (already leased to us) and applies its answer, then whatever that made necessary. */
+/** Sends each operation (already leased to us) and applies its answer. */
 export async function runOperations(
   ctx: ServiceContext,
   payments: Payments,
@@ -57,9 +58,7 @@ export async function runOperations(
 ): Promise<Settled[]> {
   const settled: Settled[] = [];
   for (const op of operations) {
-    const outcome = await sendOperation(payments.provider, op);
-    const result = await settle(ctx, payments, op, outcome, 'call');
-    settled.push(result, ...(await runOperations(ctx, payments, result.followUps)));
+    settled.push(await settle(ctx, payments, op, await sendOperation(payments.provider, op), 'call'));
   }
   return settled;
 }
@@ -72,9 +71,8 @@ export async function settle(
   outcome: Outcome,
   source: AnswerSource,
 ): Promise<Settled> {
-  const now = ctx.clock();
   const shop = await getShop(ctx, op.shopId);
-  return ctx.db.transaction((tx) => settleInTx(tx, payments, shop, { op, outcome, source }, now));
+  return inTransaction(ctx, (uow) => settleInTx(uow, payments, shop, { op, outcome, source }));
 }
 
 export interface Answer {
@@ -95,8 +93,8 @@ async function settleAll(
   answers: readonly Answer[],
 ): Promise<Settled[]> {
   if (answers.length === 0) return [];
-  const now = ctx.clock();
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (uow) => {
+    const { tx, now } = uow;
     const cancelling = answers.filter((answer) => mayCancel(answer.outcome, answer.op));
     if (cancelling.length > 0) {
       await tx.query(
@@ -113,7 +111,7 @@ async function settleAll(
     );
     const settled: Settled[] = [];
     for (const answer of answers) {
-      settled.push(waiting.get(answer.op.id) ?? (await settleInTx(tx, payments, shop, answer, now)));
+      settled.push(waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer)));
     }
     return settled;
   });
@@ -162,7 +160,6 @@ async function markWaiting(
       {
         operation: { ...(byId.get(row.id) as Operation), status: row.status, providerRef: row.provider_ref },
         preorderState: row.state,
-        followUps: [],
       },
     ]),
   );
@@ -174,12 +171,12 @@ function mayCancel(outcome: Outcome, op: Operation): boolean {
 }
 
 async function settleInTx(
-  tx: Queryable,
+  uow: UnitOfWork,
   payments: Payments,
   shop: Shop,
   { op, outcome, source }: Answer,
-  now: Date,
 ): Promise<Settled> {
+  const { tx, now } = uow;
   // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
   const campaign = mayCancel(outcome, op)
     ? await loadCampaign(
@@ -191,9 +188,9 @@ async function settleInTx(
     : undefined;
   const preorder = (await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder;
   const current = await lockOperation(tx, op.id);
-  const unchanged: Settled = { operation: current, preorderState: preorder.state, followUps: [] };
+  const unchanged: Settled = { operation: current, preorderState: preorder.state };
   if (current.status === 'succeeded') return unchanged;
-  const step: Step = { tx, payments, shop, preorder, op: current, now };
+  const step: Step = { uow, payments, shop, preorder, op: current };
   switch (outcome.kind) {
     case 'succeeded':
       return succeeded(step, outcome);
@@ -232,16 +229,16 @@ async function settleInTx(
 }
 
 interface Step {
-  tx: Queryable;
+  uow: UnitOfWork;
   payments: Payments;
   shop: Shop;
   preorder: MoneyPreorder;
   op: Operation;
-  now: Date;
 }
 
 async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeeded' }>): Promise<Settled> {
-  const { tx, payments, shop, preorder, op, now } = step;
+  const { uow, payments, shop, preorder, op } = step;
+  const { tx, now } = uow;
   const moved = outcome.amount ?? op.amount;
   const entry = {
     provider: op.provider,
@@ -264,11 +261,7 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
     lastErrorCode: null,
   });
   const operation: Operation = { ...op, status: 'succeeded', providerRef: outcome.ref };
-  const events: NewEvent[] = [];
-  const event = (type: string, data: Record<string, unknown>) =>
-    events.push({ shopId: shop.id, type, subjectId: preorder.id, data });
   let state = preorder.state;
-  const followUps: Operation[] = [];
 
   if (op.kind === 'charge' && preorder.state === 'cancelled') {
     // The money arrived after the pre-order ended (the shopper paid as it expired): give it back.
@@ -278,118 +271,85 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
       refundOf(preorder, moved, outcome.ref, `${op.idempotencyKey}/refund`),
       now,
     );
-    if (refund) followUps.push(refund);
-    event('preorder.late_payment_refunded', { amount: moved });
+    if (refund) uow.afterCommit(() => runOperations(uow.ctx, payments, [refund]));
+    uow.record(event(shop.id, 'preorder.late_payment_refunded', preorder.id, { amount: moved }));
   } else if (op.purpose === 'first_step' && preorder.state === 'placed') {
-    state = transition(preorder.state, 'confirm');
-    await tx.query(
-      `UPDATE preorders SET state = $2, payment_customer_id = $3, payment_method_id = $4,
-         placed_expires_at = NULL, updated_at = $5 WHERE id = $1`,
-      [
-        preorder.id,
-        state,
-        op.saveCard || op.kind === 'save' ? outcome.customerId : null,
-        op.saveCard || op.kind === 'save' ? outcome.paymentMethodId : null,
-        now,
-      ],
+    const cardSaved = op.saveCard || op.kind === 'save';
+    await movePreorder(
+      uow,
+      preorder,
+      'confirm',
+      { charged: op.kind === 'charge' ? moved : null, cardSaved },
+      {
+        paymentCustomerId: cardSaved ? outcome.customerId : null,
+        paymentMethodId: cardSaved ? outcome.paymentMethodId : null,
+      },
     );
-    await storePlacementOutcome(tx, preorder, { state, now });
-    event('preorder.confirmed', {
-      charged: op.kind === 'charge' ? moved : null,
-      cardSaved: op.saveCard || op.kind === 'save',
-    });
+    state = await stateAfterMoney(uow, preorder);
   } else if (op.purpose === 'balance') {
-    if (preorder.state === 'balance_due') state = transition(preorder.state, 'markReady');
-    await tx.query(
-      'UPDATE preorders SET state = $2, balance_retry_at = NULL, updated_at = $3 WHERE id = $1',
-      [preorder.id, state, now],
+    await scheduleBalanceRetry(uow, preorder, null);
+    uow.record(
+      event(shop.id, 'preorder.balance_charged', preorder.id, {
+        amount: moved,
+        attempt: preorder.balanceAttempts,
+      }),
     );
-    event('preorder.balance_charged', { amount: moved, attempt: preorder.balanceAttempts });
-    if (state !== preorder.state) event('preorder.ready', {});
+    state = await stateAfterMoney(uow, preorder);
   } else if (op.purpose === 'refund') {
-    event('preorder.refunded', { amount: moved });
+    uow.record(event(shop.id, 'preorder.refunded', preorder.id, { amount: moved }));
   }
-  await appendEvents(tx, events, now);
-  return { operation, preorderState: state, followUps };
+  return { operation, preorderState: state };
+}
+
+/** The moves money made possible (ready once paid, allocated when its units are in hand). */
+async function stateAfterMoney(uow: UnitOfWork, preorder: MoneyPreorder): Promise<PreorderState> {
+  const states = await advance(uow, preorder.shopId, [preorder.id]);
+  return states.get(preorder.id) as PreorderState;
 }
 
 /** A refund the provider refused: the merchant is told; the pre-order and its units stay as they are. */
 async function refundFailed(step: Step, code: PaymentErrorCode): Promise<Settled> {
-  const { tx, preorder, op, now, shop } = step;
-  await updateOperation(tx, op.id, now, { status: 'failed', lastErrorCode: code });
-  await appendEvents(
-    tx,
-    [
-      {
-        shopId: shop.id,
-        type: 'preorder.refund_failed',
-        subjectId: preorder.id,
-        data: { amount: op.amount, code },
-      },
-    ],
-    now,
-  );
-  return {
-    operation: { ...op, status: 'failed', lastErrorCode: code },
-    preorderState: preorder.state,
-    followUps: [],
-  };
+  const { uow, preorder, op, shop } = step;
+  await updateOperation(uow.tx, op.id, uow.now, { status: 'failed', lastErrorCode: code });
+  uow.record(event(shop.id, 'preorder.refund_failed', preorder.id, { amount: op.amount, code }));
+  return { operation: { ...op, status: 'failed', lastErrorCode: code }, preorderState: preorder.state };
 }
 
-async function failed(
-  step: Step & { campaign: Awaited<ReturnType<typeof loadCampaign>> },
-  code: PaymentErrorCode,
-): Promise<Settled> {
-  const { tx, payments, shop, preorder, op, now, campaign } = step;
+async function failed(step: Step & { campaign: Campaign }, code: PaymentErrorCode): Promise<Settled> {
+  const { uow, payments, shop, preorder, op, campaign } = step;
+  const { tx, now } = uow;
   await updateOperation(tx, op.id, now, { status: 'failed', lastErrorCode: code });
   const operation: Operation = { ...op, status: 'failed', lastErrorCode: code };
-  const cancel = async (reason: string) => {
-    const cancellation = await cancelInTx(tx, payments, {
-      shop,
-      campaign,
-      preorder,
-      reason,
-      choice: { kind: 'policy' },
-      now,
-    });
-    return { operation, preorderState: 'cancelled' as const, followUps: cancellation.refunds };
+  const cancel = async (reason: string): Promise<Settled> => {
+    await cancelInTx(uow, payments, { shop, campaign, preorder, reason, choice: { kind: 'policy' } });
+    return { operation, preorderState: 'cancelled' };
   };
 
   if (op.purpose === 'first_step') {
-    if (preorder.state !== 'placed') return { operation, preorderState: preorder.state, followUps: [] };
-    const settled = await cancel('payment_failed');
-    await storePlacementOutcome(tx, preorder, { refusal: code });
-    return settled;
+    if (preorder.state !== 'placed') return { operation, preorderState: preorder.state };
+    return cancel('payment_failed');
   }
   // A balance: try again on the schedule; after the last try, cancel by the campaign's policy.
-  if (preorder.state === 'cancelled') return { operation, preorderState: preorder.state, followUps: [] };
+  if (preorder.state === 'cancelled') return { operation, preorderState: preorder.state };
   const delays = payments.settings.balanceRetryDays;
   const attempt = preorder.balanceAttempts;
   const delay = delays[attempt - 1];
   const retryAt = delay === undefined ? null : new Date(now.getTime() + delay * DAY_MS);
-  await appendEvents(
-    tx,
-    [
-      {
-        shopId: shop.id,
-        type: 'preorder.payment_failed',
-        subjectId: preorder.id,
-        data: { amount: op.amount, code, attempt, retryAt: retryAt?.toISOString() ?? null },
-      },
-    ],
-    now,
+  uow.record(
+    event(shop.id, 'preorder.payment_failed', preorder.id, {
+      amount: op.amount,
+      code,
+      attempt,
+      retryAt: retryAt?.toISOString() ?? null,
+    }),
   );
   if (retryAt === null) return cancel('payment_failed');
-  await tx.query('UPDATE preorders SET balance_retry_at = $2, updated_at = $3 WHERE id = $1', [
-    preorder.id,
-    retryAt,
-    now,
-  ]);
-  return { operation, preorderState: preorder.state, followUps: [] };
+  await scheduleBalanceRetry(uow, preorder, retryAt);
+  return { operation, preorderState: preorder.state };
 }
 
 async function book(step: Step, entry: Parameters<typeof bookEntry>[2]) {
-  await bookEntry(step.tx, step.preorder, entry, step.now);
+  await bookEntry(step.uow.tx, step.preorder, entry, step.uow.now);
 }
 
 async function lockOperation(tx: Queryable, id: string): Promise<Operation> {
@@ -427,35 +387,6 @@ async function updateOperation(
       changes.lastErrorCode !== undefined,
       changes.lastErrorCode ?? null,
       now,
-    ],
-  );
-}
-
-/**
- * The answer a retry of the placement with the same Idempotency-Key gets from now on: the pre-order in
- * its new state, or the refusal of its card.
- */
-async function storePlacementOutcome(
-  tx: Queryable,
-  preorder: MoneyPreorder,
-  change: { state: PreorderState; now: Date } | { refusal: PaymentErrorCode },
-) {
-  if (!preorder.idempotencyKey) return;
-  const outcome =
-    'refusal' in change
-      ? { refused: { code: change.refusal, message: failureOf(change.refusal).message } }
-      : null;
-  await tx.query(
-    `UPDATE idempotency_keys SET outcome = CASE WHEN $3::jsonb IS NOT NULL THEN $3::jsonb
-       ELSE jsonb_set(jsonb_set(outcome, '{placed,state}', to_jsonb($4::text)), '{placed,updatedAt}', to_jsonb($5::text))
-     END
-     WHERE shop_id = $1 AND key = $2 AND outcome ? 'placed'`,
-    [
-      preorder.shopId,
-      preorder.idempotencyKey,
-      outcome ? JSON.stringify(outcome) : null,
-      'state' in change ? change.state : null,
-      'now' in change ? change.now.toISOString() : null,
     ],
   );
 }
@@ -513,11 +444,6 @@ export async function runFirstSteps(
     shop,
     operations.map((op, index) => ({ op, outcome: outcomes[index] as Outcome, source: 'call' as const })),
   );
-  await runOperations(
-    ctx,
-    payments,
-    settled.flatMap((result) => result.followUps),
-  );
   return new Map(
     settled.map((result, index) => {
       const outcome = outcomes[index] as Outcome;
@@ -545,41 +471,31 @@ export async function runFirstStep(
   preorderId: string,
   paymentMethod: string | null,
 ): Promise<FirstStepResult> {
-  const now = ctx.clock();
-  const start = await ctx.db.transaction(async (tx) => {
+  const start = await inTransaction(ctx, async (uow) => {
+    const { tx, now } = uow;
     const preorder = (await loadMoneyPreorder(tx, shop.id, preorderId, { lock: true })) as MoneyPreorder;
-    if (preorder.state !== 'placed') return { state: preorder.state };
     const [existing] = await findOperations(tx, 'o.idempotency_key = $1', [firstStepKey(preorder.id)]);
+    if (preorder.state !== 'placed') return { state: preorder.state, done: existing };
     if (existing) return { state: preorder.state, existing };
     const step = firstStepOf(preorder, paymentMethod);
     if (!step) {
-      const state = transition(preorder.state, 'confirm');
-      await tx.query(
-        'UPDATE preorders SET state = $2, placed_expires_at = NULL, updated_at = $3 WHERE id = $1',
-        [preorder.id, state, now],
-      );
-      await storePlacementOutcome(tx, preorder, { state, now });
-      await appendEvents(
-        tx,
-        [
-          {
-            shopId: shop.id,
-            type: 'preorder.confirmed',
-            subjectId: preorder.id,
-            data: { charged: null, cardSaved: false },
-          },
-        ],
-        now,
-      );
-      return { state };
+      const confirm = { charged: null, cardSaved: false };
+      await movePreorder(uow, preorder, 'confirm', confirm, {
+        paymentCustomerId: null,
+        paymentMethodId: null,
+      });
+      return { state: await stateAfterMoney(uow, preorder) };
     }
     const created = await insertOperation(tx, payments, step, now);
     return { state: preorder.state, created };
   });
+  if ('done' in start) {
+    return { preorderState: start.state, payment: start.done ? statusOf(start.done, null) : noPayment };
+  }
   if (!('created' in start || 'existing' in start)) return { preorderState: start.state, payment: noPayment };
   const op = 'created' in start ? start.created : start.existing;
   if (!op) throw new Error('a first step without its operation');
-  return advance(ctx, payments, op);
+  return bringUpToDate(ctx, payments, op);
 }
 
 /** Brings the first step up to date with the provider (the shopper's confirm) and reports where it is. */
@@ -593,12 +509,29 @@ export async function confirmFirstStep(
   if (!preorder) throw new DomainError('not_found', 'no such pre-order', { id: preorderId });
   const [op] = await findOperations(ctx.db, `o.preorder_id = $1 AND o.purpose = 'first_step'`, [preorderId]);
   if (!op) return { preorderState: preorder.state, payment: noPayment };
-  return advance(ctx, payments, op);
+  return bringUpToDate(ctx, payments, op);
 }
 
 const noPayment: PaymentStatus = { status: 'none', clientSecret: null, code: null };
 
-async function advance(ctx: ServiceContext, payments: Payments, op: Operation): Promise<FirstStepResult> {
+/** The client secret of a first step that waits for the shopper, asked of the provider (it is never stored). */
+export async function firstStepClientSecret(
+  ctx: ServiceContext,
+  payments: Payments,
+  preorderId: string,
+): Promise<string | null> {
+  const [op] = await findOperations(ctx.db, `o.preorder_id = $1 AND o.purpose = 'first_step'`, [preorderId]);
+  if (!op?.providerRef || op.status !== 'requires_action') return null;
+  const outcome = await refreshOperation(payments.provider, op);
+  return outcome.kind === 'waiting' ? outcome.clientSecret : null;
+}
+
+/** Sends a first step not answered yet, or asks the provider where one the shopper had to act on stands. */
+async function bringUpToDate(
+  ctx: ServiceContext,
+  payments: Payments,
+  op: Operation,
+): Promise<FirstStepResult> {
   if (op.status === 'succeeded' || op.status === 'failed') {
     const preorder = (await loadMoneyPreorder(ctx.db, op.shopId, op.preorderId)) as MoneyPreorder;
     return { preorderState: preorder.state, payment: statusOf(op, null) };
@@ -614,7 +547,6 @@ async function advance(ctx: ServiceContext, payments: Payments, op: Operation): 
     outcome,
     op.status === 'requires_action' ? 'report' : 'call',
   );
-  await runOperations(ctx, payments, settled.followUps);
   return {
     preorderState: settled.preorderState,
     payment: statusOf(settled.operation, outcome.kind === 'waiting' ? outcome : null),

@@ -1,24 +1,25 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../db/database.ts';
-import { assertCanPlace, type PaymentTerms } from '../domain/campaign.ts';
-import { DomainError } from '../domain/errors.ts';
+import { assertCanPlace } from '../domain/campaign.ts';
+import { DomainError, type Refusal, refusalOf } from '../domain/errors.ts';
 import { priceUnits } from '../domain/pricing.ts';
 import { newId } from '../ids.ts';
 import { failureOf, PaymentError, type PaymentErrorCode } from '../payments/provider.ts';
 import { type Campaign, loadOfferingCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
-import { eventRows } from './events.ts';
 import { insertOperations, newMoneyPreorder, type Operation, type Payments } from './payment-operations.ts';
 import {
   type FirstStepResult,
+  firstStepClientSecret,
   firstStepOf,
   type PaymentStatus,
   runFirstStep,
   runFirstSteps,
 } from './payments.ts';
-import { type Preorder, type PreorderView, preorderView } from './preorders.ts';
+import { insertPlacements } from './preorder-changes.ts';
+import { getPreorder, type Preorder, type PreorderView, preorderView } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { promisesForNewPlacements } from './supply.ts';
+import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
 export interface PlacementRequest {
   sku: string;
@@ -30,19 +31,20 @@ export interface PlacementRequest {
   paymentMethod?: string | null | undefined;
 }
 
-export interface Refusal {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
 /**
- * The outcome of a placement as the client gets it, and as it is replayed for a retry with the same key.
- * A placement is stored under its key, and so is a refusal of its payment (the pre-order exists, cancelled);
- * a refusal by the campaign's rules is not, since it changed nothing. `payment` is
- * where the first payment step stands; it is never stored (it may carry a client secret).
+ * The outcome of a placement as the client gets it. It is kept under the request's Idempotency-Key once
+ * it is final, and a retry with that key gets it again as it was, marked `replayed` (the pre-order's
+ * state now is `GET /v1/preorders/{id}`'s to tell). A placement is final once its first payment step was
+ * answered; a refusal by the campaign's rules is not kept at all, since it changed nothing and a retry
+ * after units free up is judged afresh. The client secret of a payment in progress is never stored: a
+ * replay fetches it from the provider again.
  */
-export type PlacementAnswer = { placed: PreorderView; payment?: PaymentStatus } | { refused: Refusal };
+export type PlacementAnswer =
+  | { placed: PreorderView; payment?: PaymentStatus; replayed?: true }
+  | { refused: Refusal; replayed?: true };
+
+/** What a batch gives each placement before its payment step: an answer, or a pre-order to resume. */
+type BatchAnswer = PlacementAnswer | { resume: string };
 
 interface Pending {
   shop: Shop;
@@ -74,7 +76,7 @@ export class Placements {
   async place(shop: Shop, request: PlacementRequest): Promise<PlacementAnswer> {
     const digest = requestDigest(request);
     const flightKey = `${shop.id}\u0000${request.idempotencyKey}`;
-    if (this.keysInFlight.has(flightKey)) return inFlightAnswer();
+    if (this.keysInFlight.has(flightKey)) return { refused: inFlight() };
     this.keysInFlight.add(flightKey);
     try {
       // Queued by sku: the batch finds the sku's campaign, checks a replayed key and every rule itself,
@@ -92,19 +94,85 @@ export class Placements {
   }
 
   /**
-   * Runs (or, for a retry, resumes) the first payment step of a pre-order still `placed` that its batch
-   * did not start: a replayed placement, or one with nothing to charge.
+   * A batch that fails is retried one placement at a time, so one request the database refuses cannot
+   * fail the others that happened to travel with it.
    */
-  private async payFirstStep(
-    shop: Shop,
-    answer: PlacementAnswer,
-    paymentMethod: string | null,
-  ): Promise<PlacementAnswer> {
-    if (!this.payments || !('placed' in answer) || answer.placed.state !== 'placed') return answer;
-    return this.afterFirstStep(
-      answer,
-      await runFirstStep(this.ctx, this.payments, shop, answer.placed.id, paymentMethod),
+  private async runBatch(batch: Pending[]) {
+    let placed: PlacedBatch;
+    try {
+      placed = await inTransaction(this.ctx, (uow) => placeBatch(uow, batch, this.payments));
+    } catch (error) {
+      if (batch.length === 1) (batch[0] as Pending).reject(error);
+      else for (const pending of batch) await this.runBatch([pending]);
+      return;
+    }
+    // The payment calls go on while the next batch is placed: a slow provider does not slow the queue.
+    void this.pay(batch, placed);
+  }
+
+  /**
+   * Makes the first payment steps a batch wrote, together, then answers each placement of the batch and
+   * keeps the answers that are final under their keys.
+   */
+  private async pay(batch: readonly Pending[], { answers, firstSteps }: PlacedBatch) {
+    const shop = (batch[0] as Pending).shop;
+    const final: { key: string; answer: PlacementAnswer }[] = [];
+    try {
+      const steps =
+        this.payments && firstSteps.length > 0
+          ? await runFirstSteps(this.ctx, this.payments, shop, firstSteps)
+          : new Map<string, FirstStepResult>();
+      await Promise.all(
+        batch.map(async (pending, index) => {
+          try {
+            const answer = await this.answer(pending, answers[index] as BatchAnswer, steps);
+            if (answer.record) final.push({ key: pending.request.idempotencyKey, answer: answer.answer });
+            pending.resolve(answer.answer);
+          } catch (error) {
+            pending.reject(error);
+          }
+        }),
+      );
+      await recordAnswers(this.ctx, shop, final);
+    } catch (error) {
+      // A pre-order left `placed` resumes on a retry with its key.
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  /** The answer a placement gets, and whether it is final news to keep under its key. */
+  private async answer(
+    pending: Pending,
+    batchAnswer: BatchAnswer,
+    steps: Map<string, FirstStepResult>,
+  ): Promise<{ answer: PlacementAnswer; record: boolean }> {
+    if ('resume' in batchAnswer) {
+      return { answer: await this.resume(pending, batchAnswer.resume), record: true };
+    }
+    if ('refused' in batchAnswer || !this.payments) {
+      return { answer: await this.withClientSecret(batchAnswer), record: false };
+    }
+    if (batchAnswer.replayed) return { answer: await this.withClientSecret(batchAnswer), record: false };
+    const step = steps.get(batchAnswer.placed.id);
+    if (step) return { answer: this.afterFirstStep(batchAnswer, step), record: true };
+    return { answer: await this.resume(pending, batchAnswer.placed.id), record: true };
+  }
+
+  /**
+   * Runs (or, for a retry, resumes) the first payment step of a pre-order its batch did not start: a
+   * retried placement whose first answer was never given, or one with nothing to charge.
+   */
+  private async resume(pending: Pending, preorderId: string): Promise<PlacementAnswer> {
+    const payments = this.payments as Payments;
+    const step = await runFirstStep(
+      this.ctx,
+      payments,
+      pending.shop,
+      preorderId,
+      pending.request.paymentMethod ?? null,
     );
+    const preorder = await getPreorder(this.ctx, pending.shop.id, preorderId);
+    return this.afterFirstStep({ placed: preorderView(preorder, pending.shop, this.ctx.clock()) }, step);
   }
 
   /**
@@ -127,51 +195,14 @@ export class Placements {
     return { placed, payment: step.payment };
   }
 
-  /**
-   * A batch that fails is retried one placement at a time, so one request the database refuses cannot
-   * fail the others that happened to travel with it.
-   */
-  private async runBatch(batch: Pending[]) {
-    let placed: PlacedBatch;
-    try {
-      const now = this.ctx.clock();
-      placed = await this.ctx.db.transaction((tx) => placeBatch(tx, batch, now, this.payments));
-    } catch (error) {
-      if (batch.length === 1) (batch[0] as Pending).reject(error);
-      else for (const pending of batch) await this.runBatch([pending]);
-      return;
+  /** A replayed answer whose payment waits for the shopper gets the provider's client secret again. */
+  private async withClientSecret(answer: PlacementAnswer): Promise<PlacementAnswer> {
+    if (!('placed' in answer) || !answer.payment || !this.payments) return answer;
+    if (answer.payment.status !== 'requires_action' && answer.payment.status !== 'requires_payment_method') {
+      return answer;
     }
-    // The payment calls go on while the next batch is placed: a slow provider does not slow the queue.
-    void this.pay(batch, placed);
-  }
-
-  /** Makes the first payment steps a batch wrote, together, then answers each placement of the batch. */
-  private async pay(batch: readonly Pending[], { answers, firstSteps }: PlacedBatch) {
-    try {
-      const shop = (batch[0] as Pending).shop;
-      const steps =
-        this.payments && firstSteps.length > 0
-          ? await runFirstSteps(this.ctx, this.payments, shop, firstSteps)
-          : new Map<string, FirstStepResult>();
-      await Promise.all(
-        batch.map(async (pending, index) => {
-          const answer = answers[index] as PlacementAnswer;
-          const step = 'placed' in answer ? steps.get(answer.placed.id) : undefined;
-          try {
-            pending.resolve(
-              step && 'placed' in answer
-                ? this.afterFirstStep(answer, step)
-                : await this.payFirstStep(pending.shop, answer, pending.request.paymentMethod ?? null),
-            );
-          } catch (error) {
-            pending.reject(error);
-          }
-        }),
-      );
-    } catch (error) {
-      // A pre-order left `placed` resumes on a retry with its key.
-      for (const pending of batch) pending.reject(error);
-    }
+    const clientSecret = await firstStepClientSecret(this.ctx, this.payments, answer.placed.id);
+    return { ...answer, payment: { ...answer.payment, clientSecret } };
   }
 
   private async drain(queueKey: string) {
@@ -193,27 +224,28 @@ export class Placements {
 interface StoredKey {
   key: string;
   request_digest: string;
-  outcome: PlacementAnswer;
+  outcome: PlacementAnswer | null;
+  preorder_id: string | null;
 }
 
-/** One transaction for a batch of placements of one sku; the answers come back in the batch's order. */
 /** What a batch wrote: each placement's answer, and the first payment steps to make for its pre-orders. */
 interface PlacedBatch {
-  answers: PlacementAnswer[];
+  answers: BatchAnswer[];
   firstSteps: Operation[];
 }
 
+/** One transaction for a batch of placements of one sku; the answers come back in the batch's order. */
 async function placeBatch(
-  tx: Queryable,
+  uow: UnitOfWork,
   batch: readonly Pending[],
-  now: Date,
   payments: Payments | undefined,
 ): Promise<PlacedBatch> {
+  const { tx, now } = uow;
   const { shop, request: first } = batch[0] as Pending;
-  const answers: (PlacementAnswer | undefined)[] = new Array(batch.length);
+  const answers: (BatchAnswer | undefined)[] = new Array(batch.length);
 
   // 1. Claim the keys before any unit: a key another process is working on now is answered 409;
-  //    a key that finished in the meantime is replayed.
+  //    a key that finished in the meantime is replayed, one whose answer never came is resumed.
   const keys = batch.map((p) => p.request.idempotencyKey);
   const claims = await tx.query<{ key: string; claimed: boolean }>(
     `SELECT key, pg_try_advisory_xact_lock(hashtextextended($1 || ':' || key, 0)) AS claimed
@@ -221,7 +253,7 @@ async function placeBatch(
     [shop.id, keys],
   );
   const stored = await tx.query<StoredKey>(
-    'SELECT key, request_digest, outcome FROM idempotency_keys WHERE shop_id = $1 AND key = ANY($2)',
+    `SELECT key, request_digest, outcome, preorder_id FROM idempotency_keys WHERE shop_id = $1 AND key = ANY($2)`,
     [shop.id, keys],
   );
   /** Requests whose key this transaction claimed and that no earlier request has used. */
@@ -229,7 +261,7 @@ async function placeBatch(
   batch.forEach((pending, index) => {
     const key = pending.request.idempotencyKey;
     const previous = stored.find((s) => s.key === key);
-    if (!claims.find((c) => c.key === key)?.claimed) answers[index] = inFlightAnswer();
+    if (!claims.find((c) => c.key === key)?.claimed) answers[index] = { refused: inFlight() };
     else if (previous) answers[index] = replayOf(previous, pending.digest);
     else fresh.add(index);
   });
@@ -239,8 +271,8 @@ async function placeBatch(
     fresh.size > 0 ? await loadOfferingCampaign(tx, shop.id, first.sku, { lock: true }) : undefined;
   if (!campaign) {
     const nothing = new DomainError('not_found', 'nothing is on offer for that sku', { sku: first.sku });
-    for (const index of fresh) answers[index] = refusal(nothing);
-    return { answers: answers as PlacementAnswer[], firstSteps: [] };
+    for (const index of fresh) answers[index] = { refused: refusalOf(nothing) };
+    return { answers: answers as BatchAnswer[], firstSteps: [] };
   }
   const campaignId = campaign.id;
   const toReserve: number[] = [];
@@ -254,7 +286,7 @@ async function placeBatch(
       variantIds[index] = variant.variantId;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      answers[index] = refusal(error);
+      answers[index] = { refused: refusalOf(error) };
     }
   });
 
@@ -275,7 +307,7 @@ async function placeBatch(
   ]);
 
   // 4. Price each held pre-order by its place in the campaign's count and promise it the supply its place
-  //    in the variant's queue reaches; then write pre-orders, events and keys in one statement.
+  //    in the variant's queue reaches; then write pre-orders, events and keys.
   const preorders: Preorder[] = [];
   const held: { index: number; unitsAhead: number }[] = [];
   for (const row of reserved) {
@@ -283,11 +315,11 @@ async function placeBatch(
     const { request } = batch[index] as Pending;
     const variantId = variantIds[index] as string;
     if (row.outcome !== 'held') {
-      answers[index] = refusal(refusalFor(row.outcome, campaign, row.units_left));
+      answers[index] = { refused: refusalOf(refusalFor(row.outcome, campaign, row.units_left)) };
       continue;
     }
     const price = priceUnits(campaign, row.units_before, request.quantity, now);
-    const preorder: Preorder = {
+    preorders.push({
       id: newId('preorder', now.getTime()),
       shopId: shop.id,
       campaignId,
@@ -305,10 +337,10 @@ async function placeBatch(
       state: 'placed',
       idempotencyKey: request.idempotencyKey,
       promise: null,
+      shipment: null,
       createdAt: now,
       updatedAt: now,
-    };
-    preorders.push(preorder);
+    });
     held.push({ index, unitsAhead: row.variant_units_before });
   }
   const promises = await promisesForNewPlacements(
@@ -327,19 +359,24 @@ async function placeBatch(
     preorder.promise = promises[i] ?? null;
     answers[held[i]?.index as number] = { placed: preorderView(preorder, shop, now) };
   });
-  // Only a placement is kept under its key: a refusal by the rules writes nothing, so a retry after the
-  // campaign opens, or after units free up, is judged afresh.
-  const keyRows = held.map(({ index }) => {
-    const { request, digest } = batch[index] as Pending;
-    return { key: request.idempotencyKey, digest, outcome: answers[index] as PlacementAnswer };
-  });
   // An unpaid placement holds its units only until the payment timeout.
   const expiresAt = payments ? new Date(now.getTime() + payments.settings.placementTimeoutMs) : null;
-  await writePlacements(tx, shop.id, preorders, keyRows, {
-    now,
-    expiresAt,
-    paymentTerms: campaign.paymentTerms,
-  });
+  await insertPlacements(uow, preorders, { expiresAt, paymentTerms: campaign.paymentTerms });
+  // Without a payment step the answer is final now; with one, it is kept once the step was answered.
+  await insertKeys(
+    uow,
+    shop.id,
+    held.map(({ index }, i) => {
+      const { request, digest } = batch[index] as Pending;
+      const answer = answers[index] as PlacementAnswer;
+      return {
+        key: request.idempotencyKey,
+        digest,
+        preorderId: (preorders[i] as Preorder).id,
+        outcome: payments ? null : answer,
+      };
+    }),
+  );
   const firstSteps = payments
     ? await insertOperations(
         tx,
@@ -355,81 +392,45 @@ async function placeBatch(
         now,
       )
     : [];
-  return { answers: answers as PlacementAnswer[], firstSteps };
+  return { answers: answers as BatchAnswer[], firstSteps };
 }
 
-async function writePlacements(
-  tx: Queryable,
+async function insertKeys(
+  uow: UnitOfWork,
   shopId: string,
-  preorders: Preorder[],
-  keys: { key: string; digest: string; outcome: PlacementAnswer }[],
-  at: { now: Date; expiresAt: Date | null; paymentTerms: PaymentTerms },
+  keys: { key: string; digest: string; preorderId: string; outcome: PlacementAnswer | null }[],
 ) {
-  const { now } = at;
-  const events = eventRows(
-    preorders.map((p) => ({
-      shopId,
-      type: 'preorder.placed',
-      subjectId: p.id,
-      data: {
-        campaignId: p.campaignId,
-        variantId: p.variantId,
-        quantity: p.quantity,
-        queuePosition: p.queuePosition,
-        totalAmount: p.totalAmount,
-        currency: p.currency,
-      },
-    })),
-    now,
+  if (keys.length === 0) return;
+  await uow.tx.query(
+    `INSERT INTO idempotency_keys (shop_id, key, request_digest, preorder_id, outcome, created_at)
+     SELECT $1, k.key, k.digest, k.preorder_id, k.outcome, $2
+     FROM jsonb_to_recordset($3::jsonb) AS k(key text, digest text, preorder_id text, outcome jsonb)`,
+    [shopId, uow.now, JSON.stringify(keys.map((k) => ({ ...k, preorder_id: k.preorderId })))],
   );
-  await tx.query(
-    `WITH new_preorders AS (
-       INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
-         total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
-         promise_place_in_line, promise_batches, payment_terms, placed_expires_at, created_at, updated_at)
-       SELECT p.id, $1, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
-         p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
-         p.promise_place_in_line, p.promise_batches, $6, $7, $5, $5
-       FROM jsonb_to_recordset($2::jsonb) AS p(id text, campaign_id text, variant_id text, email text, quantity int,
-         queue_position bigint, unit_amount bigint, total_amount bigint, currency text, price_lines jsonb,
-         idempotency_key text, promise_from date, promise_to date, promise_place_in_line int, promise_batches jsonb)
-       RETURNING 1
-     ), new_events AS (
-       INSERT INTO events (id, shop_id, type, subject_id, data, created_at)
-       SELECT e.id, e.shop_id, e.type, e.subject_id, e.data, $5
-       FROM jsonb_to_recordset($3::jsonb) AS e(id text, shop_id text, type text, subject_id text, data jsonb)
-       RETURNING 1
-     )
-     INSERT INTO idempotency_keys (shop_id, key, request_digest, outcome, created_at)
-     SELECT $1, k.key, k.digest, k.outcome, $5
-     FROM jsonb_to_recordset($4::jsonb) AS k(key text, digest text, outcome jsonb)`,
-    [
-      shopId,
-      JSON.stringify(
-        preorders.map((p) => ({
-          id: p.id,
-          campaign_id: p.campaignId,
-          variant_id: p.variantId,
-          email: p.email,
-          quantity: p.quantity,
-          queue_position: p.queuePosition,
-          unit_amount: p.unitAmount,
-          total_amount: p.totalAmount,
-          currency: p.currency,
-          price_lines: p.priceLines,
-          idempotency_key: p.idempotencyKey,
-          promise_from: p.promise?.from ?? null,
-          promise_to: p.promise?.to ?? null,
-          promise_place_in_line: p.promise?.placeInLine ?? null,
-          promise_batches: p.promise?.batches ?? [],
-        })),
-      ),
-      JSON.stringify(events),
-      JSON.stringify(keys),
-      now,
-      JSON.stringify(at.paymentTerms),
-      at.expiresAt,
-    ],
+}
+
+/**
+ * Keeps each final answer under its key, once: the first answer given is the one a retry replays. The
+ * client secret is left out (it is fetched again for a replay).
+ */
+async function recordAnswers(
+  ctx: ServiceContext,
+  shop: Shop,
+  answers: readonly { key: string; answer: PlacementAnswer }[],
+) {
+  if (answers.length === 0) return;
+  const rows = answers.map(({ key, answer }) => ({
+    key,
+    outcome:
+      'placed' in answer && answer.payment
+        ? { ...answer, payment: { ...answer.payment, clientSecret: null } }
+        : answer,
+  }));
+  await ctx.db.query(
+    `UPDATE idempotency_keys k SET outcome = a.outcome
+     FROM jsonb_to_recordset($2::jsonb) AS a(key text, outcome jsonb)
+     WHERE k.shop_id = $1 AND k.key = a.key AND k.outcome IS NULL`,
+    [shop.id, JSON.stringify(rows)],
   );
 }
 
@@ -451,26 +452,14 @@ function refusalFor(outcome: string, campaign: Campaign, unitsLeft: number | nul
     : new DomainError('sold_out', 'this item is sold out', { unitsLeft: 0 });
 }
 
-function refusal(error: DomainError): PlacementAnswer {
+function inFlight(): Refusal {
   return {
-    refused: {
-      code: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    },
+    code: 'idempotency_key_in_use',
+    message: 'a request with this Idempotency-Key is still being processed; retry shortly',
   };
 }
 
-function inFlightAnswer(): PlacementAnswer {
-  return {
-    refused: {
-      code: 'idempotency_key_in_use',
-      message: 'a request with this Idempotency-Key is still being processed; retry shortly',
-    },
-  };
-}
-
-function replayOf(stored: StoredKey, digest: string): PlacementAnswer {
+function replayOf(stored: StoredKey, digest: string): BatchAnswer {
   if (stored.request_digest !== digest) {
     return {
       refused: {
@@ -479,7 +468,8 @@ function replayOf(stored: StoredKey, digest: string): PlacementAnswer {
       },
     };
   }
-  return stored.outcome;
+  if (stored.outcome) return { ...stored.outcome, replayed: true };
+  return { resume: stored.preorder_id as string };
 }
 
 /**

@@ -5,9 +5,9 @@ import type { Money } from '../domain/money.ts';
 import type { PriceLine } from '../domain/pricing.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, type PageRequest, toPage } from './pagination.ts';
+import type { StoredPromise } from './preorder-changes.ts';
 import { type PromiseView, promiseView, wordingFor } from './promise-view.ts';
 import type { Shop } from './shops.ts';
-import type { StoredPromise } from './supply.ts';
 
 export interface Preorder {
   id: string;
@@ -30,8 +30,17 @@ export interface Preorder {
   idempotencyKey: string | null;
   /** The promise the customer was last told; null only before it is first computed. */
   promise: StoredPromise | null;
+  /** Recorded when the merchant shipped it. */
+  shipment: Shipment | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface Shipment {
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  shippedAt: Date;
 }
 
 /** A pre-order as the API shows it: money as `{amount, currency}`, times as ISO 8601 UTC. */
@@ -50,6 +59,12 @@ export interface PreorderView {
   priceLines: { tier: string | null; quantity: number; unitPrice: Money }[];
   state: PreorderState;
   promise: PromiseView | null;
+  shipment: {
+    carrier: string | null;
+    trackingNumber: string | null;
+    trackingUrl: string | null;
+    shippedAt: string;
+  } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -76,6 +91,7 @@ export function preorderView(p: Preorder, shop: Shop, now: Date): PreorderView {
     })),
     state: p.state,
     promise: p.promise && promiseView(p.promise, wordingFor(shop, now, p.mode)),
+    shipment: p.shipment && { ...p.shipment, shippedAt: p.shipment.shippedAt.toISOString() },
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -108,12 +124,17 @@ interface PreorderRow {
   promise_to: string | null;
   promise_place_in_line: number | null;
   promise_batches: StoredPromise['batches'];
+  shipped_at: Date | null;
+  carrier: string | null;
+  tracking_number: string | null;
+  tracking_url: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SELECT_PREORDERS = `SELECT p.*, v.sku, c.mode FROM preorders p
-  JOIN variants v ON v.id = p.variant_id JOIN campaigns c ON c.id = p.campaign_id`;
+  JOIN variants v ON v.id = p.variant_id AND v.shop_id = p.shop_id
+  JOIN campaigns c ON c.id = p.campaign_id AND c.shop_id = p.shop_id`;
 
 export async function listPreorders(
   ctx: ServiceContext,
@@ -170,6 +191,12 @@ function preorderFromRow(row: PreorderRow): Preorder {
       to: row.promise_to,
       placeInLine: row.promise_place_in_line,
       batches: row.promise_batches,
+    },
+    shipment: row.shipped_at && {
+      carrier: row.carrier,
+      trackingNumber: row.tracking_number,
+      trackingUrl: row.tracking_url,
+      shippedAt: row.shipped_at,
     },
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -2,8 +2,8 @@ import { shopDate } from '../domain/calendar.ts';
 import type { CampaignMode } from '../domain/campaign.ts';
 import type { NextOffer, PromiseWindow } from '../domain/promise.ts';
 import { type WordingOptions, wordOffer, wordShipWindow } from '../domain/ship-window-wording.ts';
+import type { StoredPromise } from './preorder-changes.ts';
 import type { Shop } from './shops.ts';
-import type { StoredPromise } from './supply.ts';
 
 export interface PromiseView {
   status: 'promised' | 'unpromised';

@@ -2,7 +2,10 @@ import type { Queryable } from '../db/database.ts';
 import { type CalendarDate, compareDates, shopDate } from '../domain/calendar.ts';
 import type { CampaignMode } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
+import { event } from '../domain/events.ts';
+import type { PreorderState } from '../domain/lifecycle.ts';
 import {
+  assertSupplyFits,
   type BatchState,
   type BatchSummary,
   computePromises,
@@ -11,14 +14,21 @@ import {
   type PreorderPromise,
   type PromiseWindow,
   type SupplyBatch,
+  supplyUnits,
   type UnpromisedLine,
-  windowMoved,
 } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { type Campaign, loadCampaign, resolveVariants, type VariantRef } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
-import { appendEvents, type NewEvent } from './events.ts';
+import {
+  type PromiseUpdate,
+  type StoredPromise,
+  storePromises,
+  unitsInStock,
+  setPriority as writePriority,
+} from './preorder-changes.ts';
 import type { Shop } from './shops.ts';
+import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
 export interface Batch {
   id: string;
@@ -52,16 +62,12 @@ export interface BatchChanges {
   note?: string | null | undefined;
 }
 
-/** Why promises moved, as the `promise_changed` event tells it. */
-export type PromiseCause =
-  | 'batch_added'
-  | 'batch_slipped'
-  | 'batch_received'
-  | 'batch_quantity_changed'
-  | 'batch_changed'
-  | 'preorder_cancelled'
-  | 'priority_changed'
-  | 'settings_changed';
+/** What changed in a campaign variant's queue or supply; its kind is the cause a `promise_changed` event names. */
+export type VariantChange =
+  | { kind: 'batch_added' | 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed' }
+  | { kind: 'preorder_cancelled'; preorderId: string }
+  | { kind: 'priority_changed'; preorderId: string; priority: number }
+  | { kind: 'settings_changed' };
 
 export async function addBatch(
   ctx: ServiceContext,
@@ -69,10 +75,10 @@ export async function addBatch(
   campaignId: string,
   input: NewBatch,
 ): Promise<Batch> {
-  const now = ctx.clock();
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (uow) => {
+    const { tx, now } = uow;
     const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
-    const [variantId] = await resolveVariants(tx, shop.id, [input]);
+    const [variantId] = (await resolveVariants(tx, shop.id, [input])) as [string];
     if (!campaign.variants.some((v) => v.variantId === variantId)) {
       throw new DomainError('unknown_variant', 'that variant is not part of this campaign', {
         field: 'variant',
@@ -80,6 +86,18 @@ export async function addBatch(
     }
     assertReadyDate(input.readyDate, shop, now);
     const id = newId('batch', now.getTime());
+    const batch = {
+      id,
+      readyDate: input.readyDate,
+      quantity: input.quantity,
+      bufferDays: input.bufferDays ?? campaign.promiseSettings.bufferDays,
+      state: input.state ?? 'planned',
+      quantityReceived: 0,
+    } as const;
+    assertSupplyFits(
+      [...(await batchesOf(tx, campaignId, variantId)), batch],
+      onHandOf(campaign, variantId).onHand,
+    );
     await tx.query(
       `INSERT INTO supply_batches (id, shop_id, campaign_id, variant_id, quantity, ready_date, buffer_days, state,
          note, created_at, updated_at)
@@ -89,20 +107,23 @@ export async function addBatch(
         shop.id,
         campaignId,
         variantId,
-        input.quantity,
-        input.readyDate,
-        input.bufferDays ?? campaign.promiseSettings.bufferDays,
-        input.state ?? 'planned',
+        batch.quantity,
+        batch.readyDate,
+        batch.bufferDays,
+        batch.state,
         input.note ?? null,
         now,
       ],
     );
-    await appendEvents(
-      tx,
-      [{ shopId: shop.id, type: 'batch.created', subjectId: id, data: { campaignId } }],
-      now,
+    uow.record(
+      event(shop.id, 'batch.created', id, {
+        campaignId,
+        variantId,
+        quantity: batch.quantity,
+        readyDate: batch.readyDate,
+      }),
     );
-    await repromiseVariant(tx, shop, campaign, variantId as string, 'batch_added', now);
+    await repromiseVariant(uow, shop, campaign, variantId, { kind: 'batch_added' });
     return loadBatch(tx, shop.id, campaignId, id);
   });
 }
@@ -110,6 +131,7 @@ export async function addBatch(
 /**
  * Changes a batch: a new ready date, quantity, buffer, state or received quantity. Lowering the quantity
  * below what the batch serves re-promises the overflow to later supply or to the unpromised line.
+ * Receiving units allocates them to the confirmed pre-orders they cover, in queue order.
  */
 export async function updateBatch(
   ctx: ServiceContext,
@@ -118,8 +140,8 @@ export async function updateBatch(
   batchId: string,
   changes: BatchChanges,
 ): Promise<Batch> {
-  const now = ctx.clock();
-  return ctx.db.transaction(async (tx) => {
+  return inTransaction(ctx, async (uow) => {
+    const { tx, now } = uow;
     const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
     const current = await loadBatch(tx, shop.id, campaignId, batchId);
     const next = { ...current, ...definedOnly(changes) };
@@ -134,6 +156,8 @@ export async function updateBatch(
         to: next.state,
       });
     }
+    const others = (await batchesOf(tx, campaignId, current.variantId)).filter((b) => b.id !== batchId);
+    assertSupplyFits([...others, next], onHandOf(campaign, current.variantId).onHand);
     await tx.query(
       `UPDATE supply_batches SET quantity = $3, ready_date = $4, buffer_days = $5, state = $6,
          quantity_received = $7, note = $8, updated_at = $9
@@ -151,12 +175,8 @@ export async function updateBatch(
       ],
     );
     const fields = Object.keys(definedOnly(changes));
-    await appendEvents(
-      tx,
-      [{ shopId: shop.id, type: 'batch.updated', subjectId: batchId, data: { fields } }],
-      now,
-    );
-    await repromiseVariant(tx, shop, campaign, current.variantId, causeOf(current, next), now);
+    uow.record(event(shop.id, 'batch.updated', batchId, { fields, campaignId }));
+    await repromiseVariant(uow, shop, campaign, current.variantId, { kind: causeOf(current, next) });
     return loadBatch(tx, shop.id, campaignId, batchId);
   });
 }
@@ -178,15 +198,20 @@ interface QueuedPreorder {
   promise_from: string | null;
   promise_to: string | null;
   promise_place_in_line: number | null;
+  /** Units of its stored promise that are in stock. */
+  in_stock_units: number;
 }
 
 /** The live pre-orders of a campaign variant with the promises they were told, and the plan made now. */
 async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, variantId: string, now: Date) {
   const [preorders, batches] = await Promise.all([
     db.query<QueuedPreorder>(
-      `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line
-       FROM preorders WHERE campaign_id = $1 AND variant_id = $2 AND state <> 'cancelled' ORDER BY queue_position`,
-      [campaign.id, variantId],
+      `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line,
+         (SELECT coalesce(sum((b->>'units')::int), 0) FROM jsonb_array_elements(promise_batches) b
+          WHERE (b->>'inStock')::boolean)::int AS in_stock_units
+       FROM preorders WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 AND state <> 'cancelled'
+       ORDER BY queue_position`,
+      [shop.id, campaign.id, variantId],
     ),
     batchesOf(db, campaign.id, variantId),
   ]);
@@ -319,22 +344,21 @@ export function onHandOf(campaign: Campaign, variantId: string) {
 }
 
 /**
- * Recomputes every promise of a campaign variant after its plan changed, stores the ones that moved and
- * writes `preorder.promise_changed` for each that moved by more than the campaign's tolerance, in the
- * caller's transaction. Also keeps the variant's supply limit in step with the plan.
+ * Re-promises a campaign variant after its queue or supply changed, in the caller's transaction: stores
+ * the promises that changed (their announced moves go into the history with `preorder.promise_changed`),
+ * allocates received units to the confirmed pre-orders they now cover, and keeps the variant's supply
+ * limit in step with the plan.
  */
 export async function repromiseVariant(
-  tx: Queryable,
+  uow: UnitOfWork,
   shop: Shop,
   campaign: Campaign,
   variantId: string,
-  cause: PromiseCause,
-  now: Date,
+  change: VariantChange,
 ): Promise<{ moved: number }> {
-  const { preorders, plan } = await queueAndPlan(tx, shop, campaign, variantId, now);
+  const { preorders, plan } = await queueAndPlan(uow.tx, shop, campaign, variantId, uow.now);
   const before = new Map(preorders.map((row) => [row.id, row]));
-  const updates: StoredPromise[] = [];
-  const events: NewEvent[] = [];
+  const updates: PromiseUpdate[] = [];
   for (const promise of plan.promises()) {
     const old = before.get(promise.preorderId);
     const next = storedPromiseOf(promise);
@@ -342,28 +366,30 @@ export async function repromiseVariant(
       old &&
       old.promise_from === next.from &&
       old.promise_to === next.to &&
-      old.promise_place_in_line === next.placeInLine
+      old.promise_place_in_line === next.placeInLine &&
+      old.in_stock_units === unitsInStock(next.batches)
     ) {
       continue;
     }
-    updates.push(next);
-    const oldWindow =
-      old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null;
-    const newWindow = next.from && next.to ? { from: next.from, to: next.to } : null;
-    if (windowMoved(oldWindow, newWindow, campaign.promiseSettings.toleranceDays)) {
-      events.push({
-        shopId: shop.id,
-        type: 'preorder.promise_changed',
-        subjectId: promise.preorderId,
-        data: { oldWindow, newWindow, cause, campaignId: campaign.id },
-      });
-    }
+    updates.push({
+      next,
+      oldWindow: old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null,
+    });
   }
-  await storePromises(tx, updates);
-  await appendEvents(tx, events, now);
-  await tx.query(
-    `UPDATE campaign_variants SET supply_limit = $3 WHERE campaign_id = $1 AND variant_id = $2`,
-    [campaign.id, variantId, await supplyLimitOf(tx, campaign, variantId)],
+  await storePromises(
+    uow,
+    {
+      shopId: shop.id,
+      campaignId: campaign.id,
+      toleranceDays: campaign.promiseSettings.toleranceDays,
+      cause: change.kind,
+    },
+    updates,
+  );
+  await uow.tx.query(
+    `UPDATE campaign_variants SET supply_limit = $4, queue_version = queue_version + 1
+     WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3`,
+    [shop.id, campaign.id, variantId, await supplyLimitOf(uow.tx, campaign, variantId)],
   );
   return { moved: updates.length };
 }
@@ -373,16 +399,7 @@ async function supplyLimitOf(tx: Queryable, campaign: Campaign, variantId: strin
   if (campaign.promiseSettings.beyondSupply !== 'sold_out') return null;
   const batches = await batchesOf(tx, campaign.id, variantId);
   if (batches.length === 0) return null;
-  const onHand = onHandOf(campaign, variantId).onHand?.quantity ?? 0;
-  return batches.reduce((sum, b) => sum + Math.max(b.quantity, b.quantityReceived ?? 0), onHand);
-}
-
-export interface StoredPromise {
-  preorderId: string;
-  from: CalendarDate | null;
-  to: CalendarDate | null;
-  placeInLine: number | null;
-  batches: { batchId: string; units: number; inStock: boolean }[];
+  return supplyUnits(batches, onHandOf(campaign, variantId).onHand);
 }
 
 /** How a promise is kept on its pre-order row. */
@@ -403,29 +420,7 @@ function storedPromiseOf(promise: PreorderPromise): StoredPromise {
     : { preorderId: promise.preorderId, from: null, to: null, placeInLine: promise.placeInLine, batches };
 }
 
-/** Writes many promises in one statement. */
-async function storePromises(tx: Queryable, promises: readonly StoredPromise[]): Promise<void> {
-  if (promises.length === 0) return;
-  await tx.query(
-    `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
-       promise_place_in_line = s.place_in_line, promise_batches = s.batches
-     FROM jsonb_to_recordset($1::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int, batches jsonb)
-     WHERE p.id = s.id`,
-    [
-      JSON.stringify(
-        promises.map((p) => ({
-          id: p.preorderId,
-          promise_from: p.from,
-          promise_to: p.to,
-          place_in_line: p.placeInLine,
-          batches: p.batches,
-        })),
-      ),
-    ],
-  );
-}
-
-function causeOf(before: Batch, after: Batch): PromiseCause {
+function causeOf(before: Batch, after: Batch): Exclude<VariantChange, { preorderId: string }>['kind'] {
   if (
     after.state === 'received' &&
     (before.state !== 'received' || before.quantityReceived !== after.quantityReceived)
@@ -507,43 +502,35 @@ export async function setPriority(
   preorderId: string,
   priority: number,
 ): Promise<void> {
-  const now = ctx.clock();
-  await ctx.db.transaction(async (tx) => {
-    const [target] = await tx.query<{
-      campaign_id: string;
-      variant_id: string;
-      state: string;
-      priority: number;
-    }>('SELECT campaign_id, variant_id, state, priority FROM preorders WHERE shop_id = $1 AND id = $2', [
-      shop.id,
-      preorderId,
-    ]);
-    if (!target) throw new DomainError('not_found', 'no such pre-order', { id: preorderId });
+  await inTransaction(ctx, async (uow) => {
+    const { tx } = uow;
+    const find = (lock: boolean) =>
+      tx.query<{ campaign_id: string; variant_id: string; state: PreorderState; priority: number }>(
+        `SELECT campaign_id, variant_id, state, priority FROM preorders WHERE shop_id = $1 AND id = $2
+         ${lock ? 'FOR UPDATE' : ''}`,
+        [shop.id, preorderId],
+      );
+    const [found] = await find(false);
+    if (!found) throw new DomainError('not_found', 'no such pre-order', { id: preorderId });
+    // The campaign first, as every change of a campaign's queue locks it.
+    const campaign = await loadCampaign(tx, shop.id, found.campaign_id, { lock: true });
+    const [target] = (await find(true)) as [typeof found];
     if (target.priority === priority) return;
     if (target.state === 'cancelled' || target.state === 'fulfilled') {
       throw new DomainError('invalid_transition', `a ${target.state} pre-order has no place in the queue`, {
         from: target.state,
       });
     }
-    const campaign = await loadCampaign(tx, shop.id, target.campaign_id, { lock: true });
-    await tx.query('UPDATE preorders SET priority = $2, updated_at = $3 WHERE id = $1', [
+    await writePriority(
+      uow,
+      { id: preorderId, shopId: shop.id, state: target.state, priority: target.priority },
+      priority,
+    );
+    await repromiseVariant(uow, shop, campaign, target.variant_id, {
+      kind: 'priority_changed',
       preorderId,
       priority,
-      now,
-    ]);
-    await appendEvents(
-      tx,
-      [
-        {
-          shopId: shop.id,
-          type: 'preorder.priority_changed',
-          subjectId: preorderId,
-          data: { from: target.priority, to: priority },
-        },
-      ],
-      now,
-    );
-    await repromiseVariant(tx, shop, campaign, target.variant_id, 'priority_changed', now);
+    });
   });
 }
 
@@ -618,15 +605,23 @@ export async function promiseHistory(
   shopId: string,
   preorderId: string,
 ): Promise<PromiseHistoryEntry[]> {
-  const rows = await db.query<{ created_at: Date; data: Omit<PromiseHistoryEntry, 'at'> }>(
-    `SELECT created_at, data FROM events
-     WHERE shop_id = $1 AND subject_id = $2 AND type = 'preorder.promise_changed' ORDER BY id`,
+  const rows = await db.query<{
+    created_at: Date;
+    cause: string;
+    old_from: string | null;
+    old_to: string | null;
+    new_from: string | null;
+    new_to: string | null;
+  }>(
+    `SELECT created_at, cause, old_from, old_to, new_from, new_to FROM promise_history
+     WHERE shop_id = $1 AND preorder_id = $2 ORDER BY id`,
     [shopId, preorderId],
   );
+  const windowOf = (from: string | null, to: string | null) => (from && to ? { from, to } : null);
   return rows.map((row) => ({
     at: row.created_at,
-    cause: row.data.cause,
-    oldWindow: row.data.oldWindow,
-    newWindow: row.data.newWindow,
+    cause: row.cause,
+    oldWindow: windowOf(row.old_from, row.old_to),
+    newWindow: windowOf(row.new_from, row.new_to),
   }));
 }

@@ -13,7 +13,6 @@ import {
   nextStatus,
   type OfferState,
   offerState,
-  unitsLeft,
   type VariantSupply,
 } from '../../src/domain/campaign.ts';
 
@@ -37,6 +36,7 @@ const supply = (overrides: Partial<VariantSupply> = {}): VariantSupply => ({
   cap: 100,
   held: 0,
   onHand: 0,
+  unitsLeft: 100,
   ...overrides,
 });
 
@@ -246,7 +246,7 @@ describe('offerState', () => {
     [
       'a scheduled campaign that sold out',
       { status: 'scheduled', opensAt: at(-HOUR) },
-      { cap: 3, held: 3 },
+      { cap: 3, held: 3, unitsLeft: 0 },
       { state: 'sold_out' },
     ],
     ['exactly at closesAt', { closesAt: now }, {}, { state: 'closed', reason: 'window_ended' }],
@@ -257,20 +257,20 @@ describe('offerState', () => {
       {},
       { state: 'closed', reason: 'window_ended' },
     ],
-    ['no cap, however many are held', {}, { cap: null, held: 1_000_000 }, { state: 'open' }],
-    ['cap 0: nothing to sell', {}, { cap: 0, held: 0 }, { state: 'sold_out' }],
-    ['every capped unit held', {}, { cap: 5, held: 5 }, { state: 'sold_out' }],
-    ['one capped unit left', {}, { cap: 5, held: 4 }, { state: 'open' }],
+    ['no cap, however many are held', {}, { cap: null, held: 1_000_000, unitsLeft: null }, { state: 'open' }],
+    ['cap 0: nothing to sell', {}, { cap: 0, held: 0, unitsLeft: 0 }, { state: 'sold_out' }],
+    ['every capped unit held', {}, { cap: 5, held: 5, unitsLeft: 0 }, { state: 'sold_out' }],
+    ['one capped unit left', {}, { cap: 5, held: 4, unitsLeft: 1 }, { state: 'open' }],
     [
       'no cap, but the supply plan is all held',
       {},
-      { cap: null, held: 4, supplyLimit: 4 },
+      { cap: null, held: 4, unitsLeft: 0 },
       { state: 'sold_out' },
     ],
     [
       'a sold-out campaign before opensAt',
       { opensAt: at(HOUR) },
-      { cap: 0 },
+      { cap: 0, unitsLeft: 0 },
       { state: 'upcoming', reason: 'not_yet_open' },
     ],
     ['a pre-order with stock on hand', {}, { onHand: 5 }, { state: 'open' }],
@@ -284,7 +284,7 @@ describe('offerState', () => {
     [
       'a backorder in stock with a cap of 0',
       { mode: 'backorder' },
-      { onHand: 3, cap: 0 },
+      { onHand: 3, cap: 0, unitsLeft: 0 },
       { state: 'closed', reason: 'in_stock' },
     ],
     [
@@ -296,25 +296,6 @@ describe('offerState', () => {
   ];
   for (const [name, rules, counters, expected] of cases) {
     test(name, () => assert.deepEqual(offerState(campaign(rules), supply(counters), now), expected));
-  }
-});
-
-describe('unitsLeft', () => {
-  const cases: [Pick<VariantSupply, 'cap' | 'held' | 'supplyLimit'>, number | null][] = [
-    [{ cap: null, held: 0 }, null],
-    [{ cap: null, held: 42, supplyLimit: null }, null],
-    [{ cap: 0, held: 0 }, 0],
-    [{ cap: 10, held: 3 }, 7],
-    [{ cap: 10, held: 10 }, 0],
-    [{ cap: 10, held: 12 }, 0],
-    [{ cap: null, held: 3, supplyLimit: 10 }, 7],
-    [{ cap: 5, held: 3, supplyLimit: 10 }, 2],
-    [{ cap: 50, held: 3, supplyLimit: 10 }, 7],
-    [{ cap: null, held: 0, supplyLimit: 0 }, 0],
-  ];
-  for (const [counters, expected] of cases) {
-    const name = `cap ${counters.cap}, supply limit ${counters.supplyLimit ?? 'none'}, held ${counters.held}`;
-    test(`${name} → ${expected}`, () => assert.equal(unitsLeft(counters), expected));
   }
 });
 
@@ -331,14 +312,19 @@ describe('assertCanPlace', () => {
   });
 
   test('without a per-customer limit any quantity passes the campaign check', () => {
-    assert.doesNotThrow(() => assertCanPlace(campaign(), supply({ cap: null }), 10_000, now));
+    assert.doesNotThrow(() =>
+      assertCanPlace(campaign(), supply({ cap: null, unitsLeft: null }), 10_000, now),
+    );
   });
 
   test('sold out is answered before the per-customer limit', () => {
-    assert.throws(() => assertCanPlace(campaign({ perCustomerLimit: 1 }), supply({ cap: 0 }), 5, now), {
-      code: 'sold_out',
-      details: { unitsLeft: 0 },
-    });
+    assert.throws(
+      () => assertCanPlace(campaign({ perCustomerLimit: 1 }), supply({ cap: 0, unitsLeft: 0 }), 5, now),
+      {
+        code: 'sold_out',
+        details: { unitsLeft: 0 },
+      },
+    );
   });
 
   const notOpen: [Partial<CampaignRules>, Partial<VariantSupply>, OfferState, NotOpenReason][] = [
@@ -371,12 +357,11 @@ describe('assertCanPlace', () => {
         instant,
         instant,
         fc.option(fc.integer({ min: 0, max: 5 })),
-        fc.option(fc.integer({ min: 0, max: 5 })),
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 0, max: 2 }),
-        (mode, status, opensAt, closesAt, cap, supplyLimit, held, onHand) => {
+        (mode, status, opensAt, closesAt, unitsLeft, held, onHand) => {
           const rules = campaign({ mode, status, opensAt, closesAt });
-          const counters = supply({ cap, supplyLimit, held, onHand });
+          const counters = supply({ unitsLeft, held, onHand });
           const { state, reason } = offerState(rules, counters, now);
           const place = () => assertCanPlace(rules, counters, 1, now);
           if (state === 'open') assert.doesNotThrow(place);

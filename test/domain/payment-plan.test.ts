@@ -89,7 +89,8 @@ describe('payment plan', () => {
       days: 1,
       date: '2028-02-29',
     });
-    assert.throws(() => balanceDue({ kind: 'days_before_ship', days: 14 }), { code: 'ship_date_required' });
+    // No ship date promised yet: the balance waits for the release.
+    assert.deepEqual(balanceDue({ kind: 'days_before_ship', days: 14 }), { kind: 'on_release' });
     assert.throws(() => balanceDue({ kind: 'on_date', date: '2027-02-30' }), { code: 'invalid_date' });
     assert.throws(() => balanceDue({ kind: 'days_before_ship', days: -1 }, '2027-03-10'), {
       code: 'invalid_payment_terms',

@@ -6,6 +6,7 @@ import {
   nextOffer,
   type OpenPreorder,
   onHandBatchId,
+  PRIORITY_RANGE,
   type PromiseInput,
   type PromisePlan,
   promiseChanges,
@@ -250,12 +251,14 @@ describe('refusals', () => {
     assert.throws(() => plan({ batches: [december, december] }), refusesWith('duplicate_batch'));
   });
 
-  test('a pre-order needs a whole positive quantity and integer position and priority', () => {
+  test('a pre-order needs a whole positive quantity, an integer position and a priority in range', () => {
     for (const preorder of [
       { id: 'po_x', position: 1, quantity: 0 },
       { id: 'po_x', position: 1, quantity: 1.5 },
       { id: 'po_x', position: 1.5, quantity: 1 },
       { id: 'po_x', position: 1, quantity: 1, priority: 0.5 },
+      { id: 'po_x', position: 1, quantity: 1, priority: PRIORITY_RANGE.min - 1 },
+      { id: 'po_x', position: 1, quantity: 1, priority: PRIORITY_RANGE.max + 1 },
     ]) {
       assert.throws(
         () => plan({ preorders: [preorder] }),

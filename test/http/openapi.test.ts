@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import type { ErrorCode } from '../../src/domain/errors.ts';
+import { statusFor } from '../../src/http/errors.ts';
 import { createVariantBody, MAX_QUANTITY, sku } from '../../src/http/schemas.ts';
 import { testApp } from '../support/app.ts';
 
@@ -178,17 +180,29 @@ describe('the OpenAPI document', () => {
     assert.equal(typeof header.description, 'string');
   });
 
-  test('errors are documented with the one error shape', () => {
-    const error = deref(document, { $ref: '#/components/schemas/Error' });
-    assert.deepEqual(error.required, ['error']);
-    const inner = deref(document, error.properties.error);
-    assert.deepEqual([...inner.required].sort(), ['code', 'message']);
-    for (const [method, path] of CONTRACT) {
-      const responses = operation(method, path).responses;
-      for (const status of ['400', '401', '404', '429']) {
-        const schema = deref(document, responses[status]?.content?.['application/json']?.schema);
-        assert.deepEqual(schema, error, `${method.toUpperCase()} ${path} ${status}`);
+  test('errors are documented in the one error shape, each status with the codes the route can answer', () => {
+    for (const [path, operations] of Object.entries(document.paths as Json)) {
+      for (const [method, op] of Object.entries(operations as Json)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        for (const [status, response] of Object.entries((op as Json).responses as Json)) {
+          if (!/^[45]/.test(status)) continue;
+          const schema = deref(document, (response as Json).content?.['application/json']?.schema);
+          assert.deepEqual(schema.required, ['error'], `${route} ${status}`);
+          const inner = deref(document, schema.properties.error);
+          assert.deepEqual([...inner.required].sort(), ['code', 'message'], `${route} ${status}`);
+          const codes: string[] = inner.properties.code.enum;
+          assert.ok(codes.length > 0, `${route} ${status} lists no code`);
+          for (const code of codes) {
+            assert.equal(statusFor(code as ErrorCode), Number(status), `${route}: ${code} is not a ${status}`);
+            assert.match((response as Json).description, new RegExp(`\`${code}\``), `${route} ${status}`);
+          }
+        }
       }
+    }
+    for (const [method, path, key] of CONTRACT) {
+      const responses = operation(method, path).responses;
+      const expected = key === 'adminKey' ? ['400', '401'] : ['400', '401', '429'];
+      for (const status of expected) assert.ok(responses[status], `${method.toUpperCase()} ${path} ${status}`);
     }
   });
 

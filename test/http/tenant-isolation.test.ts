@@ -16,6 +16,7 @@ interface Ids {
   sku: string;
   batchId: string;
   preorderId: string;
+  deadLetterId: string;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -153,6 +154,28 @@ const ATTEMPTS: Attempt[] = [
   },
   {
     method: 'POST',
+    route: '/v1/preorders/{id}/fulfil',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/fulfil`,
+    key: 'admin',
+    body: () => ({ carrier: 'DHL', trackingNumber: 'STOLEN' }),
+  },
+  { method: 'GET', route: '/v1/events', url: () => '/v1/events', key: 'admin', list: true },
+  {
+    method: 'GET',
+    route: '/v1/events',
+    url: (ids) => `/v1/events?subject=${ids.preorderId}`,
+    key: 'admin',
+    list: true,
+  },
+  { method: 'GET', route: '/v1/dead-letters', url: () => '/v1/dead-letters', key: 'admin', list: true },
+  {
+    method: 'POST',
+    route: '/v1/dead-letters/{id}/retry',
+    url: (ids) => `/v1/dead-letters/${ids.deadLetterId}/retry`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
     route: '/v1/storefront/preorders/{id}/confirm',
     url: (ids) => `/v1/storefront/preorders/${ids.preorderId}/confirm`,
     key: 'storefront',
@@ -169,6 +192,7 @@ const placeholderIds: Ids = {
   sku: 'SKU_A',
   batchId: 'bat_A',
   preorderId: 'po_A',
+  deadLetterId: 'dlf_A',
 };
 
 describeOnEachEngine('tenant isolation', ({ db }) => {
@@ -194,12 +218,23 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
     );
     const placed = await place(shopA, made.sku, { paymentMethod: VISA });
     assert.equal(placed.status, 201);
+    // A delivery of shop A's that failed for good.
+    const [placedEvent] = await db().query<{ id: string }>(
+      `SELECT id FROM events WHERE subject_id = $1 AND type = 'preorder.placed'`,
+      [placed.body.id],
+    );
+    await db().query(
+      `INSERT INTO outbox_failures (shop_id, id, consumer, event_id, status, attempts, last_error, created_at, updated_at)
+       VALUES ($1, 'dlf_shopa', 'webhooks', $2, 'dead', 8, 'HTTP 500', now(), now())`,
+      [shopA.shop.shopId, placedEvent?.id],
+    );
     ids = {
       campaignId: made.campaignId,
       variantId: campaign.body.variants[0].variantId,
       sku: made.sku,
       batchId: batch.body.id,
       preorderId: placed.body.id,
+      deadLetterId: 'dlf_shopa',
     };
   });
 

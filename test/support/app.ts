@@ -26,7 +26,11 @@ export interface TestShop {
 
 export async function testApp(db: Database, options: AppOptions & { clock?: () => Date } = {}) {
   const ctx: ServiceContext = { db, clock: options.clock ?? (() => new Date()) };
-  const app = await buildApp(ctx, { rateLimit: { max: 100_000, timeWindow: 60_000 }, ...options });
+  const app = await buildApp(ctx, {
+    rateLimit: { max: 100_000, timeWindow: 60_000 },
+    strictErrorCodes: true,
+    ...options,
+  });
   return { app, ctx };
 }
 

@@ -1,0 +1,197 @@
+/**
+ * The event catalogue: every kind of event Presell writes, declared once with the shape of its `data`, a
+ * version and one sentence of meaning. Services write events only through these types (a typo does not
+ * compile), the outbox relay hands them to consumers (emails, webhooks, store platforms), `GET /v1/events`
+ * lists them, and docs/events.md is generated from this file (`npm run docs:events`).
+ *
+ * A version changes when a field is removed or changes meaning; adding an optional field does not.
+ */
+import { z } from 'zod';
+import { CAMPAIGN_STATUSES } from './campaign.ts';
+
+const money = z.object({ amount: z.number().int(), currency: z.string().length(3) });
+const window = z.object({ from: z.string(), to: z.string() }).nullable();
+const subjects = ['shop', 'variant', 'campaign', 'batch', 'preorder'] as const;
+export type EventSubject = (typeof subjects)[number];
+
+interface Declaration<Data extends z.ZodObject> {
+  /** What the event's `subjectId` names. */
+  readonly subject: EventSubject;
+  readonly version: number;
+  readonly meaning: string;
+  readonly data: Data;
+}
+
+const declare = <Data extends z.ZodObject>(
+  subject: EventSubject,
+  meaning: string,
+  data: Data,
+  version = 1,
+): Declaration<Data> => ({ subject, meaning, data, version });
+
+const statusChange = z.object({ from: z.enum(CAMPAIGN_STATUSES), to: z.enum(CAMPAIGN_STATUSES) });
+
+export const EVENTS = {
+  'shop.created': declare('shop', 'A shop was created with its keys.', z.object({ name: z.string() })),
+  'variant.created': declare(
+    'variant',
+    'A variant (a sellable sku) was created.',
+    z.object({ sku: z.string() }),
+  ),
+  'campaign.created': declare(
+    'campaign',
+    'A campaign was created as a draft.',
+    z.object({ name: z.string() }),
+  ),
+  'campaign.updated': declare(
+    'campaign',
+    'The merchant changed a campaign; `fields` names what the request changed.',
+    z.object({ fields: z.array(z.string()) }),
+  ),
+  'campaign.scheduled': declare('campaign', 'A campaign will open by itself at its opensAt.', statusChange),
+  'campaign.opened': declare('campaign', 'A campaign opened: shoppers can pre-order.', statusChange),
+  'campaign.paused': declare(
+    'campaign',
+    'A campaign was paused: no new pre-orders until it opens again.',
+    statusChange,
+  ),
+  'campaign.closed': declare('campaign', 'A campaign closed for good.', statusChange),
+  'campaign.released': declare(
+    'campaign',
+    'The product was released: balances due on release and pay-later charges fall due.',
+    z.object({}),
+  ),
+  'batch.created': declare(
+    'batch',
+    'A supply batch was planned for a campaign variant.',
+    z.object({
+      campaignId: z.string(),
+      variantId: z.string().optional(),
+      quantity: z.number().int().optional(),
+      readyDate: z.string().optional(),
+    }),
+  ),
+  'batch.updated': declare(
+    'batch',
+    'A supply batch changed (date, quantity, buffer, state or units received); `fields` names what changed.',
+    z.object({ fields: z.array(z.string()), campaignId: z.string().optional() }),
+  ),
+  'preorder.placed': declare(
+    'preorder',
+    'A shopper placed a pre-order: its units are held and it waits for its first payment step.',
+    z.object({
+      campaignId: z.string(),
+      variantId: z.string(),
+      quantity: z.number().int(),
+      queuePosition: z.number().int(),
+      totalAmount: z.number().int(),
+      currency: z.string(),
+    }),
+  ),
+  'preorder.confirmed': declare(
+    'preorder',
+    'The first payment step succeeded (paid in full, deposit paid, or card saved).',
+    z.object({ charged: money.nullable(), cardSaved: z.boolean() }),
+  ),
+  'preorder.allocated': declare(
+    'preorder',
+    'Received stock now holds every unit of the pre-order, in queue order.',
+    z.object({ campaignId: z.string(), variantId: z.string(), quantity: z.number().int() }),
+  ),
+  'preorder.balance_due': declare(
+    'preorder',
+    'The units are in hand and the balance has fallen due; it is being charged.',
+    z.object({ amount: money }),
+  ),
+  'preorder.ready': declare('preorder', 'Fully paid with its units in hand: it can ship.', z.object({})),
+  'preorder.fulfilled': declare(
+    'preorder',
+    'The merchant recorded the shipment.',
+    z.object({
+      carrier: z.string().nullable(),
+      trackingNumber: z.string().nullable(),
+      trackingUrl: z.string().nullable(),
+      shippedAt: z.string(),
+    }),
+  ),
+  'preorder.cancelled': declare(
+    'preorder',
+    'The pre-order was cancelled and its units went back on sale; `refund` is what the policy (or the merchant) gives back.',
+    z.object({
+      reason: z.string(),
+      refund: money,
+      kept: money,
+      basis: z.enum([
+        'policy_before_cutoff',
+        'policy_after_cutoff',
+        'merchant_full_refund',
+        'merchant_no_refund',
+      ]),
+      campaignId: z.string(),
+    }),
+  ),
+  'preorder.promise_changed': declare(
+    'preorder',
+    'The ship window the customer was told moved by more than the campaign’s tolerance (or was gained or lost).',
+    z.object({ oldWindow: window, newWindow: window, cause: z.string(), campaignId: z.string() }),
+  ),
+  'preorder.priority_changed': declare(
+    'preorder',
+    'The merchant changed the pre-order’s priority in the queue.',
+    z.object({ from: z.number().int(), to: z.number().int() }),
+  ),
+  'preorder.balance_charged': declare(
+    'preorder',
+    'A balance charge succeeded.',
+    z.object({ amount: money, attempt: z.number().int() }),
+  ),
+  'preorder.payment_failed': declare(
+    'preorder',
+    'A balance charge failed; `retryAt` is the next try, null when this was the last.',
+    z.object({ amount: money, code: z.string(), attempt: z.number().int(), retryAt: z.string().nullable() }),
+  ),
+  'preorder.refunded': declare('preorder', 'A refund reached the customer.', z.object({ amount: money })),
+  'preorder.refund_failed': declare(
+    'preorder',
+    'The payment provider refused a refund; the merchant has to settle it by hand.',
+    z.object({ amount: money, code: z.string() }),
+  ),
+  'preorder.late_payment_refunded': declare(
+    'preorder',
+    'Money arrived for a pre-order that had already ended; it is being given back.',
+    z.object({ amount: money }),
+  ),
+} as const;
+
+export type EventType = keyof typeof EVENTS;
+export type EventData<T extends EventType> = z.infer<(typeof EVENTS)[T]['data']>;
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+/** An event about to be written: its type from the catalogue and data of that type's shape. */
+export type NewEvent = {
+  [T in EventType]: { shopId: string; type: T; subjectId: string; data: EventData<T> };
+}[EventType];
+
+/** A typed event, for writers that know their type: `event(shopId, 'preorder.ready', id, {})`. */
+export function event<T extends EventType>(
+  shopId: string,
+  type: T,
+  subjectId: string,
+  data: EventData<T>,
+): NewEvent {
+  return { shopId, type, subjectId, data } as NewEvent;
+}
+
+/** Refuses data that does not have its type's shape: what consumers read is what the catalogue says. */
+export function checkEvent(candidate: NewEvent): void {
+  const result = EVENTS[candidate.type].data.strict().safeParse(candidate.data);
+  if (!result.success) {
+    throw new Error(`event ${candidate.type} does not match the catalogue: ${result.error.message}`);
+  }
+}
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENTS, type);
+}
+
+export { subjects as EVENT_SUBJECTS };

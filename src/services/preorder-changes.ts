@@ -1,0 +1,445 @@
+/**
+ * The one door for changes to pre-orders: every INSERT and UPDATE of the `preorders` table is here (a test
+ * checks that no other module writes it). A state changes only through the domain's `transition()`, so an
+ * illegal move is a typed refusal and never a silent no-op, and each move writes its event from the
+ * catalogue with the change. The moves a pre-order makes by itself (allocated when its units are in hand,
+ * balance due, ready) are decided by the domain's `automaticMoves` and applied by `advance`.
+ *
+ * Every function takes the caller's unit of work: the caller holds the locks (campaign first, then the
+ * pre-order) and the transaction.
+ */
+import type { CalendarDate } from '../domain/calendar.ts';
+import { shopDate, shopDayStart } from '../domain/calendar.ts';
+import type { PaymentTerms } from '../domain/campaign.ts';
+import { DomainError } from '../domain/errors.ts';
+import { type EventData, type EventType, event } from '../domain/events.ts';
+import {
+  automaticMoves,
+  IN_HAND_STATES,
+  type PreorderMove,
+  type PreorderState,
+  transition,
+} from '../domain/lifecycle.ts';
+import { money } from '../domain/money.ts';
+import { nextDue, outstandingAfter, owedBy, type PaymentPlan } from '../domain/payment-plan.ts';
+import type { PriceLine } from '../domain/pricing.ts';
+import { windowMoved } from '../domain/promise.ts';
+import { newId } from '../ids.ts';
+import { planOf } from './payment-operations.ts';
+import type { UnitOfWork } from './unit-of-work.ts';
+
+/** What a pre-order needs to be moved: which row, and the state the caller saw under its lock. */
+export interface PreorderRef {
+  readonly id: string;
+  readonly shopId: string;
+  readonly state: PreorderState;
+}
+
+const MOVE_EVENTS = {
+  confirm: 'preorder.confirmed',
+  allocate: 'preorder.allocated',
+  requestBalance: 'preorder.balance_due',
+  markReady: 'preorder.ready',
+  fulfil: 'preorder.fulfilled',
+  cancel: 'preorder.cancelled',
+} as const satisfies Record<PreorderMove, EventType>;
+
+export type MoveData<M extends PreorderMove> = EventData<(typeof MOVE_EVENTS)[M]>;
+
+/** Columns that change together with a state, by the move that changes them. */
+interface MoveColumns {
+  confirm: { paymentCustomerId: string | null; paymentMethodId: string | null };
+  cancel: { reason: string };
+  fulfil: {
+    carrier: string | null;
+    trackingNumber: string | null;
+    trackingUrl: string | null;
+    shippedAt: Date;
+  };
+  allocate: Record<string, never>;
+  requestBalance: Record<string, never>;
+  markReady: Record<string, never>;
+}
+
+/**
+ * Moves a pre-order by one step of its lifecycle and records the move's event. Refuses a move the
+ * lifecycle does not allow from the state the caller saw (`invalid_transition`).
+ */
+export async function movePreorder<M extends PreorderMove>(
+  uow: UnitOfWork,
+  preorder: PreorderRef,
+  move: M,
+  data: MoveData<M>,
+  columns: MoveColumns[M],
+): Promise<PreorderState> {
+  const next = transition(preorder.state, move);
+  const set: string[] = ['state = $3', 'updated_at = $4'];
+  const params: unknown[] = [preorder.shopId, preorder.id, next, uow.now, preorder.state];
+  const assign = (column: string, value: unknown) => {
+    params.push(value);
+    set.push(`${column} = $${params.length}`);
+  };
+  if (move === 'confirm') {
+    const card = columns as MoveColumns['confirm'];
+    assign('payment_customer_id', card.paymentCustomerId);
+    assign('payment_method_id', card.paymentMethodId);
+    set.push('placed_expires_at = NULL');
+  } else if (move === 'cancel') {
+    assign('cancel_reason', (columns as MoveColumns['cancel']).reason);
+    set.push('placed_expires_at = NULL', 'balance_retry_at = NULL', 'balance_due_at = NULL');
+    set.push('balance_on_release = false');
+  } else if (move === 'fulfil') {
+    const shipment = columns as MoveColumns['fulfil'];
+    assign('carrier', shipment.carrier);
+    assign('tracking_number', shipment.trackingNumber);
+    assign('tracking_url', shipment.trackingUrl);
+    assign('shipped_at', shipment.shippedAt);
+  }
+  const moved = await uow.tx.query(
+    `UPDATE preorders SET ${set.join(', ')} WHERE shop_id = $1 AND id = $2 AND state = $5 RETURNING 1`,
+    params,
+  );
+  if (moved.length === 0) {
+    // Callers move a pre-order under its row lock, so its state cannot have changed under them.
+    throw new Error(`pre-order ${preorder.id} was no longer ${preorder.state} when it was moved (${move})`);
+  }
+  uow.record(event(preorder.shopId, MOVE_EVENTS[move], preorder.id, data as never));
+  return next;
+}
+
+// ——— placements ———
+
+/** A pre-order as a placement writes it, before its first payment step. */
+export interface NewPreorder {
+  id: string;
+  shopId: string;
+  campaignId: string;
+  variantId: string;
+  email: string;
+  quantity: number;
+  queuePosition: number;
+  unitAmount: number;
+  totalAmount: number;
+  currency: string;
+  priceLines: PriceLine[];
+  idempotencyKey: string | null;
+  promise: StoredPromise | null;
+}
+
+export interface StoredPromise {
+  preorderId: string;
+  from: CalendarDate | null;
+  to: CalendarDate | null;
+  placeInLine: number | null;
+  batches: { batchId: string; units: number; inStock: boolean }[];
+}
+
+/**
+ * Writes the pre-orders of one placement batch and their `preorder.placed` events, `placed` and waiting
+ * for their first payment step until `expiresAt` (null: no payment step, they stay placed).
+ */
+export async function insertPlacements(
+  uow: UnitOfWork,
+  preorders: readonly NewPreorder[],
+  at: { expiresAt: Date | null; paymentTerms: PaymentTerms },
+): Promise<void> {
+  if (preorders.length === 0) return;
+  const { now } = uow;
+  await uow.tx.query(
+    `INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
+       total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
+       promise_place_in_line, promise_batches, payment_terms, placed_expires_at, created_at, updated_at)
+     SELECT p.id, p.shop_id, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
+       p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
+       p.promise_place_in_line, p.promise_batches, $2, $3, $4, $4
+     FROM jsonb_to_recordset($1::jsonb) AS p(id text, shop_id text, campaign_id text, variant_id text, email text,
+       quantity int, queue_position bigint, unit_amount bigint, total_amount bigint, currency text,
+       price_lines jsonb, idempotency_key text, promise_from date, promise_to date, promise_place_in_line int,
+       promise_batches jsonb)`,
+    [
+      JSON.stringify(
+        preorders.map((p) => ({
+          id: p.id,
+          shop_id: p.shopId,
+          campaign_id: p.campaignId,
+          variant_id: p.variantId,
+          email: p.email,
+          quantity: p.quantity,
+          queue_position: p.queuePosition,
+          unit_amount: p.unitAmount,
+          total_amount: p.totalAmount,
+          currency: p.currency,
+          price_lines: p.priceLines,
+          idempotency_key: p.idempotencyKey,
+          promise_from: p.promise?.from ?? null,
+          promise_to: p.promise?.to ?? null,
+          promise_place_in_line: p.promise?.placeInLine ?? null,
+          promise_batches: p.promise?.batches ?? [],
+        })),
+      ),
+      JSON.stringify(at.paymentTerms),
+      at.expiresAt,
+      now,
+    ],
+  );
+  uow.record(
+    ...preorders.map((p) =>
+      event(p.shopId, 'preorder.placed', p.id, {
+        campaignId: p.campaignId,
+        variantId: p.variantId,
+        quantity: p.quantity,
+        queuePosition: p.queuePosition,
+        totalAmount: p.totalAmount,
+        currency: p.currency,
+      }),
+    ),
+  );
+}
+
+// ——— promises ———
+
+/** A promise that changed, with the window the customer was told before. */
+export interface PromiseUpdate {
+  next: StoredPromise;
+  oldWindow: { from: CalendarDate; to: CalendarDate } | null;
+}
+
+/**
+ * Stores promises that changed, in one statement. Each one that moved by more than `toleranceDays` goes
+ * into the promise history and gets its `preorder.promise_changed` event. Units in hand are never taken
+ * back: a change that would move an allocated (or later) pre-order out of received stock is refused.
+ * Confirmed pre-orders whose units are now all in stock are allocated, and balances due some days before
+ * shipping follow their promise.
+ */
+export async function storePromises(
+  uow: UnitOfWork,
+  scope: { shopId: string; campaignId: string; toleranceDays: number; cause: string },
+  updates: readonly PromiseUpdate[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const rows = await uow.tx.query<{
+    id: string;
+    state: PreorderState;
+    quantity: number;
+    balance_kind: string | null;
+  }>(
+    `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
+       promise_place_in_line = s.place_in_line, promise_batches = s.batches, updated_at = $2
+     FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int, batches jsonb)
+     WHERE p.shop_id = $1 AND p.id = s.id
+     RETURNING p.id, p.state, p.quantity, p.payment_terms->'balanceDue'->>'kind' AS balance_kind`,
+    [
+      scope.shopId,
+      uow.now,
+      JSON.stringify(
+        updates.map(({ next }) => ({
+          id: next.preorderId,
+          promise_from: next.from,
+          promise_to: next.to,
+          place_in_line: next.placeInLine,
+          batches: next.batches,
+        })),
+      ),
+    ],
+  );
+  const promiseOf = new Map(updates.map((update) => [update.next.preorderId, update.next]));
+  const inHand = (row: { id: string; quantity: number }) =>
+    unitsInStock(promiseOf.get(row.id)?.batches ?? []) >= row.quantity;
+  const taken = rows.filter((row) => IN_HAND_STATES.includes(row.state) && !inHand(row));
+  if (taken.length > 0) {
+    throw new DomainError(
+      'units_in_hand',
+      'this change would take received units away from customers they are already allocated to',
+      { preorders: taken.map((row) => row.id) },
+    );
+  }
+  await recordPromiseHistory(uow, scope, updates);
+  const allocatable = rows.filter((row) => row.state === 'confirmed' && inHand(row)).map((row) => row.id);
+  const followShipDate = rows.filter((row) => row.balance_kind === 'days_before_ship').map((row) => row.id);
+  await advance(uow, scope.shopId, [...new Set([...allocatable, ...followShipDate])]);
+}
+
+async function recordPromiseHistory(
+  uow: UnitOfWork,
+  scope: { shopId: string; campaignId: string; toleranceDays: number; cause: string },
+  updates: readonly PromiseUpdate[],
+) {
+  const history: {
+    id: string;
+    preorder_id: string;
+    old_from: string | null;
+    old_to: string | null;
+    new_from: string | null;
+    new_to: string | null;
+  }[] = [];
+  for (const { next, oldWindow } of updates) {
+    const newWindow = next.from && next.to ? { from: next.from, to: next.to } : null;
+    if (!windowMoved(oldWindow, newWindow, scope.toleranceDays)) continue;
+    history.push({
+      id: newId('promiseChange', uow.now.getTime()),
+      preorder_id: next.preorderId,
+      old_from: oldWindow?.from ?? null,
+      old_to: oldWindow?.to ?? null,
+      new_from: newWindow?.from ?? null,
+      new_to: newWindow?.to ?? null,
+    });
+    uow.record(
+      event(scope.shopId, 'preorder.promise_changed', next.preorderId, {
+        oldWindow,
+        newWindow,
+        cause: scope.cause,
+        campaignId: scope.campaignId,
+      }),
+    );
+  }
+  if (history.length === 0) return;
+  await uow.tx.query(
+    `INSERT INTO promise_history (shop_id, id, preorder_id, cause, old_from, old_to, new_from, new_to, created_at)
+     SELECT $1, h.id, h.preorder_id, $2, h.old_from, h.old_to, h.new_from, h.new_to, $3
+     FROM jsonb_to_recordset($4::jsonb) AS h(id text, preorder_id text, old_from date, old_to date,
+       new_from date, new_to date)`,
+    [scope.shopId, scope.cause, uow.now, JSON.stringify(history)],
+  );
+}
+
+/** Units of a promise that are in received stock (or on the shelf). */
+export function unitsInStock(batches: StoredPromise['batches']): number {
+  return batches.reduce((units, batch) => units + (batch.inStock ? batch.units : 0), 0);
+}
+
+/** Puts a pre-order at a merchant priority in its queue and records the change. */
+export async function setPriority(uow: UnitOfWork, preorder: PreorderRef & { priority: number }, to: number) {
+  await uow.tx.query('UPDATE preorders SET priority = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2', [
+    preorder.shopId,
+    preorder.id,
+    to,
+    uow.now,
+  ]);
+  uow.record(
+    event(preorder.shopId, 'preorder.priority_changed', preorder.id, { from: preorder.priority, to }),
+  );
+}
+
+// ——— money the pre-order owes ———
+
+/** A balance try is starting: it is counted, so its key is unique to it. */
+export async function countBalanceTry(uow: UnitOfWork, preorder: PreorderRef, attempt: number) {
+  await uow.tx.query(
+    'UPDATE preorders SET balance_attempts = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+    [preorder.shopId, preorder.id, attempt, uow.now],
+  );
+}
+
+/** After a failed balance try: when to try again (null: never, the caller cancels). */
+export async function scheduleBalanceRetry(uow: UnitOfWork, preorder: PreorderRef, retryAt: Date | null) {
+  await uow.tx.query(
+    'UPDATE preorders SET balance_retry_at = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+    [preorder.shopId, preorder.id, retryAt, uow.now],
+  );
+}
+
+/** The product is out: every pre-order of the campaign whose money waited for it falls due now. */
+export async function releaseBalances(uow: UnitOfWork, shopId: string, campaignId: string) {
+  await uow.tx.query(
+    `UPDATE preorders SET balance_due_at = $3, balance_on_release = false
+     WHERE shop_id = $1 AND campaign_id = $2 AND balance_on_release`,
+    [shopId, campaignId, uow.now],
+  );
+}
+
+interface StandingRow {
+  id: string;
+  shop_id: string;
+  campaign_id: string;
+  variant_id: string;
+  state: PreorderState;
+  quantity: number;
+  total_amount: number;
+  currency: string;
+  payment_terms: PaymentTerms;
+  promise_to: string | null;
+  promise_batches: StoredPromise['batches'];
+  released_at: Date | null;
+  time_zone: string;
+  charged: number;
+}
+
+/** Where pre-orders stand: state, stock, plan and what was charged, in serving order. */
+async function standings(uow: UnitOfWork, shopId: string, ids: readonly string[]): Promise<StandingRow[]> {
+  if (ids.length === 0) return [];
+  return uow.tx.query<StandingRow>(
+    `SELECT p.id, p.shop_id, p.campaign_id, p.variant_id, p.state, p.quantity, p.total_amount, p.currency,
+       p.payment_terms, p.promise_to, p.promise_batches, c.released_at, s.time_zone,
+       coalesce((SELECT sum(l.amount) FROM ledger_entries l
+                 WHERE l.preorder_id = p.id AND l.kind = 'charge'), 0)::bigint AS charged
+     FROM preorders p JOIN campaigns c ON c.id = p.campaign_id JOIN shops s ON s.id = p.shop_id
+     WHERE p.shop_id = $1 AND p.id = ANY($2)
+     ORDER BY p.priority DESC, p.queue_position`,
+    [shopId, ids],
+  );
+}
+
+/** The plan of a pre-order as it stands: its locked total and terms, and the promise it holds now. */
+function planOfStanding(row: StandingRow): PaymentPlan {
+  return planOf({
+    total: money(row.total_amount, row.currency.trim()),
+    quantity: row.quantity,
+    terms: row.payment_terms,
+    promisedShipDate: row.promise_to,
+  });
+}
+
+/**
+ * Applies the moves pre-orders make by themselves (`automaticMoves`), in serving order, and writes when
+ * each one's plan next asks for money. Call it after anything that changes their stock or their money.
+ * Returns the state of each.
+ */
+export async function advance(
+  uow: UnitOfWork,
+  shopId: string,
+  ids: readonly string[],
+): Promise<Map<string, PreorderState>> {
+  const states = new Map<string, PreorderState>();
+  const schedule: { id: string; due_at: Date | null; on_release: boolean }[] = [];
+  for (const row of await standings(uow, shopId, ids)) {
+    const plan = planOfStanding(row);
+    const charged = money(row.charged, plan.total.currency);
+    const at = { today: shopDate(uow.now, row.time_zone), released: row.released_at !== null };
+    const owedNow = owedBy(plan, charged, at);
+    let state = row.state;
+    const ref = () => ({ id: row.id, shopId: row.shop_id, state });
+    const moves = automaticMoves(state, {
+      unitsInHand: unitsInStock(row.promise_batches) >= row.quantity,
+      outstanding: outstandingAfter(plan, charged).amount,
+      dueNow: owedNow.amount,
+    });
+    for (const move of moves) {
+      if (move === 'allocate') {
+        const allocated = { campaignId: row.campaign_id, variantId: row.variant_id, quantity: row.quantity };
+        state = await movePreorder(uow, ref(), 'allocate', allocated, {});
+      } else if (move === 'requestBalance') {
+        state = await movePreorder(uow, ref(), 'requestBalance', { amount: owedNow }, {});
+      } else if (move === 'markReady') {
+        state = await movePreorder(uow, ref(), 'markReady', {}, {});
+      }
+    }
+    states.set(row.id, state);
+    const releasedOn = row.released_at ? shopDate(row.released_at, row.time_zone) : null;
+    const next = state === 'placed' || state === 'cancelled' ? null : nextDue(plan, charged, releasedOn);
+    schedule.push({
+      id: row.id,
+      due_at: next?.kind === 'date' ? shopDayStart(next.date, row.time_zone) : null,
+      on_release: next?.kind === 'release',
+    });
+  }
+  if (schedule.length > 0) {
+    // When the plan next asks for money, for the balance job to find the pre-order then.
+    await uow.tx.query(
+      `UPDATE preorders p SET balance_due_at = s.due_at, balance_on_release = s.on_release
+       FROM jsonb_to_recordset($2::jsonb) AS s(id text, due_at timestamptz, on_release boolean)
+       WHERE p.shop_id = $1 AND p.id = s.id`,
+      [shopId, JSON.stringify(schedule)],
+    );
+  }
+  return states;
+}
