@@ -26,6 +26,8 @@ export function dayNumber(date: CalendarDate): number {
  * top still a date that every part of the system (and PostgreSQL) reads back as written.
  */
 export const LATEST_DATE: CalendarDate = '2999-12-31';
+/** The earliest day Presell accepts: day 0 of its calendar. */
+export const EARLIEST_DATE: CalendarDate = '1970-01-01';
 const lastWritableDay = Date.parse('9999-12-31T00:00:00Z') / msPerDay;
 
 /** The calendar date of a day number (days since 1970-01-01); refuses a day past year 9999 or before 1970. */

@@ -3,6 +3,7 @@
  * cannot drift.
  */
 import { z } from 'zod';
+import { EARLIEST_DATE, LATEST_DATE } from '../domain/calendar.ts';
 import { CAMPAIGN_STATUSES } from '../domain/campaign.ts';
 import { normaliseEmail } from '../domain/customer.ts';
 import { PREORDER_STATES } from '../domain/lifecycle.ts';
@@ -65,8 +66,19 @@ export const email = z
   })
   .describe('The customer’s email; compared case-insensitively');
 
-export const instant = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time');
-export const isoDate = z.iso.date().describe('Calendar date YYYY-MM-DD');
+const dateRange = `from ${EARLIEST_DATE} to ${LATEST_DATE}`;
+export const instant = z.iso
+  .datetime({ offset: true })
+  .refine((value) => inDateRange(new Date(value).toISOString().slice(0, 10)), `a moment ${dateRange}`)
+  .describe(`ISO 8601 date-time, ${dateRange}`);
+export const isoDate = z.iso
+  .date()
+  .refine(inDateRange, `a date ${dateRange}`)
+  .describe(`Calendar date YYYY-MM-DD, ${dateRange}`);
+
+function inDateRange(date: string): boolean {
+  return date >= EARLIEST_DATE && date <= LATEST_DATE;
+}
 
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),

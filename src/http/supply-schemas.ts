@@ -1,5 +1,6 @@
 /** Shapes of the supply plan and promises, for validation and the OpenAPI document. */
 import { z } from 'zod';
+import { PRIORITY_RANGE } from '../domain/promise.ts';
 import { id, isoDate, shipWindow, sku, text } from './schemas.ts';
 
 const quantity = z.number().int().min(1).max(10_000_000);
@@ -87,5 +88,10 @@ export const promiseReport = z
   .meta({ id: 'PromiseReport' });
 
 export const priorityBody = z.object({
-  priority: z.number().int().min(0).max(1000).describe('Higher is served first; 0 is everyone’s default'),
+  priority: z
+    .number()
+    .int()
+    .min(PRIORITY_RANGE.min)
+    .max(PRIORITY_RANGE.max)
+    .describe('Higher is served first; 0 is everyone’s default'),
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
+import { PRIORITY_RANGE } from '../../src/domain/promise.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
 
 describeOnEachEngine('migrations', ({ db }) => {
@@ -58,5 +59,20 @@ describeOnEachEngine('units left, defined once by the database', ({ db }) => {
       );
       assert.equal(row?.units_left, expected, `cap ${cap}, supply limit ${supplyLimit}, held ${held}`);
     }
+  });
+});
+
+describeOnEachEngine('one priority range', ({ db }) => {
+  test('the database’s priority range is the engine’s and the API’s', async () => {
+    const [constraint] = await db().query<{ definition: string }>(
+      `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = 'preorders_priority_range'`,
+    );
+    assert.ok(constraint, 'the priority constraint exists');
+    const numbers = (constraint.definition.match(/-?\d+/g) ?? []).map(Number);
+    assert.deepEqual(
+      [Math.min(...numbers), Math.max(...numbers)],
+      [PRIORITY_RANGE.min, PRIORITY_RANGE.max],
+      constraint.definition,
+    );
   });
 });

@@ -9,7 +9,9 @@ import {
   daysBetween,
   daysInMonth,
   firstDayOfWeek,
+  LATEST_DATE,
   shopDate,
+  shopDayStart,
   weekStart,
 } from '../../src/domain/calendar.ts';
 import { DomainError } from '../../src/domain/errors.ts';
@@ -64,6 +66,39 @@ describe('the shop-calendar date of an instant', () => {
 
   test('refuses an unknown time zone', () => {
     assert.throws(() => shopDate(instant, 'Mars/Olympus_Mons'), refusesWith('invalid_time_zone'));
+  });
+});
+
+describe('the instant a shop-local day begins', () => {
+  const cases: [string, string, string][] = [
+    ['2026-12-01', 'Europe/Berlin', '2026-11-30T23:00:00.000Z'],
+    ['2026-03-29', 'Europe/Berlin', '2026-03-28T23:00:00.000Z'],
+    ['2026-10-25', 'Europe/Berlin', '2026-10-24T22:00:00.000Z'],
+    ['2026-12-01', 'America/Los_Angeles', '2026-12-01T08:00:00.000Z'],
+    ['2026-12-01', 'Asia/Kolkata', '2026-11-30T18:30:00.000Z'],
+    ['2026-12-01', 'Pacific/Kiritimati', '2026-11-30T10:00:00.000Z'],
+    // Chile moves its clocks at midnight: that day begins at 01:00.
+    ['2026-09-06', 'America/Santiago', '2026-09-06T04:00:00.000Z'],
+  ];
+  for (const [date, zone, instant] of cases) {
+    test(`${date} in ${zone} begins at ${instant}`, () => {
+      const start = shopDayStart(date, zone);
+      assert.equal(start.toISOString(), instant);
+      assert.equal(shopDate(start, zone), date);
+      assert.notEqual(shopDate(start.getTime() - 1, zone), date);
+    });
+  }
+});
+
+describe('the calendar Presell can write', () => {
+  test('ends in year 9999: a day past it is refused, never written as a six-digit year', () => {
+    assert.equal(calendarDate(dayNumber('9999-12-31')), '9999-12-31');
+    assert.throws(() => addDays('9999-12-31', 1), refusesWith('invalid_date'));
+    assert.throws(() => calendarDate(-1), refusesWith('invalid_date'));
+  });
+
+  test('takes every input date with a year of buffer to spare', () => {
+    assert.equal(addDays(LATEST_DATE, 366), '3001-01-01');
   });
 });
 

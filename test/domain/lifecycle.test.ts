@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import {
+  automaticMoves,
   holdsUnits,
   PREORDER_STATES,
   type PreorderMove,
   type PreorderState,
+  type StandingFacts,
   transition,
 } from '../../src/domain/lifecycle.ts';
 
@@ -61,5 +64,68 @@ describe('pre-order lifecycle', () => {
 
   test('only a cancelled pre-order gives its units back', () => {
     for (const state of PREORDER_STATES) assert.equal(holdsUnits(state), state !== 'cancelled', state);
+  });
+});
+
+describe('the moves a pre-order makes by itself', () => {
+  const facts = (overrides: Partial<StandingFacts> = {}): StandingFacts => ({
+    unitsInHand: false,
+    outstanding: 0,
+    dueNow: 0,
+    ...overrides,
+  });
+  const cases: [string, PreorderState, Partial<StandingFacts>, PreorderMove[]][] = [
+    ['paid, units not in hand: waits', 'confirmed', {}, []],
+    [
+      'paid, units in hand: allocated and ready',
+      'confirmed',
+      { unitsInHand: true },
+      ['allocate', 'markReady'],
+    ],
+    [
+      'units in hand, balance not yet due: allocated',
+      'confirmed',
+      { unitsInHand: true, outstanding: 800 },
+      ['allocate'],
+    ],
+    [
+      'units in hand, balance due: allocated and balance due',
+      'confirmed',
+      { unitsInHand: true, outstanding: 800, dueNow: 800 },
+      ['allocate', 'requestBalance'],
+    ],
+    [
+      'allocated, balance falls due',
+      'allocated',
+      { unitsInHand: true, outstanding: 800, dueNow: 800 },
+      ['requestBalance'],
+    ],
+    ['allocated, paid meanwhile', 'allocated', { unitsInHand: true }, ['markReady']],
+    ['balance due, still owed', 'balance_due', { unitsInHand: true, outstanding: 800, dueNow: 800 }, []],
+    ['balance due, paid', 'balance_due', { unitsInHand: true }, ['markReady']],
+    ['a placed pre-order moves only by its payment', 'placed', { unitsInHand: true }, []],
+    ['ready waits for its shipment', 'ready', { unitsInHand: true }, []],
+    ['fulfilled is done', 'fulfilled', { unitsInHand: true }, []],
+    ['cancelled is done', 'cancelled', { unitsInHand: true }, []],
+  ];
+  for (const [name, state, overrides, expected] of cases) {
+    test(name, () => assert.deepEqual(automaticMoves(state, facts(overrides)), expected));
+  }
+
+  test('every automatic sequence is a legal walk of the lifecycle, and applying it again adds nothing', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...PREORDER_STATES),
+        fc.boolean(),
+        fc.nat(1000),
+        fc.nat(1000),
+        (state, unitsInHand, outstanding, due) => {
+          const standing = { unitsInHand, outstanding, dueNow: Math.min(due, outstanding) };
+          const moves = automaticMoves(state, standing);
+          const end = moves.reduce<PreorderState>(transition, state);
+          assert.deepEqual(automaticMoves(end, standing), [], `${state} → ${end}`);
+        },
+      ),
+    );
   });
 });

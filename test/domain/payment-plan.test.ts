@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { addDays } from '../../src/domain/calendar.ts';
 import type { PaymentTerms } from '../../src/domain/campaign.ts';
 import { money } from '../../src/domain/money.ts';
 import {
   chargedAtOrder,
   depositOf,
   isStepDue,
+  nextDue,
+  outstandingAfter,
+  owedBy,
   type PaymentPlan,
   paymentPlan,
+  unpaidSteps,
 } from '../../src/domain/payment-plan.ts';
 
 const onRelease = { kind: 'on_release' } as const;
@@ -180,6 +185,92 @@ describe('payment plan', () => {
             plan.saveCard,
             plan.steps.some((step) => step.due.kind !== 'at_order'),
           );
+        },
+      ),
+    );
+  });
+});
+
+describe('what a plan still asks for, and when', () => {
+  const eur = (amount: number) => money(amount, 'EUR');
+  const deposit = (balanceDue: Extract<PaymentTerms, { kind: 'deposit' }>['balanceDue'], shipDate?: string) =>
+    paymentPlan({
+      total: eur(10_000),
+      quantity: 1,
+      terms: { kind: 'deposit', percent: 20, balanceDue },
+      promisedShipDate: shipDate ?? null,
+    });
+
+  test('charges pay the steps in order: the deposit before the balance', () => {
+    const plan = deposit(onRelease);
+    assert.deepEqual(
+      unpaidSteps(plan, eur(0)).map((s) => [s.kind, s.amount.amount]),
+      [
+        ['deposit', 2_000],
+        ['balance', 8_000],
+      ],
+    );
+    assert.deepEqual(
+      unpaidSteps(plan, eur(2_500)).map((s) => [s.kind, s.amount.amount]),
+      [['balance', 7_500]],
+    );
+    assert.deepEqual(unpaidSteps(plan, eur(10_000)), []);
+    assert.equal(outstandingAfter(plan, eur(2_000)).amount, 8_000);
+  });
+
+  test('what is owed by a day follows the steps due by then', () => {
+    const plan = deposit({ kind: 'on_date', date: '2027-03-01' });
+    const owed = (today: string, charged: number) =>
+      owedBy(plan, eur(charged), { today, released: false }).amount;
+    assert.equal(owed('2027-02-28', 2_000), 0);
+    assert.equal(owed('2027-03-01', 2_000), 8_000);
+    assert.equal(owed('2027-03-01', 0), 10_000);
+  });
+
+  test('the next day money is due: a date, a release still to come, or nothing', () => {
+    assert.deepEqual(nextDue(deposit({ kind: 'on_date', date: '2027-03-01' }), eur(2_000), null), {
+      kind: 'date',
+      date: '2027-03-01',
+    });
+    assert.deepEqual(
+      nextDue(deposit({ kind: 'days_before_ship', days: 14 }, '2027-03-20'), eur(2_000), null),
+      {
+        kind: 'date',
+        date: '2027-03-06',
+      },
+    );
+    assert.deepEqual(nextDue(deposit(onRelease), eur(2_000), null), { kind: 'release' });
+    assert.deepEqual(nextDue(deposit(onRelease), eur(2_000), '2027-04-01'), {
+      kind: 'date',
+      date: '2027-04-01',
+    });
+    assert.equal(nextDue(deposit(onRelease), eur(10_000), null), null);
+    const full = paymentPlan({ total: eur(5_000), quantity: 1, terms: { kind: 'full' } });
+    assert.equal(nextDue(full, eur(0), null), null, 'what is due at order is the placement’s');
+  });
+
+  test('property: nothing is due before nextDue says, and something is from then on', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          { kind: 'on_release' } as const,
+          { kind: 'on_date', date: '2027-03-01' } as const,
+          { kind: 'days_before_ship', days: 10 } as const,
+        ),
+        fc.integer({ min: 2_000, max: 10_000 }),
+        fc.option(fc.constant('2027-02-10'), { nil: null }),
+        fc.integer({ min: -40, max: 40 }),
+        (balanceDue, charged, releasedOn, offset) => {
+          const plan = deposit(balanceDue, '2027-03-15');
+          const next = nextDue(plan, eur(charged), releasedOn);
+          const today = addDays('2027-02-20', offset);
+          const owed = owedBy(plan, eur(charged), {
+            today,
+            released: releasedOn !== null && today >= releasedOn,
+          });
+          if (next === null) assert.equal(owed.amount, 0, 'nothing more is asked');
+          if (next?.kind === 'date') assert.equal(owed.amount > 0, today >= next.date);
+          if (next?.kind === 'release') assert.equal(owed.amount, 0);
         },
       ),
     );
