@@ -130,12 +130,23 @@ export type PromiseChange =
   /** A new ready date, later or earlier. */
   | { readonly kind: 'batch_slipped'; readonly batchId: string; readonly readyDate: CalendarDate }
   /** Lowering it below what the batch serves re-promises the overflow to later supply or the line. */
-  | { readonly kind: 'batch_quantity_changed'; readonly batchId: string; readonly quantity: number };
+  | { readonly kind: 'batch_quantity_changed'; readonly batchId: string; readonly quantity: number }
+  /**
+   * New pre-orders at the end of the queue: later positions than all, at the lowest priority there is,
+   * as placements are. They move nobody.
+   */
+  | { readonly kind: 'preorders_appended'; readonly preorders: readonly OpenPreorder[] };
 
 export interface Repromised {
   readonly plan: PromisePlan;
   /** Pre-orders whose window changed (or that gained or lost a promise), in serving order. */
   readonly moved: readonly string[];
+  /**
+   * Pre-orders whose promise changed in any way a customer can see: the window, the batches and units it
+   * draws on (and whether they are in stock), or the place in the waiting line. In serving order; the
+   * pre-orders a change adds are not in it. What a store of promises has to write.
+   */
+  readonly changed: readonly string[];
 }
 
 export interface OfferRequest {
@@ -249,6 +260,8 @@ export function repromise(plan: PromisePlan, change: PromiseChange): Repromised 
       return resupply(plan, state, withBatch(state, change.batchId, { readyDate: change.readyDate }));
     case 'batch_quantity_changed':
       return resupply(plan, state, withBatch(state, change.batchId, { quantity: change.quantity }));
+    case 'preorders_appended':
+      return append(plan, state, change.preorders);
   }
 }
 
@@ -482,7 +495,7 @@ class Plan implements PromisePlan {
     return this.#rankByIndex;
   }
 
-  private promiseAt(rank: number): PreorderPromise {
+  promiseAt(rank: number): PreorderPromise {
     const { queue, supply } = this.state;
     const preorderId = idAt(queue, rank);
     const lot = promisedLotAt(this.state, rank);
@@ -559,7 +572,7 @@ class Plan implements PromisePlan {
     };
   }
 
-  private firstUnpromisedRank(): number {
+  firstUnpromisedRank(): number {
     return firstRankEndingAfter(this.state.queue, totalSupply(this.state.supply));
   }
 }
@@ -597,11 +610,13 @@ function resupply(plan: PromisePlan, state: PlanState, batches: readonly Batch[]
   let promisedLot = state.promisedLot;
   const movedRanks: number[] = [];
   const previousKeys: number[] = [];
+  const candidates: RankRange[] = [];
   forEachStretch(state.supply, supply, totalDemand(queue), (lastUnitAbove, lastUnitUpTo, oldLot, newLot) => {
     const oldKey = oldLot?.key ?? unpromised;
     const newKey = newLot?.key ?? unpromised;
     const windowMoves = !sameWindow(oldLot, newLot);
     if (oldKey === newKey && !windowMoves) return;
+    candidates.push(ranksTouching(queue, lastUnitAbove, lastUnitUpTo + 1));
     const from = firstRankEndingAfter(queue, lastUnitAbove);
     const to = firstRankEndingAfter(queue, lastUnitUpTo);
     if (oldKey !== newKey) {
@@ -615,7 +630,7 @@ function resupply(plan: PromisePlan, state: PlanState, batches: readonly Batch[]
       }
     }
   });
-  return derivedPlan(plan, { ...state, supply, promisedLot }, movedRanks, previousKeys);
+  return derivedPlan(plan, { ...state, supply, promisedLot }, movedRanks, previousKeys, candidates, null);
 }
 
 /**
@@ -692,6 +707,14 @@ function requeue(
     newRank < 0 || newRank > rank
       ? { from: rank, to: newRank < 0 ? serving.length : newRank, delta: -quantity }
       : { from: newRank + 1, to: rank + 1, delta: quantity };
+  // Whose units now fall differently across lots: near a lot boundary, by up to the units that moved.
+  const candidates: RankRange[] = [];
+  for (let lot = 1; lot <= supply.lots.length; lot++) {
+    const boundary = supply.cumulative[lot] as number;
+    const near = ranksTouching(newQueue, boundary - quantity, boundary + quantity + 1);
+    candidates.push({ from: Math.max(near.from, shifted.from), to: Math.min(near.to, shifted.to) });
+  }
+  if (newRank >= 0) candidates.push({ from: newRank, to: newRank + 1 });
   // Visited in rank order so that `moved` stays in serving order.
   const previousKey = state.promisedLot[rank] as number;
   if (newRank >= 0 && newRank <= rank) repromiseRank(newRank, previousKey);
@@ -699,7 +722,70 @@ function requeue(
     repromiseRank(crossing, promisedLot[crossing] as number);
   });
   if (newRank > rank) repromiseRank(newRank, previousKey);
-  return derivedPlan(plan, { ...state, queue: newQueue, promisedLot }, movedRanks, previousKeys);
+  return derivedPlan(
+    plan,
+    { ...state, queue: newQueue, promisedLot },
+    movedRanks,
+    previousKeys,
+    candidates,
+    firstChanged,
+  );
+}
+
+/** Pre-orders placed after everyone: nobody's promise moves, the new ones are promised what is left. */
+function append(plan: PromisePlan, state: PlanState, added: readonly OpenPreorder[]): Repromised {
+  if (added.length === 0) return derivedPlan(plan, state, [], [], [], null);
+  const { queue, supply } = state;
+  const preorders = [...queue.preorders, ...added];
+  const appended = queueOf(added);
+  const lowest = queue.serving.length === 0 ? PRIORITY_RANGE.min : lowestPriority(queue);
+  const lastPosition = queue.preorders.reduce((last, each) => Math.max(last, each.position), -Infinity);
+  for (let rank = 0; rank < appended.serving.length; rank++) {
+    const each = added[appended.serving[rank] as number] as OpenPreorder;
+    if ((each.priority ?? 0) > lowest || each.position <= lastPosition) {
+      throw new DomainError('invalid_preorder', 'appended pre-orders come after everyone in the queue', {
+        preorderId: each.id,
+      });
+    }
+  }
+  const count = queue.preorders.length;
+  const quantities = new Uint32Array(count + added.length);
+  quantities.set(queue.quantities);
+  quantities.set(appended.quantities, count);
+  const priorities = new Int32Array(count + added.length);
+  priorities.set(queue.priorities);
+  priorities.set(appended.priorities, count);
+  const serving = new Uint32Array(queue.serving.length + added.length);
+  serving.set(queue.serving);
+  appended.serving.forEach((index, rank) => {
+    serving[queue.serving.length + rank] = count + index;
+  });
+  const newQueue: Queue = {
+    preorders,
+    quantities,
+    priorities,
+    serving,
+    demandBefore: prefixSums(serving, quantities, queue.demandBefore, queue.serving.length),
+  };
+  const promisedLot = new Int32Array(serving.length);
+  promisedLot.set(state.promisedLot);
+  for (let rank = queue.serving.length; rank < serving.length; rank++) {
+    promisedLot[rank] =
+      supply.lots[lotIndexOfUnit(supply, newQueue.demandBefore[rank + 1] as number)]?.key ?? unpromised;
+  }
+  return derivedPlan(plan, { ...state, queue: newQueue, promisedLot }, [], [], [], null);
+}
+
+function lowestPriority(queue: Queue): number {
+  return queue.priorities[queue.serving[queue.serving.length - 1] as number] as number;
+}
+
+/** Ranks with a unit in the open interval (above, below). */
+function ranksTouching(queue: Queue, above: number, below: number): RankRange {
+  return {
+    from: firstRankEndingAfter(queue, above),
+    to: firstIndexAbove(queue.demandBefore, below - 2, 0, queue.serving.length),
+  };
 }
 
 /**
@@ -725,14 +811,62 @@ function forEachCrossingRank(
   }
 }
 
+/**
+ * The plan a change made, with who moved and whose promise changed. `candidates` are the ranks (in the
+ * new plan) whose promise may have changed, and `shiftedFrom` the first rank whose place in the queue
+ * moved (null: none did); each candidate is compared with its promise before, so only real changes count.
+ */
 function derivedPlan(
   previous: PromisePlan,
   state: PlanState,
   movedRanks: number[],
   previousKeys: number[],
+  candidates: readonly RankRange[],
+  shiftedFrom: number | null,
 ): Repromised {
   const plan = new Plan({ ...state, origin: { previous: new WeakRef(previous), movedRanks, previousKeys } });
-  return { plan, moved: movedRanks.map((rank) => idAt(state.queue, rank)) };
+  const before = previous as Plan;
+  // The waiting line: a place in it changes for everyone in it when its start moves, and for those whose
+  // place in the queue moved.
+  const oldStart = before.firstUnpromisedRank();
+  const newStart = plan.firstUnpromisedRank();
+  const lineFrom =
+    oldStart === newStart
+      ? shiftedFrom === null
+        ? state.queue.serving.length
+        : Math.max(newStart, shiftedFrom)
+      : Math.min(oldStart, newStart);
+  const ranks = new Set<number>(movedRanks);
+  for (const { from, to } of [...candidates, { from: lineFrom, to: state.queue.serving.length }]) {
+    for (let rank = Math.max(from, 0); rank < Math.min(to, state.queue.serving.length); rank++)
+      ranks.add(rank);
+  }
+  const changed: string[] = [];
+  for (const rank of [...ranks].sort((a, b) => a - b)) {
+    const id = idAt(state.queue, rank);
+    const oldRank = before.rankOfId(id);
+    if (oldRank >= 0 && !samePromise(before.promiseAt(oldRank), plan.promiseAt(rank))) changed.push(id);
+  }
+  return { plan, moved: movedRanks.map((rank) => idAt(state.queue, rank)), changed };
+}
+
+/** Two promises a customer could not tell apart. */
+function samePromise(a: PreorderPromise, b: PreorderPromise): boolean {
+  if (a.status !== b.status) return false;
+  if (a.status === 'promised' && b.status === 'promised') {
+    if (a.window.from !== b.window.from || a.window.to !== b.window.to) return false;
+  } else if (a.status === 'unpromised' && b.status === 'unpromised' && a.placeInLine !== b.placeInLine) {
+    return false;
+  }
+  if (a.allocations.length !== b.allocations.length) return false;
+  return a.allocations.every((allocation, i) => {
+    const other = b.allocations[i] as Allocation;
+    return (
+      allocation.batchId === other.batchId &&
+      allocation.units === other.units &&
+      allocation.inStock === other.inStock
+    );
+  });
 }
 
 // ——— queue ———

@@ -69,7 +69,10 @@ export const email = z
 const dateRange = `from ${EARLIEST_DATE} to ${LATEST_DATE}`;
 export const instant = z.iso
   .datetime({ offset: true })
-  .refine((value) => inDateRange(new Date(value).toISOString().slice(0, 10)), `a moment ${dateRange}`)
+  .refine((value) => {
+    const time = Date.parse(value);
+    return Number.isNaN(time) || inDateRange(new Date(time).toISOString().slice(0, 10));
+  }, `a moment ${dateRange}`)
   .describe(`ISO 8601 date-time, ${dateRange}`);
 export const isoDate = z.iso
   .date()

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../db/database.ts';
 import { type CalendarDate, compareDates, shopDate } from '../domain/calendar.ts';
 import type { CampaignMode } from '../domain/campaign.ts';
@@ -12,7 +13,10 @@ import {
   type NextOffer,
   nextOffer,
   type PreorderPromise,
+  type PromiseChange,
+  type PromisePlan,
   type PromiseWindow,
+  repromise,
   type SupplyBatch,
   supplyUnits,
   type UnpromisedLine,
@@ -24,9 +28,9 @@ import {
   type PromiseUpdate,
   type StoredPromise,
   storePromises,
-  unitsInStock,
   setPriority as writePriority,
 } from './preorder-changes.ts';
+import { type KeptPlan, keepPlan, keptPlan } from './promise-plans.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
@@ -62,12 +66,21 @@ export interface BatchChanges {
   note?: string | null | undefined;
 }
 
-/** What changed in a campaign variant's queue or supply; its kind is the cause a `promise_changed` event names. */
+/**
+ * What changed in a campaign variant's queue or supply; its kind is the cause a `promise_changed` event
+ * names, and the rest is what the incremental engine needs to apply it. `settings_changed` and
+ * `stock_changed` (stock on hand) always recompute the whole plan.
+ */
 export type VariantChange =
-  | { kind: 'batch_added' | 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed' }
+  | { kind: 'batch_added'; batch: SupplyBatch }
+  | {
+      kind: 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed';
+      before: Batch;
+      after: Batch;
+    }
   | { kind: 'preorder_cancelled'; preorderId: string }
   | { kind: 'priority_changed'; preorderId: string; priority: number }
-  | { kind: 'settings_changed' };
+  | { kind: 'settings_changed' | 'stock_changed' };
 
 export async function addBatch(
   ctx: ServiceContext,
@@ -123,7 +136,7 @@ export async function addBatch(
         readyDate: batch.readyDate,
       }),
     );
-    await repromiseVariant(uow, shop, campaign, variantId, { kind: 'batch_added' });
+    await repromiseVariant(uow, shop, campaign, variantId, { kind: 'batch_added', batch });
     return loadBatch(tx, shop.id, campaignId, id);
   });
 }
@@ -176,7 +189,11 @@ export async function updateBatch(
     );
     const fields = Object.keys(definedOnly(changes));
     uow.record(event(shop.id, 'batch.updated', batchId, { fields, campaignId }));
-    await repromiseVariant(uow, shop, campaign, current.variantId, { kind: causeOf(current, next) });
+    await repromiseVariant(uow, shop, campaign, current.variantId, {
+      kind: causeOf(current, next),
+      before: current,
+      after: next,
+    });
     return loadBatch(tx, shop.id, campaignId, batchId);
   });
 }
@@ -198,8 +215,7 @@ interface QueuedPreorder {
   promise_from: string | null;
   promise_to: string | null;
   promise_place_in_line: number | null;
-  /** Units of its stored promise that are in stock. */
-  in_stock_units: number;
+  promise_batches: StoredPromise['batches'];
 }
 
 /** The live pre-orders of a campaign variant with the promises they were told, and the plan made now. */
@@ -207,8 +223,7 @@ async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, varia
   const [preorders, batches] = await Promise.all([
     db.query<QueuedPreorder>(
       `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line,
-         (SELECT coalesce(sum((b->>'units')::int), 0) FROM jsonb_array_elements(promise_batches) b
-          WHERE (b->>'inStock')::boolean)::int AS in_stock_units
+         promise_batches
        FROM preorders WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 AND state <> 'cancelled'
        ORDER BY queue_position`,
       [shop.id, campaign.id, variantId],
@@ -347,7 +362,9 @@ export function onHandOf(campaign: Campaign, variantId: string) {
  * Re-promises a campaign variant after its queue or supply changed, in the caller's transaction: stores
  * the promises that changed (their announced moves go into the history with `preorder.promise_changed`),
  * allocates received units to the confirmed pre-orders they now cover, and keeps the variant's supply
- * limit in step with the plan.
+ * limit in step with the plan. With the plan this process kept from the variant's last change, only what
+ * the change touches is computed and written (promise-plans.ts); otherwise the queue is read and the whole
+ * plan computed.
  */
 export async function repromiseVariant(
   uow: UnitOfWork,
@@ -356,26 +373,18 @@ export async function repromiseVariant(
   variantId: string,
   change: VariantChange,
 ): Promise<{ moved: number }> {
-  const { preorders, plan } = await queueAndPlan(uow.tx, shop, campaign, variantId, uow.now);
-  const before = new Map(preorders.map((row) => [row.id, row]));
-  const updates: PromiseUpdate[] = [];
-  for (const promise of plan.promises()) {
-    const old = before.get(promise.preorderId);
-    const next = storedPromiseOf(promise);
-    if (
-      old &&
-      old.promise_from === next.from &&
-      old.promise_to === next.to &&
-      old.promise_place_in_line === next.placeInLine &&
-      old.in_stock_units === unitsInStock(next.batches)
-    ) {
-      continue;
-    }
-    updates.push({
-      next,
-      oldWindow: old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null,
-    });
-  }
+  const { tx, now } = uow;
+  const today = shopDate(now, shop.timeZone);
+  const [counters] = await tx.query<{ queue_version: number }>(
+    'SELECT queue_version FROM campaign_variants WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3',
+    [shop.id, campaign.id, variantId],
+  );
+  const version = counters?.queue_version ?? 0;
+  const engineChanges = engineChangesOf(change);
+  const kept = engineChanges && keptPlan(uow.ctx.db, campaign.id, variantId, { version, today });
+  const next = kept
+    ? await incrementally(tx, shop, campaign, variantId, kept, engineChanges)
+    : await fromScratch(tx, shop, campaign, variantId, now);
   await storePromises(
     uow,
     {
@@ -384,14 +393,131 @@ export async function repromiseVariant(
       toleranceDays: campaign.promiseSettings.toleranceDays,
       cause: change.kind,
     },
-    updates,
+    next.updates,
   );
-  await uow.tx.query(
+  await tx.query(
     `UPDATE campaign_variants SET supply_limit = $4, queue_version = queue_version + 1
      WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3`,
-    [shop.id, campaign.id, variantId, await supplyLimitOf(uow.tx, campaign, variantId)],
+    [shop.id, campaign.id, variantId, await supplyLimitOf(tx, campaign, variantId)],
   );
-  return { moved: updates.length };
+  const keep = { version: version + 1, today, lastPosition: next.lastPosition, plan: next.plan };
+  uow.afterCommit(async () => keepPlan(uow.ctx.db, campaign.id, variantId, keep));
+  return { moved: next.updates.length };
+}
+
+interface Repromising {
+  plan: PromisePlan;
+  updates: PromiseUpdate[];
+  lastPosition: number;
+}
+
+/** The whole queue read and promised again; the promises that differ from the stored ones are updates. */
+async function fromScratch(
+  tx: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  now: Date,
+): Promise<Repromising> {
+  const { preorders, plan } = await queueAndPlan(tx, shop, campaign, variantId, now);
+  const before = new Map(preorders.map((row) => [row.id, row]));
+  const updates: PromiseUpdate[] = [];
+  for (const promise of plan.promises()) {
+    const old = before.get(promise.preorderId);
+    const next = storedPromiseOf(promise);
+    if (old && isDeepStrictEqual(storedOf(old), next)) continue;
+    updates.push({
+      next,
+      oldWindow: old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null,
+    });
+  }
+  const lastPosition = preorders.reduce((last, row) => Math.max(last, row.queue_position), 0);
+  return { plan, updates, lastPosition };
+}
+
+/** The kept plan with the placements made since appended, then the change applied by the engine. */
+async function incrementally(
+  tx: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  kept: KeptPlan,
+  changes: readonly PromiseChange[],
+): Promise<Repromising> {
+  // Placed since the plan was kept, as they were placed: at priority 0 and live. Any other change to
+  // them bumped the version, except the one this transaction is making, which `changes` applies.
+  const placed = await tx.query<{ id: string; queue_position: number; quantity: number }>(
+    `SELECT id, queue_position, quantity FROM preorders
+     WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 AND queue_position > $4
+     ORDER BY queue_position`,
+    [shop.id, campaign.id, variantId, kept.lastPosition],
+  );
+  const start =
+    placed.length === 0
+      ? kept.plan
+      : repromise(kept.plan, {
+          kind: 'preorders_appended',
+          preorders: placed.map((p) => ({
+            id: p.id,
+            position: p.queue_position,
+            quantity: p.quantity,
+            priority: 0,
+          })),
+        }).plan;
+  let plan = start;
+  const changed = new Set<string>();
+  for (const change of changes) {
+    const next = repromise(plan, change);
+    for (const id of next.changed) changed.add(id);
+    plan = next.plan;
+  }
+  const updates = [...changed].map((id) => {
+    const old = start.promiseOf(id);
+    return { next: storedPromiseOf(plan.promiseOf(id)), oldWindow: old.window };
+  });
+  const lastPosition = placed.at(-1)?.queue_position ?? kept.lastPosition;
+  return { plan, updates, lastPosition };
+}
+
+/** The change as the engine applies it, or null when only a whole recompute can (settings, stock, buffer). */
+function engineChangesOf(change: VariantChange): PromiseChange[] | null {
+  switch (change.kind) {
+    case 'preorder_cancelled':
+      return [{ kind: 'preorder_cancelled', preorderId: change.preorderId }];
+    case 'priority_changed':
+      return [{ kind: 'priority_changed', preorderId: change.preorderId, priority: change.priority }];
+    case 'batch_added':
+      return [{ kind: 'batch_added', batch: change.batch }];
+    case 'settings_changed':
+    case 'stock_changed':
+      return null;
+    default: {
+      const { before, after } = change;
+      if (before.bufferDays !== after.bufferDays) return null;
+      const changes: PromiseChange[] = [];
+      if (before.readyDate !== after.readyDate) {
+        changes.push({ kind: 'batch_slipped', batchId: after.id, readyDate: after.readyDate });
+      }
+      if (before.quantity !== after.quantity) {
+        changes.push({ kind: 'batch_quantity_changed', batchId: after.id, quantity: after.quantity });
+      }
+      if (before.quantityReceived !== after.quantityReceived) {
+        changes.push({ kind: 'batch_received', batchId: after.id, quantityReceived: after.quantityReceived });
+      }
+      return changes;
+    }
+  }
+}
+
+/** The promise as stored, in the form storedPromiseOf makes. */
+function storedOf(row: QueuedPreorder): StoredPromise {
+  return {
+    preorderId: row.id,
+    from: row.promise_from,
+    to: row.promise_to,
+    placeInLine: row.promise_place_in_line,
+    batches: row.promise_batches,
+  };
 }
 
 /** Placements stop at the planned supply only when the merchant says so and a plan exists. */
@@ -420,7 +546,7 @@ function storedPromiseOf(promise: PreorderPromise): StoredPromise {
     : { preorderId: promise.preorderId, from: null, to: null, placeInLine: promise.placeInLine, batches };
 }
 
-function causeOf(before: Batch, after: Batch): Exclude<VariantChange, { preorderId: string }>['kind'] {
+function causeOf(before: Batch, after: Batch): Extract<VariantChange, { before: Batch }>['kind'] {
   if (
     after.state === 'received' &&
     (before.state !== 'received' || before.quantityReceived !== after.quantityReceived)

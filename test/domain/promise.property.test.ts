@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { addDays, compareDates } from '../../src/domain/calendar.ts';
 import {
@@ -160,6 +161,10 @@ const changeDraw = fc.oneof(
     pick: fc.nat(),
     quantity: fc.integer({ min: 1, max: 20 }),
   }),
+  fc.record({
+    kind: fc.constant('preorders_appended' as const),
+    quantities: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
+  }),
 );
 type ChangeDraw = typeof changeDraw extends fc.Arbitrary<infer T> ? T : never;
 
@@ -215,7 +220,29 @@ function resolve(input: PromiseInput, draw: ChangeDraw, step: number): [PromiseC
       const changed = withBatch(draw.pick, { quantity: draw.quantity });
       return changed && [{ kind: draw.kind, batchId: changed[0], quantity: draw.quantity }, changed[1]];
     }
+    case 'preorders_appended': {
+      // New placements: after every position there ever was (a cancelled one's too), at priority 0.
+      const added = draw.quantities.map((quantity, i) => ({
+        id: `po_new_${step}_${i}`,
+        position: 1_000_000 + step * 100 + i,
+        quantity,
+        priority: 0,
+      }));
+      return [
+        { kind: draw.kind, preorders: added },
+        { ...input, preorders: [...input.preorders, ...added] },
+      ];
+    }
   }
+}
+
+/** What a customer sees of a promise: its window or place in line, and the batches and units it draws on. */
+function visible(promise: ReturnType<PromisePlan['promiseOf']>) {
+  return {
+    window: promise.window,
+    placeInLine: promise.status === 'unpromised' ? promise.placeInLine : null,
+    drawn: promise.allocations.map(({ batchId, units, inStock }) => ({ batchId, units, inStock })),
+  };
 }
 
 describe('promise engine properties', () => {
@@ -332,15 +359,21 @@ describe('promise engine properties', () => {
           if (!resolved) return;
           const [change, changedInput] = resolved;
           const full = computePromises(changedInput);
-          const { plan: incremental, moved } = repromise(plan, change);
+          const { plan: incremental, moved, changed } = repromise(plan, change);
           assert.deepEqual(snapshot(incremental), snapshot(full));
+          const existed = new Set(input.preorders.map((each) => each.id));
+          assert.deepEqual(
+            changed,
+            [...full.promises()]
+              .filter((after) => existed.has(after.preorderId))
+              .filter((after) => !isDeepStrictEqual(visible(plan.promiseOf(after.preorderId)), visible(after)))
+              .map((after) => after.preorderId),
+            'changed names exactly the pre-orders whose promise a customer would see change',
+          );
+          // A pre-order the change added has not moved: it is new.
           const expectedMoved = [...full.promises()]
-            .filter((after) => {
-              const before = input.preorders.some((each) => each.id === after.preorderId)
-                ? plan.promiseOf(after.preorderId).window
-                : null;
-              return compareWindows(before, after.window) !== 0;
-            })
+            .filter((after) => existed.has(after.preorderId))
+            .filter((after) => compareWindows(plan.promiseOf(after.preorderId).window, after.window) !== 0)
             .map((after) => after.preorderId);
           assert.deepEqual(moved, expectedMoved);
           assert.deepEqual(promiseChanges(plan, incremental, 1), promiseChanges(plan, full, 1));
@@ -350,7 +383,7 @@ describe('promise engine properties', () => {
         const first = computePromises(start);
         assert.deepEqual(promiseChanges(first, plan, 0), promiseChanges(first, computePromises(input), 0));
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 

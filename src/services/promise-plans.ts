@@ -1,0 +1,62 @@
+/**
+ * Promise plans kept in memory between changes, so a change re-promises with the incremental engine
+ * (src/domain/promise.ts `repromise`) instead of reloading and recomputing its whole queue.
+ *
+ * A kept plan is used only while it is the database's: `campaign_variants.queue_version` counts every
+ * change of the variant's queue or supply except placements, which only add pre-orders at the end of the
+ * queue and are read back by position. Every other change goes through `repromiseVariant`, which bumps
+ * the version: a cancellation, a priority, a batch, a setting, stock on hand. So a pre-order placed after
+ * the kept plan is still as it was placed, unless the transaction at hand is changing it. A plan made on another day is not used either (stock in hand is
+ * "ready today"). Anything else — another process's change, a setting, a rolled-back transaction —
+ * makes the next change recompute from the database, which is always right, only slower.
+ */
+import type { Database } from '../db/database.ts';
+import type { CalendarDate } from '../domain/calendar.ts';
+import type { PromisePlan } from '../domain/promise.ts';
+
+export interface KeptPlan {
+  /** The variant's queue_version the plan is. */
+  readonly version: number;
+  /** The shop-local day it was made on. */
+  readonly today: CalendarDate;
+  /** The highest queue position it holds: placements after it are read and appended. */
+  readonly lastPosition: number;
+  readonly plan: PromisePlan;
+}
+
+/** Plans kept per process; the oldest goes first when there are too many. */
+const MAX_KEPT = 32;
+const keptByDatabase = new WeakMap<Database, Map<string, KeptPlan>>();
+
+function keptOf(db: Database): Map<string, KeptPlan> {
+  let kept = keptByDatabase.get(db);
+  if (!kept) {
+    kept = new Map();
+    keptByDatabase.set(db, kept);
+  }
+  return kept;
+}
+
+const keyOf = (campaignId: string, variantId: string) => `${campaignId}\u0000${variantId}`;
+
+/** The plan kept for a campaign variant, if it is still the database's at `version` on `today`. */
+export function keptPlan(
+  db: Database,
+  campaignId: string,
+  variantId: string,
+  at: { version: number; today: CalendarDate },
+): KeptPlan | undefined {
+  const kept = keptOf(db).get(keyOf(campaignId, variantId));
+  return kept && kept.version === at.version && kept.today === at.today ? kept : undefined;
+}
+
+/** Keeps a plan once its transaction committed; an older version never replaces a newer one. */
+export function keepPlan(db: Database, campaignId: string, variantId: string, plan: KeptPlan): void {
+  const kept = keptOf(db);
+  const key = keyOf(campaignId, variantId);
+  const current = kept.get(key);
+  if (current && current.version > plan.version) return;
+  kept.delete(key);
+  kept.set(key, plan);
+  if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value as string);
+}
