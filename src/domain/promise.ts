@@ -3,16 +3,24 @@
  * that follows from it. Pure: the shop-calendar "today" comes in with the input.
  *
  * Pre-orders are served by merchant priority (higher first), then by queue position. Supply is cut into
- * lots — on-hand stock, the received part of a batch, the part still expected — and lots are used in the
- * order of their promise window. Allocation is then strictly first come, first served over cumulative
- * demand against cumulative supply, so a pre-order never gets a later window than one behind it at the
- * same priority, and a pre-order's promise is the window of the lot that covers its last unit.
+ * lots — on-hand stock, the received part of a batch, the part still expected — and lots are used in
+ * order: units in hand first, then expected units by their window. Allocation is then strictly first come,
+ * first served over cumulative demand against cumulative supply, so a pre-order is never served from a
+ * later lot than one behind it at the same priority (and, where every batch has the same buffer, never
+ * told a later window on the same day), and a pre-order's promise is the window of the lot that covers its
+ * last unit.
  *
- * Window shape `{ from, to }`: `from` is the day the lot is ready (never before today; received and
- * on-hand stock is ready today), `to` is `from` plus the lot's buffer days. The promise says "ships
- * between from and to", so the buffer is visible in every promise; the wording picks the smallest
- * period (week, part of a month, month) that contains the window, or names both days. "Later" means a
- * later `to`, then a later `from`.
+ * Window shape `{ from, to }`: `from` is the day the lot is ready — a batch's ready date, the day its
+ * first units were received, or any day for stock on the shelf — `to` is `from` plus the lot's buffer
+ * days. The promise says "ships between from and to", so the buffer is visible in every promise; the
+ * wording picks the smallest period (week, part of a month, month) that contains the window, or names
+ * both days. "Later" means a later `to`, then a later `from`.
+ *
+ * A promise is dated: it never starts before the day it was made (`promisedOn`), and the window keeps its
+ * length when that pushes it later. So time passing moves no promise (a batch whose ready date passed
+ * unreceived leaves its customers' windows in the past: they are late, and the merchant should slip it),
+ * while a promise made or remade today starts today at the earliest. Units in hand are served first,
+ * in queue order, then what is expected in the order of its windows.
  *
  * Policy: `split` ships each lot's units when that lot is ready, `ship_complete` holds them until the
  * lot covering the last unit is ready. Both draw supply the same way: letting a later pre-order take
@@ -35,6 +43,8 @@ export interface OpenPreorder {
   readonly quantity: number;
   /** Merchant priority, an integer; higher is served first. Default 0. */
   readonly priority?: number;
+  /** The day its current promise was made: its window never starts earlier. Default: the plan's today. */
+  readonly promisedOn?: CalendarDate;
 }
 
 export interface SupplyBatch {
@@ -46,6 +56,8 @@ export interface SupplyBatch {
   readonly state: BatchState;
   /** Units received so far; only a `received` batch has some. More than `quantity` adds supply. */
   readonly quantityReceived?: number;
+  /** The day its first units were received: they are ready from then. Default: the plan's today. */
+  readonly receivedOn?: CalendarDate | null;
 }
 
 /** Stock on the shelf now, for backorder campaigns: ready today, shipped within its buffer. */
@@ -83,11 +95,14 @@ export type PreorderPromise =
       readonly preorderId: string;
       readonly window: PromiseWindow;
       readonly allocations: readonly Allocation[];
+      /** The day the promise is dated: its window does not start before. */
+      readonly promisedOn: CalendarDate;
     }
   | {
       readonly status: 'unpromised';
       readonly preorderId: string;
       readonly window: null;
+      readonly promisedOn: CalendarDate;
       /** 1 for the first pre-order that planned supply does not cover. */
       readonly placeInLine: number;
       readonly unpromisedUnits: number;
@@ -113,7 +128,11 @@ export interface PromisePlan {
   readonly policy: FulfilmentPolicy;
   readonly today: CalendarDate;
   readonly preorderCount: number;
-  promiseOf(preorderId: string): PreorderPromise;
+  /**
+   * A pre-order's promise. `madeOn`: as if it were made (again) that day, for a promise about to be told
+   * anew; by default it is dated as the input says.
+   */
+  promiseOf(preorderId: string, options?: { madeOn?: CalendarDate }): PreorderPromise;
   /** Every promise, in serving order. */
   promises(): IterableIterator<PreorderPromise>;
   /** On-hand stock and batches, earliest window first. */
@@ -135,7 +154,9 @@ export type PromiseChange =
    * New pre-orders at the end of the queue: later positions than all, at the lowest priority there is,
    * as placements are. They move nobody.
    */
-  | { readonly kind: 'preorders_appended'; readonly preorders: readonly OpenPreorder[] };
+  | { readonly kind: 'preorders_appended'; readonly preorders: readonly OpenPreorder[] }
+  /** These customers were told their promise (again) on this day: it is their new `promisedOn`. */
+  | { readonly kind: 'promises_made'; readonly preorderIds: readonly string[]; readonly on: CalendarDate };
 
 export interface Repromised {
   readonly plan: PromisePlan;
@@ -222,7 +243,7 @@ export function computePromises(input: PromiseInput): PromisePlan {
   const batches = input.batches.map(batchOf);
   assertUniqueBatchIds(batches);
   const supply = supplyOf(batches, input.onHand ? onHandOf(input.onHand) : null, today);
-  const queue = queueOf(input.preorders);
+  const queue = queueOf(input.preorders, today);
   return new Plan({ policy, today, supply, queue, promisedLot: allocate(queue.demandBefore, supply) });
 }
 
@@ -262,6 +283,8 @@ export function repromise(plan: PromisePlan, change: PromiseChange): Repromised 
       return resupply(plan, state, withBatch(state, change.batchId, { quantity: change.quantity }));
     case 'preorders_appended':
       return append(plan, state, change.preorders);
+    case 'promises_made':
+      return remade(plan, state, change.preorderIds, dayNumber(change.on));
   }
 }
 
@@ -292,7 +315,7 @@ export function nextOffer(plan: PromisePlan, request: OfferRequest): NextOffer {
   return {
     kind: 'promised',
     units,
-    window: windowOf(supply.lots[lotIndexOfUnit(supply, unitsAhead + units)] as Lot),
+    window: datedWindow(supply.lots[lotIndexOfUnit(supply, unitsAhead + units)] as Lot, stateOf(plan).today),
     earliestRoom: {
       batchId: earliest.batchId,
       unitsLeft: (supply.cumulative[firstLot + 1] as number) - unitsAhead,
@@ -317,31 +340,23 @@ export function promiseChanges(
       toleranceDays,
     });
   }
-  const old = stateOf(before);
+  stateOf(before);
   const current = stateOf(after);
+  const oldPlan = before as Plan;
+  const newPlan = after as Plan;
   const changes: PromiseWindowChange[] = [];
-  const consider = (rank: number, oldLot: Lot | undefined) => {
-    const newLot = promisedLotAt(current, rank);
-    if (movedBeyond(oldLot, newLot, toleranceDays)) {
-      changes.push({
-        preorderId: idAt(current.queue, rank),
-        oldWindow: oldLot ? windowOf(oldLot) : null,
-        newWindow: newLot ? windowOf(newLot) : null,
-      });
+  const consider = (rank: number) => {
+    const oldRank = oldPlan.rankOfId(idAt(current.queue, rank));
+    if (oldRank < 0) return;
+    const oldWindow = oldPlan.promiseAt(oldRank).window;
+    const newWindow = newPlan.promiseAt(rank).window;
+    if (windowMoved(oldWindow, newWindow, toleranceDays)) {
+      changes.push({ preorderId: idAt(current.queue, rank), oldWindow, newWindow });
     }
   };
   const origin = current.origin;
-  if (origin?.previous.deref() === before) {
-    origin.movedRanks.forEach((rank, i) => {
-      consider(rank, lotByKey(old.supply, origin.previousKeys[i] as number));
-    });
-    return changes;
-  }
-  const oldPlan = before as Plan;
-  for (let rank = 0; rank < current.queue.serving.length; rank++) {
-    const oldRank = oldPlan.rankOfId(idAt(current.queue, rank));
-    if (oldRank >= 0) consider(rank, promisedLotAt(old, oldRank));
-  }
+  if (origin?.previous.deref() === before) origin.changedRanks.forEach(consider);
+  else for (let rank = 0; rank < current.queue.serving.length; rank++) consider(rank);
   return changes;
 }
 
@@ -350,6 +365,7 @@ export function promiseChanges(
 interface Batch extends SupplyBatch {
   readonly readyDay: number;
   readonly quantityReceived: number;
+  readonly receivedDay: number | null;
 }
 
 /** A part of the supply with one window: on-hand stock, a batch's received units, or its expected units. */
@@ -382,6 +398,8 @@ interface Supply {
 interface Queue {
   readonly preorders: readonly OpenPreorder[];
   readonly quantities: Uint32Array;
+  /** Input index → the day its promise was made (day number). */
+  readonly promisedOn: Int32Array;
   /** Copied because a priority change makes a new array while the input stays as it was. */
   readonly priorities: Int32Array;
   /** Rank → input index. Cancelled pre-orders have no rank. */
@@ -403,8 +421,8 @@ interface PlanState {
    */
   readonly origin?: {
     readonly previous: WeakRef<PromisePlan>;
-    readonly movedRanks: number[];
-    readonly previousKeys: number[];
+    /** Ranks whose promise changed, in serving order. */
+    readonly changedRanks: readonly number[];
   };
 }
 
@@ -439,10 +457,10 @@ class Plan implements PromisePlan {
     return this.state.queue.serving.length;
   }
 
-  promiseOf(preorderId: string): PreorderPromise {
+  promiseOf(preorderId: string, options?: { madeOn?: CalendarDate }): PreorderPromise {
     const rank = this.rankOfId(preorderId);
     if (rank < 0) throw unknownPreorder(preorderId);
-    return this.promiseAt(rank);
+    return this.promiseAt(rank, options?.madeOn === undefined ? undefined : dayNumber(options.madeOn));
   }
 
   *promises(): IterableIterator<PreorderPromise> {
@@ -495,13 +513,16 @@ class Plan implements PromisePlan {
     return this.#rankByIndex;
   }
 
-  promiseAt(rank: number): PreorderPromise {
+  /** The promise at a rank, dated `madeOn` (a day number) instead of when it was made, when given. */
+  promiseAt(rank: number, madeOn?: number): PreorderPromise {
     const { queue, supply } = this.state;
     const preorderId = idAt(queue, rank);
+    const notBefore = madeOn ?? (queue.promisedOn[queue.serving[rank] as number] as number);
     const lot = promisedLotAt(this.state, rank);
-    const window = lot ? windowOf(lot) : null;
-    const allocations = this.allocationsAt(rank, window);
-    if (window) return { status: 'promised', preorderId, window, allocations };
+    const window = lot ? datedWindow(lot, notBefore) : null;
+    const allocations = this.allocationsAt(rank, window, notBefore);
+    const promisedOn = calendarDate(notBefore);
+    if (window) return { status: 'promised', preorderId, window, allocations, promisedOn };
     const covered = Math.max(0, totalSupply(supply) - (queue.demandBefore[rank] as number));
     return {
       status: 'unpromised',
@@ -510,10 +531,11 @@ class Plan implements PromisePlan {
       placeInLine: rank - this.firstUnpromisedRank() + 1,
       unpromisedUnits: quantityAt(queue, rank) - covered,
       allocations,
+      promisedOn,
     };
   }
 
-  private allocationsAt(rank: number, promise: PromiseWindow | null): Allocation[] {
+  private allocationsAt(rank: number, promise: PromiseWindow | null, notBefore: number): Allocation[] {
     const { supply, policy, queue } = this.state;
     const first = queue.demandBefore[rank] as number;
     const last = queue.demandBefore[rank + 1] as number;
@@ -526,7 +548,7 @@ class Plan implements PromisePlan {
         batchId: lot.batchId,
         units: Math.min(last, supply.cumulative[index + 1] as number) - Math.max(first, lotStart),
         inStock: lot.inStock,
-        ships: policy === 'split' ? windowOf(lot) : promise,
+        ships: policy === 'split' ? datedWindow(lot, notBefore) : promise,
       });
     }
     return allocations;
@@ -543,7 +565,7 @@ class Plan implements PromisePlan {
         policy === 'split'
           ? sizeOfUnion(lots.map((lot) => this.ranksDrawingOn(lot)))
           : sum((lot) => sizeOfUnion([this.ranksEndingIn(lot)])),
-      window: windowOf(supply.lots[Math.max(...lots)] as Lot),
+      window: datedWindow(supply.lots[Math.max(...lots)] as Lot, this.state.today),
     };
   }
 
@@ -608,8 +630,6 @@ function resupply(plan: PromisePlan, state: PlanState, batches: readonly Batch[]
   const { queue } = state;
   const supply = supplyOf(batches, state.supply.onHand, state.today);
   let promisedLot = state.promisedLot;
-  const movedRanks: number[] = [];
-  const previousKeys: number[] = [];
   const candidates: RankRange[] = [];
   forEachStretch(state.supply, supply, totalDemand(queue), (lastUnitAbove, lastUnitUpTo, oldLot, newLot) => {
     const oldKey = oldLot?.key ?? unpromised;
@@ -623,14 +643,8 @@ function resupply(plan: PromisePlan, state: PlanState, batches: readonly Batch[]
       if (promisedLot === state.promisedLot) promisedLot = promisedLot.slice();
       promisedLot.fill(newKey, from, to);
     }
-    if (windowMoves) {
-      for (let rank = from; rank < to; rank++) {
-        movedRanks.push(rank);
-        previousKeys.push(oldKey);
-      }
-    }
   });
-  return derivedPlan(plan, { ...state, supply, promisedLot }, movedRanks, previousKeys, candidates, null);
+  return derivedPlan(plan, { ...state, supply, promisedLot }, candidates, null);
 }
 
 /**
@@ -692,16 +706,9 @@ function requeue(
   };
   const restLots = withoutRank(state.promisedLot, rank);
   const promisedLot = newRank < 0 ? restLots : withRank(restLots, newRank, unpromised);
-  const movedRanks: number[] = [];
-  const previousKeys: number[] = [];
-  const repromiseRank = (newRankOf: number, oldKey: number) => {
+  const repromiseRank = (newRankOf: number) => {
     const lot = lotIndexOfUnit(supply, newQueue.demandBefore[newRankOf + 1] as number);
-    const newKey = supply.lots[lot]?.key ?? unpromised;
-    promisedLot[newRankOf] = newKey;
-    if (!sameWindow(lotByKey(supply, oldKey), lotByKey(supply, newKey))) {
-      movedRanks.push(newRankOf);
-      previousKeys.push(oldKey);
-    }
+    promisedLot[newRankOf] = supply.lots[lot]?.key ?? unpromised;
   };
   const shifted =
     newRank < 0 || newRank > rank
@@ -715,29 +722,28 @@ function requeue(
     candidates.push({ from: Math.max(near.from, shifted.from), to: Math.min(near.to, shifted.to) });
   }
   if (newRank >= 0) candidates.push({ from: newRank, to: newRank + 1 });
-  // Visited in rank order so that `moved` stays in serving order.
-  const previousKey = state.promisedLot[rank] as number;
-  if (newRank >= 0 && newRank <= rank) repromiseRank(newRank, previousKey);
-  forEachCrossingRank(newQueue, supply, shifted, (crossing) => {
-    repromiseRank(crossing, promisedLot[crossing] as number);
-  });
-  if (newRank > rank) repromiseRank(newRank, previousKey);
-  return derivedPlan(
-    plan,
-    { ...state, queue: newQueue, promisedLot },
-    movedRanks,
-    previousKeys,
-    candidates,
-    firstChanged,
-  );
+  if (newRank >= 0) repromiseRank(newRank);
+  forEachCrossingRank(newQueue, supply, shifted, repromiseRank);
+  return derivedPlan(plan, { ...state, queue: newQueue, promisedLot }, candidates, firstChanged);
+}
+
+/** These promises were told on `day`: it dates them from now on. Nothing else changes. */
+function remade(plan: PromisePlan, state: PlanState, ids: readonly string[], day: number): Repromised {
+  const promisedOn = state.queue.promisedOn.slice();
+  for (const id of ids) {
+    const index = inputIndexOf(state.queue.preorders, id);
+    if (index === undefined) throw unknownPreorder(id);
+    promisedOn[index] = day;
+  }
+  return derivedPlan(plan, { ...state, queue: { ...state.queue, promisedOn } }, [], null);
 }
 
 /** Pre-orders placed after everyone: nobody's promise moves, the new ones are promised what is left. */
 function append(plan: PromisePlan, state: PlanState, added: readonly OpenPreorder[]): Repromised {
-  if (added.length === 0) return derivedPlan(plan, state, [], [], [], null);
+  if (added.length === 0) return derivedPlan(plan, state, [], null);
   const { queue, supply } = state;
   const preorders = [...queue.preorders, ...added];
-  const appended = queueOf(added);
+  const appended = queueOf(added, state.today);
   const lowest = queue.serving.length === 0 ? PRIORITY_RANGE.min : lowestPriority(queue);
   const lastPosition = queue.preorders.reduce((last, each) => Math.max(last, each.position), -Infinity);
   for (let rank = 0; rank < appended.serving.length; rank++) {
@@ -752,6 +758,9 @@ function append(plan: PromisePlan, state: PlanState, added: readonly OpenPreorde
   const quantities = new Uint32Array(count + added.length);
   quantities.set(queue.quantities);
   quantities.set(appended.quantities, count);
+  const promisedOn = new Int32Array(count + added.length);
+  promisedOn.set(queue.promisedOn);
+  promisedOn.set(appended.promisedOn, count);
   const priorities = new Int32Array(count + added.length);
   priorities.set(queue.priorities);
   priorities.set(appended.priorities, count);
@@ -763,6 +772,7 @@ function append(plan: PromisePlan, state: PlanState, added: readonly OpenPreorde
   const newQueue: Queue = {
     preorders,
     quantities,
+    promisedOn,
     priorities,
     serving,
     demandBefore: prefixSums(serving, quantities, queue.demandBefore, queue.serving.length),
@@ -773,7 +783,7 @@ function append(plan: PromisePlan, state: PlanState, added: readonly OpenPreorde
     promisedLot[rank] =
       supply.lots[lotIndexOfUnit(supply, newQueue.demandBefore[rank + 1] as number)]?.key ?? unpromised;
   }
-  return derivedPlan(plan, { ...state, queue: newQueue, promisedLot }, [], [], [], null);
+  return derivedPlan(plan, { ...state, queue: newQueue, promisedLot }, [], null);
 }
 
 function lowestPriority(queue: Queue): number {
@@ -819,35 +829,43 @@ function forEachCrossingRank(
 function derivedPlan(
   previous: PromisePlan,
   state: PlanState,
-  movedRanks: number[],
-  previousKeys: number[],
   candidates: readonly RankRange[],
   shiftedFrom: number | null,
 ): Repromised {
-  const plan = new Plan({ ...state, origin: { previous: new WeakRef(previous), movedRanks, previousKeys } });
   const before = previous as Plan;
+  const draft = new Plan(state);
   // The waiting line: a place in it changes for everyone in it when its start moves, and for those whose
   // place in the queue moved.
   const oldStart = before.firstUnpromisedRank();
-  const newStart = plan.firstUnpromisedRank();
+  const newStart = draft.firstUnpromisedRank();
+  const count = state.queue.serving.length;
   const lineFrom =
     oldStart === newStart
       ? shiftedFrom === null
-        ? state.queue.serving.length
+        ? count
         : Math.max(newStart, shiftedFrom)
       : Math.min(oldStart, newStart);
-  const ranks = new Set<number>(movedRanks);
-  for (const { from, to } of [...candidates, { from: lineFrom, to: state.queue.serving.length }]) {
-    for (let rank = Math.max(from, 0); rank < Math.min(to, state.queue.serving.length); rank++)
-      ranks.add(rank);
+  const ranks = new Set<number>();
+  for (const { from, to } of [...candidates, { from: lineFrom, to: count }]) {
+    for (let rank = Math.max(from, 0); rank < Math.min(to, count); rank++) ranks.add(rank);
   }
-  const changed: string[] = [];
+  const changedRanks: number[] = [];
+  const moved: string[] = [];
   for (const rank of [...ranks].sort((a, b) => a - b)) {
-    const id = idAt(state.queue, rank);
-    const oldRank = before.rankOfId(id);
-    if (oldRank >= 0 && !samePromise(before.promiseAt(oldRank), plan.promiseAt(rank))) changed.push(id);
+    const oldRank = before.rankOfId(idAt(state.queue, rank));
+    if (oldRank < 0) continue;
+    const old = before.promiseAt(oldRank);
+    const now = draft.promiseAt(rank);
+    if (samePromise(old, now)) continue;
+    changedRanks.push(rank);
+    if (!sameDates(old.window, now.window)) moved.push(idAt(state.queue, rank));
   }
-  return { plan, moved: movedRanks.map((rank) => idAt(state.queue, rank)), changed };
+  const plan = new Plan({ ...state, origin: { previous: new WeakRef(previous), changedRanks } });
+  return { plan, moved, changed: changedRanks.map((rank) => idAt(state.queue, rank)) };
+}
+
+function sameDates(a: PromiseWindow | null, b: PromiseWindow | null): boolean {
+  return a === b || (a !== null && b !== null && a.from === b.from && a.to === b.to);
 }
 
 /** Two promises a customer could not tell apart. */
@@ -871,10 +889,11 @@ function samePromise(a: PreorderPromise, b: PreorderPromise): boolean {
 
 // ——— queue ———
 
-function queueOf(preorders: readonly OpenPreorder[]): Queue {
+function queueOf(preorders: readonly OpenPreorder[], today: number): Queue {
   const count = preorders.length;
   const quantities = new Uint32Array(count);
   const priorities = new Int32Array(count);
+  const promisedOn = new Int32Array(count);
   let inQueueOrder = true;
   let previousPosition = Number.NEGATIVE_INFINITY;
   for (let index = 0; index < count; index++) {
@@ -895,12 +914,20 @@ function queueOf(preorders: readonly OpenPreorder[]): Queue {
     }
     quantities[index] = quantity;
     priorities[index] = priority;
+    promisedOn[index] = preorder.promisedOn === undefined ? today : dayNumber(preorder.promisedOn);
     if (position <= previousPosition) inQueueOrder = false;
     previousPosition = position;
   }
   const byPosition = inQueueOrder ? indexes(count) : sortByPosition(preorders);
   const serving = servingOrder(byPosition, priorities, preorders);
-  return { preorders, quantities, priorities, serving, demandBefore: prefixSums(serving, quantities) };
+  return {
+    preorders,
+    quantities,
+    promisedOn,
+    priorities,
+    serving,
+    demandBefore: prefixSums(serving, quantities),
+  };
 }
 
 function sortByPosition(preorders: readonly OpenPreorder[]): Uint32Array {
@@ -1072,11 +1099,19 @@ function supplyOf(batches: readonly Batch[], onHand: OnHandStock | null, today: 
   ) => {
     if (supply > 0) lots.push({ key, batchId, inStock, supply, fromDay, toDay: fromDay + bufferDays });
   };
-  if (onHand) addLot(onHandKey, onHandBatchId, true, onHand.quantity, today, onHand.bufferDays);
+  // Stock on the shelf is ready any day: each promise of it starts the day it was made.
+  if (onHand) addLot(onHandKey, onHandBatchId, true, onHand.quantity, 0, onHand.bufferDays);
   batches.forEach((batch, index) => {
-    addLot(receivedKey(index), batch.id, true, batch.quantityReceived, today, batch.bufferDays);
+    addLot(
+      receivedKey(index),
+      batch.id,
+      true,
+      batch.quantityReceived,
+      batch.receivedDay ?? today,
+      batch.bufferDays,
+    );
     const expected = batchUnits(batch) - batch.quantityReceived;
-    addLot(expectedKey(index), batch.id, false, expected, Math.max(batch.readyDay, today), batch.bufferDays);
+    addLot(expectedKey(index), batch.id, false, expected, batch.readyDay, batch.bufferDays);
   });
   lots.sort(servedEarlier);
   const cumulative = new Float64Array(lots.length + 1);
@@ -1088,9 +1123,14 @@ function supplyOf(batches: readonly Batch[], onHand: OnHandStock | null, today: 
   return { batches, onHand, lots, cumulative, lotIndexByKey };
 }
 
-/** Serving order of lots: earlier promised-by date, then earlier ready date, then batch id, stock first. */
+/**
+ * Serving order of lots: what is in hand first (stock on the shelf, then received units by the day they
+ * came), then what is expected by its window — earlier promised-by date, then earlier ready date — then
+ * batch id. It does not depend on the day, so time passing reorders nothing.
+ */
 function servedEarlier(a: Lot, b: Lot): number {
   return (
+    Number(b.inStock) - Number(a.inStock) ||
     a.toDay - b.toDay ||
     a.fromDay - b.fromDay ||
     (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0) ||
@@ -1124,6 +1164,8 @@ function batchOf(batch: SupplyBatch): Batch {
     bufferDays,
     state,
     quantityReceived,
+    receivedOn: batch.receivedOn ?? null,
+    receivedDay: batch.receivedOn ? dayNumber(batch.receivedOn) : null,
   };
 }
 
@@ -1183,6 +1225,12 @@ function promisedLotAt(state: PlanState, rank: number): Lot | undefined {
   return lotByKey(state.supply, state.promisedLot[rank] as number);
 }
 
+/** A lot's window for a promise made on `notBefore`: moved later, whole, so it does not start before then. */
+function datedWindow(lot: Lot, notBefore: number): PromiseWindow {
+  if (lot.fromDay >= notBefore) return windowOf(lot);
+  return { from: calendarDate(notBefore), to: calendarDate(notBefore + lot.toDay - lot.fromDay) };
+}
+
 function windowOf(lot: Lot): PromiseWindow {
   lot.window ??= { from: calendarDate(lot.fromDay), to: calendarDate(lot.toDay) };
   return lot.window;
@@ -1192,12 +1240,7 @@ function sameWindow(a: Lot | undefined, b: Lot | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.fromDay === b.fromDay && a.toDay === b.toDay);
 }
 
-function movedBeyond(a: Lot | undefined, b: Lot | undefined, toleranceDays: number): boolean {
-  if (!a || !b) return a !== b;
-  return endsMoved(a.fromDay, a.toDay, b.fromDay, b.toDay, toleranceDays);
-}
-
-/** The same rule as promiseChanges, for two windows as stored: either end moved by more than the tolerance, or a promise was gained or lost. */
+/** Whether a promise moved by more than the tolerance at either end, or was gained or lost: the rule promiseChanges and every store of promises use. */
 export function windowMoved(
   before: PromiseWindow | null,
   after: PromiseWindow | null,

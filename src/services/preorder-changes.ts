@@ -132,6 +132,8 @@ export interface StoredPromise {
   to: CalendarDate | null;
   placeInLine: number | null;
   batches: { batchId: string; units: number; inStock: boolean }[];
+  /** The shop-local day the customer was told this promise; its window does not start before. */
+  promisedOn: CalendarDate;
 }
 
 /**
@@ -148,14 +150,15 @@ export async function insertPlacements(
   await uow.tx.query(
     `INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
        total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
-       promise_place_in_line, promise_batches, payment_terms, placed_expires_at, created_at, updated_at)
+       promise_place_in_line, promise_batches, promised_on, payment_terms, placed_expires_at, created_at,
+       updated_at)
      SELECT p.id, p.shop_id, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
        p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
-       p.promise_place_in_line, p.promise_batches, $2, $3, $4, $4
+       p.promise_place_in_line, p.promise_batches, p.promised_on, $2, $3, $4, $4
      FROM jsonb_to_recordset($1::jsonb) AS p(id text, shop_id text, campaign_id text, variant_id text, email text,
        quantity int, queue_position bigint, unit_amount bigint, total_amount bigint, currency text,
        price_lines jsonb, idempotency_key text, promise_from date, promise_to date, promise_place_in_line int,
-       promise_batches jsonb)`,
+       promise_batches jsonb, promised_on date)`,
     [
       JSON.stringify(
         preorders.map((p) => ({
@@ -175,6 +178,7 @@ export async function insertPlacements(
           promise_to: p.promise?.to ?? null,
           promise_place_in_line: p.promise?.placeInLine ?? null,
           promise_batches: p.promise?.batches ?? [],
+          promised_on: p.promise?.promisedOn ?? null,
         })),
       ),
       JSON.stringify(at.paymentTerms),
@@ -224,8 +228,10 @@ export async function storePromises(
     balance_kind: string | null;
   }>(
     `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
-       promise_place_in_line = s.place_in_line, promise_batches = s.batches, updated_at = $2
-     FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int, batches jsonb)
+       promise_place_in_line = s.place_in_line, promise_batches = s.batches, promised_on = s.promised_on,
+       updated_at = $2
+     FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int,
+       batches jsonb, promised_on date)
      WHERE p.shop_id = $1 AND p.id = s.id
      RETURNING p.id, p.state, p.quantity, p.payment_terms->'balanceDue'->>'kind' AS balance_kind`,
     [
@@ -238,6 +244,7 @@ export async function storePromises(
           promise_to: next.to,
           place_in_line: next.placeInLine,
           batches: next.batches,
+          promised_on: next.promisedOn,
         })),
       ),
     ],

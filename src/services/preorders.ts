@@ -124,6 +124,7 @@ interface PreorderRow {
   promise_to: string | null;
   promise_place_in_line: number | null;
   promise_batches: StoredPromise['batches'];
+  promised_on: string | null;
   shipped_at: Date | null;
   carrier: string | null;
   tracking_number: string | null;
@@ -191,6 +192,7 @@ function preorderFromRow(row: PreorderRow): Preorder {
       to: row.promise_to,
       placeInLine: row.promise_place_in_line,
       batches: row.promise_batches,
+      promisedOn: row.promised_on ?? row.created_at.toISOString().slice(0, 10),
     },
     shipment: row.shipped_at && {
       carrier: row.carrier,

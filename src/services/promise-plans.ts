@@ -6,7 +6,8 @@
  * change of the variant's queue or supply except placements, which only add pre-orders at the end of the
  * queue and are read back by position. Every other change goes through `repromiseVariant`, which bumps
  * the version: a cancellation, a priority, a batch, a setting, stock on hand. So a pre-order placed after
- * the kept plan is still as it was placed, unless the transaction at hand is changing it. A plan made on another day is not used either (stock in hand is
+ * the kept plan is still as it was placed, unless the transaction at hand is changing it. (A pre-order
+ * cancelled before the plan was kept may lie past its last position; it is not read back.) A plan made on another day is not used either (stock in hand is
  * "ready today"). Anything else — another process's change, a setting, a rolled-back transaction —
  * makes the next change recompute from the database, which is always right, only slower.
  */

@@ -44,6 +44,8 @@ export interface Batch {
   bufferDays: number;
   state: BatchState;
   quantityReceived: number;
+  /** The shop-local day its first units came in. */
+  receivedOn: CalendarDate | null;
   note: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -163,6 +165,8 @@ export async function updateBatch(
     if (changes.quantityReceived !== undefined && changes.state === undefined && next.quantityReceived > 0) {
       next.state = 'received';
     }
+    // Received units are ready from the day the first of them came.
+    if (next.quantityReceived > 0 && next.receivedOn === null) next.receivedOn = shopDate(now, shop.timeZone);
     if (current.state === 'received' && next.state !== 'received') {
       throw new DomainError('invalid_transition', 'a received batch cannot go back to planned or confirmed', {
         from: current.state,
@@ -173,7 +177,7 @@ export async function updateBatch(
     assertSupplyFits([...others, next], onHandOf(campaign, current.variantId).onHand);
     await tx.query(
       `UPDATE supply_batches SET quantity = $3, ready_date = $4, buffer_days = $5, state = $6,
-         quantity_received = $7, note = $8, updated_at = $9
+         quantity_received = $7, note = $8, updated_at = $9, received_on = $10
        WHERE shop_id = $1 AND id = $2`,
       [
         shop.id,
@@ -185,6 +189,7 @@ export async function updateBatch(
         next.quantityReceived,
         next.note,
         now,
+        next.receivedOn,
       ],
     );
     const fields = Object.keys(definedOnly(changes));
@@ -216,6 +221,7 @@ interface QueuedPreorder {
   promise_to: string | null;
   promise_place_in_line: number | null;
   promise_batches: StoredPromise['batches'];
+  promised_on: CalendarDate | null;
 }
 
 /** The live pre-orders of a campaign variant with the promises they were told, and the plan made now. */
@@ -223,7 +229,7 @@ async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, varia
   const [preorders, batches] = await Promise.all([
     db.query<QueuedPreorder>(
       `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line,
-         promise_batches
+         promise_batches, promised_on
        FROM preorders WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 AND state <> 'cancelled'
        ORDER BY queue_position`,
       [shop.id, campaign.id, variantId],
@@ -238,6 +244,7 @@ async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, varia
       position: p.queue_position,
       quantity: p.quantity,
       priority: p.priority,
+      ...(p.promised_on ? { promisedOn: p.promised_on } : {}),
     })),
     batches,
     ...onHandOf(campaign, variantId),
@@ -347,6 +354,7 @@ async function batchesOf(db: Queryable, campaignId: string, variantId: string): 
     bufferDays: b.bufferDays,
     state: b.state,
     quantityReceived: b.quantityReceived,
+    receivedOn: b.receivedOn,
   }));
 }
 
@@ -421,18 +429,42 @@ async function fromScratch(
 ): Promise<Repromising> {
   const { preorders, plan } = await queueAndPlan(tx, shop, campaign, variantId, now);
   const before = new Map(preorders.map((row) => [row.id, row]));
-  const updates: PromiseUpdate[] = [];
+  const told: PromiseUpdate[] = [];
   for (const promise of plan.promises()) {
     const old = before.get(promise.preorderId);
-    const next = storedPromiseOf(promise);
-    if (old && isDeepStrictEqual(storedOf(old), next)) continue;
-    updates.push({
-      next,
-      oldWindow: old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null,
-    });
+    const { promisedOn: _dated, ...computed } = storedPromiseOf(promise);
+    if (old && isDeepStrictEqual(storedOf(old), computed)) continue;
+    const oldWindow =
+      old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null;
+    told.push(tell(plan, promise, oldWindow, shopDate(now, shop.timeZone)));
   }
   const lastPosition = preorders.reduce((last, row) => Math.max(last, row.queue_position), 0);
-  return { plan, updates, lastPosition };
+  return { plan: dateAnew(plan, told, shopDate(now, shop.timeZone)), updates: told, lastPosition };
+}
+
+/**
+ * What a customer is told when their promise changed: when its window stays, the same promise with what
+ * it draws on now; when the window moves, a promise made today, which does not start before today.
+ */
+function tell(
+  plan: PromisePlan,
+  promise: PreorderPromise,
+  oldWindow: PromiseWindow | null,
+  today: CalendarDate,
+): PromiseUpdate {
+  const sameWindow = oldWindow?.from === promise.window?.from && oldWindow?.to === promise.window?.to;
+  const now = sameWindow ? promise : plan.promiseOf(promise.preorderId, { madeOn: today });
+  return { next: storedPromiseOf(now), oldWindow };
+}
+
+/** The plan with the promises just told dated today, as the database now has them. */
+function dateAnew(plan: PromisePlan, told: readonly PromiseUpdate[], today: CalendarDate): PromisePlan {
+  const ids = told
+    .filter((update) => update.next.promisedOn === today)
+    .map((update) => update.next.preorderId);
+  return ids.length === 0
+    ? plan
+    : repromise(plan, { kind: 'promises_made', preorderIds: ids, on: today }).plan;
 }
 
 /** The kept plan with the placements made since appended, then the change applied by the engine. */
@@ -444,13 +476,18 @@ async function incrementally(
   kept: KeptPlan,
   changes: readonly PromiseChange[],
 ): Promise<Repromising> {
-  // Placed since the plan was kept, as they were placed: at priority 0 and live. Any other change to
-  // them bumped the version, except the one this transaction is making, which `changes` applies.
+  // Placed since the plan was kept, as they were placed: at priority 0. Any other change to them bumped
+  // the version, except the one this transaction is making, which `changes` applies: the pre-order it
+  // cancels is read with the live ones (one cancelled since, by its payment failing, is not).
+  const cancelling = changes.flatMap((change) =>
+    change.kind === 'preorder_cancelled' ? [change.preorderId] : [],
+  );
   const placed = await tx.query<{ id: string; queue_position: number; quantity: number }>(
     `SELECT id, queue_position, quantity FROM preorders
      WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 AND queue_position > $4
+       AND (state <> 'cancelled' OR id = ANY($5))
      ORDER BY queue_position`,
-    [shop.id, campaign.id, variantId, kept.lastPosition],
+    [shop.id, campaign.id, variantId, kept.lastPosition, cancelling],
   );
   const start =
     placed.length === 0
@@ -471,12 +508,11 @@ async function incrementally(
     for (const id of next.changed) changed.add(id);
     plan = next.plan;
   }
-  const updates = [...changed].map((id) => {
-    const old = start.promiseOf(id);
-    return { next: storedPromiseOf(plan.promiseOf(id)), oldWindow: old.window };
-  });
+  const updates = [...changed].map((id) =>
+    tell(plan, plan.promiseOf(id), start.promiseOf(id).window, kept.today),
+  );
   const lastPosition = placed.at(-1)?.queue_position ?? kept.lastPosition;
-  return { plan, updates, lastPosition };
+  return { plan: dateAnew(plan, updates, kept.today), updates, lastPosition };
 }
 
 /** The change as the engine applies it, or null when only a whole recompute can (settings, stock, buffer). */
@@ -510,7 +546,7 @@ function engineChangesOf(change: VariantChange): PromiseChange[] | null {
 }
 
 /** The promise as stored, in the form storedPromiseOf makes. */
-function storedOf(row: QueuedPreorder): StoredPromise {
+function storedOf(row: QueuedPreorder): Omit<StoredPromise, 'promisedOn'> {
   return {
     preorderId: row.id,
     from: row.promise_from,
@@ -535,15 +571,10 @@ function storedPromiseOf(promise: PreorderPromise): StoredPromise {
     units: a.units,
     inStock: a.inStock,
   }));
+  const { preorderId, promisedOn } = promise;
   return promise.status === 'promised'
-    ? {
-        preorderId: promise.preorderId,
-        from: promise.window.from,
-        to: promise.window.to,
-        placeInLine: null,
-        batches,
-      }
-    : { preorderId: promise.preorderId, from: null, to: null, placeInLine: promise.placeInLine, batches };
+    ? { preorderId, from: promise.window.from, to: promise.window.to, placeInLine: null, batches, promisedOn }
+    : { preorderId, from: null, to: null, placeInLine: promise.placeInLine, batches, promisedOn };
 }
 
 function causeOf(before: Batch, after: Batch): Extract<VariantChange, { before: Batch }>['kind'] {
@@ -590,6 +621,7 @@ interface BatchRow {
   buffer_days: number;
   state: BatchState;
   quantity_received: number;
+  received_on: string | null;
   note: string | null;
   created_at: Date;
   updated_at: Date;
@@ -615,6 +647,7 @@ function batchFromRow(row: BatchRow): Batch {
     bufferDays: row.buffer_days,
     state: row.state,
     quantityReceived: row.quantity_received,
+    receivedOn: row.received_on,
     note: row.note,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { addDays, compareDates } from '../../src/domain/calendar.ts';
+import { addDays, compareDates, daysBetween } from '../../src/domain/calendar.ts';
 import {
   computePromises,
   nextOffer,
@@ -23,8 +23,10 @@ const today = '2026-03-02';
 const preorderArbitrary = fc.record({
   gap: fc.integer({ min: 1, max: 3 }),
   quantity: fc.integer({ min: 1, max: 6 }),
-  // 100,000 spreads the priorities too wide for a counting sort.
+  // 1000 spreads the priorities wide apart.
   priority: fc.option(fc.constantFrom(0, 1, 2, 3, 1000), { nil: undefined }),
+  /** Days before today its promise was made; none: today. */
+  promisedDaysAgo: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
 });
 
 const batchArbitrary = fc.record({
@@ -32,6 +34,7 @@ const batchArbitrary = fc.record({
   quantity: fc.integer({ min: 1, max: 20 }),
   bufferDays: fc.integer({ min: 0, max: 14 }),
   received: fc.option(fc.integer({ min: 1, max: 25 }), { nil: undefined }),
+  receivedDaysAgo: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
 });
 
 const inputArbitrary: fc.Arbitrary<PromiseInput> = fc
@@ -49,9 +52,15 @@ const inputArbitrary: fc.Arbitrary<PromiseInput> = fc
   })
   .map(({ policy, preorders, batches, onHand, reversed }) => {
     let position = 0;
-    const queue: OpenPreorder[] = preorders.map(({ gap, quantity, priority }, i) => {
+    const queue: OpenPreorder[] = preorders.map(({ gap, quantity, priority, promisedDaysAgo }, i) => {
       position += gap;
-      return { id: `po_${i}`, position, quantity, ...(priority === undefined ? {} : { priority }) };
+      return {
+        id: `po_${i}`,
+        position,
+        quantity,
+        ...(priority === undefined ? {} : { priority }),
+        ...(promisedDaysAgo === undefined ? {} : { promisedOn: addDays(today, -promisedDaysAgo) }),
+      };
     });
     return {
       today,
@@ -63,7 +72,7 @@ const inputArbitrary: fc.Arbitrary<PromiseInput> = fc
   });
 
 function batchFrom(id: string, batch: BatchDraw): SupplyBatch {
-  const { readyOffset, quantity, bufferDays, received } = batch;
+  const { readyOffset, quantity, bufferDays, received, receivedDaysAgo } = batch;
   return {
     id,
     readyDate: addDays(today, readyOffset),
@@ -71,14 +80,26 @@ function batchFrom(id: string, batch: BatchDraw): SupplyBatch {
     bufferDays,
     state: received === undefined ? 'planned' : 'received',
     ...(received === undefined ? {} : { quantityReceived: received }),
+    ...(received === undefined || receivedDaysAgo === undefined
+      ? {}
+      : { receivedOn: addDays(today, -receivedDaysAgo) }),
   };
 }
 
-type BatchDraw = { readyOffset: number; quantity: number; bufferDays: number; received: number | undefined };
+type BatchDraw = {
+  readyOffset: number;
+  quantity: number;
+  bufferDays: number;
+  received: number | undefined;
+  receivedDaysAgo?: number | undefined;
+};
 
 /**
- * The rules spelled out unit by unit: lots ordered by (to, from, batch id, stock first), pre-orders by
- * (priority desc, position), each unit of each pre-order taken from the next free unit of supply.
+ * The rules spelled out unit by unit: lots ready on their own dates (stock on the shelf any day, received
+ * units the day they came, expected units their ready date), served in hand first, then by (to, from,
+ * batch id); pre-orders by (priority desc, position), each unit of each pre-order taken from the next free
+ * unit of supply; a promise dated the day it was made, its window moved later whole so that it does not
+ * start before.
  */
 function unitByUnit(input: PromiseInput) {
   type Lot = { batchId: string; inStock: boolean; from: string; to: string; units: number };
@@ -86,19 +107,18 @@ function unitByUnit(input: PromiseInput) {
   const lot = (batchId: string, inStock: boolean, from: string, bufferDays: number, units: number) => {
     if (units > 0) lots.push({ batchId, inStock, from, to: addDays(from, bufferDays), units });
   };
-  if (input.onHand) lot(onHandBatchId, true, today, input.onHand.bufferDays, input.onHand.quantity);
+  if (input.onHand) lot(onHandBatchId, true, '1970-01-01', input.onHand.bufferDays, input.onHand.quantity);
   for (const batch of input.batches) {
     const received = batch.quantityReceived ?? 0;
-    lot(batch.id, true, today, batch.bufferDays, received);
-    const ready = compareDates(batch.readyDate, today) > 0 ? batch.readyDate : today;
-    lot(batch.id, false, ready, batch.bufferDays, batch.quantity - received);
+    lot(batch.id, true, batch.receivedOn ?? today, batch.bufferDays, received);
+    lot(batch.id, false, batch.readyDate, batch.bufferDays, Math.max(batch.quantity, received) - received);
   }
   lots.sort(
     (a, b) =>
+      Number(b.inStock) - Number(a.inStock) ||
       compareDates(a.to, b.to) ||
       compareDates(a.from, b.from) ||
-      (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0) ||
-      Number(b.inStock) - Number(a.inStock),
+      (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0),
   );
   const units = lots.flatMap((each) => Array.from({ length: each.units }, () => each));
   const served = [...input.preorders].sort(
@@ -110,10 +130,12 @@ function unitByUnit(input: PromiseInput) {
       const taken = units.slice(next, next + preorder.quantity);
       next += preorder.quantity;
       const last = taken.length === preorder.quantity ? taken.at(-1) : undefined;
+      const promisedOn = preorder.promisedOn ?? today;
+      const late = last ? Math.max(0, daysBetween(last.from, promisedOn)) : 0;
       return [
         preorder.id,
         {
-          window: last ? { from: last.from, to: last.to } : null,
+          window: last ? { from: addDays(last.from, late), to: addDays(last.to, late) } : null,
           drawn: taken.map(({ batchId, inStock }) => `${batchId}/${inStock}`),
         },
       ];
@@ -261,15 +283,55 @@ describe('promise engine properties', () => {
     );
   });
 
-  test('an earlier position never gets a later promise than a later one at the same priority', () => {
+  test('an earlier position is never served from a later lot than a later one at the same priority', () => {
     fc.assert(
       fc.property(inputArbitrary, (input) => {
         const plan = computePromises(input);
+        // Each lot, as the allocations name it, numbered in serving order.
+        const lotOrder = new Map<string, number>();
+        for (const promise of plan.promises()) {
+          for (const { batchId, inStock } of promise.allocations) {
+            const key = `${batchId}/${inStock}`;
+            if (!lotOrder.has(key)) lotOrder.set(key, lotOrder.size);
+          }
+        }
+        const lastLot = (id: string) => {
+          const promise = plan.promiseOf(id);
+          const last = promise.allocations.at(-1);
+          return promise.window && last
+            ? (lotOrder.get(`${last.batchId}/${last.inStock}`) as number)
+            : Infinity;
+        };
         const byPosition = [...input.preorders].sort((a, b) => a.position - b.position);
         byPosition.forEach((earlier, i) => {
           for (const later of byPosition.slice(i + 1)) {
             if ((earlier.priority ?? 0) !== (later.priority ?? 0)) continue;
-            const order = compareWindows(plan.promiseOf(earlier.id).window, plan.promiseOf(later.id).window);
+            assert.ok(
+              lastLot(earlier.id) <= lastLot(later.id),
+              `${earlier.id} is served later than ${later.id}`,
+            );
+          }
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('with one buffer for all supply, told on the same day, an earlier position never gets a later window', () => {
+    fc.assert(
+      fc.property(inputArbitrary, fc.integer({ min: 0, max: 14 }), (drawn, bufferDays) => {
+        const input = {
+          ...drawn,
+          batches: drawn.batches.map((batch) => ({ ...batch, bufferDays })),
+          ...(drawn.onHand ? { onHand: { ...drawn.onHand, bufferDays } } : {}),
+        };
+        const plan = computePromises(input);
+        const windowOf = (id: string) => plan.promiseOf(id, { madeOn: today }).window;
+        const byPosition = [...input.preorders].sort((a, b) => a.position - b.position);
+        byPosition.forEach((earlier, i) => {
+          for (const later of byPosition.slice(i + 1)) {
+            if ((earlier.priority ?? 0) !== (later.priority ?? 0)) continue;
+            const order = compareWindows(windowOf(earlier.id), windowOf(later.id));
             assert.ok(order <= 0, `${earlier.id} is promised later than ${later.id}`);
           }
         });
@@ -366,7 +428,9 @@ describe('promise engine properties', () => {
             changed,
             [...full.promises()]
               .filter((after) => existed.has(after.preorderId))
-              .filter((after) => !isDeepStrictEqual(visible(plan.promiseOf(after.preorderId)), visible(after)))
+              .filter(
+                (after) => !isDeepStrictEqual(visible(plan.promiseOf(after.preorderId)), visible(after)),
+              )
               .map((after) => after.preorderId),
             'changed names exactly the pre-orders whose promise a customer would see change',
           );

@@ -61,6 +61,7 @@ describe('promises, first come first served', () => {
       preorderId: 'po_a',
       window: decemberWindow,
       allocations: [{ batchId: 'bat_dec', units: 4, inStock: false, ships: decemberWindow }],
+      promisedOn: today,
     });
     assert.deepEqual(promises.promiseOf('po_c'), {
       status: 'promised',
@@ -70,6 +71,7 @@ describe('promises, first come first served', () => {
         { batchId: 'bat_dec', units: 2, inStock: false, ships: decemberWindow },
         { batchId: 'bat_jan', units: 2, inStock: false, ships: januaryWindow },
       ],
+      promisedOn: today,
     });
   });
 
@@ -81,6 +83,7 @@ describe('promises, first come first served', () => {
       placeInLine: 1,
       unpromisedUnits: 2,
       allocations: [{ batchId: 'bat_jan', units: 8, inStock: false, ships: januaryWindow }],
+      promisedOn: today,
     });
     const later = plan({ preorders: [...queue, { id: 'po_e', position: 5, quantity: 1 }] });
     assert.deepEqual(later.promiseOf('po_e'), {
@@ -90,6 +93,7 @@ describe('promises, first come first served', () => {
       placeInLine: 2,
       unpromisedUnits: 1,
       allocations: [],
+      promisedOn: today,
     });
     assert.deepEqual(later.unpromisedLine(), { units: 3, customers: 2 });
   });
@@ -131,6 +135,7 @@ describe('promises, first come first served', () => {
         { batchId: 'bat_dec', units: 2, inStock: false, ships: januaryWindow },
         { batchId: 'bat_jan', units: 2, inStock: false, ships: januaryWindow },
       ],
+      promisedOn: today,
     });
     const waiting = promises.promiseOf('po_d');
     assert.equal(waiting.status, 'unpromised');
