@@ -155,6 +155,42 @@ describeOnEachEngine('payments', ({ db }) => {
     });
   }
 
+  test('a replay is the first answer as it was, marked as a replay; the pre-order now is GET’s to tell', async () => {
+    const { sku } = await launch(eur, 5_000, 'EUR');
+    const placed = await place(eur, sku, { paymentMethod: VISA });
+    assert.equal(placed.headers['idempotent-replayed'], undefined);
+    const cancelled = await call(eur.app, 'POST', `/v1/preorders/${placed.body.id}/cancel`, eur.shop.admin, {
+      reason: 'changed my mind',
+    });
+    assert.equal(cancelled.status, 200);
+    const replay = await place(eur, sku, { paymentMethod: VISA }, placed.key);
+    assert.equal(replay.status, 201);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(replay.body, placed.body, 'the answer as it was first given, payment included');
+    assert.equal(await stateOf(eur, placed.body.id), 'cancelled');
+
+    const refused = await place(eur, sku, { paymentMethod: DECLINED });
+    const refusedAgain = await place(eur, sku, { paymentMethod: DECLINED }, refused.key);
+    assertRefused(refusedAgain, 402, 'card_declined');
+    assert.equal(refusedAgain.headers['idempotent-replayed'], 'true');
+
+    const waiting = await place(eur, sku, { paymentMethod: '4000002760003184' });
+    assert.equal(waiting.body.payment.status, 'requires_action');
+    const waitingAgain = await place(eur, sku, { paymentMethod: '4000002760003184' }, waiting.key);
+    assert.equal(waitingAgain.headers['idempotent-replayed'], 'true');
+    assert.equal(waitingAgain.body.payment.status, 'requires_action');
+    assert.match(
+      waitingAgain.body.payment.clientSecret,
+      /_secret_/,
+      'the client secret is asked of the provider again',
+    );
+    const [stored] = await db().query<{ outcome: string }>(
+      'SELECT outcome::text FROM idempotency_keys WHERE key = $1',
+      [waiting.key],
+    );
+    assert.ok(stored && !stored.outcome.includes('_secret_'), 'no client secret is stored');
+  });
+
   test('a card whose bank asks the shopper to authenticate waits for them with a client secret', async () => {
     const { sku } = await launch(eur, 5_000, 'EUR');
     const placed = await place(eur, sku, { paymentMethod: '4000002760003184' });
