@@ -15,6 +15,7 @@ import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { answerError, installErrorHandling } from './errors.ts';
+import { forecastRoutes } from './forecast-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -120,6 +121,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
+  await app.register(forecastRoutes(ctx, keys));
   await app.register(
     storefrontRoutes(
       ctx,
