@@ -87,7 +87,7 @@ export const FALLBACK_MESSAGES: Record<FallbackReason, string> = {
 
 export function forecastDemand(history: DemandHistory, options: ForecastOptions): Forecast {
   const observations = observationsOf(history);
-  const unitsSoFar = observations.reduce((total, o) => total + o.units, 0);
+  const unitsSoFar = history.daily.reduce((total, d) => total + d.units, 0);
   const elapsed = history.now - history.start;
   let reason: FallbackReason | null = null;
   if (unitsSoFar === 0) reason = 'no_placements';
