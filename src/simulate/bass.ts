@@ -31,9 +31,9 @@ export function adoptersBetween(parameters: BassParameters, from: number, to: nu
   return expectedAdopters(parameters, to) - expectedAdopters(parameters, from);
 }
 
-/** The units expected on each of the first `days` whole days: day k covers [k, k + 1). */
-export function dailyAdopters(parameters: BassParameters, days: number): number[] {
-  return Array.from({ length: days }, (_, day) => adoptersBetween(parameters, day, day + 1));
+/** The day daily demand peaks, ln(q/p)/(p+q); day 0 when imitation is weaker than innovation. */
+export function peakDay({ p, q }: { p: number; q: number }): number {
+  return q > p ? Math.log(q / p) / (p + q) : 0;
 }
 
 /** ∂F/∂p and ∂F/∂q at day t, for the fit's Jacobian. */

@@ -5,7 +5,7 @@
  * the seed of the bootstrap are passed in.
  */
 import { type CalendarDate, calendarDate, dayNumber } from '../domain/calendar.ts';
-import { adoptersBetween, type BassParameters, fitBass, type Observation } from './bass.ts';
+import { adoptersBetween, type BassParameters, fitBass, type Observation, peakDay } from './bass.ts';
 import { normalQuantile } from './normal.ts';
 import { pick, type Random, seededRandom } from './random.ts';
 
@@ -82,7 +82,7 @@ export const FALLBACK_MESSAGES: Record<FallbackReason, string> = {
   no_placements: 'no pre-orders yet: there is no demand to forecast from',
   too_few_days: `fewer than ${MIN_FIT_DAYS} days of selling: too little to fit a demand curve`,
   too_few_units: `fewer than ${MIN_FIT_UNITS} units placed: too little to fit a demand curve`,
-  curve_not_bent: 'demand is still growing as it began: the curve cannot yet tell where it levels off',
+  curve_not_bent: 'daily demand is still growing: the curve cannot tell yet where it levels off',
 };
 
 export function forecastDemand(history: DemandHistory, options: ForecastOptions): Forecast {
@@ -95,7 +95,11 @@ export function forecastDemand(history: DemandHistory, options: ForecastOptions)
   else if (unitsSoFar < MIN_FIT_UNITS) reason = 'too_few_units';
   if (!reason) {
     const fit = fitBass(observations);
-    if (!fit.marketAtBound) return bassForecast(history, options, observations, fit, unitsSoFar);
+    // Before daily demand has peaked, curves of very different market sizes fit the days seen about
+    // equally well (least squares then tends to underestimate the market): the fit cannot be trusted yet.
+    if (!fit.marketAtBound && peakDay(fit.parameters) <= elapsed) {
+      return bassForecast(history, options, observations, fit, unitsSoFar);
+    }
     reason = 'curve_not_bent';
   }
   return runRateForecast(history, options, unitsSoFar, reason);

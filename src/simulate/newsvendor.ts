@@ -100,8 +100,9 @@ export function demandQuantile(demand: DemandDistribution, probability: number):
 export function expectedShortfall(demand: DemandDistribution, units: number): number {
   if (demand.kind === 'normal') {
     const { mean, standardDeviation: sd } = demand;
-    if (sd === 0) return Math.max(mean - units, 0);
     const z = (units - mean) / sd;
+    // No spread, or so little that z overflows: demand is the mean.
+    if (!Number.isFinite(z)) return Math.max(mean - units, 0);
     return sd * (normalDensity(z) - z * (1 - normalCdf(z)));
   }
   if (demand.values.length === 0) return 0;
