@@ -71,7 +71,8 @@ export function forecastRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fas
   };
 }
 
-function forecastView(f: CampaignForecast) {
+/** The forecast as the API and `presell forecast --json` show it. */
+export function forecastView(f: CampaignForecast) {
   return {
     object: 'forecast' as const,
     campaignId: f.campaignId,
