@@ -1,6 +1,6 @@
 import { type Command, type Env, parseCommandLine, printHelp, resolveDatabase, UsageError } from './args.ts';
 import { groupedBarChart, table } from './chart.ts';
-import { withDatabase } from './database.ts';
+import { withCampaign } from './database.ts';
 
 /** Rows a chart or table shows at most: a long horizon is thinned to every few days. */
 const MAX_ROWS = 20;
@@ -39,19 +39,10 @@ Environment:
       throw new UsageError(`--horizon must be a date YYYY-MM-DD, not "${options.horizon}"`, this);
     }
     const target = resolveDatabase(options.data, env);
-    const { migrate } = await import('../db/migrate.ts');
-    const { getShop } = await import('../services/shops.ts');
     const { campaignForecast } = await import('../services/forecast.ts');
     const { forecastView } = await import('../http/forecast-routes.ts');
     const { DomainError } = await import('../domain/errors.ts');
-    const { forecast, shop } = await withDatabase(target, async (db) => {
-      await migrate(db);
-      const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM campaigns WHERE id = $1', [
-        campaignId,
-      ]);
-      if (!owner) throw new UsageError(`no campaign ${campaignId} in this database`, this);
-      const ctx = { db, clock: () => new Date() };
-      const shop = await getShop(ctx, owner.shop_id);
+    const { forecast, shop } = await withCampaign(target, campaignId, this, async (ctx, shop) => {
       try {
         const query = { sku: options.sku, horizon: options.horizon };
         return { forecast: forecastView(await campaignForecast(ctx, shop, campaignId, query)), shop };

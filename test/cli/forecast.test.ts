@@ -1,20 +1,16 @@
 /** `presell forecast CAMPAIGN`: the forecast in words, a chart of placed against fitted, and usage errors. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { adoptersBetween } from '../../src/simulate/bass.ts';
 import { call, manualClock, openLaunch, testApp, testShop } from '../support/app.ts';
+import { presell } from '../support/presell-command.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/presell.js', import.meta.url));
 const DAY = 86_400_000;
-const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'presell-forecast-'));
 /** The command reads the wall clock, so the launch is placed over the 15 days before now. */
 const opened = new Date(Date.now() - 15 * DAY);
@@ -51,11 +47,6 @@ before(async () => {
   await db.close();
 });
 after(() => rmSync(dataDir, { recursive: true, force: true }));
-
-const presell = (...args: string[]) => {
-  const { DATABASE_URL: _server, ...env } = process.env;
-  return run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
-};
 
 const usageError = (pattern: RegExp) => (error: { code: number; stderr: string }) => {
   assert.equal(error.code, 2);

@@ -19,6 +19,10 @@ const economics = (fields: Partial<UnitEconomics> = {}): UnitEconomics => ({
   ...fields,
 });
 
+/** Advice on the ten demands, with these economics, units covered and cap. */
+const onTen = (fields: Partial<UnitEconomics> = {}, unitsCovered = 0, cap: number | null = null) =>
+  newsvendor({ demand: TEN, economics: economics(fields), unitsCovered, cap });
+
 describe('normal demand', () => {
   test('μ 100, σ 20, price 5000, cost 2000, salvage 500: produce 109', () => {
     // Cu = 3000, Co = 1500, ratio 2/3, z = 0.4307, 100 + 8.61 → 109 units. At 109: z = 0.45,
@@ -67,7 +71,7 @@ describe('normal demand', () => {
 
 describe('empirical demand (samples)', () => {
   test('price 10, cost 4, salvage 1: ratio 2/3, the 7th of 10 demands, 70', () => {
-    const advice = newsvendor({ demand: TEN, economics: economics(), unitsCovered: 0, cap: null });
+    const advice = onTen();
     close(advice.criticalRatio, 2 / 3, 1e-12);
     assert.equal(advice.targetUnits, 70);
     // Sold: 10+20+…+70 and 70 three times, over 10 = 49; short: (10+20+30)/10 = 6; left over 21.
@@ -78,7 +82,7 @@ describe('empirical demand (samples)', () => {
   });
 
   test('a plan of 90 units: produce nothing, and count what 90 units do', () => {
-    const advice = newsvendor({ demand: TEN, economics: economics(), unitsCovered: 90, cap: null });
+    const advice = onTen({}, 90);
     assert.equal(advice.unitsToProduce, 0);
     assert.equal(advice.unitsInAll, 90);
     // Sold (10+…+90 + 90)/10 = 54, short 10/10 = 1, left over 36, profit 540 + 36 − 360 = 216.
@@ -86,14 +90,11 @@ describe('empirical demand (samples)', () => {
     close(advice.expectedShort, 1);
     close(advice.expectedLeftOver, 36);
     close(advice.expectedProfit, 216);
-    assert.equal(
-      newsvendor({ demand: TEN, economics: economics(), unitsCovered: 50, cap: null }).unitsToProduce,
-      20,
-    );
+    assert.equal(onTen({}, 50).unitsToProduce, 20);
   });
 
   test('a cap of 50: no more than 50, and demand beyond it is nobody’s shortage', () => {
-    const advice = newsvendor({ demand: TEN, economics: economics(), unitsCovered: 0, cap: 50 });
+    const advice = onTen({}, 0, 50);
     assert.equal(advice.targetUnits, 50);
     close(advice.expectedSold, 40); // (10+20+30+40 + 50·6)/10
     close(advice.expectedShort, 0);
@@ -101,23 +102,13 @@ describe('empirical demand (samples)', () => {
   });
 
   test('goodwill lost on a shortage raises the ratio: 9/(9+3) = 0.75, the 8th demand, 80', () => {
-    const advice = newsvendor({
-      demand: TEN,
-      economics: economics({ shortageCost: 3 }),
-      unitsCovered: 0,
-      cap: null,
-    });
+    const advice = onTen({ shortageCost: 3 });
     close(advice.criticalRatio, 0.75, 1e-12);
     assert.equal(advice.targetUnits, 80);
   });
 
   test('a price at or below cost: produce nothing', () => {
-    const advice = newsvendor({
-      demand: TEN,
-      economics: economics({ unitPrice: 4 }),
-      unitsCovered: 0,
-      cap: null,
-    });
+    const advice = onTen({ unitPrice: 4 });
     assert.equal(advice.criticalRatio, 0);
     assert.equal(advice.targetUnits, 0);
     close(advice.expectedShort, 55);
@@ -125,8 +116,7 @@ describe('empirical demand (samples)', () => {
 
   test('a salvage value at or above the cost has no limit and is refused', () => {
     assert.throws(
-      () =>
-        newsvendor({ demand: TEN, economics: economics({ salvageValue: 4 }), unitsCovered: 0, cap: null }),
+      () => onTen({ salvageValue: 4 }),
       (error: unknown) => error instanceof DomainError && error.code === 'salvage_not_below_cost',
     );
   });
