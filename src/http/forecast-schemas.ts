@@ -56,7 +56,7 @@ export const forecast = z
         z.object({
           date: z.string(),
           actual: z.number().nullable().describe('Units placed by the end of the day; null after today'),
-          fitted: z.number().describe('The fitted curve (or run-rate line), running total'),
+          fitted: z.number().describe('The fitted curve (or run-rate line), running total; today: by now'),
           expected: z.number().nullable().describe('Forecast running total from today on'),
           low: z.number().nullable(),
           high: z.number().nullable(),

@@ -228,7 +228,7 @@ function horizonOf(
   if (!campaign.closesAt) {
     throw new DomainError(
       'horizon_required',
-      'this campaign has no closesAt, so there is no close to forecast to: send horizon=YYYY-MM-DD, the last day to count',
+      'this campaign has no closesAt, so there is no close to forecast to: send horizon (YYYY-MM-DD), the last day to count',
       { field: 'horizon', expected: `a date from ${today}` },
     );
   }
@@ -376,12 +376,11 @@ function describe(forecast: Forecast, horizonDate: CalendarDate): string {
 }
 
 function describeAdvice(advice: ProductionAdvice, covered: number): string {
-  const ratio = advice.criticalRatio.toFixed(2);
-  const target = `${advice.targetUnits} units in all, the quantity demand stays within with probability ${ratio} (the critical ratio)`;
+  const target = `the target of ${advice.targetUnits} units (demand stays within it with probability ${advice.criticalRatio.toFixed(2)}, the critical ratio)`;
   if (advice.unitsToProduce === 0) {
     return covered > advice.targetUnits
-      ? `Produce nothing more: the supply plan already brings ${covered} units, ${covered - advice.targetUnits} more than the ${target}.`
-      : `Produce nothing more: the supply plan already brings the ${target}.`;
+      ? `Produce nothing more: the supply plan already brings ${covered} units, ${covered - advice.targetUnits} more than ${target}.`
+      : `Produce nothing more: the supply plan already brings ${target}.`;
   }
-  return `Produce ${advice.unitsToProduce} more units: with the ${covered} the supply plan already brings, that makes the ${target}.`;
+  return `Produce ${advice.unitsToProduce} more units: with the ${covered} the supply plan already brings, that makes ${target}.`;
 }

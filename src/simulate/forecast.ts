@@ -45,7 +45,7 @@ export interface ForecastPoint {
   date: CalendarDate;
   /** Units placed by the end of the day (so far, today); null after today. */
   actual: number | null;
-  /** The model's running total: the fitted curve, or the run-rate line. */
+  /** The model's running total by the end of the day (today: by now): the fitted curve, or the run-rate line. */
   fitted: number;
   /** What the forecast expects by the end of the day, with its interval; null before today. */
   expected: number | null;
@@ -120,12 +120,16 @@ function observationsOf(history: DemandHistory): Observation[] {
   return observations;
 }
 
-/** The dates the answer covers: from the start's date to the horizon's, with their ends (capped at the horizon). */
+/**
+ * The dates the answer covers, from the start's date to the horizon's: each with its end (capped at the
+ * horizon) and the moment its running totals are compared at (now for today, whose actual is so far).
+ */
 function datesOf(history: DemandHistory, horizon: number) {
   const last = Math.max(Math.floor(horizon - 1e-9), Math.floor(history.now));
   const dates = [];
   for (let day = Math.floor(history.start); day <= last; day++) {
-    dates.push({ day, end: Math.min(day + 1, Math.max(horizon, history.now)) });
+    const end = Math.min(day + 1, Math.max(horizon, history.now));
+    dates.push({ day, end, seen: day === Math.floor(history.now) ? history.now : end });
   }
   return dates;
 }
@@ -172,11 +176,11 @@ function bassForecast(
   const finals = paths.map((path) => path.at(-1) ?? unitsSoFar);
   const actual = actualByDay(history);
   const firstFuture = dates.length - future.length;
-  const byDate = dates.map(({ day, end }, index) =>
+  const byDate = dates.map(({ day, end, seen }, index) =>
     point(
       day,
       actual(day),
-      adoptersBetween(fit.parameters, 0, at(end)),
+      adoptersBetween(fit.parameters, 0, at(seen)),
       index < firstFuture
         ? null
         : bounded(
@@ -245,11 +249,11 @@ function runRateForecast(
     return { mean, standardDeviation: Math.sqrt(variance) };
   };
   const actual = actualByDay(history);
-  const byDate = datesOf(history, options.horizon).map(({ day, end }) =>
+  const byDate = datesOf(history, options.horizon).map(({ day, end, seen }) =>
     point(
       day,
       actual(day),
-      unitsPerDay * (end - history.start),
+      unitsPerDay * (seen - history.start),
       end > history.now ? normalInterval(spreadAt(end), unitsSoFar) : null,
     ),
   );

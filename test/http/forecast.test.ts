@@ -155,7 +155,7 @@ describeOnEachEngine('forecast and production advice', ({ db }) => {
     test('a campaign without closesAt needs a horizon, today or later and within two years', async () => {
       const open = await openLaunch(app, shop, { sku: 'OPEN-END-1' });
       const refusal = assertRefused(await forecast(open.campaignId), 422, 'horizon_required');
-      assert.match(refusal.message, /send horizon=YYYY-MM-DD/);
+      assert.match(refusal.message, /send horizon \(YYYY-MM-DD\)/);
       assert.equal(refusal.details?.field, 'horizon');
       const answered = await forecast(open.campaignId, '?horizon=2027-01-15');
       assert.equal(answered.status, 200);
