@@ -29,7 +29,7 @@ import type { Shop } from './shops.ts';
 import { onHandOf } from './supply.ts';
 
 /** A forecast further out than this is a guess about another season, not this launch. */
-export const MAX_HORIZON_DAYS = 730;
+const MAX_HORIZON_DAYS = 730;
 
 export interface ForecastQuery {
   /** One variant of the campaign; without it, the campaign's units in all. */

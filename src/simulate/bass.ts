@@ -69,7 +69,7 @@ export interface BassFit {
 }
 
 /** A market this many times the units seen so far is taken as "the curve has not bent yet". */
-export const MAX_MARKET_MULTIPLE = 20;
+const MAX_MARKET_MULTIPLE = 20;
 const BOUNDS = { p: [1e-4, 1], q: [0, 2] } as const;
 /** Starting points spread over launch-like curves: a least-squares fit of the Bass curve has local minima. */
 const STARTS = [0.002, 0.01, 0.05].flatMap((p) => [0.05, 0.2, 0.5].map((q) => ({ p, q })));
@@ -89,8 +89,6 @@ export function fitBass(
   const scale = Math.max(seen, 1);
   const x = observations.map((_, index) => index);
   const y = observations.map((o) => o.units);
-  const shareOf = (p: number, q: number, o: Observation) =>
-    bassCumulative(p, q, o.to) - bassCumulative(p, q, o.from);
   const model =
     ([p = 0, q = 0, share = 0]: number[]) =>
     (index: number) =>
@@ -133,6 +131,11 @@ export function fitBass(
   };
 }
 
+/** The share of the market the curve expects over one observation: F(to) − F(from). */
+function shareOf(p: number, q: number, o: Observation): number {
+  return bassCumulative(p, q, o.to) - bassCumulative(p, q, o.from);
+}
+
 /** For a given p and q the best m has a closed form (a one-variable linear least squares). */
 function profiledMarket(
   { p, q }: { p: number; q: number },
@@ -142,7 +145,7 @@ function profiledMarket(
   let cross = 0;
   let square = 0;
   for (const o of observations) {
-    const share = bassCumulative(p, q, o.to) - bassCumulative(p, q, o.from);
+    const share = shareOf(p, q, o);
     cross += o.units * share;
     square += share * share;
   }

@@ -71,10 +71,10 @@ export interface Forecast {
 /** The interval's coverage: 90 %, between the 5th and the 95th percentile. */
 export const CONFIDENCE = 0.9;
 /** Fewer days or units than this and a three-parameter curve would fit noise: the run rate is used. */
-export const MIN_FIT_DAYS = 7;
-export const MIN_FIT_UNITS = 30;
-export const DEFAULT_REPLICATES = 200;
-export const DEFAULT_SEED = 13;
+const MIN_FIT_DAYS = 7;
+const MIN_FIT_UNITS = 30;
+const DEFAULT_REPLICATES = 200;
+const DEFAULT_SEED = 13;
 /** A bootstrap refit starts at the fit it resamples, so few iterations suffice. */
 const REFIT_ITERATIONS = 30;
 

@@ -83,7 +83,7 @@ export function newsvendor({ demand, economics, unitsCovered, cap }: NewsvendorI
 }
 
 /** The demand that is not exceeded with the given probability. */
-export function demandQuantile(demand: DemandDistribution, probability: number): number {
+function demandQuantile(demand: DemandDistribution, probability: number): number {
   if (demand.kind === 'normal') {
     return demand.mean + demand.standardDeviation * normalQuantile(probability);
   }
@@ -97,7 +97,7 @@ export function demandQuantile(demand: DemandDistribution, probability: number):
  * σ·(φ(z) − z·(1 − Φ(z))) with z = (units − μ)/σ; it reads the normal's tail below zero too, which matters
  * only when the mean is within a few deviations of nothing.
  */
-export function expectedShortfall(demand: DemandDistribution, units: number): number {
+function expectedShortfall(demand: DemandDistribution, units: number): number {
   if (demand.kind === 'normal') {
     const { mean, standardDeviation: sd } = demand;
     const z = (units - mean) / sd;
