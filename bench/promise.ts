@@ -22,6 +22,7 @@ import {
   repromise,
   type SupplyBatch,
 } from '../src/domain/promise.ts';
+import { seededRandom } from '../src/simulate/random.ts';
 
 const PREORDERS = 1_000_000;
 const BATCHES = 1_000;
@@ -234,16 +235,4 @@ function ms(time: number): string {
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(0)} MB`;
-}
-
-/** mulberry32: the same data every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

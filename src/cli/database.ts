@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.ts';
 import { redactUrl } from '../db/database.ts';
-import type { DatabaseTarget } from './args.ts';
+import type { ServiceContext } from '../services/context.ts';
+import type { Shop } from '../services/shops.ts';
+import { type Command, type DatabaseTarget, UsageError } from './args.ts';
 import { displayPath, lockDataFolder, prepareDataFolder } from './data-folder.ts';
 
 /** Which database a command works on, never with its password; logs read out of context get the full path. */
@@ -36,4 +38,28 @@ export async function withDatabase<T>(
   } finally {
     release();
   }
+}
+
+/**
+ * Opens the target for a command about one campaign: migrated, with the campaign's shop found (whichever
+ * shop it is: the person at the terminal holds the database) and the wall clock. An unknown campaign is a
+ * usage error.
+ */
+export async function withCampaign<T>(
+  target: DatabaseTarget,
+  campaignId: string,
+  command: Pick<Command, 'name' | 'help'>,
+  work: (ctx: ServiceContext, shop: Shop) => Promise<T>,
+): Promise<T> {
+  const { migrate } = await import('../db/migrate.ts');
+  const { getShop } = await import('../services/shops.ts');
+  return withDatabase(target, async (db) => {
+    await migrate(db);
+    const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM campaigns WHERE id = $1', [
+      campaignId,
+    ]);
+    if (!owner) throw new UsageError(`no campaign ${campaignId} in this database`, command);
+    const ctx = { db, clock: () => new Date() };
+    return work(ctx, await getShop(ctx, owner.shop_id));
+  });
 }

@@ -1,6 +1,6 @@
 import { type Command, type Env, parseCommandLine, printHelp, resolveDatabase, UsageError } from './args.ts';
 import { groupedBarChart, table } from './chart.ts';
-import { withDatabase } from './database.ts';
+import { withCampaign } from './database.ts';
 
 export const promiseCommand: Command = {
   name: 'promise',
@@ -28,21 +28,13 @@ Environment:
     const [campaignId, ...extra] = positionals;
     if (!campaignId || extra.length > 0) throw new UsageError('name one campaign id (cmp_…)', this);
     const target = resolveDatabase(options.data, env);
-    const { migrate } = await import('../db/migrate.ts');
-    const { getShop } = await import('../services/shops.ts');
     const { promiseReport } = await import('../services/supply.ts');
     const { wordingFor } = await import('../services/promise-view.ts');
     const { wordShipWindow } = await import('../domain/ship-window-wording.ts');
-    const { report, shop } = await withDatabase(target, async (db) => {
-      await migrate(db);
-      const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM campaigns WHERE id = $1', [
-        campaignId,
-      ]);
-      if (!owner) throw new UsageError(`no campaign ${campaignId} in this database`, this);
-      const ctx = { db, clock: () => new Date() };
-      const shop = await getShop(ctx, owner.shop_id);
-      return { report: await promiseReport(ctx, shop, campaignId), shop };
-    });
+    const { report, shop } = await withCampaign(target, campaignId, this, async (ctx, shop) => ({
+      report: await promiseReport(ctx, shop, campaignId),
+      shop,
+    }));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;

@@ -105,6 +105,20 @@ export function shopDayStart(date: CalendarDate, timeZone: string): Date {
 }
 
 /**
+ * Where an instant falls on the shop's calendar as a number of days: the day number of its shop-local
+ * date plus the fraction of that day its local clock shows (noon on day 20000 is 20000.5). A day of a
+ * clock change counts as 24 hours, which is close enough for a demand curve.
+ */
+export function shopDayPosition(instant: Date | number, timeZone: string): number {
+  const date = shopDate(instant, timeZone);
+  const parts = timeFormatIn(timeZone).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    Number(parts.find((each) => each.type === type)?.value);
+  const seconds = (part('hour') % 24) * 3600 + part('minute') * 60 + part('second');
+  return dayNumber(date) + seconds / 86_400;
+}
+
+/**
  * First day of the week in a locale, from Intl.Locale week info where the runtime has it (en-US: Sunday,
  * de-DE: Monday); Monday, the ISO rule, where it does not.
  */
@@ -139,6 +153,24 @@ function localeOf(locale: string): Intl.Locale {
   } catch {
     throw new DomainError('invalid_locale', `${locale} is not a locale`, { locale });
   }
+}
+
+const timeFormatsByZone = new Map<string, Intl.DateTimeFormat>();
+
+function timeFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = timeFormatsByZone.get(timeZone);
+  if (!format) {
+    dateFormatIn(timeZone); // refuses an unknown zone with our error
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    timeFormatsByZone.set(timeZone, format);
+  }
+  return format;
 }
 
 function dateFormatIn(timeZone: string): Intl.DateTimeFormat {

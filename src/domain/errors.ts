@@ -132,6 +132,24 @@ export const ERRORS = {
   refund_exceeds_payment: { kind: 'rule', meaning: 'A refund cannot give back more than was paid.' },
   reason_required: { kind: 'rule', meaning: 'Overriding the cancellation policy needs a reason.' },
   invalid_request: { kind: 'rule', meaning: 'The payment provider refused the request as we sent it.' },
+  horizon_required: {
+    kind: 'rule',
+    meaning: 'The campaign has no closesAt: say until when to forecast with `horizon` (YYYY-MM-DD).',
+  },
+  horizon_in_past: { kind: 'rule', meaning: 'The forecast horizon is before today in the shop’s calendar.' },
+  horizon_too_far: { kind: 'rule', meaning: 'The forecast horizon is more than two years away.' },
+  variant_required: {
+    kind: 'rule',
+    meaning: 'The campaign sells several variants: name one with `sku`; `details.skus` lists them.',
+  },
+  no_demand_yet: {
+    kind: 'rule',
+    meaning: 'No pre-order yet to forecast from: give `demand` {mean, standardDeviation} to get advice now.',
+  },
+  salvage_not_below_cost: {
+    kind: 'rule',
+    meaning: 'A unit left over must be worth less than it cost (salvageValue below unitCost).',
+  },
   // Rules of the pure engines. A valid request never meets them; they guard the engines' own inputs.
   invalid_batch: { kind: 'rule', meaning: 'A supply batch that is not consistent.' },
   invalid_preorder: { kind: 'rule', meaning: 'A pre-order the promise engine cannot place.' },

@@ -16,6 +16,7 @@ import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
+import { forecastRoutes } from './forecast-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -125,6 +126,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
+  await app.register(forecastRoutes(ctx, keys));
   await app.register(
     storefrontRoutes(
       ctx,

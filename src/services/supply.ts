@@ -559,9 +559,19 @@ function storedOf(row: QueuedPreorder): Omit<StoredPromise, 'promisedOn'> {
 /** Placements stop at the planned supply only when the merchant says so and a plan exists. */
 async function supplyLimitOf(tx: Queryable, campaign: Campaign, variantId: string): Promise<number | null> {
   if (campaign.promiseSettings.beyondSupply !== 'sold_out') return null;
-  const batches = await batchesOf(tx, campaign.id, variantId);
-  if (batches.length === 0) return null;
-  return supplyUnits(batches, onHandOf(campaign, variantId).onHand);
+  const planned = await plannedSupply(tx, campaign, variantId);
+  return planned.batches === 0 ? null : planned.units;
+}
+
+/** What the supply plan of a campaign variant brings in all: its batches and, for a backorder, the shelf. */
+export async function plannedSupply(
+  db: Queryable,
+  campaign: Campaign,
+  variantId: string,
+): Promise<{ units: number; batches: number; onHand: number }> {
+  const batches = await batchesOf(db, campaign.id, variantId);
+  const onHand = onHandOf(campaign, variantId).onHand;
+  return { units: supplyUnits(batches, onHand), batches: batches.length, onHand: onHand?.quantity ?? 0 };
 }
 
 /** How a promise is kept on its pre-order row. */

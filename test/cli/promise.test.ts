@@ -1,19 +1,15 @@
 /** `presell promise CAMPAIGN`: the plan as a table and demand against supply as a chart. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { groupedBarChart, table } from '../../src/cli/chart.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { call, openLaunch, testApp, testShop } from '../support/app.ts';
+import { presell } from '../support/presell-command.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/presell.js', import.meta.url));
-const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'presell-promise-'));
 let campaignId = '';
 
@@ -42,11 +38,6 @@ before(async () => {
   await db.close();
 });
 after(() => rmSync(dataDir, { recursive: true, force: true }));
-
-const presell = (...args: string[]) => {
-  const { DATABASE_URL: _server, ...env } = process.env;
-  return run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
-};
 
 test('prints each batch, the waiting line and the chart', async () => {
   const { stdout } = await presell('promise', campaignId, '--data', dataDir);

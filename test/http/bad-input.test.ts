@@ -895,6 +895,8 @@ describe('random input [pglite]', () => {
           'POST /v1/campaigns/:id/close',
           'GET /v1/preorders',
           'GET /v1/preorders/:id',
+          'GET /v1/campaigns/:id/forecast',
+          'POST /v1/campaigns/:id/production-advice',
         ),
       })
       .map(({ authorization, contentType, payload, id, query, route }): InjectOptions => {

@@ -132,6 +132,19 @@ const ATTEMPTS: Attempt[] = [
     url: (ids) => `/v1/campaigns/${ids.campaignId}/promise`,
     key: 'admin',
   },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/forecast',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/forecast?horizon=2027-06-01`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/campaigns/{id}/production-advice',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/production-advice`,
+    key: 'admin',
+    body: () => ({ unitCost: { amount: 1_000, currency: 'EUR' } }),
+  },
   { method: 'GET', route: '/v1/reports/cash', url: () => '/v1/reports/cash', key: 'admin', list: true },
   {
     method: 'GET',
