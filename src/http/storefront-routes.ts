@@ -1,15 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { hasWording } from '../domain/ship-window-wording.ts';
+import { canonicalLocale } from '../domain/shop.ts';
 import { getOffer } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Placements } from '../services/placement.ts';
-import type { KeyAuthenticator } from '../services/shops.ts';
+import type { KeyAuthenticator, Shop } from '../services/shops.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { placedPreorder, placePreorderWithPaymentBody } from './money-schemas.ts';
 import { errorResponse, errorResponses, idempotencyHeaders, offer, sku } from './schemas.ts';
 import { offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
+
+/** How long a browser or a CDN may use an offer without asking again: units sell by the second. */
+export const OFFER_MAX_AGE_SECONDS = 10;
+
+export const offerQuery = z.object({
+  key: z.string().max(200).optional().describe('The publishable key, for pages that send no header'),
+  locale: z
+    .string()
+    .max(35)
+    .refine((tag) => canonicalLocale(tag) !== undefined, 'a BCP 47 locale such as de-DE or fr')
+    .optional()
+    .describe('The page’s language; used when Presell has texts in it (en, de, fr, ja), else the shop’s'),
+});
+
+/** The key from the `Presell-Key` header, or from `?key=` on a read. */
+function publishableKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['presell-key'];
+  if (typeof header === 'string') return header;
+  const query = request.method === 'GET' ? (request.query as { key?: unknown }).key : undefined;
+  return typeof query === 'string' ? query : undefined;
+}
+
+/** The locale a storefront page asked for when Presell speaks its language, else the shop's. */
+export function storefrontLocale(shop: Shop, asked: string | undefined): string {
+  const locale = asked && canonicalLocale(asked);
+  return locale && hasWording(locale) ? locale : shop.locale;
+}
+
+/** An ETag from the answer's bytes; 304 with no body when the client already has them. */
+async function answerRevalidations(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+  const etag = `W/"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+  reply.header('etag', etag);
+  reply.header('cache-control', `public, max-age=${OFFER_MAX_AGE_SECONDS}`);
+  reply.header('vary', 'Presell-Key');
+  const known = request.headers['if-none-match'];
+  if (known?.split(',').some((tag) => tag.trim() === etag)) {
+    reply.code(304);
+    return '';
+  }
+  return payload;
+}
 
 /**
  * What a shop's storefront calls from shoppers' browsers: the publishable key in `Presell-Key`.
@@ -28,8 +74,7 @@ export function storefrontRoutes(
     // counts per client address and shop, so made-up keys cannot buy a fresh allowance.
     await app.register(import('@fastify/cors'), { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
     app.addHook('onRequest', async (request) => {
-      const key = request.headers['presell-key'];
-      request.shop = await keys.authenticate(typeof key === 'string' ? key : undefined, 'publishable');
+      request.shop = await keys.authenticate(publishableKeyOf(request), 'publishable');
     });
     await app.register(import('@fastify/rate-limit'), {
       ...rateLimit,
@@ -46,13 +91,22 @@ export function storefrontRoutes(
         schema: {
           tags: ['storefront'],
           summary: 'What the pre-order button shows for a sku',
+          description:
+            'Cacheable: answered with an ETag and a short max-age, and 304 Not Modified to a revalidation ' +
+            '(If-None-Match) while the offer is unchanged. A page may send its key as `?key=` instead of the ' +
+            'header, so that the browser needs no preflight request.',
           security,
           params: z.object({ sku }),
+          querystring: offerQuery,
           response: { 200: offer, ...errorResponses },
         },
+        onSend: answerRevalidations,
       },
-      async (request) =>
-        offerView(await getOffer(ctx, request.shop, request.params.sku), request.shop, ctx.clock()),
+      async (request) => {
+        const now = ctx.clock();
+        const found = await getOffer(ctx, request.shop, request.params.sku);
+        return offerView(found, request.shop, now, storefrontLocale(request.shop, request.query.locale));
+      },
     );
 
     app.post(
