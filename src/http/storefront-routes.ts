@@ -18,15 +18,17 @@ const security = [{ publishableKey: [] }];
 /** How long a browser or a CDN may use an offer without asking again: units sell by the second. */
 export const OFFER_MAX_AGE_SECONDS = 10;
 
-export const offerQuery = z.object({
-  key: z.string().max(200).optional().describe('The publishable key, for pages that send no header'),
-  locale: z
-    .string()
-    .max(35)
-    .refine((tag) => canonicalLocale(tag) !== undefined, 'a BCP 47 locale such as de-DE or fr')
-    .optional()
-    .describe('The page’s language; used when Presell has texts in it (en, de, fr, ja), else the shop’s'),
-});
+export const offerQuery = z
+  .object({
+    key: z.string().max(200).optional().describe('The publishable key, for pages that send no header'),
+    locale: z
+      .string()
+      .max(35)
+      .refine((tag) => canonicalLocale(tag) !== undefined, 'a BCP 47 locale such as de-DE or fr')
+      .optional()
+      .describe('The page’s language; used when Presell has texts in it (en, de, fr, ja), else the shop’s'),
+  })
+  .strict();
 
 /** The key from the `Presell-Key` header, or from `?key=` on a read. */
 function publishableKeyOf(request: FastifyRequest): string | undefined {

@@ -83,7 +83,7 @@ export function offerView(o: Offer, shop: Shop, now: Date, locale = shop.locale)
             ...promise,
             message:
               o.promise?.kind === 'promised'
-                ? wordShipWindow(o.promise.window, wording).message
+                ? wordShipWindow(o.promise.window, { ...wording, mode: 'preorder' }).message
                 : promise.message,
             firstShipment: promise.firstShipment && { ...promise.firstShipment, message: null },
           },
