@@ -28,8 +28,8 @@ export type LaterDue =
   | { kind: 'on_date'; date: CalendarDate }
   | { kind: 'before_ship' };
 
-/** What one unit costs now and later under the campaign's terms. */
-export interface UnitTerms {
+/** What a pre-order (or one unit) costs now and later under the campaign's terms. */
+export interface DueTerms {
   readonly now: Money;
   readonly later: Money;
   /** null when nothing is left to pay later. */
@@ -77,7 +77,7 @@ export interface OfferFacts {
   /** Units left under the cap and the supply limit; null when neither limits it. */
   readonly unitsLeft: number | null;
   readonly promise: NextOffer | null;
-  readonly terms: UnitTerms;
+  readonly terms: DueTerms;
   readonly window: { opensAt: Date | null; closesAt: Date | null };
 }
 
@@ -85,19 +85,20 @@ export interface OfferFacts {
 export const FEW_UNITS_LEFT = 25;
 
 /**
- * One unit's payment terms at `price`. A balance due some days before shipping has its date from the
- * promise the next unit gets; without one it is "before it ships".
+ * What `quantity` units at `total` pay now and later (the offer: one unit at its price). A balance due some
+ * days before shipping has its date from the promise; without one it is "before it ships".
  */
-export function unitTerms(
-  price: Money,
+export function dueTerms(
+  total: Money,
+  quantity: number,
   terms: PaymentTerms,
   promisedShipDate: CalendarDate | null,
-): UnitTerms {
+): DueTerms {
   const dateless =
     terms.kind === 'deposit' && terms.balanceDue.kind === 'days_before_ship' && !promisedShipDate;
   const plan = paymentPlan({
-    total: price,
-    quantity: 1,
+    total,
+    quantity,
     terms: dateless ? { ...terms, balanceDue: { kind: 'on_release' } } : terms,
     promisedShipDate,
   });
@@ -148,7 +149,7 @@ export function offerTexts(
     headline: pick('headline', headlineOf(display, facts.promise, wording)),
     price: format(facts.price, wording.locale),
     regularPrice: discounted ? format(facts.regularPrice, wording.locale) : null,
-    paymentTerms: pick('paymentTerms', selling ? termsSentence(facts.terms, phrases, wording) : null),
+    paymentTerms: pick('paymentTerms', selling ? wordDueTerms(facts.terms, wording) : null),
     earlyBird: pick('earlyBird', earlyBird, {
       count: tier?.unitsLeft === null || !tier ? '' : count(tier.unitsLeft),
     }),
@@ -226,7 +227,12 @@ function unitsLeftLine(
   return [null, {}];
 }
 
-function termsSentence(terms: UnitTerms, phrases: Phrases, wording: WordingOptions): string | null {
+/** "Pay €20 now, €80 when it ships", or null when nothing is to pay. */
+export function wordDueTerms(
+  terms: DueTerms,
+  wording: Pick<WordingOptions, 'locale' | 'today'>,
+): string | null {
+  const phrases = phrasesFor(wording.locale);
   if (terms.now.amount === 0 && terms.later.amount === 0) return null;
   const now = format(terms.now, wording.locale);
   if (!terms.laterDue) return phrases.payNow(now);

@@ -14,10 +14,12 @@ import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { answerError, installErrorHandling } from './errors.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
+import { webAssetRoutes } from './web-assets.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,6 +44,8 @@ export interface AppOptions {
    * (no payment step) and the money routes are not served.
    */
   payments?: Payments;
+  /** Stripe's publishable key (pk_…), for the Payment Element on the hosted checkout when Stripe takes payments. */
+  stripePublishableKey?: string | undefined;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -126,9 +130,14 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
       keys,
       placements,
       options.rateLimit ?? { max: 120, timeWindow: 60_000 },
-      payments && moneyStorefrontRoutes(ctx, payments),
+      async (scope) => {
+        if (payments) await scope.register(moneyStorefrontRoutes(ctx, payments));
+        await scope.register(checkoutApiRoutes(ctx, placements, payments));
+      },
     ),
   );
+  await app.register(webAssetRoutes());
+  await app.register(checkoutPageRoutes(ctx, keys, payments, options.stripePublishableKey));
   if (payments) {
     await app.register(moneyAdminRoutes(ctx, keys, payments));
     await app.register(webhookRoutes(ctx, payments));

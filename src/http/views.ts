@@ -1,5 +1,5 @@
 import { type NotOpenReason, unitsLeft } from '../domain/campaign.ts';
-import { offerTexts, overridesFor, unitTerms } from '../domain/offer-wording.ts';
+import { dueTerms, offerTexts, overridesFor } from '../domain/offer-wording.ts';
 import { wordShipWindow } from '../domain/ship-window-wording.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
 import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
@@ -59,7 +59,7 @@ export function offerView(o: Offer, shop: Shop, now: Date, locale = shop.locale)
   const { paymentTerms, wording: campaignWording, ...offer } = o;
   const wording = { ...wordingFor(shop, now, o.mode), locale };
   const promisedShipDate = o.promise?.kind === 'promised' ? o.promise.window.to : null;
-  const terms = unitTerms(o.price, paymentTerms, promisedShipDate);
+  const terms = dueTerms(o.price, 1, paymentTerms, promisedShipDate);
   const texts = offerTexts(
     { ...o, reason: o.reason as NotOpenReason | null, terms },
     wording,

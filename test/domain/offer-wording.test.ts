@@ -4,11 +4,11 @@ import fc from 'fast-check';
 import type { PaymentTerms } from '../../src/domain/campaign.ts';
 import { money } from '../../src/domain/money.ts';
 import {
+  dueTerms,
   FEW_UNITS_LEFT,
   type OfferFacts,
   offerTexts,
   overridesFor,
-  unitTerms,
 } from '../../src/domain/offer-wording.ts';
 import type { NextOffer } from '../../src/domain/promise.ts';
 
@@ -34,7 +34,7 @@ function facts(overrides: Partial<OfferFacts> = {}): OfferFacts {
     earlyBird: null,
     unitsLeft: 400,
     promise: promised,
-    terms: unitTerms(price, deposit, null),
+    terms: dueTerms(price, 1, deposit, null),
     window: { opensAt: null, closesAt: null },
     ...overrides,
   };
@@ -46,8 +46,12 @@ const words = (locale: string) => ({ locale, today, mode: 'preorder' as const })
 
 describe('one unit’s payment terms', () => {
   test('a deposit: what is paid now and the rest when it ships, worded whole in each language', () => {
-    const terms = unitTerms(eur(10_000), deposit, null);
-    assert.deepEqual(terms, { now: eur(2_000), later: eur(8_000), laterDue: { kind: 'on_release' } });
+    const terms = dueTerms(eur(10_000), 1, deposit, null);
+    assert.deepEqual(terms, {
+      now: eur(2_000),
+      later: eur(8_000),
+      laterDue: { kind: 'on_release' as const },
+    });
     const sentences = ['en-GB', 'de-DE', 'fr-FR', 'ja-JP'].map((locale) =>
       plain(offerTexts(facts({ terms }), words(locale)).paymentTerms),
     );
@@ -61,7 +65,7 @@ describe('one unit’s payment terms', () => {
 
   test('in full, later, on a date, and before shipping with and without a promised date', () => {
     const say = (terms: PaymentTerms, shipDate: string | null = null) =>
-      offerTexts(facts({ terms: unitTerms(eur(10_000), terms, shipDate) }), words('en-GB')).paymentTerms;
+      offerTexts(facts({ terms: dueTerms(eur(10_000), 1, terms, shipDate) }), words('en-GB')).paymentTerms;
     assert.equal(say({ kind: 'full' }), 'Pay €100.00 now');
     assert.equal(say({ kind: 'later' }), 'Pay nothing now, €100.00 when it ships');
     assert.equal(
@@ -83,8 +87,9 @@ describe('one unit’s payment terms', () => {
         fc.integer({ min: 0, max: 10_000_000 }),
         fc.integer({ min: 1, max: 9999 }).map((basis) => basis / 100),
         (amount, percent) => {
-          const terms = unitTerms(
+          const terms = dueTerms(
             eur(amount),
+            1,
             { kind: 'deposit', percent, balanceDue: { kind: 'on_release' } },
             null,
           );
