@@ -8,7 +8,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { shopDate } from '../domain/calendar.ts';
 import { checkoutWording } from '../domain/checkout-wording.ts';
-import { isCountry } from '../domain/countries.ts';
 import { DomainError } from '../domain/errors.ts';
 import { dueTerms, wordDueTerms } from '../domain/offer-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
@@ -30,28 +29,13 @@ import {
   MAX_QUANTITY,
   money,
   placePreorderBody,
-  text,
+  shippingAddress,
 } from './schemas.ts';
 import { storefrontLocale } from './storefront-routes.ts';
 import { offerView } from './views.ts';
 import { type Bundle, webBundles } from './web-assets.ts';
 
 const security = [{ publishableKey: [] }];
-
-export const shippingAddress = z
-  .object({
-    name: text(200),
-    line1: text(200),
-    line2: text(200).nullish(),
-    postalCode: text(20),
-    city: text(100),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 country code in capitals, such as DE')
-      .refine(isCountry, 'an ISO 3166-1 country code, such as DE'),
-  })
-  .strict()
-  .meta({ id: 'ShippingAddress' });
 
 export const checkoutBody = placePreorderBody
   .extend({

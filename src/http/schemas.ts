@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES } from '../domain/campaign.ts';
+import { isCountry } from '../domain/countries.ts';
 import { normaliseEmail } from '../domain/customer.ts';
 import { PREORDER_STATES } from '../domain/lifecycle.ts';
 import { isCurrency } from '../domain/money.ts';
@@ -319,6 +320,21 @@ export const placePreorderBody = z.object({
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
   email,
 });
+
+export const shippingAddress = z
+  .object({
+    name: text(200),
+    line1: text(200),
+    line2: text(200).nullish(),
+    postalCode: text(20),
+    city: text(100),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 country code in capitals, such as DE')
+      .refine(isCountry, 'an ISO 3166-1 country code, such as DE'),
+  })
+  .strict()
+  .meta({ id: 'ShippingAddress' });
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': z

@@ -74,6 +74,20 @@ async function keepShippingAddress(
   return addressOf(row);
 }
 
+/** The address a pre-order ships to, when it was placed through the hosted checkout. */
+export async function shippingAddressOf(
+  ctx: ServiceContext,
+  shopId: string,
+  preorderId: string,
+): Promise<ShippingAddress | undefined> {
+  const [row] = await ctx.db.query<AddressRow>(
+    `SELECT name, line1, line2, postal_code, city, country FROM shipping_addresses
+     WHERE shop_id = $1 AND preorder_id = $2`,
+    [shopId, preorderId],
+  );
+  return row && addressOf(row);
+}
+
 interface AddressRow {
   name: string;
   line1: string;

@@ -52,6 +52,7 @@ describeOnEachEngine('the API', ({ db }) => {
       ...first.body,
       promiseHistory: [],
       money: { charged: none, refunded: none, outstanding: { amount: 15800, currency: 'EUR' } },
+      shippingAddress: null,
     });
   });
 
