@@ -117,6 +117,8 @@ class PresellOffer extends HTMLElement {
   static observedAttributes = ['sku', 'locale'];
   storeButton: HTMLElement | null = null;
   #shown: Offer | null = null;
+  #seen = '';
+  #button = document.createElement('button');
   #announced = '';
   #timer = 0;
   #live = document.createElement('div');
@@ -128,7 +130,8 @@ class PresellOffer extends HTMLElement {
     this.classList.add('presell-offer');
     this.#live.className = 'presell-live';
     this.#live.setAttribute('aria-live', 'polite');
-    this.append(this.#body, this.#live);
+    this.append(this.#body, this.#button, this.#live);
+    this.#button.hidden = true;
     void this.refresh();
   }
 
@@ -148,6 +151,10 @@ class PresellOffer extends HTMLElement {
   }
 
   render(offer: Offer | null) {
+    const seen = JSON.stringify(offer);
+    // A revalidation that changed nothing changes nothing on the page.
+    if (seen === this.#seen) return;
+    this.#seen = seen;
     const texts = offer?.texts;
     const previous = this.#shown;
     this.#shown = offer;
@@ -157,6 +164,7 @@ class PresellOffer extends HTMLElement {
     this.#useStoreButton(storeSells, texts);
     if (!texts || storeSells) {
       this.#body.replaceChildren();
+      this.#button.hidden = true;
       return;
     }
     const price = document.createElement('p');
@@ -178,8 +186,9 @@ class PresellOffer extends HTMLElement {
       countdown,
       paragraph('presell-note', texts.message),
     ];
-    if (checkout === 'hosted' || !this.storeButton) parts.push(this.#button(offer, texts));
     this.#body.replaceChildren(...parts.filter((part): part is HTMLElement => part !== null));
+    // The button stays in place across renders, so that a shopper on it keeps the focus.
+    this.#updateButton(texts).hidden = checkout === 'store' && this.storeButton !== null;
     if (countdown && texts.countdown) this.#count(countdown, texts.countdown, offer.locale);
     const announcement = [texts.buttonLabel, texts.headline].filter(Boolean).join('. ');
     // A change is announced (another variant, sold out meanwhile); the first paint is read with the page.
@@ -187,19 +196,26 @@ class PresellOffer extends HTMLElement {
     this.#announced = announcement;
   }
 
-  #button(offer: Offer, texts: OfferTexts): HTMLButtonElement {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'presell-button';
+  /** The one button, kept across renders so that it keeps the keyboard's focus when the offer changes. */
+  #updateButton(texts: OfferTexts): HTMLButtonElement {
+    const button = this.#button;
+    if (!button.className) {
+      button.type = 'button';
+      button.className = 'presell-button';
+      button.addEventListener('click', () => this.#checkout());
+    }
     button.textContent = texts.buttonLabel;
     button.disabled = texts.display !== 'order';
-    button.addEventListener('click', () => {
-      const quantity = this.closest('form')?.querySelector<HTMLInputElement>('[name=quantity]')?.value;
-      const query = new URLSearchParams({ key, locale: offer.locale, back: location.href });
-      if (quantity) query.set('quantity', quantity);
-      location.assign(`${origin}/checkout/${encodeURIComponent(offer.sku)}?${query}`);
-    });
     return button;
+  }
+
+  #checkout() {
+    const offer = this.#shown;
+    if (!offer) return;
+    const quantity = this.closest('form')?.querySelector<HTMLInputElement>('[name=quantity]')?.value;
+    const query = new URLSearchParams({ key, locale: offer.locale, back: location.href });
+    if (quantity) query.set('quantity', quantity);
+    location.assign(`${origin}/checkout/${encodeURIComponent(offer.sku)}?${query}`);
   }
 
   /** Hidden while Presell sells (hosted), relabelled and disabled as the offer says (store checkout). */
