@@ -22,6 +22,7 @@ export interface CheckoutWording {
   total: string;
   dueNow: string;
   dueLater: string;
+  paid: string;
   /** {minutes} */
   held: string;
   payment: string;
@@ -82,6 +83,7 @@ const english: CheckoutWording = {
   total: 'Total',
   dueNow: 'Due now',
   dueLater: 'Due later',
+  paid: 'Paid',
   held: 'Your units are held for {minutes} minutes while you pay.',
   payment: 'Payment',
   card: 'Card number',
@@ -138,6 +140,7 @@ const wordingByLanguage: Readonly<Record<string, CheckoutWording>> = {
     total: 'Gesamt',
     dueNow: 'Jetzt fällig',
     dueLater: 'Später fällig',
+    paid: 'Bezahlt',
     held: 'Ihre Stücke sind {minutes} Minuten für Sie reserviert, während Sie bezahlen.',
     payment: 'Zahlung',
     card: 'Kartennummer',
@@ -192,6 +195,7 @@ const wordingByLanguage: Readonly<Record<string, CheckoutWording>> = {
     total: 'Total',
     dueNow: 'À payer maintenant',
     dueLater: 'À payer plus tard',
+    paid: 'Payé',
     held: 'Vos exemplaires vous sont réservés {minutes} minutes pendant le paiement.',
     payment: 'Paiement',
     card: 'Numéro de carte',
@@ -246,6 +250,7 @@ const wordingByLanguage: Readonly<Record<string, CheckoutWording>> = {
     total: '合計',
     dueNow: '今回のお支払い',
     dueLater: '後日のお支払い',
+    paid: 'お支払い済み',
     held: 'お支払いの間、商品を{minutes}分間確保しています。',
     payment: 'お支払い',
     card: 'カード番号',

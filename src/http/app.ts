@@ -17,6 +17,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { answerError, installErrorHandling } from './errors.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
+import { OfferCache } from './offer-cache.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
 import { webAssetRoutes } from './web-assets.ts';
@@ -49,6 +50,7 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Keys and cookies never reach a log line; bodies are not logged at all. */
 export const LOG_REDACTIONS = [
@@ -122,6 +124,11 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const keys = new KeyAuthenticator(ctx);
   const { payments } = options;
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
+  const offers = new OfferCache(() => ctx.clock().getTime());
+  app.addHook('onResponse', async (request, reply) => {
+    // A write may change what an offer says: placements, payments, the merchant's changes.
+    if (WRITES.has(request.method) && reply.statusCode < 500) offers.invalidate();
+  });
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
   await app.register(
@@ -130,6 +137,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
       keys,
       placements,
       options.rateLimit ?? { max: 120, timeWindow: 60_000 },
+      offers,
       async (scope) => {
         if (payments) await scope.register(moneyStorefrontRoutes(ctx, payments));
         await scope.register(checkoutApiRoutes(ctx, placements, payments));

@@ -51,7 +51,7 @@ export function checkoutPage(page: CheckoutPage): string {
 <main class="checkout">
   <p class="shop">${escapeHtml(page.shopName)}</p>
   <h1>${escapeHtml(t.title)}: ${escapeHtml(page.productName)}</h1>
-  <section class="card" aria-labelledby="summary-title">
+  <section class="card" id="summary" aria-labelledby="summary-title">
     <h2 id="summary-title">${escapeHtml(t.summary)}</h2>
     <p class="price"><span class="label">${escapeHtml(t.unitPrice)}</span> <span>${escapeHtml(texts.price)}</span>${
       texts.regularPrice ? ` <s>${escapeHtml(texts.regularPrice)}</s>` : ''
@@ -154,7 +154,10 @@ function confirmation(t: CheckoutWording, page: CheckoutPage): string {
     <h2 id="done-title">${escapeHtml(t.thanks)}</h2>
     <p id="done-queue" class="queue"></p>
     <p id="done-promise" class="headline"></p>
-    <p id="done-terms"></p>
+    <dl class="due">
+      <div><dt>${escapeHtml(t.paid)}</dt><dd id="done-paid"></dd></div>
+      <div id="done-later-row"><dt>${escapeHtml(t.dueLater)}</dt><dd id="done-later"></dd></div>
+    </dl>
     <p id="done-reference" class="hint"></p>
     ${page.back ? `<a class="button" href="${escapeHtml(page.back)}">${escapeHtml(t.back)}</a>` : ''}
   </section>`;

@@ -13,7 +13,7 @@ import { dueTerms, wordDueTerms } from '../domain/offer-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
 import { TestPaymentProvider } from '../payments/test-provider.ts';
 import { getOffer } from '../services/campaigns.ts';
-import { placedTerms, placeFromCheckout, variantName } from '../services/checkouts.ts';
+import { isShopsPreorder, placedTerms, placeFromCheckout, variantName } from '../services/checkouts.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import type { Placements } from '../services/placement.ts';
@@ -131,6 +131,13 @@ export function checkoutApiRoutes(
     const provider = payments?.provider;
     if (!(provider instanceof TestPaymentProvider)) return;
     const paymentErrors = { ...errorResponses, 402: errorResponse, 503: errorResponse };
+    /** One provider serves every shop of the process: a client secret works only with its own shop's key. */
+    const assertShops = async (shop: Shop, clientSecret: string) => {
+      const { preorderId } = provider.metadataOf(clientSecret);
+      if (!preorderId || !(await isShopsPreorder(ctx, shop.id, preorderId))) {
+        throw new DomainError('not_found', 'no payment of this shop waits with that client secret');
+      }
+    };
 
     app.post(
       '/v1/storefront/test-payments/confirm',
@@ -143,7 +150,10 @@ export function checkoutApiRoutes(
           response: { 200: browserStep, ...paymentErrors },
         },
       },
-      async (request) => provider.confirmWithCard(request.body.clientSecret, request.body.card),
+      async (request) => {
+        await assertShops(request.shop, request.body.clientSecret);
+        return provider.confirmWithCard(request.body.clientSecret, request.body.card);
+      },
     );
 
     app.post(
@@ -157,7 +167,10 @@ export function checkoutApiRoutes(
           response: { 200: browserStep, ...paymentErrors },
         },
       },
-      async (request) => provider.authenticate(request.body.clientSecret, request.body.outcome),
+      async (request) => {
+        await assertShops(request.shop, request.body.clientSecret);
+        return provider.authenticate(request.body.clientSecret, request.body.outcome);
+      },
     );
   };
 }

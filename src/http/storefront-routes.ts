@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DomainError } from '../domain/errors.ts';
 import { hasWording } from '../domain/ship-window-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
 import { getOffer } from '../services/campaigns.ts';
@@ -10,6 +10,7 @@ import type { Placements } from '../services/placement.ts';
 import type { KeyAuthenticator, Shop } from '../services/shops.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { placedPreorder, placePreorderWithPaymentBody } from './money-schemas.ts';
+import type { OfferCache } from './offer-cache.ts';
 import { errorResponse, errorResponses, idempotencyHeaders, offer, sku } from './schemas.ts';
 import { offerView } from './views.ts';
 
@@ -44,19 +45,9 @@ export function storefrontLocale(shop: Shop, asked: string | undefined): string 
   return locale && hasWording(locale) ? locale : shop.locale;
 }
 
-/** An ETag from the answer's bytes; 304 with no body when the client already has them. */
-async function answerRevalidations(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
-  if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-  const etag = `W/"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
-  reply.header('etag', etag);
-  reply.header('cache-control', `public, max-age=${OFFER_MAX_AGE_SECONDS}`);
-  reply.header('vary', 'Presell-Key');
-  const known = request.headers['if-none-match'];
-  if (known?.split(',').some((tag) => tag.trim() === etag)) {
-    reply.code(304);
-    return '';
-  }
-  return payload;
+/** Whether the client's If-None-Match names this ETag. */
+function hasCopy(request: FastifyRequest, etag: string): boolean {
+  return request.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag) ?? false;
 }
 
 /**
@@ -68,6 +59,7 @@ export function storefrontRoutes(
   keys: KeyAuthenticator,
   placements: Placements,
   rateLimit: { max: number; timeWindow: number },
+  offers: OfferCache,
   /** The shopper's payment routes, served with the storefront's key, CORS and rate limit. */
   paymentRoutes?: FastifyPluginAsyncZod,
 ): FastifyPluginAsyncZod {
@@ -102,12 +94,34 @@ export function storefrontRoutes(
           querystring: offerQuery,
           response: { 200: offer, ...errorResponses },
         },
-        onSend: answerRevalidations,
       },
-      async (request) => {
-        const now = ctx.clock();
-        const found = await getOffer(ctx, request.shop, request.params.sku);
-        return offerView(found, request.shop, now, storefrontLocale(request.shop, request.query.locale));
+      async (request, reply) => {
+        const { shop } = request;
+        const { sku } = request.params;
+        const locale = storefrontLocale(shop, request.query.locale);
+        const answer = await offers.get(`${shop.id}|${sku}|${locale}`, async () => {
+          try {
+            const view = offerView(await getOffer(ctx, shop, sku), shop, ctx.clock(), locale);
+            return { status: 200, body: JSON.stringify(offer.parse(view)) };
+          } catch (error) {
+            // Most products of a store sell without Presell: their answer is kept too.
+            if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
+            return { status: 404, body: JSON.stringify(errorBody(error.code, error.message, error.details)) };
+          }
+        });
+        reply
+          .header('cache-control', `public, max-age=${OFFER_MAX_AGE_SECONDS}`)
+          .header('vary', 'Presell-Key');
+        if (answer.status === 200) {
+          reply.header('etag', answer.etag);
+          if (hasCopy(request, answer.etag)) return reply.code(304).send(undefined as never);
+        }
+        // Sent as serialized when it was computed, past the response schema it was checked against then.
+        return reply
+          .code(answer.status)
+          .type('application/json; charset=utf-8')
+          .serializer((payload: unknown) => payload as string)
+          .send(answer.body as never);
       },
     );
 

@@ -435,6 +435,12 @@ export class TestPaymentProvider implements PaymentProvider {
     });
   }
 
+  /** What the payment or setup a client secret belongs to was made for (e.g. `{ preorderId }`). */
+  metadataOf(clientSecret: string): Readonly<Record<string, string>> {
+    const waiting = this.#waitingFor(clientSecret);
+    return 'setup' in waiting ? waiting.setup.setup.metadata : waiting.payment.payment.metadata;
+  }
+
   /** The payment or setup a client secret belongs to; the secret must match whole. */
   #waitingFor(
     clientSecret: string,

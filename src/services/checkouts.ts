@@ -133,6 +133,19 @@ export async function placedTerms(
   return row.payment_terms;
 }
 
+/** Whether a pre-order of that id is the shop's. */
+export async function isShopsPreorder(
+  ctx: ServiceContext,
+  shopId: string,
+  preorderId: string,
+): Promise<boolean> {
+  const rows = await ctx.db.query('SELECT 1 FROM preorders WHERE shop_id = $1 AND id = $2', [
+    shopId,
+    preorderId,
+  ]);
+  return rows.length > 0;
+}
+
 /** What the checkout calls the product: the variant's name. */
 export async function variantName(
   ctx: ServiceContext,

@@ -266,7 +266,11 @@ function done(order: Placed) {
   const section = byId('done');
   byId('done-queue').textContent = fill(texts.queue, { position: order.queuePosition });
   byId('done-promise').textContent = order.promise?.message ?? '';
-  byId('done-terms').textContent = order.due.message ?? '';
+  byId('done-paid').textContent = formatMoney(order.due.now);
+  byId('done-later').textContent = formatMoney(order.due.later);
+  byId('done-later-row').hidden = order.due.later.amount === 0;
+  // The summary spoke of ordering; what is ordered is in the confirmation now.
+  byId('summary').hidden = true;
   byId('done-reference').textContent = `${fill(texts.reference, { email: order.email })} · ${order.id}`;
   section.hidden = false;
   section.focus();
