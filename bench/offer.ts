@@ -3,9 +3,10 @@
  * the whole offer) and revalidations (If-None-Match, answered 304), next to the widget's bundle, a static
  * file served from memory by the same server, measured in the same run. The server runs in its own
  * process (bench/reserve-server.ts) on a scratch PostgreSQL database; the load comes from this one over
- * keep-alive connections. See docs/benchmarks.md.
+ * keep-alive connections. A second server with the offer cache off measures what computing an offer costs.
+ * See docs/benchmarks.md.
  *
- *   npm run bench:offer -- [--clients 16] [--seconds 5]
+ *   npm run bench:offer -- [--clients 16] [--seconds 3] [--rounds 3]
  */
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -22,11 +23,16 @@ import { createVariant } from '../src/services/variants.ts';
 import { scratchDatabase } from '../test/support/databases.ts';
 
 const { values: options } = parseArgs({
-  options: { clients: { type: 'string', default: '16' }, seconds: { type: 'string', default: '5' } },
+  options: {
+    clients: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
+const ROUNDS = Number(options.rounds);
 const CLIENTS = Number(options.clients);
 const SECONDS = Number(options.seconds);
-if (!Number.isInteger(CLIENTS) || CLIENTS < 1 || !(SECONDS > 0)) {
+if (!Number.isInteger(CLIENTS) || CLIENTS < 1 || !(SECONDS > 0) || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
   throw new Error('--clients takes a positive whole number, --seconds a positive number');
 }
 
@@ -110,30 +116,61 @@ async function measure(base: URL, path: string, headers: Record<string, string>)
   return { perSecond: latencies.length / SECONDS, p50: at(0.5), p99: at(0.99), statuses };
 }
 
-async function measureAll(base: URL, key: string) {
-  const redirect = await get(base, '/widget.js', {});
-  const widgetPath = String(redirect.headers.location);
+/** The API server in a process of its own; `offerCacheMs` 0 computes every offer. */
+async function startServer(databaseUrl: string, offerCacheMs: number | undefined) {
+  const child = fork(new URL('./reserve-server.ts', import.meta.url), [], {
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      ...(offerCacheMs === undefined ? {} : { BENCH_OFFER_CACHE_MS: String(offerCacheMs) }),
+    },
+    execArgv: ['--import', 'tsx'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
+  });
+  return {
+    url: new URL(url),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
+  };
+}
+
+async function measureAll(cached: URL, uncached: URL, key: string) {
+  const widgetPath = String((await get(cached, '/widget.js', {})).headers.location);
   const offerPath = `/v1/storefront/offers/BENCH?key=${encodeURIComponent(key)}`;
-  const first = await get(base, offerPath, {});
-  const etag = String(first.headers.etag);
-  console.log(
-    `${CLIENTS} clients, ${SECONDS} s each, after 1 s of warm-up; server: one process (bench/reserve-server.ts)\n`,
-  );
-  const rows: [string, Result][] = [
-    [
-      'static file: the widget bundle (gzip, 200)',
-      await measure(base, widgetPath, { 'accept-encoding': 'gzip' }),
-    ],
-    ['offer, first request (200)', await measure(base, offerPath, {})],
-    ['offer, revalidation (If-None-Match, 304)', await measure(base, offerPath, { 'if-none-match': etag })],
+  const etag = String((await get(cached, offerPath, {})).headers.etag);
+  const scenarios: [string, URL, string, Record<string, string>][] = [
+    ['static file: the widget bundle (gzip, 200)', cached, widgetPath, { 'accept-encoding': 'gzip' }],
+    ['offer, a first request (200)', cached, offerPath, {}],
+    ['offer, a revalidation (If-None-Match, 304)', cached, offerPath, { 'if-none-match': etag }],
+    ['offer computed for every request (cache off, 200)', uncached, offerPath, {}],
   ];
-  const baseline = rows[0]?.[1].perSecond ?? 1;
+  console.log(
+    `${CLIENTS} clients, ${SECONDS} s each after 1 s of warm-up, ${ROUNDS} rounds in turn; medians; ` +
+      'each server one process (bench/reserve-server.ts)\n',
+  );
+  const results = scenarios.map((): Result[] => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, [, base, path, headers]] of scenarios.entries()) {
+      results[index]?.push(await measure(base, path, headers));
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const baseline = median((results[0] ?? []).map((result) => result.perSecond));
   console.log('| what | requests/s | p50 ms | p99 ms | statuses | / static |');
   console.log('| --- | ---: | ---: | ---: | --- | ---: |');
-  for (const [what, result] of rows) {
+  for (const [index, [what]] of scenarios.entries()) {
+    const runs = results[index] ?? [];
+    const perSecond = median(runs.map((result) => result.perSecond));
+    const statuses = [...new Set(runs.flatMap((result) => [...result.statuses]))].join(', ');
     console.log(
-      `| ${what} | ${Math.round(result.perSecond)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ` +
-        `${[...result.statuses].join(', ')} | ${(result.perSecond / baseline).toFixed(2)}× |`,
+      `| ${what} | ${Math.round(perSecond)} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ` +
+        `${median(runs.map((r) => r.p99)).toFixed(2)} | ${statuses} | ${(perSecond / baseline).toFixed(2)}× |`,
     );
   }
   agent.destroy();
@@ -141,20 +178,13 @@ async function measureAll(base: URL, key: string) {
 
 const scratch = await scratchDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 try {
-  const publishableKey = await seed(scratch.url);
-  const server = fork(new URL('./reserve-server.ts', import.meta.url), [], {
-    env: { ...process.env, BENCH_DATABASE_URL: scratch.url },
-    execArgv: ['--import', 'tsx'],
-  });
+  const key = await seed(scratch.url);
+  const cached = await startServer(scratch.url, undefined);
+  const uncached = await startServer(scratch.url, 0);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      server.once('message', (message) => resolve((message as { url: string }).url));
-      server.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
-    });
-    await measureAll(new URL(url), publishableKey);
+    await measureAll(cached.url, uncached.url, key);
   } finally {
-    server.send('stop');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await Promise.all([cached.stop(), uncached.stop()]);
   }
 } finally {
   await scratch.drop();

@@ -29,6 +29,8 @@ export interface ServerOptions {
   payments?: Payments | undefined;
   /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
   jobIntervalMs?: number | false | undefined;
+  /** How long each offer is kept in this process; the default is OFFER_CACHE_MS. */
+  offerCacheMs?: number | undefined;
   /** More pages to serve beside the API (the demo's store). */
   routes?: FastifyPluginAsync | undefined;
 }
@@ -149,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.offerCacheMs !== undefined ? { offerCacheMs: options.offerCacheMs } : {}),
     });
     if (options.routes) await app.register(options.routes);
     const host = options.host ?? '127.0.0.1';

@@ -45,6 +45,8 @@ export interface AppOptions {
    * (no payment step) and the money routes are not served.
    */
   payments?: Payments;
+  /** How long each offer is kept in this process (see OfferCache); 0 computes every answer. */
+  offerCacheMs?: number;
   /** Stripe's publishable key (pk_…), for the Payment Element on the hosted checkout when Stripe takes payments. */
   stripePublishableKey?: string | undefined;
 }
@@ -124,7 +126,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const keys = new KeyAuthenticator(ctx);
   const { payments } = options;
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
-  const offers = new OfferCache(() => ctx.clock().getTime());
+  const offers = new OfferCache(() => ctx.clock().getTime(), options.offerCacheMs);
   app.addHook('onResponse', async (request, reply) => {
     // A write may change what an offer says: placements, payments, the merchant's changes.
     if (WRITES.has(request.method) && reply.statusCode < 500) offers.invalidate();
