@@ -174,6 +174,7 @@ function paragraph(className: string, text: string | null): string {
 }
 
 const STYLE = `*{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;background:#f4f2ee;color:#1f1f1f;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .checkout{max-width:34rem;margin:0 auto;padding:1rem}
 .shop{margin:0;color:#4d4d4d;font-weight:600}

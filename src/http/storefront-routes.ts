@@ -60,8 +60,8 @@ export function storefrontRoutes(
   placements: Placements,
   rateLimit: { max: number; timeWindow: number },
   offers: OfferCache,
-  /** The shopper's payment routes, served with the storefront's key, CORS and rate limit. */
-  paymentRoutes?: FastifyPluginAsyncZod,
+  /** More shopper routes (payments, the hosted checkout's), served with the storefront's key, CORS and rate limit. */
+  shopperRoutes?: FastifyPluginAsyncZod,
 ): FastifyPluginAsyncZod {
   return async (app) => {
     // Hooks run in this order: CORS answers preflights, then the key names the shop, then the limit
@@ -156,6 +156,6 @@ export function storefrontRoutes(
       },
     );
 
-    if (paymentRoutes) await app.register(paymentRoutes);
+    if (shopperRoutes) await app.register(shopperRoutes);
   };
 }

@@ -150,6 +150,38 @@ describe('the storefront in Chromium', { skip: skip ?? false, timeout: 10 * 60_0
     assert.deepEqual(await accessibilityViolations(page), []);
   });
 
+  test('with data-presell-checkout="store" the store’s own button is relabelled and keeps its cart', async () => {
+    // The demo store's script tag, as a merchant would write it with the option.
+    const page = await open(PHONE, 'about:blank', (watched) =>
+      watched.addInitScript(() => {
+        new MutationObserver((changes) => {
+          for (const change of changes) {
+            for (const node of change.addedNodes) {
+              if (node instanceof HTMLScriptElement && node.dataset.presellKey)
+                node.dataset.presellCheckout = 'store';
+            }
+          }
+        }).observe(document, { childList: true, subtree: true });
+      }),
+    );
+    await page.goto(productPage('trail-mug', VARIANT.sand));
+    const storeButton = page.locator('button[name=add]');
+    await until(
+      page,
+      'the store’s button says Backorder',
+      async () => (await storeButton.textContent()) === 'Backorder',
+    );
+    assert.ok(await storeButton.isVisible());
+    assert.ok(await page.locator('.presell-button').isHidden(), 'no second button');
+    assert.match((await text(page, '.presell-headline')) ?? '', /^Back in stock — ships by /);
+    await page.selectOption('#variant', VARIANT.moss);
+    await until(
+      page,
+      'the store’s label is back',
+      async () => (await storeButton.textContent()) === 'Add to cart',
+    );
+  });
+
   test('a pre-order through the hosted checkout: a declined card, then a good one', async () => {
     const page = await open(PHONE, productPage('aurora-lamp', VARIANT.graphite));
     assert.deepEqual(await accessibilityViolations(page), [], 'the product page with the widget');

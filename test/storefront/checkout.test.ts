@@ -120,6 +120,22 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
     assert.equal(notACard.body.error.code, 'invalid_request');
   });
 
+  test('the provider unreachable: 503, and a retry with the same key gets the one pre-order', async () => {
+    const { sku } = await launch(world, 2_000, 'EUR', { cap: 5 });
+    world.provider.interruptNextCalls(1, 'before');
+    const body = { sku, quantity: 1, email: 'offline@example.com', shipping: address };
+    const unreachable = await checkout(body, 'offline-key');
+    assert.equal(unreachable.status, 503);
+    assert.equal(unreachable.body.error.code, 'provider_unavailable');
+    const retried = await checkout(body, 'offline-key');
+    assert.equal(retried.status, 201, JSON.stringify(retried.body));
+    assert.match(retried.body.payment.clientSecret, /_secret_/);
+    const offer = await call(world.app, 'GET', `/v1/storefront/offers/${sku}`, world.shop.storefront);
+    assert.equal(offer.body.unitsLeft, 4, 'one pre-order holds one unit');
+    const fetched = await call(world.app, 'GET', `/v1/preorders/${retried.body.id}`, world.shop.admin);
+    assert.equal(fetched.body.shippingAddress.city, 'München', 'the address is kept with the retry');
+  });
+
   test('bad input is refused by field and changes nothing; a retry with another address is refused', async () => {
     const { sku } = await launch(world, 1_000, 'EUR', { cap: 5 });
     const country = await checkout({

@@ -59,7 +59,7 @@ function loadOffer(sku: string, locale: string, fresh = false): Promise<Offer | 
 }
 
 const style = `presell-offer{display:block;margin:.75rem 0;color:var(--presell-text,inherit);font-family:var(--presell-font,inherit)}
-presell-offer[hidden]{display:none}
+presell-offer[hidden],presell-offer [hidden]{display:none}
 .presell-offer p{margin:.25rem 0}
 .presell-price{font-size:1.125em;font-weight:600}
 .presell-was{color:var(--presell-muted,#595959);font-weight:400;margin-inline-start:.5em}
