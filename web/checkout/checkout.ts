@@ -93,7 +93,7 @@ function explain(error: unknown): string {
   if (code === 'per_customer_limit')
     return fill(texts.errors.per_customer_limit ?? '', { limit: String(facts?.limit ?? '') });
   if (code === 'validation_failed') return texts.errors.invalid_fields ?? '';
-  if (code === 'invalid_request' || code === 'not_found') return texts.errors.not_a_test_card ?? '';
+  if (code === 'invalid_request') return texts.errors.not_a_test_card ?? '';
   return texts.errors[code] ?? texts.errors.unknown ?? code;
 }
 
@@ -202,10 +202,15 @@ payment.addEventListener('submit', async (event) => {
 /** The test provider's card step; a 3-D Secure card asks the test bank first. Returns why it failed, if it did. */
 async function payWithTestCard(clientSecret: string): Promise<string | null> {
   const card = (payment.elements.namedItem('card') as HTMLInputElement).value;
-  let step = await api<{ status: string; code: string | null }>('/v1/storefront/test-payments/confirm', {
-    clientSecret,
-    card,
-  });
+  let step: { status: string; code: string | null };
+  try {
+    step = await api('/v1/storefront/test-payments/confirm', { clientSecret, card });
+  } catch (error) {
+    // Paid already (an answer lost on the way back, a second click): the confirm that follows says so.
+    const code = (error as ApiError).error?.code;
+    if (code === 'not_found' || code === 'invalid_state') return null;
+    throw error;
+  }
   if (step.status === 'requires_action') {
     const outcome = await askBank();
     step = await api('/v1/storefront/test-payments/authenticate', { clientSecret, outcome });
