@@ -1,21 +1,25 @@
 /**
- * The API server for bench/reserve.ts, in its own process so the load generator does not share its event
+ * The API server for bench/reserve.ts and bench/offer.ts, in its own process so the load generator does not share its event
  * loop. Started with `fork`; reports `{url}` once listening and shuts down on 'stop' or when the parent goes.
  */
 import { startServer } from '../src/server.ts';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl || !process.send) {
-  console.error('bench/reserve-server.ts is started by bench/reserve.ts (needs BENCH_DATABASE_URL and IPC)');
+  console.error(
+    'bench/reserve-server.ts is started by bench/reserve.ts or bench/offer.ts (needs BENCH_DATABASE_URL and IPC)',
+  );
   process.exit(2);
 }
 const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZE) : undefined;
+const offerCacheMs = process.env.BENCH_OFFER_CACHE_MS ? Number(process.env.BENCH_OFFER_CACHE_MS) : undefined;
 
 const server = await startServer({
   databaseUrl,
   port: 0,
   host: '127.0.0.1',
   poolSize,
+  offerCacheMs,
   logLevel: false,
   // The load comes from one address and key; the limiter stays in the path but never refuses.
   rateLimit: { max: 1_000_000_000, timeWindow: 60_000 },

@@ -39,15 +39,26 @@ export function eventsDocument(): string {
         lines.push('No data.', '');
         continue;
       }
-      lines.push('| field | type | present |', '| --- | --- | --- |');
-      for (const [name, property] of fields) {
-        const optional = schema.required?.includes(name) ? 'always' : 'optional';
-        lines.push(`| \`${name}\` | ${typeOf(property)} | ${optional} |`);
-      }
+      const rows = fields.map(([name, property]) => [
+        `\`${name}\``,
+        typeOf(property),
+        schema.required?.includes(name) ? 'always' : 'optional',
+      ]);
+      lines.push(...table(['field', 'type', 'present'], rows));
       lines.push('');
     }
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** A Markdown table with its columns padded to one width, as formatters print it. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(3, [...title].length, ...rows.map((row) => [...(row[column] ?? '')].length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - [...cell].length)).join(' | ')} |`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
 }
 
 /** A JSON schema in a few words. */

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { type AppOptions, buildApp, LOG_REDACTIONS } from './http/app.ts';
+import { webBundles } from './http/web-assets.ts';
 import { startJobLoop } from './jobs.ts';
 import { type Consumer, OutboxRelay } from './outbox/relay.ts';
 import type { PaymentProvider } from './payments/provider.ts';
@@ -34,6 +35,10 @@ export interface ServerOptions {
   consumers?: readonly Consumer[] | undefined;
   /** How often the relay looks for new events (default 1 s). */
   relayIntervalMs?: number | undefined;
+  /** How long each offer is kept in this process; the default is OFFER_CACHE_MS. */
+  offerCacheMs?: number | undefined;
+  /** More pages to serve beside the API (the demo's store). */
+  routes?: FastifyPluginAsync | undefined;
 }
 
 /** A setting in the environment that cannot work: a message for the person who set it. */
@@ -44,7 +49,8 @@ export class ConfigError extends Error {
 /**
  * Payments as the environment configures them:
  * - PRESELL_PAYMENTS: `test` (the default; the built-in test provider, test cards only) or `stripe`,
- *   which needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (neither is ever logged);
+ *   which needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (neither is ever logged), and
+ *   STRIPE_PUBLISHABLE_KEY for the hosted checkout's Payment Element;
  * - PRESELL_PLACEMENT_TIMEOUT_MINUTES: how long an unpaid placement holds its units (default 30);
  * - PRESELL_BALANCE_RETRY_DAYS: days between failed balance tries, e.g. `1,3,7` (the default).
  */
@@ -143,13 +149,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const payments = options.payments ?? paymentsFromEnv(process.env);
     await migrate(db);
     const ctx: ServiceContext = { db, clock: () => new Date() };
+    // The browser code is built before the first shopper asks for it, and a build error stops the start.
+    await webBundles();
     const app = await buildApp(ctx, {
       payments,
+      stripePublishableKey: process.env.STRIPE_PUBLISHABLE_KEY,
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.offerCacheMs !== undefined ? { offerCacheMs: options.offerCacheMs } : {}),
     });
+    if (options.routes) await app.register(options.routes);
     const host = options.host ?? '127.0.0.1';
     try {
       await app.listen({ port: options.port, host });

@@ -17,6 +17,8 @@ import {
 } from './args.ts';
 import { displayPath } from './data-folder.ts';
 import { describeDatabase } from './database.ts';
+import { BACKORDER, DEMO_PRODUCTS, type DemoVariant, LAUNCH } from './demo-catalogue.ts';
+import { demoStore } from './demo-store.ts';
 import { startOn, untilStopSignal } from './lifecycle.ts';
 
 const DEFAULT_DEMO_DATA = './.presell/demo';
@@ -24,13 +26,22 @@ const DEFAULT_DEMO_DATA = './.presell/demo';
 const DEMO_FILE = 'demo.json';
 
 const SHOP = { name: 'Demo Co.', currency: 'EUR', timeZone: 'Europe/Berlin', locale: 'en-GB' };
-const LAUNCH_SKU = 'AURORA-LAMP';
-const BACKORDER_SKU = 'TRAIL-MUG';
+const [LAUNCH_BRASS, LAUNCH_GRAPHITE, LAUNCH_SAGE] = LAUNCH.variants as [
+  DemoVariant,
+  DemoVariant,
+  DemoVariant,
+];
+const [BACKORDER_SAND, BACKORDER_MOSS] = BACKORDER.variants as [DemoVariant, DemoVariant];
+const LAUNCH_SKU = LAUNCH_BRASS.sku;
+const BACKORDER_SKU = BACKORDER_SAND.sku;
+/** Raised when the seed changes, so that an older demo folder gets a shop its store's pages fit. */
+const SEED_VERSION = 2;
 
 interface DemoShop {
   shopId: string;
   adminKey: string;
   publishableKey: string;
+  seed: number;
 }
 
 export const demoCommand: Command = {
@@ -39,10 +50,12 @@ export const demoCommand: Command = {
   help: `Usage: presell demo [--port N] [--host HOST] [--data DIR]
 
 Starts Presell on the embedded database with a demo shop, "Demo Co." (EUR, Europe/Berlin):
-a launch campaign (pre-order, capped, early-bird price for the first 50 units, 20 % deposit,
-ship dates from two supply batches) and a
-backorder campaign for a sold-out product, both open. Prints the URLs, the keys and a
-curl to place a pre-order, then serves the API until Ctrl+C.
+a launch campaign for two finishes of a lamp (pre-order, capped, early-bird price for the
+first 50 units, 20 % deposit, ship dates from supply batches), a limited edition of a third
+finish (paid in full, closing in 10 days) and a backorder campaign for a sold-out mug, all
+open. Serves a demo store at /store whose product pages embed the pre-order widget, prints
+its URL first, then the API's URLs, the keys and a curl to place a pre-order, and serves
+until Ctrl+C.
 The shop is created once per data folder; later runs show the same keys (kept in
 ${DEMO_FILE} in the data folder). DATABASE_URL is not used: the demo never touches a server.
 
@@ -62,9 +75,16 @@ Options:
     } as const;
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'warn' });
+    const store = demoStore();
+    const server = await startOn(target, {
+      port,
+      host: options.host ?? DEFAULT_HOST,
+      logLevel: 'warn',
+      routes: store.routes,
+    });
     try {
       const demo = await demoShop(server.ctx, target.dataDir);
+      store.open({ publishableKey: demo.publishableKey, presellUrl: server.url, ...SHOP });
       process.stdout.write(await banner(server, demo, describeDatabase(target), target.dataDir));
     } catch (error) {
       await server.close();
@@ -80,7 +100,7 @@ Options:
 /** The demo shop of this data folder: the saved one if its shop is still in the database, else a new one. */
 async function demoShop(ctx: ServiceContext, dataDir: string): Promise<DemoShop> {
   const saved = readDemoFile(dataDir);
-  if (saved && (await shopExists(ctx, saved.shopId))) return saved;
+  if (saved && saved.seed === SEED_VERSION && (await shopExists(ctx, saved.shopId))) return saved;
   const seeded = await seed(ctx);
   writeDemoFile(dataDir, seeded);
   return seeded;
@@ -93,8 +113,12 @@ async function seed(ctx: ServiceContext): Promise<DemoShop> {
   const { addBatch } = await import('../services/supply.ts');
   const { addDays, shopDate } = await import('../domain/calendar.ts');
   const { shop, adminKey, publishableKey } = await createShop(ctx, SHOP);
-  await createVariant(ctx, shop.id, { sku: LAUNCH_SKU, name: 'Aurora desk lamp', onHand: 0 });
-  await createVariant(ctx, shop.id, { sku: BACKORDER_SKU, name: 'Trail mug, 350 ml', onHand: 0 });
+  for (const product of DEMO_PRODUCTS) {
+    for (const variant of product.variants) {
+      const name = `${product.name} — ${variant.option}`;
+      await createVariant(ctx, shop.id, { sku: variant.sku, name, onHand: variant.onHand });
+    }
+  }
   const launch = await createCampaign(ctx, shop, {
     name: 'Aurora launch',
     mode: 'preorder',
@@ -103,32 +127,45 @@ async function seed(ctx: ServiceContext): Promise<DemoShop> {
     perCustomerLimit: 5,
     paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
     promiseSettings: { bufferDays: 7 },
-    variants: [{ sku: LAUNCH_SKU, cap: 500 }],
+    variants: [
+      { sku: LAUNCH_BRASS.sku, cap: 500 },
+      { sku: LAUNCH_GRAPHITE.sku, cap: 300 },
+    ],
+  });
+  const now = ctx.clock();
+  const limited = await createCampaign(ctx, shop, {
+    name: 'Aurora Sage limited edition',
+    mode: 'preorder',
+    price: money(14_900, SHOP.currency),
+    perCustomerLimit: 2,
+    closesAt: new Date(now.getTime() + 10 * 86_400_000),
+    promiseSettings: { bufferDays: 7 },
+    variants: [{ sku: LAUNCH_SAGE.sku, cap: 40 }],
   });
   const backorder = await createCampaign(ctx, shop, {
     name: 'Trail mug restock',
     mode: 'backorder',
     price: money(2_400, SHOP.currency),
     promiseSettings: { bufferDays: 3 },
-    variants: [{ sku: BACKORDER_SKU, cap: 200 }],
+    variants: [
+      { sku: BACKORDER_SAND.sku, cap: 200 },
+      { sku: BACKORDER_MOSS.sku, cap: 200 },
+    ],
   });
   // A supply plan, so every shopper is promised a ship date from the first click.
-  const today = shopDate(ctx.clock(), SHOP.timeZone);
-  await addBatch(ctx, shop, launch.id, {
-    sku: LAUNCH_SKU,
-    quantity: 200,
-    readyDate: addDays(today, 21),
-    state: 'confirmed',
-  });
-  await addBatch(ctx, shop, launch.id, { sku: LAUNCH_SKU, quantity: 300, readyDate: addDays(today, 49) });
-  await addBatch(ctx, shop, backorder.id, {
-    sku: BACKORDER_SKU,
-    quantity: 150,
-    readyDate: addDays(today, 10),
-  });
-  await moveCampaign(ctx, shop.id, launch.id, 'open');
-  await moveCampaign(ctx, shop.id, backorder.id, 'open');
-  return { shopId: shop.id, adminKey, publishableKey };
+  const today = shopDate(now, SHOP.timeZone);
+  const batches = [
+    { campaign: launch, sku: LAUNCH_BRASS.sku, quantity: 200, days: 21, state: 'confirmed' as const },
+    { campaign: launch, sku: LAUNCH_BRASS.sku, quantity: 300, days: 49 },
+    { campaign: launch, sku: LAUNCH_GRAPHITE.sku, quantity: 300, days: 42 },
+    { campaign: limited, sku: LAUNCH_SAGE.sku, quantity: 40, days: 35 },
+    { campaign: backorder, sku: BACKORDER_SAND.sku, quantity: 150, days: 10 },
+  ];
+  for (const { campaign, sku, quantity, days, ...rest } of batches) {
+    await addBatch(ctx, shop, campaign.id, { sku, quantity, readyDate: addDays(today, days), ...rest });
+  }
+  for (const campaign of [launch, limited, backorder]) await moveCampaign(ctx, shop.id, campaign.id, 'open');
+  return { shopId: shop.id, adminKey, publishableKey, seed: SEED_VERSION };
 }
 
 async function shopExists(ctx: ServiceContext, shopId: string): Promise<boolean> {
@@ -150,9 +187,9 @@ function readDemoFile(dataDir: string): DemoShop | undefined {
   } catch {
     return undefined;
   }
-  const { shopId, adminKey, publishableKey } = (parsed ?? {}) as Record<string, unknown>;
+  const { shopId, adminKey, publishableKey, seed } = (parsed ?? {}) as Record<string, unknown>;
   return typeof shopId === 'string' && typeof adminKey === 'string' && typeof publishableKey === 'string'
-    ? { shopId, adminKey, publishableKey }
+    ? { shopId, adminKey, publishableKey, seed: typeof seed === 'number' ? seed : 1 }
     : undefined;
 }
 
@@ -213,6 +250,9 @@ async function banner(
   });
   const idempotencyKey = `demo-${randomBytes(6).toString('hex')}`;
   return `
+  Store      ${url}/store
+             the demo shop's product pages, with Presell's pre-order button: open it in a browser
+
 Presell demo is ready in ${process.uptime().toFixed(1)} s: ${SHOP.name} (${demo.shopId}), ${database}
 
   API        ${url}/v1

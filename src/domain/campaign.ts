@@ -1,4 +1,5 @@
 import { DomainError } from './errors.ts';
+import type { TextOverrides } from './offer-wording.ts';
 import type { EarlyBirdTier } from './pricing.ts';
 
 export type CampaignMode = 'preorder' | 'backorder';
@@ -19,6 +20,8 @@ export type PaymentTerms =
 export interface Wording {
   buttonLabel?: string | null;
   message?: string | null;
+  /** The storefront's texts replaced for a language (`de`) or a locale (`de-CH`); see offer-wording.ts. */
+  locales?: Record<string, TextOverrides> | null;
 }
 
 /** The parts of a campaign its rules look at. */

@@ -18,7 +18,7 @@ import {
   utcMidnight,
   weekStart,
 } from './calendar.ts';
-import type { CampaignMode, OfferState } from './campaign.ts';
+import type { CampaignMode, NotOpenReason, OfferState } from './campaign.ts';
 import { DomainError } from './errors.ts';
 import type { NextOffer, PromiseWindow } from './promise.ts';
 
@@ -147,7 +147,8 @@ function predicateOf(period: WordedPeriod, phrases: Phrases, options: WordingOpt
   }
 }
 
-function dayAndMonth(date: CalendarDate, options: WordingOptions): string {
+/** "14 December", "December 14", "14. Dezember", "12月14日" — with the year only when it is not the current one. */
+export function dayAndMonth(date: CalendarDate, options: Pick<WordingOptions, 'locale' | 'today'>): string {
   return dateFormat(options.locale, {
     day: 'numeric',
     month: 'long',
@@ -186,7 +187,10 @@ function textOf(parts: readonly { value: string }[]): string {
   return parts.map((part) => part.value).join('');
 }
 
-function yearUnlessCurrent(dates: readonly CalendarDate[], options: WordingOptions): { year?: 'numeric' } {
+function yearUnlessCurrent(
+  dates: readonly CalendarDate[],
+  options: Pick<WordingOptions, 'today'>,
+): { year?: 'numeric' } {
   const currentYear = options.today.slice(0, 4);
   return dates.every((date) => date.slice(0, 4) === currentYear) ? {} : { year: 'numeric' };
 }
@@ -226,7 +230,7 @@ interface Phrases {
   button: Record<ButtonKind, string>;
 }
 
-type ButtonKind = CampaignMode | 'sold_out' | 'upcoming' | 'closed';
+type ButtonKind = CampaignMode | 'sold_out' | 'upcoming' | 'closed' | 'in_stock';
 
 type UnitsLeft = (count: string, shipment: 'first' | 'next') => string;
 
@@ -252,6 +256,7 @@ const english: Phrases = {
     sold_out: 'Sold out',
     upcoming: 'Coming up',
     closed: 'Unavailable',
+    in_stock: 'Add to cart',
   },
 };
 
@@ -282,6 +287,7 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
       sold_out: 'Ausverkauft',
       upcoming: 'Demnächst',
       closed: 'Nicht verfügbar',
+      in_stock: 'In den Warenkorb',
     },
   },
   fr: {
@@ -311,6 +317,7 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
       sold_out: 'Épuisé',
       upcoming: 'Bientôt disponible',
       closed: 'Indisponible',
+      in_stock: 'Ajouter au panier',
     },
   },
   ja: {
@@ -337,21 +344,42 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
       sold_out: '完売',
       upcoming: '近日販売',
       closed: '販売停止',
+      in_stock: 'カートに追加',
     },
   },
 };
 
-/** The storefront button's label for what a shopper can do now, in the shop's language. */
-export function buttonLabel(mode: CampaignMode, state: OfferState, locale: string): string {
-  return phrasesFor(locale).button[state === 'open' ? mode : state];
+/**
+ * The storefront button's label for what a shopper can do now, in the shop's language; a backorder whose
+ * variant is in stock again sells through the store's own cart.
+ */
+export function buttonLabel(
+  mode: CampaignMode,
+  state: OfferState,
+  locale: string,
+  reason: NotOpenReason | null = null,
+): string {
+  const kind = reason === 'in_stock' ? 'in_stock' : state === 'open' ? mode : state;
+  return phrasesFor(locale).button[kind];
 }
 
-function phrasesFor(locale: string): Phrases {
-  let language: string;
+/** Whether texts exist whole in the locale's language (en, de, fr, ja). */
+export function hasWording(locale: string): boolean {
   try {
-    language = new Intl.Locale(locale).language;
+    return languageOf(locale) in phrasesByLanguage;
+  } catch {
+    return false;
+  }
+}
+
+function languageOf(locale: string): string {
+  try {
+    return new Intl.Locale(locale).language;
   } catch {
     throw new DomainError('invalid_locale', `${locale} is not a locale`, { locale });
   }
-  return phrasesByLanguage[language] ?? english;
+}
+
+function phrasesFor(locale: string): Phrases {
+  return phrasesByLanguage[languageOf(locale)] ?? english;
 }

@@ -10,6 +10,7 @@ import {
   type NewCampaign,
   updateCampaign,
 } from '../services/campaigns.ts';
+import { shippingAddressOf } from '../services/checkouts.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { recordShipment } from '../services/fulfilment.ts';
 import { preorderLedger } from '../services/payments.ts';
@@ -29,6 +30,7 @@ import {
   pageQuery,
   preorder,
   preorderQuery,
+  shippingAddress,
   updateCampaignBody,
   variant,
 } from './schemas.ts';
@@ -227,6 +229,9 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
                 .describe(
                   'Sums of the ledger (GET …/ledger lists its entries); outstanding is what the plan still asks',
                 ),
+              shippingAddress: shippingAddress
+                .nullable()
+                .describe('Where it ships, when it was placed through the hosted checkout'),
             }),
             ...errorResponses(ADMIN_CODES, 'not_found'),
           },
@@ -234,14 +239,16 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       },
       async (request) => {
         const found = await getPreorder(ctx, request.shop.id, request.params.id);
-        const [history, ledger] = await Promise.all([
+        const [history, ledger, address] = await Promise.all([
           promiseHistory(ctx.db, request.shop.id, found.id),
           preorderLedger(ctx, request.shop, found.id),
+          shippingAddressOf(ctx, request.shop.id, found.id),
         ]);
         return {
           ...preorderView(found, request.shop, ctx.clock()),
           promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
           money: { charged: ledger.charged, refunded: ledger.refunded, outstanding: ledger.outstanding },
+          shippingAddress: address ?? null,
         };
       },
     );

@@ -14,12 +14,15 @@ import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
+import { OfferCache } from './offer-cache.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
+import { webAssetRoutes } from './web-assets.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,9 +49,14 @@ export interface AppOptions {
   payments?: Payments;
   /** Answer 500 when a route answers an error code it does not list (for tests: keeps the OpenAPI honest). */
   strictErrorCodes?: boolean;
+  /** How long each offer is kept in this process (see OfferCache); 0 computes every answer. */
+  offerCacheMs?: number;
+  /** Stripe's publishable key (pk_…), for the Payment Element on the hosted checkout when Stripe takes payments. */
+  stripePublishableKey?: string | undefined;
 }
 
 const BODY_LIMIT = 64 * 1024;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Keys and cookies never reach a log line; bodies are not logged at all. */
 export const LOG_REDACTIONS = [
@@ -123,6 +131,11 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const keys = new KeyAuthenticator(ctx);
   const { payments } = options;
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
+  const offers = new OfferCache(() => ctx.clock().getTime(), options.offerCacheMs);
+  app.addHook('onResponse', async (request, reply) => {
+    // A write may change what an offer says: placements, payments, the merchant's changes.
+    if (WRITES.has(request.method) && reply.statusCode < 500) offers.invalidate();
+  });
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
@@ -133,9 +146,15 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
       keys,
       placements,
       options.rateLimit ?? { max: 120, timeWindow: 60_000 },
-      payments && moneyStorefrontRoutes(ctx, payments),
+      offers,
+      async (scope) => {
+        if (payments) await scope.register(moneyStorefrontRoutes(ctx, payments));
+        await scope.register(checkoutApiRoutes(ctx, placements, payments));
+      },
     ),
   );
+  await app.register(webAssetRoutes());
+  await app.register(checkoutPageRoutes(ctx, keys, payments, options.stripePublishableKey));
   if (payments) {
     await app.register(moneyAdminRoutes(ctx, keys, payments));
     await app.register(webhookRoutes(ctx, payments));

@@ -5,9 +5,11 @@
 import { z } from 'zod';
 import { EARLIEST_DATE, LATEST_DATE } from '../domain/calendar.ts';
 import { CAMPAIGN_STATUSES } from '../domain/campaign.ts';
+import { isCountry } from '../domain/countries.ts';
 import { normaliseEmail } from '../domain/customer.ts';
 import { PREORDER_STATES } from '../domain/lifecycle.ts';
 import { isCurrency } from '../domain/money.ts';
+import { canonicalLocale } from '../domain/shop.ts';
 
 /** Largest quantity one pre-order can ask for: more is a typo or an attack, never a customer. */
 export const MAX_QUANTITY = 10_000;
@@ -128,8 +130,38 @@ export const paymentTerms = z
   ])
   .meta({ id: 'PaymentTerms' });
 
+const textOverrides = z
+  .object({
+    buttonLabel: text(40).nullish(),
+    headline: text(200).nullish(),
+    paymentTerms: text(200).nullish(),
+    earlyBird: text(200).nullish().describe('{count}: units left at the early-bird price'),
+    unitsLeft: text(200).nullish().describe('{count}: units left'),
+    countdown: text(200)
+      .regex(/\{time\}/, 'must contain {time}, where the time left goes')
+      .nullish()
+      .describe('e.g. "Doors open in {time}"'),
+    message: text(500).nullish(),
+  })
+  .strict();
+
+const localeTag = z
+  .string()
+  .max(35)
+  .refine(
+    (tag) => canonicalLocale(tag) === tag,
+    'a BCP 47 language or locale in its canonical spelling (de, de-CH)',
+  );
+
 export const wording = z
-  .object({ buttonLabel: text(40).nullish(), message: text(500).nullish() })
+  .object({
+    buttonLabel: text(40).nullish().describe('The button while the offer is open, in every language'),
+    message: text(500).nullish(),
+    locales: z
+      .record(localeTag, textOverrides)
+      .nullish()
+      .describe('The storefront’s texts replaced per language or locale; the most specific one wins'),
+  })
   .meta({ id: 'Wording' });
 
 const cap = z
@@ -327,6 +359,21 @@ export const placePreorderBody = z.object({
   email,
 });
 
+export const shippingAddress = z
+  .object({
+    name: text(200),
+    line1: text(200),
+    line2: text(200).nullish(),
+    postalCode: text(20),
+    city: text(100),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 country code in capitals, such as DE')
+      .refine(isCountry, 'an ISO 3166-1 country code, such as DE'),
+  })
+  .strict()
+  .meta({ id: 'ShippingAddress' });
+
 export const idempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
@@ -348,6 +395,26 @@ export const offerPromise = z
   })
   .meta({ id: 'OfferPromise' });
 
+export const offerTexts = z
+  .object({
+    display: z
+      .enum(['order', 'upcoming', 'sold_out', 'unavailable', 'in_stock'])
+      .describe('in_stock: the store’s own button sells it; the others replace it'),
+    buttonLabel: z.string(),
+    headline: z.string().nullable(),
+    price: z.string(),
+    regularPrice: z.string().nullable().describe('Shown struck through while an early-bird price is lower'),
+    paymentTerms: z.string().nullable(),
+    earlyBird: z.string().nullable(),
+    unitsLeft: z.string().nullable(),
+    countdown: z
+      .object({ until: z.string(), message: z.string().describe('{time} is where the time left goes') })
+      .nullable(),
+    message: z.string().nullable(),
+  })
+  .describe('What the storefront shows, worded for the offer’s state and locale')
+  .meta({ id: 'OfferTexts' });
+
 export const offer = z
   .object({
     object: z.literal('offer'),
@@ -365,9 +432,25 @@ export const offer = z
     unitsLeft: z.number().nullable().describe('Units left under the cap; null when there is no cap'),
     perCustomerLimit: z.number().nullable(),
     window: z.object({ opensAt: z.string().nullable(), closesAt: z.string().nullable() }),
+    locale: z.string().describe('The language the texts are in'),
     buttonLabel: z.string(),
     message: z.string().nullable(),
     promise: offerPromise,
+    payment: z
+      .object({
+        now: money.describe('Charged for one unit when it is ordered'),
+        later: money.describe('Charged for one unit later'),
+        laterDue: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('on_release') }),
+            z.object({ kind: z.literal('on_date'), date: z.string() }),
+            z.object({ kind: z.literal('before_ship') }),
+          ])
+          .nullable(),
+        message: z.string().nullable().describe('e.g. "Pay €20 now, €80 when it ships"'),
+      })
+      .describe('One unit’s payment terms at today’s price'),
+    texts: offerTexts,
   })
   .meta({ id: 'Offer' });
 

@@ -1,15 +1,76 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ErrorCode } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
+import { hasWording } from '../domain/ship-window-wording.ts';
+import { canonicalLocale } from '../domain/shop.ts';
 import { getOffer } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Placements } from '../services/placement.ts';
-import type { KeyAuthenticator } from '../services/shops.ts';
+import type { KeyAuthenticator, Shop } from '../services/shops.ts';
 import { errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
 import { placedPreorder, placePreorderWithPaymentBody } from './money-schemas.ts';
+import type { OfferCache } from './offer-cache.ts';
 import { idempotencyHeaders, offer, sku } from './schemas.ts';
 import { offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
+
+/** What a placement can be refused with: the campaign's rules, the key, and the first payment step. */
+export const PLACEMENT_CODES: readonly ErrorCode[] = [
+  'not_found',
+  'sold_out',
+  'campaign_not_open',
+  'per_customer_limit',
+  'idempotency_key_in_use',
+  'idempotency_key_reused',
+  'card_declined',
+  'insufficient_funds',
+  'expired_card',
+  'authentication_required',
+  'authentication_failed',
+  'processing_error',
+  'invalid_request',
+  'invalid_amount',
+  'invalid_state',
+  'provider_unavailable',
+  'provider_misconfigured',
+];
+
+/** How long a browser or a CDN may use an offer without asking again: units sell by the second. */
+export const OFFER_MAX_AGE_SECONDS = 10;
+
+export const offerQuery = z
+  .object({
+    key: z.string().max(200).optional().describe('The publishable key, for pages that send no header'),
+    locale: z
+      .string()
+      .max(35)
+      .refine((tag) => canonicalLocale(tag) !== undefined, 'a BCP 47 locale such as de-DE or fr')
+      .optional()
+      .describe('The page’s language; used when Presell has texts in it (en, de, fr, ja), else the shop’s'),
+  })
+  .strict();
+
+/** The key from the `Presell-Key` header, or from `?key=` on a read. */
+function publishableKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['presell-key'];
+  if (typeof header === 'string') return header;
+  const query = request.method === 'GET' ? (request.query as { key?: unknown }).key : undefined;
+  return typeof query === 'string' ? query : undefined;
+}
+
+/** The locale a storefront page asked for when Presell speaks its language, else the shop's. */
+export function storefrontLocale(shop: Shop, asked: string | undefined): string {
+  const locale = asked && canonicalLocale(asked);
+  return locale && hasWording(locale) ? locale : shop.locale;
+}
+
+/** Whether the client's If-None-Match names this ETag. */
+function hasCopy(request: FastifyRequest, etag: string): boolean {
+  return request.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag) ?? false;
+}
 
 /**
  * What a shop's storefront calls from shoppers' browsers: the publishable key in `Presell-Key`.
@@ -20,16 +81,16 @@ export function storefrontRoutes(
   keys: KeyAuthenticator,
   placements: Placements,
   rateLimit: { max: number; timeWindow: number },
-  /** The shopper's payment routes, served with the storefront's key, CORS and rate limit. */
-  paymentRoutes?: FastifyPluginAsyncZod,
+  offers: OfferCache,
+  /** More shopper routes (payments, the hosted checkout's), served with the storefront's key, CORS and rate limit. */
+  shopperRoutes?: FastifyPluginAsyncZod,
 ): FastifyPluginAsyncZod {
   return async (app) => {
     // Hooks run in this order: CORS answers preflights, then the key names the shop, then the limit
     // counts per client address and shop, so made-up keys cannot buy a fresh allowance.
     await app.register(import('@fastify/cors'), { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
     app.addHook('onRequest', async (request) => {
-      const key = request.headers['presell-key'];
-      request.shop = await keys.authenticate(typeof key === 'string' ? key : undefined, 'publishable');
+      request.shop = await keys.authenticate(publishableKeyOf(request), 'publishable');
     });
     await app.register(import('@fastify/rate-limit'), {
       ...rateLimit,
@@ -46,13 +107,53 @@ export function storefrontRoutes(
         schema: {
           tags: ['storefront'],
           summary: 'What the pre-order button shows for a sku',
+          description:
+            'Cacheable: answered with an ETag and a short max-age, and 304 Not Modified to a revalidation ' +
+            '(If-None-Match) while the offer is unchanged. A page may send its key as `?key=` instead of the ' +
+            'header, so that the browser needs no preflight request.',
           security,
           params: z.object({ sku }),
-          response: { 200: offer, ...errorResponses(STOREFRONT_CODES, 'not_found') },
+          querystring: offerQuery,
+          response: {
+            200: offer,
+            304: z.null().describe('Not modified: the copy the client has (If-None-Match) is current'),
+            ...errorResponses(STOREFRONT_CODES, 'not_found'),
+          },
         },
       },
-      async (request) =>
-        offerView(await getOffer(ctx, request.shop, request.params.sku), request.shop, ctx.clock()),
+      async (request, reply) => {
+        const { shop } = request;
+        const { sku } = request.params;
+        const locale = storefrontLocale(shop, request.query.locale);
+        const answer = await offers.get(`${shop.id}|${sku}|${locale}`, async () => {
+          try {
+            const view = offerView(await getOffer(ctx, shop, sku), shop, ctx.clock(), locale);
+            return { status: 200, body: JSON.stringify(offer.parse(view)) };
+          } catch (error) {
+            // Most products of a store sell without Presell: their answer is kept too.
+            if (!(error instanceof DomainError && error.code === 'not_found')) throw error;
+            return { status: 404, body: JSON.stringify(errorBody(error.code, error.message, error.details)) };
+          }
+        });
+        reply
+          .header('cache-control', `public, max-age=${OFFER_MAX_AGE_SECONDS}`)
+          .header('vary', 'Presell-Key');
+        if (answer.status === 200) {
+          reply.header('etag', answer.etag);
+          if (hasCopy(request, answer.etag)) {
+            return reply
+              .code(304)
+              .serializer(() => '')
+              .send(null);
+          }
+        }
+        // Sent as serialized when it was computed, past the response schema it was checked against then.
+        return reply
+          .code(answer.status === 200 ? 200 : 404)
+          .type('application/json; charset=utf-8')
+          .serializer((payload: unknown) => payload as string)
+          .send(answer.body as never);
+      },
     );
 
     app.post(
@@ -69,29 +170,7 @@ export function storefrontRoutes(
           security,
           headers: idempotencyHeaders,
           body: placePreorderWithPaymentBody,
-          response: {
-            201: placedPreorder,
-            ...errorResponses(
-              STOREFRONT_CODES,
-              'not_found',
-              'sold_out',
-              'campaign_not_open',
-              'per_customer_limit',
-              'idempotency_key_in_use',
-              'idempotency_key_reused',
-              'card_declined',
-              'insufficient_funds',
-              'expired_card',
-              'authentication_required',
-              'authentication_failed',
-              'processing_error',
-              'invalid_request',
-              'invalid_amount',
-              'invalid_state',
-              'provider_unavailable',
-              'provider_misconfigured',
-            ),
-          },
+          response: { 201: placedPreorder, ...errorResponses(STOREFRONT_CODES, ...PLACEMENT_CODES) },
         },
       },
       async (request, reply) => {
@@ -106,6 +185,6 @@ export function storefrontRoutes(
       },
     );
 
-    if (paymentRoutes) await app.register(paymentRoutes);
+    if (shopperRoutes) await app.register(shopperRoutes);
   };
 }

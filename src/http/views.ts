@@ -1,3 +1,6 @@
+import type { NotOpenReason } from '../domain/campaign.ts';
+import { dueTerms, offerTexts, overridesFor } from '../domain/offer-wording.ts';
+import { wordShipWindow } from '../domain/ship-window-wording.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
 import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
 import type { Shop } from '../services/shops.ts';
@@ -48,11 +51,41 @@ export function variantView(v: Variant) {
   };
 }
 
-export function offerView(o: Offer, shop: Shop, now: Date) {
+/**
+ * The offer as the storefront reads it, in `locale` (the shop's unless the page asked for one we have):
+ * one coherent set of texts for its state, and what one unit costs now and later.
+ */
+export function offerView(o: Offer, shop: Shop, now: Date, locale = shop.locale) {
+  const { paymentTerms, wording: campaignWording, ...offer } = o;
+  const wording = { ...wordingFor(shop, now, o.mode), locale };
+  const promisedShipDate = o.promise?.kind === 'promised' ? o.promise.window.to : null;
+  const terms = dueTerms(o.price, 1, paymentTerms, promisedShipDate);
+  const texts = offerTexts(
+    { ...o, reason: o.reason as NotOpenReason | null, terms },
+    wording,
+    overridesFor(campaignWording, locale),
+  );
+  const promise = offerPromiseView(o.promise, wording);
   return {
     object: 'offer' as const,
-    ...o,
+    ...offer,
+    locale,
     window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
-    promise: offerPromiseView(o.promise, wordingFor(shop, now, o.mode)),
+    buttonLabel: texts.buttonLabel,
+    message: texts.message,
+    payment: { now: terms.now, later: terms.later, laterDue: terms.laterDue, message: texts.paymentTerms },
+    texts,
+    // What the next unit would be promised is a fact in every state; an invitation to order only when open.
+    promise:
+      texts.display === 'order'
+        ? promise
+        : {
+            ...promise,
+            message:
+              o.promise?.kind === 'promised'
+                ? wordShipWindow(o.promise.window, { ...wording, mode: 'preorder' }).message
+                : promise.message,
+            firstShipment: promise.firstShipment && { ...promise.firstShipment, message: null },
+          },
   };
 }

@@ -365,6 +365,98 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 
   /**
+   * What the provider's client library does in the shopper's browser (Stripe.js's confirmPayment and
+   * confirmSetup): pays a payment, or saves the card of a setup, waiting for the shopper, with the card they
+   * typed, proven by the client secret. A declined card leaves it waiting for another card, as at Stripe.
+   */
+  confirmWithCard(clientSecret: string, card: string): Promise<BrowserStep> {
+    return this.#call(() => {
+      const waiting = this.#waitingFor(clientSecret);
+      if (waiting.status !== 'requires_payment_method') {
+        throw new PaymentError('invalid_state', {
+          providerMessage: `a ${waiting.status} payment takes no card`,
+        });
+      }
+      if ('setup' in waiting) {
+        const stored = waiting.setup;
+        const method = this.#methodFor(card, stored.setup.customerId);
+        stored.setup = { ...stored.setup, paymentMethodId: method.id, failure: null };
+        const outcome = testCardOutcome(method.card, {
+          kind: 'setup',
+          offSession: false,
+          setUp: method.setUp,
+        });
+        if (outcome.kind === 'declined') {
+          stored.setup = { ...stored.setup, failure: failureOf(outcome.code) };
+          this.#emit({ type: 'setup.failed', setup: stored.setup });
+          return browserStep(stored.setup.status, outcome.code);
+        }
+        if (outcome.kind === 'requires_action') {
+          stored.setup = { ...stored.setup, status: 'requires_action' };
+          return browserStep('requires_action', null);
+        }
+        return browserStep(this.#completeSetup(stored, method).status, null);
+      }
+      const stored = waiting.payment;
+      const method = this.#methodFor(card, stored.payment.customerId);
+      stored.payment = { ...stored.payment, paymentMethodId: method.id, failure: null };
+      const outcome = testCardOutcome(method.card, {
+        kind: 'charge',
+        offSession: false,
+        setUp: method.setUp,
+      });
+      if (outcome.kind === 'declined') {
+        stored.payment = { ...stored.payment, failure: failureOf(outcome.code) };
+        this.#emit({ type: 'payment.failed', payment: stored.payment });
+        return browserStep(stored.payment.status, outcome.code);
+      }
+      if (outcome.kind === 'requires_action') {
+        stored.payment = { ...stored.payment, status: 'requires_action' };
+        this.#emit({ type: 'payment.requires_action', payment: stored.payment });
+        return browserStep('requires_action', null);
+      }
+      return browserStep(this.#settle(stored).status, null);
+    });
+  }
+
+  /** The test bank's challenge, answered by the shopper in the browser (a 3-D Secure card). */
+  authenticate(clientSecret: string, outcome: 'authenticated' | 'failed'): Promise<BrowserStep> {
+    return this.#call(() => {
+      const waiting = this.#waitingFor(clientSecret);
+      if (waiting.status !== 'requires_action') {
+        throw new PaymentError('invalid_state', {
+          providerMessage: `a ${waiting.status} payment awaits no action`,
+        });
+      }
+      const id = 'setup' in waiting ? waiting.setup.setup.setupId : waiting.payment.payment.paymentId;
+      this.completeAction(id, outcome);
+      const status = 'setup' in waiting ? waiting.setup.setup.status : waiting.payment.payment.status;
+      return browserStep(status, outcome === 'failed' ? 'authentication_failed' : null);
+    });
+  }
+
+  /** What the payment or setup a client secret belongs to was made for (e.g. `{ preorderId }`). */
+  metadataOf(clientSecret: string): Readonly<Record<string, string>> {
+    const waiting = this.#waitingFor(clientSecret);
+    return 'setup' in waiting ? waiting.setup.setup.metadata : waiting.payment.payment.metadata;
+  }
+
+  /** The payment or setup a client secret belongs to; the secret must match whole. */
+  #waitingFor(
+    clientSecret: string,
+  ): ({ setup: StoredSetup } | { payment: StoredPayment }) & { status: string } {
+    const id = clientSecret.split('_secret_')[0] ?? '';
+    const setup = this.#setups.get(id);
+    const payment = this.#payments.get(id);
+    const secret = setup?.setup.clientSecret ?? payment?.payment.clientSecret;
+    if (!secret || !equalSecrets(secret, clientSecret)) {
+      throw new PaymentError('not_found', { providerMessage: 'no payment waits with that client secret' });
+    }
+    if (setup) return { setup, status: setup.setup.status };
+    return { payment: payment as StoredPayment, status: (payment as StoredPayment).payment.status };
+  }
+
+  /**
    * Makes the next `count` calls fail with `provider_unavailable`: `before` doing anything, or `after`
    * doing it, as when the answer is lost on the way back. A retry with the same key then gets the answer.
    */
@@ -553,6 +645,22 @@ export class TestPaymentProvider implements PaymentProvider {
     const given = Buffer.from(`t=${timestamp},v1=${signature}`);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
+}
+
+/** Where a payment stands after a step in the shopper's browser, and why it failed, if it did. */
+export interface BrowserStep {
+  readonly status: string;
+  readonly code: PaymentErrorCode | null;
+}
+
+function browserStep(status: string, code: PaymentErrorCode | null): BrowserStep {
+  return { status, code };
+}
+
+function equalSecrets(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function newId(prefix: string): string {

@@ -119,6 +119,9 @@ export interface Offer {
   message: string | null;
   /** What the next unit would be promised; null while there is no supply plan. */
   promise: NextOffer | null;
+  /** The campaign's terms and wording, from which the storefront's texts are made. */
+  paymentTerms: PaymentTerms;
+  wording: Wording;
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
@@ -319,9 +322,11 @@ function offerFor(
     unitsLeft: variant.unitsLeft,
     perCustomerLimit: campaign.perCustomerLimit,
     window: { opensAt: campaign.opensAt, closesAt: campaign.closesAt },
-    buttonLabel: campaign.wording.buttonLabel ?? buttonLabel(campaign.mode, state, locale),
+    buttonLabel: campaign.wording.buttonLabel ?? buttonLabel(campaign.mode, state, locale, reason),
     message: campaign.wording.message ?? null,
     promise,
+    paymentTerms: campaign.paymentTerms,
+    wording: campaign.wording,
   };
 }
 

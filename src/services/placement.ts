@@ -116,27 +116,41 @@ export class Placements {
    */
   private async pay(batch: readonly Pending[], { answers, firstSteps }: PlacedBatch) {
     const shop = (batch[0] as Pending).shop;
-    const final: { key: string; answer: PlacementAnswer }[] = [];
+    let steps: Map<string, FirstStepResult>;
     try {
-      const steps =
+      steps =
         this.payments && firstSteps.length > 0
           ? await runFirstSteps(this.ctx, this.payments, shop, firstSteps)
           : new Map<string, FirstStepResult>();
-      await Promise.all(
-        batch.map(async (pending, index) => {
-          try {
-            const answer = await this.answer(pending, answers[index] as BatchAnswer, steps);
-            if (answer.record) final.push({ key: pending.request.idempotencyKey, answer: answer.answer });
-            pending.resolve(answer.answer);
-          } catch (error) {
-            pending.reject(error);
-          }
-        }),
-      );
-      await recordAnswers(this.ctx, shop, final);
     } catch (error) {
       // A pre-order left `placed` resumes on a retry with its key.
       for (const pending of batch) pending.reject(error);
+      return;
+    }
+    const results = await Promise.all(
+      batch.map(async (pending, index) => {
+        try {
+          return { pending, ...(await this.answer(pending, answers[index] as BatchAnswer, steps)) };
+        } catch (error) {
+          return { pending, error };
+        }
+      }),
+    );
+    // Kept before anyone is answered, so that a retry right after the answer replays it.
+    await recordAnswers(
+      this.ctx,
+      shop,
+      results.flatMap((result) =>
+        'answer' in result && result.record
+          ? [{ key: result.pending.request.idempotencyKey, answer: result.answer }]
+          : [],
+      ),
+    ).catch(() => {
+      // The pre-orders stand as they are; a retry without the kept answer resumes and answers from them.
+    });
+    for (const result of results) {
+      if ('answer' in result) result.pending.resolve(result.answer);
+      else result.pending.reject(result.error);
     }
   }
 

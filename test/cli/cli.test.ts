@@ -184,6 +184,7 @@ function parseDemoBanner(stdout: string) {
     return found;
   };
   return {
+    store: match(/^\s*Store\s+(http\S+)$/m, 'the demo store URL'),
     api: match(/^\s*API\s+(http\S+)$/m, 'the API URL'),
     docs: match(/^\s*Docs\s+(http\S+)$/m, 'the docs URL'),
     openapi: match(/^\s*OpenAPI\s+(http\S+)$/m, 'the OpenAPI URL'),
@@ -410,6 +411,15 @@ describe('presell CLI', { timeout: 10 * PROCESS_TIMEOUT_MS }, () => {
         first = parseDemoBanner(demo.output.stdout);
         assert.equal(first.api, `http://127.0.0.1:${port}/v1`);
         assert.equal(first.docs, `http://127.0.0.1:${port}/docs`);
+        assert.match(demo.output.stdout.trimStart(), /^Store\s+http/, 'the store’s URL comes first');
+        const product = await request(`${first.store}/products/aurora-lamp`);
+        assert.equal(product.status, 200);
+        assert.ok(
+          product.text.includes(
+            `src="http://127.0.0.1:${port}/widget.js" data-presell-key="${first.publishableKey}"`,
+          ),
+          'the product page embeds the widget as a merchant would',
+        );
 
         const storefront = { 'presell-key': first.publishableKey };
         const openapi = await request<{ paths: Record<string, unknown> }>(first.openapi);

@@ -17,6 +17,8 @@ interface Ids {
   batchId: string;
   preorderId: string;
   deadLetterId: string;
+  /** Of a pre-order of shop A still waiting for its payment. */
+  clientSecret: string;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -193,6 +195,30 @@ const ATTEMPTS: Attempt[] = [
     url: (ids) => `/v1/storefront/preorders/${ids.preorderId}/confirm`,
     key: 'storefront',
   },
+  {
+    method: 'POST',
+    route: '/v1/storefront/checkouts',
+    url: () => '/v1/storefront/checkouts',
+    key: 'storefront',
+    body: (ids) => ({
+      sku: ids.sku,
+      quantity: 1,
+      email: 'thief@example.com',
+      shipping: { name: 'Thief', line1: 'Street 1', postalCode: '1000', city: 'Town', country: 'DE' },
+    }),
+  },
+  ...(['confirm', 'authenticate'] as const).map(
+    (step): Attempt => ({
+      method: 'POST',
+      route: `/v1/storefront/test-payments/${step}`,
+      url: () => `/v1/storefront/test-payments/${step}`,
+      key: 'storefront',
+      body: (ids) =>
+        step === 'confirm'
+          ? { clientSecret: ids.clientSecret, card: VISA }
+          : { clientSecret: ids.clientSecret, outcome: 'authenticated' },
+    }),
+  ),
 ];
 
 /** Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature. */
@@ -206,6 +232,7 @@ const placeholderIds: Ids = {
   batchId: 'bat_A',
   preorderId: 'po_A',
   deadLetterId: 'dlf_A',
+  clientSecret: 'pi_A_secret_A',
 };
 
 describeOnEachEngine('tenant isolation', ({ db }) => {
@@ -215,7 +242,8 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
 
   before(async () => {
     shopA = await moneyWorld(db());
-    shopB = await moneyWorld(db());
+    // One provider, as one process serves every shop.
+    shopB = await moneyWorld(db(), 'EUR', shopA.provider);
     const made = await launch(shopA, 5_000, 'EUR', { cap: 10 });
     const campaign = await call(shopA.app, 'GET', `/v1/campaigns/${made.campaignId}`, shopA.shop.admin);
     const batch = await call(
@@ -241,6 +269,7 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
        VALUES ($1, 'dlf_shopa', 'webhooks', $2, 'dead', 8, 'HTTP 500', now(), now())`,
       [shopA.shop.shopId, placedEvent?.id],
     );
+    const waiting = await place(shopA, made.sku);
     ids = {
       campaignId: made.campaignId,
       variantId: campaign.body.variants[0].variantId,
@@ -248,6 +277,7 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
       batchId: batch.body.id,
       preorderId: placed.body.id,
       deadLetterId: 'dlf_shopa',
+      clientSecret: waiting.body.payment.clientSecret,
     };
   });
 
