@@ -13,10 +13,12 @@ import type { ServiceContext } from '../services/context.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
+import type { Shopify } from '../shopify/shopify.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
+import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
 
@@ -43,6 +45,8 @@ export interface AppOptions {
    * (no payment step) and the money routes are not served.
    */
   payments?: Payments;
+  /** The Shopify adapter: its routes are served when it is given. */
+  shopify?: Shopify | undefined;
   /** Answer 500 when a route answers an error code it does not list (for tests: keeps the OpenAPI honest). */
   strictErrorCodes?: boolean;
 }
@@ -120,20 +124,21 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
 
   const keys = new KeyAuthenticator(ctx);
-  const { payments } = options;
+  const { payments, shopify } = options;
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
   await app.register(adminRoutes(ctx, keys));
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
   await app.register(
-    storefrontRoutes(
-      ctx,
-      keys,
-      placements,
-      options.rateLimit ?? { max: 120, timeWindow: 60_000 },
-      payments && moneyStorefrontRoutes(ctx, payments),
-    ),
+    storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }, [
+      ...(payments ? [moneyStorefrontRoutes(ctx, payments)] : []),
+      ...(shopify ? [shopifyStorefrontRoutes(shopify)] : []),
+    ]),
   );
+  if (shopify) {
+    await app.register(shopifyAdminRoutes(shopify, keys));
+    await app.register(shopifyPublicRoutes(shopify));
+  }
   if (payments) {
     await app.register(moneyAdminRoutes(ctx, keys, payments));
     await app.register(webhookRoutes(ctx, payments));

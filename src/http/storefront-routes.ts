@@ -20,8 +20,8 @@ export function storefrontRoutes(
   keys: KeyAuthenticator,
   placements: Placements,
   rateLimit: { max: number; timeWindow: number },
-  /** The shopper's payment routes, served with the storefront's key, CORS and rate limit. */
-  paymentRoutes?: FastifyPluginAsyncZod,
+  /** More routes served with the storefront's key, CORS and rate limit (payments, Shopify holds). */
+  moreRoutes: readonly FastifyPluginAsyncZod[] = [],
 ): FastifyPluginAsyncZod {
   return async (app) => {
     // Hooks run in this order: CORS answers preflights, then the key names the shop, then the limit
@@ -106,6 +106,6 @@ export function storefrontRoutes(
       },
     );
 
-    if (paymentRoutes) await app.register(paymentRoutes);
+    for (const routes of moreRoutes) await app.register(routes);
   };
 }

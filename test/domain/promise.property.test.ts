@@ -366,7 +366,9 @@ describe('promise engine properties', () => {
             changed,
             [...full.promises()]
               .filter((after) => existed.has(after.preorderId))
-              .filter((after) => !isDeepStrictEqual(visible(plan.promiseOf(after.preorderId)), visible(after)))
+              .filter(
+                (after) => !isDeepStrictEqual(visible(plan.promiseOf(after.preorderId)), visible(after)),
+              )
               .map((after) => after.preorderId),
             'changed names exactly the pre-orders whose promise a customer would see change',
           );
