@@ -173,17 +173,19 @@ export class ShopifyStore {
 
   /**
    * A shopper's checkout of one line: refused (null) when the variant cannot be sold (DENY with nothing on
-   * hand), otherwise an order that charged what the line's selling plan asks at checkout.
+   * hand), otherwise an order that charged what the line's selling plan asks at checkout. `raced`: the
+   * checkout began before the variant stopped selling (or a theme bypassed the hold) and goes through.
    */
   checkout(line: {
     variantId: string;
     quantity: number;
     email: string;
     holdToken?: string;
+    raced?: boolean;
   }): StoreOrder | null {
     const variant = this.variants.get(line.variantId);
     if (!variant) throw new Error(`no variant ${line.variantId}`);
-    if (variant.inventoryPolicy === 'DENY' && variant.inventory < line.quantity) return null;
+    if (variant.inventoryPolicy === 'DENY' && variant.inventory < line.quantity && !line.raced) return null;
     const plan = this.groupOf(variant.id)?.plans[0];
     const total = cents(variant.price) * line.quantity;
     const fixed = plan?.input.billingPolicy?.fixed;

@@ -144,7 +144,7 @@ export function requestHold(world: ShopifyWorld, sku: string, quantity = 1, emai
 /** The shopper checks out on Shopify and Shopify sends orders/create: the order, or null when it refused. */
 export async function checkout(
   world: ShopifyWorld,
-  line: { sku: string; quantity?: number; email?: string; holdToken?: string },
+  line: { sku: string; quantity?: number; email?: string; holdToken?: string; raced?: boolean },
 ) {
   const variant = world.store.variantBySku(line.sku);
   const order = world.store.checkout({
@@ -152,6 +152,7 @@ export async function checkout(
     quantity: line.quantity ?? 1,
     email: line.email ?? `shopper-${randomBytes(4).toString('hex')}@example.com`,
     ...(line.holdToken ? { holdToken: line.holdToken } : {}),
+    ...(line.raced ? { raced: true } : {}),
   });
   if (!order) return null;
   const answer = await deliver(
