@@ -57,8 +57,8 @@ export async function orderCreated(shopify: Shopify, shopId: string, orderId: st
   for (const line of order.lineItems.nodes) {
     const presell = await presellLine(shopify, shopId, line);
     if (!presell || (await lineOutcome(shopify, shopId, line.id))) continue;
-    // An order Shopify cancelled before we saw it takes nothing; its holds run out by themselves.
-    if (order.cancelledAt) continue;
+    // Taken even when Shopify has cancelled the order meanwhile: its orders/cancelled then cancels the
+    // pre-order, so the history and the ledger say what happened.
     await takeLine(shopify, api, shop, order, line, presell);
   }
 }

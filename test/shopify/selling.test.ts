@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { addDays, shopDayStart } from '../../src/domain/calendar.ts';
+import type { SellingPlanInput } from '../../src/shopify/selling-plan-input.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
 import {
@@ -49,7 +50,7 @@ describeOnEachEngine('Shopify: selling plans and caps at the checkout', ({ db })
     assert.ok(group, 'a selling plan group exists');
     assert.deepEqual([...group.variantIds].sort(), [lamp1.id, lamp2.id].sort());
     assert.equal(group.merchantCode, `presell-${campaignId}`);
-    const plan = () => (world.store.groupOf(lamp1.id)?.plans[0]?.input ?? {}) as Record<string, any>;
+    const plan = () => world.store.groupOf(lamp1.id)?.plans[0]?.input as SellingPlanInput;
     assert.equal(plan().category, 'PRE_ORDER');
     assert.equal(plan().name, 'Vorbestellen', 'in the shop’s language');
     assert.deepEqual(plan().billingPolicy.fixed.checkoutCharge, {

@@ -116,6 +116,7 @@ export class ShopifyStore {
   /** The cost bucket: 2000 points restoring 1000 a second (Shopify Plus is 2000 / 100). */
   readonly bucket = { maximumAvailable: 2000, currentlyAvailable: 2000, restoreRate: 1000, at: Date.now() };
   private throttleAt = new Set<number>();
+  private loseAnswers = 0;
   private server: Server | undefined;
   url = '';
 
@@ -139,6 +140,11 @@ export class ShopifyStore {
   /** The `n`-th GraphQL request from now (1 = the next) is answered THROTTLED with an empty bucket. */
   throttleRequest(n: number) {
     this.throttleAt.add(this.requests.length + n);
+  }
+
+  /** The next `count` GraphQL answers are lost on the way back (502) after the store acted on them. */
+  loseNextAnswers(count = 1) {
+    this.loseAnswers += count;
   }
 
   /** `count` variants of one product each, with skus `PREFIX-1`…, all sold as pre-orders (no stock). */
@@ -411,6 +417,10 @@ export class ShopifyStore {
       variableValues: variables,
       rootValue: this.root(),
     });
+    if (this.loseAnswers > 0) {
+      this.loseAnswers -= 1;
+      return send(response, 502, { errors: 'Bad Gateway' });
+    }
     return send(response, 200, {
       ...result,
       extensions: {

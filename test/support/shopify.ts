@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
+import { TestPaymentProvider } from '../../src/payments/test-provider.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
+import { DEFAULT_PAYMENT_SETTINGS } from '../../src/services/payment-operations.ts';
 import { runImports } from '../../src/shopify/catalogue.ts';
 import { shopifyConsumer } from '../../src/shopify/consumer.ts';
 import { SHOPIFY_API_VERSION } from '../../src/shopify/settings.ts';
@@ -43,7 +45,9 @@ export async function shopifyWorld(db: Database, options: { app?: boolean } = {}
     },
     { warn: (details, message) => warnings.push(`${message} ${JSON.stringify(details)}`) },
   );
-  const { app } = await testApp(db, { clock: clock.now, shopify });
+  // Card payments too, as a server has them: the money routes (ledger, release) are served with them.
+  const payments = { provider: new TestPaymentProvider(), settings: DEFAULT_PAYMENT_SETTINGS };
+  const { app } = await testApp(db, { clock: clock.now, shopify, payments });
   const shop = await testShop(ctx, `Shopify shop ${randomBytes(3).toString('hex')}`);
   const relay = new OutboxRelay(ctx, [shopifyConsumer(shopify)], {
     retryDelaysMs: [0, 0, 0, 0],
