@@ -302,3 +302,23 @@ export async function refundLine(
   const refund = data.refundCreate.refund;
   return refund && { refundId: refund.id, amount: refund.totalRefundedSet.shopMoney };
 }
+
+/**
+ * Subscribes the store's webhooks to Presell; a subscription the store has already is fine (Shopify answers
+ * that the address is taken).
+ */
+export async function subscribeWebhook(api: ShopifyAdminApi, topic: string, uri: string) {
+  const data = await api.request<{ webhookSubscriptionCreate: { userErrors: UserErrors } }>(
+    `mutation PresellWebhook($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+      webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+        webhookSubscription { id }
+        userErrors { field message }
+      }
+    }`,
+    { topic, webhookSubscription: { uri, format: 'JSON' } },
+  );
+  const errors = data.webhookSubscriptionCreate.userErrors.filter(
+    (error) => !/already been taken/i.test(error.message),
+  );
+  assertNoUserErrors(`the ${topic} webhook`, errors);
+}

@@ -17,7 +17,7 @@ import { customerDataRequested, customerRedacted, shopRedacted } from './privacy
 import { makeSellable } from './sellability.ts';
 import { liveCampaignsOnShopify, syncSellingPlan } from './selling-plans.ts';
 import type { Shopify } from './shopify.ts';
-import type { WebhookTopic } from './webhooks.ts';
+import { subscribeWebhooks, type WebhookTopic } from './webhooks.ts';
 
 const CAMPAIGN_EVENTS = [
   'campaign.created',
@@ -113,6 +113,7 @@ async function follow(shopify: Shopify, event: OutboxEvent) {
   const { shopId, data } = event;
   switch (event.type) {
     case 'shopify.connected':
+      await subscribeWebhooks(shopify, shopId);
       await startImport(shopify, shopId);
       return;
     case 'shopify.import_finished':

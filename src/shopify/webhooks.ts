@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
+import { subscribeWebhook } from './admin-operations.ts';
 import { shopOfDomain } from './connections.ts';
 import type { Shopify } from './shopify.ts';
 
@@ -27,6 +28,18 @@ export const WEBHOOK_TOPICS = [
   'fulfillments/create',
 ] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
+
+/** The privacy topics are subscribed in the app's configuration; Presell subscribes the others itself. */
+const PRIVACY_TOPICS: readonly WebhookTopic[] = ['customers/data_request', 'customers/redact', 'shop/redact'];
+
+/** Subscribes a connected store's webhooks to this server (`orders/create` as ORDERS_CREATE, and so on). */
+export async function subscribeWebhooks(shopify: Shopify, shopId: string) {
+  const { api } = await shopify.connected(shopId);
+  const uri = `${shopify.settings.publicUrl}/v1/webhooks/shopify`;
+  for (const topic of WEBHOOK_TOPICS.filter((t) => !PRIVACY_TOPICS.includes(t))) {
+    await subscribeWebhook(api, topic.replace('/', '_').toUpperCase(), uri);
+  }
+}
 
 export interface ReceivedWebhook {
   rawBody: string;

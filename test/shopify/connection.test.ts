@@ -180,7 +180,7 @@ describeOnEachEngine('Shopify: a custom app’s token and the webhooks it signs'
     );
   });
 
-  test('connecting imports the catalogue by itself', async () => {
+  test('connecting subscribes the webhooks and imports the catalogue by itself', async () => {
     world.store.addVariants(3, 'MUG');
     await connectStore(world);
     const variants = await db().query<{ sku: string; external_id: string }>(
@@ -192,6 +192,19 @@ describeOnEachEngine('Shopify: a custom app’s token and the webhooks it signs'
       ['MUG-1', 'MUG-2', 'MUG-3'],
     );
     assert.equal(variants[0]?.external_id, world.store.variantBySku('MUG-1').id);
+    assert.deepEqual(
+      [...world.store.subscriptions].sort(),
+      [
+        'APP_UNINSTALLED',
+        'FULFILLMENTS_CREATE',
+        'ORDERS_CANCELLED',
+        'ORDERS_CREATE',
+        'PRODUCTS_DELETE',
+        'PRODUCTS_UPDATE',
+        'REFUNDS_CREATE',
+      ].map((topic) => `${topic} https://presell.example/v1/webhooks/shopify`),
+      'the store’s webhooks are subscribed to Presell',
+    );
   });
 
   test('a forged webhook is answered 401 and writes nothing', async () => {

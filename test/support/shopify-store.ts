@@ -111,6 +111,8 @@ export class ShopifyStore {
   readonly mandatePayments = new Map<string, { reference: string; orderId: string; amount: number }>();
   /** Operation names (the first field of each request), in order: what the adapter asked. */
   readonly requests: { field: string; variables: Record<string, unknown>; throttled: boolean }[] = [];
+  /** Webhook subscriptions, as `TOPIC uri`. */
+  readonly subscriptions = new Set<string>();
   /** OAuth codes this store will exchange once. */
   readonly codes = new Set<string>();
   /** The cost bucket: 2000 points restoring 1000 a second (Shopify Plus is 2000 / 100). */
@@ -632,6 +634,31 @@ export class ShopifyStore {
         fulfilmentOrder.order.status = 'OPEN';
         return {
           fulfillmentOrder: this.fulfilmentOrderNode(fulfilmentOrder.parent, fulfilmentOrder.order),
+          userErrors: [],
+        };
+      },
+      webhookSubscriptionCreate: ({
+        topic,
+        webhookSubscription,
+      }: {
+        topic: string;
+        webhookSubscription: { uri?: string; format?: string };
+      }) => {
+        const key = `${topic} ${webhookSubscription.uri}`;
+        if (this.subscriptions.has(key)) {
+          return {
+            webhookSubscription: null,
+            userErrors: [
+              {
+                field: ['webhookSubscription', 'callbackUrl'],
+                message: 'Address for this topic has already been taken',
+              },
+            ],
+          };
+        }
+        this.subscriptions.add(key);
+        return {
+          webhookSubscription: { id: gid('WebhookSubscription'), topic, uri: webhookSubscription.uri },
           userErrors: [],
         };
       },
