@@ -84,7 +84,11 @@ export class ShopifyAdminApi {
       }
       if (retryable)
         throw unavailable(throttled ? 'throttled on every try' : (answer.errors.message ?? 'no answer'));
-      throw new DomainError('store_refused', 'Shopify refused the request', {
+      const message =
+        httpStatus === 401 || httpStatus === 403
+          ? 'Shopify refused the access token: check it, and that the app has the scopes Presell needs'
+          : 'Shopify refused the request';
+      throw new DomainError('store_refused', message, {
         status: httpStatus,
         errors: graphQLErrors.map((error) => error.message).slice(0, 5),
       });

@@ -122,8 +122,9 @@ export class ShopifyStore {
   private server: Server | undefined;
   url = '';
 
-  async start(): Promise<this> {
-    const port = await freePort();
+  /** Listens on `port` (a free one by default). */
+  async start(port?: number): Promise<this> {
+    port ??= await freePort();
     this.server = createServer((request, response) => {
       void this.answer(request, response).catch((error: Error) => {
         response.writeHead(500, { 'content-type': 'application/json' });
