@@ -14,6 +14,7 @@ import { receiveWebhook } from '../shopify/webhooks.ts';
 import { authenticateAdmin } from './admin-routes.ts';
 import { ADMIN_CODES, errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
 import { email, id, idempotencyHeaders, MAX_QUANTITY, preorder, sku } from './schemas.ts';
+import { PLACEMENT_REFUSALS } from './storefront-routes.ts';
 
 const adminSecurity = [{ adminKey: [] }];
 /** Shopify's order and product payloads can be large; only this route reads them. */
@@ -296,16 +297,7 @@ export function shopifyStorefrontRoutes(shopify: Shopify): FastifyPluginAsyncZod
           }),
           response: {
             201: hold,
-            ...errorResponses(
-              STOREFRONT_CODES,
-              'not_found',
-              'sold_out',
-              'campaign_not_open',
-              'per_customer_limit',
-              'idempotency_key_in_use',
-              'idempotency_key_reused',
-              'store_not_connected',
-            ),
+            ...errorResponses(STOREFRONT_CODES, ...PLACEMENT_REFUSALS, 'store_not_connected'),
           },
         },
       },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ErrorCode } from '../domain/errors.ts';
 import { getOffer } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Placements } from '../services/placement.ts';
@@ -10,6 +11,16 @@ import { idempotencyHeaders, offer, sku } from './schemas.ts';
 import { offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
+
+/** What the campaign's rules and the Idempotency-Key refuse a placement (or a hold, which is one). */
+export const PLACEMENT_REFUSALS: readonly ErrorCode[] = [
+  'not_found',
+  'sold_out',
+  'campaign_not_open',
+  'per_customer_limit',
+  'idempotency_key_in_use',
+  'idempotency_key_reused',
+];
 
 /**
  * What a shop's storefront calls from shoppers' browsers: the publishable key in `Presell-Key`.
@@ -73,12 +84,7 @@ export function storefrontRoutes(
             201: placedPreorder,
             ...errorResponses(
               STOREFRONT_CODES,
-              'not_found',
-              'sold_out',
-              'campaign_not_open',
-              'per_customer_limit',
-              'idempotency_key_in_use',
-              'idempotency_key_reused',
+              ...PLACEMENT_REFUSALS,
               'card_declined',
               'insufficient_funds',
               'expired_card',
