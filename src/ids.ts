@@ -13,6 +13,8 @@ export const ID_PREFIX = {
   paymentOperation: 'pop',
   promiseChange: 'pch',
   deliveryFailure: 'dlf',
+  shopifyImport: 'simp',
+  shopifyBalance: 'sbal',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

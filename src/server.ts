@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { outboxConsumers } from './consumers.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { type AppOptions, buildApp, LOG_REDACTIONS } from './http/app.ts';
@@ -15,6 +16,9 @@ import {
   type PaymentSettings,
   type Payments,
 } from './services/payment-operations.ts';
+import { startShopifyJobLoop } from './shopify/jobs.ts';
+import { type ShopifySettings, shopifySettingsFromEnv } from './shopify/settings.ts';
+import { Shopify } from './shopify/shopify.ts';
 
 export interface ServerOptions {
   /** A PostgreSQL server; without it the embedded engine keeps its data in `dataDir`. */
@@ -31,8 +35,10 @@ export interface ServerOptions {
   payments?: Payments | undefined;
   /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
   jobIntervalMs?: number | false | undefined;
-  /** Who the outbox relay delivers events to (emails, webhooks); the relay runs when there is anyone. */
+  /** Who else the outbox relay delivers events to; the relay runs when there is anyone. */
   consumers?: readonly Consumer[] | undefined;
+  /** The Shopify adapter's settings; by default as the environment says (shopifySettingsFromEnv); false: off. */
+  shopify?: ShopifySettings | false | undefined;
   /** How often the relay looks for new events (default 1 s). */
   relayIntervalMs?: number | undefined;
   /** How long each offer is kept in this process; the default is OFFER_CACHE_MS. */
@@ -151,8 +157,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ctx: ServiceContext = { db, clock: () => new Date() };
     // The browser code is built before the first shopper asks for it, and a build error stops the start.
     await webBundles();
+    const host = options.host ?? '127.0.0.1';
+    const shopifySettings =
+      options.shopify === undefined
+        ? shopifySettingsFromEnv(process.env, { publicUrl: `http://${host}:${options.port}` })
+        : options.shopify || undefined;
+    let log: FastifyInstance['log'] | undefined;
+    const shopify =
+      shopifySettings &&
+      new Shopify(ctx, shopifySettings, { warn: (details, message) => log?.warn(details, message) });
     const app = await buildApp(ctx, {
       payments,
+      shopify,
       stripePublishableKey: process.env.STRIPE_PUBLISHABLE_KEY,
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
@@ -161,7 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.offerCacheMs !== undefined ? { offerCacheMs: options.offerCacheMs } : {}),
     });
     if (options.routes) await app.register(options.routes);
-    const host = options.host ?? '127.0.0.1';
+    log = app.log;
     try {
       await app.listen({ port: options.port, host });
     } catch (error) {
@@ -180,8 +196,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }),
       );
     }
-    if (options.consumers?.length) {
-      const relay = new OutboxRelay(ctx, options.consumers);
+    if (shopify && interval !== false) {
+      loops.push(
+        startShopifyJobLoop(shopify, {
+          intervalMs: interval,
+          onError: (error) => app.log.error({ err: error }, 'Shopify jobs failed; the next pass retries'),
+        }),
+      );
+    }
+    const consumers = [...(options.consumers ?? []), ...outboxConsumers({ ctx, shopify })];
+    if (consumers.length > 0) {
+      const relay = new OutboxRelay(ctx, consumers);
       loops.push(
         startLoop(() => relay.runOnce(), {
           intervalMs: options.relayIntervalMs ?? 1000,

@@ -30,7 +30,9 @@ Environment:
   DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder
   PRESELL_RATE_LIMIT   storefront requests per client address and shop, N/SECONDS (default 120/60)
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
-  PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
+  PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+  PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on; SHOPIFY_API_KEY, SHOPIFY_API_SECRET and
+                    PRESELL_PUBLIC_URL for its install links (see docs/shopify.md)`,
 
   async run(argv: string[], env: Env) {
     const options = parseOptions(this, argv, SERVER_OPTIONS);

@@ -4,12 +4,13 @@ import { untilStopSignal } from './lifecycle.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'Run the money jobs (abandoned placements, balances, retries) without serving HTTP',
+  summary: 'Run the jobs (money, Shopify) and deliver the outbox, without serving HTTP',
   help: `Usage: presell worker [--interval SECONDS] [--data DIR]
 
 Runs the jobs every few seconds: releases the units of placements nobody paid for, collects balances
 that fell due (retrying failed cards on schedule), and resends provider calls whose answer was lost.
-Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
+With Shopify on, it also imports catalogues, collects Shopify balances and delivers the outbox to the
+Shopify adapter. Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
 JSON logs on stdout; SIGINT or SIGTERM stops it after the pass under way.
 
 Options:
@@ -19,7 +20,8 @@ Options:
 
 Environment:
   DATABASE_URL            postgres://user:password@host:5432/db — use this server instead of the folder
-  PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
+  PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+  PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on (see docs/shopify.md)`,
 
   async run(argv: string[], env: Env) {
     const options = parseOptions(this, argv, { interval: { type: 'string' }, data: { type: 'string' } });
@@ -40,6 +42,17 @@ Environment:
           import('../jobs.ts'),
           import('pino'),
         ]);
+      const [{ OutboxRelay }, { outboxConsumers }, { startLoop }, shopifyModules] = await Promise.all([
+        import('../outbox/relay.ts'),
+        import('../consumers.ts'),
+        import('../periodic.ts'),
+        Promise.all([
+          import('../shopify/settings.ts'),
+          import('../shopify/shopify.ts'),
+          import('../shopify/jobs.ts'),
+        ]),
+      ]);
+      const [{ shopifySettingsFromEnv }, { Shopify }, { startShopifyJobLoop }] = shopifyModules;
       const log = pino();
       const payments = paymentsFromEnv(env);
       const db = await openDatabase(
@@ -47,17 +60,41 @@ Environment:
       );
       try {
         await migrate(db);
-        const jobs = startJobLoop({ db, clock: () => new Date() }, payments, {
+        const ctx = { db, clock: () => new Date() };
+        const jobs = startJobLoop(ctx, payments, {
           intervalMs: seconds * 1000,
           onError: (error) => log.error({ err: error }, 'money jobs failed; the next pass retries'),
         });
+        const settings = shopifySettingsFromEnv(env, { publicUrl: 'http://127.0.0.1:3000' });
+        const shopify =
+          settings && new Shopify(ctx, settings, { warn: (details, message) => log.warn(details, message) });
+        const loops = [jobs];
+        if (shopify) {
+          loops.push(
+            startShopifyJobLoop(shopify, {
+              intervalMs: seconds * 1000,
+              onError: (error) => log.error({ err: error }, 'Shopify jobs failed; the next pass retries'),
+            }),
+          );
+        }
+        const consumers = outboxConsumers({ ctx, shopify });
+        if (consumers.length > 0) {
+          const relay = new OutboxRelay(ctx, consumers);
+          loops.push(
+            startLoop(() => relay.runOnce(), {
+              intervalMs: 1000,
+              onError: (error) =>
+                log.error({ err: error }, 'outbox relay pass failed; the next pass retries'),
+            }),
+          );
+        }
         log.info(
           { database: describeDatabase(target, { fullPath: true }), intervalSeconds: seconds },
           'worker running',
         );
         const signal = await stopSignal;
         log.info({ signal }, 'stopping');
-        await jobs.stop();
+        await Promise.all(loops.map((loop) => loop.stop()));
       } finally {
         await db.close();
       }

@@ -44,6 +44,10 @@ export const ERRORS = {
   malformed_url: { kind: 'malformed', meaning: 'The URL has a malformed percent-encoding.' },
   invalid_email: { kind: 'malformed', meaning: 'That is not an email address we can write to.' },
   invalid_webhook: { kind: 'malformed', meaning: 'A webhook whose signature or timestamp does not verify.' },
+  invalid_signature: {
+    kind: 'unauthorized',
+    meaning: 'A store platform’s request (a webhook, an install callback) whose HMAC does not verify.',
+  },
   unauthorized: {
     kind: 'unauthorized',
     meaning: 'No key, a malformed key, or a key that is unknown or revoked.',
@@ -98,6 +102,11 @@ export const ERRORS = {
     meaning:
       'The change would take received units away from customers they are already allocated to; `details.preorders` names them.',
   },
+  store_not_connected: {
+    kind: 'conflict',
+    meaning: 'The shop has no Shopify store connected (or the store uninstalled the app).',
+  },
+  store_taken: { kind: 'conflict', meaning: 'That Shopify store is connected to another Presell shop.' },
   per_customer_limit: {
     kind: 'rule',
     meaning:
@@ -175,6 +184,28 @@ export const ERRORS = {
     meaning: 'The payment provider cannot be reached; retry with the same request.',
   },
   provider_misconfigured: { kind: 'unavailable', meaning: 'The payment provider refused our credentials.' },
+  invalid_store_domain: {
+    kind: 'rule',
+    meaning: 'Not a Shopify store domain such as `my-store.myshopify.com`.',
+  },
+  install_link_expired: {
+    kind: 'rule',
+    meaning: 'The Shopify install link is older than 10 minutes; ask for a new one.',
+  },
+  store_refused: {
+    kind: 'rule',
+    meaning:
+      'Shopify refused the request (a token that is wrong or revoked, missing scopes); `details` says what it said.',
+  },
+  store_unavailable: {
+    kind: 'unavailable',
+    meaning: 'Shopify cannot be reached or keeps throttling us; retry shortly.',
+  },
+  store_app_not_configured: {
+    kind: 'unavailable',
+    meaning:
+      'This server has no Shopify app credentials (SHOPIFY_API_KEY, SHOPIFY_API_SECRET) for install links.',
+  },
   internal_error: { kind: 'internal', meaning: 'Something went wrong on our side; it is logged.' },
 } as const satisfies Record<string, ErrorDeclaration>;
 

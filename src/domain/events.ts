@@ -161,6 +161,52 @@ export const EVENTS = {
     'Money arrived for a pre-order that had already ended; it is being given back.',
     z.object({ amount: money }),
   ),
+  'campaign.oversold': declare(
+    'campaign',
+    'A store platform sold units beyond the cap and the campaign’s oversell policy accepted them: the cap grew by them.',
+    z.object({
+      variantId: z.string(),
+      quantity: z.number().int(),
+      cap: z.number().int(),
+      orderId: z.string(),
+    }),
+  ),
+  'shopify.connected': declare(
+    'shop',
+    'A Shopify store was connected, by the app’s install flow or a custom app’s admin token.',
+    z.object({ domain: z.string(), method: z.enum(['oauth', 'custom_app']) }),
+  ),
+  'shopify.disconnected': declare(
+    'shop',
+    'The Shopify store uninstalled the app, or asked for its data to be erased; its token is gone.',
+    z.object({ domain: z.string(), reason: z.enum(['uninstalled', 'shop_redacted']) }),
+  ),
+  'shopify.webhook_received': declare(
+    'shop',
+    'A verified Shopify webhook arrived for the first time; the Shopify adapter handles it from the outbox.',
+    z.object({ topic: z.string(), webhookId: z.string() }),
+  ),
+  'shopify.import_finished': declare(
+    'shop',
+    'A catalogue import from Shopify read its last page.',
+    z.object({ importId: z.string(), variants: z.number().int(), pages: z.number().int() }),
+  ),
+  'shopify.line_refused': declare(
+    'campaign',
+    'A Shopify order line came past the cap without a hold: it was cancelled and refunded with an apology.',
+    z.object({
+      orderId: z.string(),
+      lineItemId: z.string(),
+      variantId: z.string(),
+      quantity: z.number().int(),
+      refunded: money.nullable(),
+    }),
+  ),
+  'shopify.customer_data_requested': declare(
+    'shop',
+    'Shopify relayed a customer’s request for their data; `preorderIds` are the pre-orders Presell holds for them.',
+    z.object({ email: z.string().nullable(), preorderIds: z.array(z.string()) }),
+  ),
 } as const;
 
 export type EventType = keyof typeof EVENTS;

@@ -13,6 +13,7 @@ import type { ServiceContext } from '../services/context.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
+import type { Shopify } from '../shopify/shopify.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
@@ -20,6 +21,7 @@ import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { OfferCache } from './offer-cache.ts';
+import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
 import { webAssetRoutes } from './web-assets.ts';
@@ -47,6 +49,8 @@ export interface AppOptions {
    * (no payment step) and the money routes are not served.
    */
   payments?: Payments;
+  /** The Shopify adapter: its routes are served when it is given. */
+  shopify?: Shopify | undefined;
   /** Answer 500 when a route answers an error code it does not list (for tests: keeps the OpenAPI honest). */
   strictErrorCodes?: boolean;
   /** How long each offer is kept in this process (see OfferCache); 0 computes every answer. */
@@ -129,7 +133,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
 
   const keys = new KeyAuthenticator(ctx);
-  const { payments } = options;
+  const { payments, shopify } = options;
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
   const offers = new OfferCache(() => ctx.clock().getTime(), options.offerCacheMs);
   app.addHook('onResponse', async (request, reply) => {
@@ -141,20 +145,18 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(eventRoutes(ctx, keys));
   await app.register(forecastRoutes(ctx, keys));
   await app.register(
-    storefrontRoutes(
-      ctx,
-      keys,
-      placements,
-      options.rateLimit ?? { max: 120, timeWindow: 60_000 },
-      offers,
-      async (scope) => {
-        if (payments) await scope.register(moneyStorefrontRoutes(ctx, payments));
-        await scope.register(checkoutApiRoutes(ctx, placements, payments));
-      },
-    ),
+    storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }, offers, [
+      ...(payments ? [moneyStorefrontRoutes(ctx, payments)] : []),
+      checkoutApiRoutes(ctx, placements, payments),
+      ...(shopify ? [shopifyStorefrontRoutes(shopify)] : []),
+    ]),
   );
   await app.register(webAssetRoutes());
   await app.register(checkoutPageRoutes(ctx, keys, payments, options.stripePublishableKey));
+  if (shopify) {
+    await app.register(shopifyAdminRoutes(shopify, keys));
+    await app.register(shopifyPublicRoutes(shopify));
+  }
   if (payments) {
     await app.register(moneyAdminRoutes(ctx, keys, payments));
     await app.register(webhookRoutes(ctx, payments));

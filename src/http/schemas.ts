@@ -209,6 +209,13 @@ export const cancellationPolicy = z
   .describe('Default: a full refund until the pre-order is allocated (its units are in hand)')
   .meta({ id: 'CancellationPolicy' });
 
+export const oversellPolicy = z
+  .enum(['cancel', 'accept'])
+  .describe(
+    'An order a store platform (Shopify) took beyond the cap without a hold: cancel and refund its line with an ' +
+      'apology (default), or accept it at the end of the queue, the cap growing by its units',
+  );
+
 export const campaignVariantInput = z.union([
   z.object({ variantId: id('var'), cap }),
   z.object({ sku, cap }),
@@ -226,6 +233,7 @@ export const createCampaignBody = z.object({
   wording: wording.optional(),
   promiseSettings: promiseSettings.partial().optional(),
   cancellationPolicy: cancellationPolicy.optional(),
+  oversellPolicy: oversellPolicy.optional(),
   variants: z.array(campaignVariantInput).max(100),
 });
 
@@ -255,6 +263,7 @@ export const campaign = z
     wording,
     promiseSettings,
     cancellationPolicy,
+    oversellPolicy,
     releasedAt: z
       .string()
       .nullable()

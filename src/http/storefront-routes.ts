@@ -17,14 +17,18 @@ import { offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
 
-/** What a placement can be refused with: the campaign's rules, the key, and the first payment step. */
-export const PLACEMENT_CODES: readonly ErrorCode[] = [
+/** What the campaign's rules and the Idempotency-Key refuse a placement (or a hold, which is one). */
+export const PLACEMENT_REFUSALS: readonly ErrorCode[] = [
   'not_found',
   'sold_out',
   'campaign_not_open',
   'per_customer_limit',
   'idempotency_key_in_use',
   'idempotency_key_reused',
+];
+
+/** What the first payment step of a placement can be refused with. */
+export const PAYMENT_REFUSALS: readonly ErrorCode[] = [
   'card_declined',
   'insufficient_funds',
   'expired_card',
@@ -38,6 +42,8 @@ export const PLACEMENT_CODES: readonly ErrorCode[] = [
   'provider_misconfigured',
 ];
 
+/** Everything a placement that pays can be refused with. */
+export const PLACEMENT_CODES: readonly ErrorCode[] = [...PLACEMENT_REFUSALS, ...PAYMENT_REFUSALS];
 /** How long a browser or a CDN may use an offer without asking again: units sell by the second. */
 export const OFFER_MAX_AGE_SECONDS = 10;
 
@@ -82,8 +88,8 @@ export function storefrontRoutes(
   placements: Placements,
   rateLimit: { max: number; timeWindow: number },
   offers: OfferCache,
-  /** More shopper routes (payments, the hosted checkout's), served with the storefront's key, CORS and rate limit. */
-  shopperRoutes?: FastifyPluginAsyncZod,
+  /** More routes served with the storefront's key, CORS and rate limit (payments, checkout, Shopify holds). */
+  moreRoutes: readonly FastifyPluginAsyncZod[] = [],
 ): FastifyPluginAsyncZod {
   return async (app) => {
     // Hooks run in this order: CORS answers preflights, then the key names the shop, then the limit
@@ -185,6 +191,6 @@ export function storefrontRoutes(
       },
     );
 
-    if (shopperRoutes) await app.register(shopperRoutes);
+    for (const routes of moreRoutes) await app.register(routes);
   };
 }

@@ -25,6 +25,7 @@ export function campaignView(c: Campaign) {
     wording: c.wording,
     promiseSettings: c.promiseSettings,
     cancellationPolicy: c.cancellationPolicy,
+    oversellPolicy: c.oversellPolicy,
     releasedAt: iso(c.releasedAt),
     unitsHeld: c.unitsHeld,
     variants: c.variants.map((v) => ({

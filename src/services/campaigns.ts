@@ -69,6 +69,8 @@ export interface Campaign {
   promiseSettings: PromiseSettings;
   /** What a cancellation refunds; see DEFAULT_CANCELLATION_POLICY. */
   cancellationPolicy: CancellationPolicy;
+  /** What a store platform's order beyond the cap gets: cancelled and refunded, or accepted (the cap grows). */
+  oversellPolicy: OversellPolicy;
   /** When the merchant released the product: balances due on release fall due. */
   releasedAt: Date | null;
   unitsHeld: number;
@@ -92,8 +94,11 @@ export interface NewCampaign {
   wording?: Wording | undefined;
   promiseSettings?: Partial<PromiseSettings> | undefined;
   cancellationPolicy?: CancellationPolicy | undefined;
+  oversellPolicy?: OversellPolicy | undefined;
   variants: (VariantRef & { cap: number | null })[];
 }
+
+export type OversellPolicy = 'cancel' | 'accept';
 
 /** Everything paid comes back until the pre-order's units are in hand; after that the deposit is kept. */
 export const DEFAULT_CANCELLATION_POLICY: CancellationPolicy = {
@@ -150,8 +155,8 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
     await tx.query(
       `INSERT INTO campaigns (id, shop_id, name, mode, status, opens_at, closes_at, per_customer_limit, price_amount,
          currency, early_bird, payment_terms, wording, buffer_days, fulfilment_policy, promise_tolerance_days,
-         beyond_supply, cancellation_policy, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $18, $13, $13)`,
+         beyond_supply, cancellation_policy, oversell_policy, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $16, $17, $18, $19, $13, $13)`,
       [
         id,
         shop.id,
@@ -168,6 +173,7 @@ export async function createCampaign(ctx: ServiceContext, shop: Shop, input: New
         now,
         ...settingsColumns({ ...DEFAULT_PROMISE_SETTINGS, ...input.promiseSettings }),
         JSON.stringify(input.cancellationPolicy ?? DEFAULT_CANCELLATION_POLICY),
+        input.oversellPolicy ?? 'cancel',
       ],
     );
     await upsertCaps(tx, shop.id, id, variantIds, input.variants);
@@ -220,7 +226,8 @@ export async function updateCampaign(
     await tx.query(
       `UPDATE campaigns SET name = $3, opens_at = $4, closes_at = $5, per_customer_limit = $6, price_amount = $7,
          early_bird = $8, payment_terms = $9, wording = $10, updated_at = $11, buffer_days = $12,
-         fulfilment_policy = $13, promise_tolerance_days = $14, beyond_supply = $15, cancellation_policy = $16
+         fulfilment_policy = $13, promise_tolerance_days = $14, beyond_supply = $15, cancellation_policy = $16,
+         oversell_policy = $17
        WHERE shop_id = $1 AND id = $2`,
       [
         shop.id,
@@ -236,6 +243,7 @@ export async function updateCampaign(
         now,
         ...settingsColumns({ ...current.promiseSettings, ...changes.promiseSettings }),
         JSON.stringify(changes.cancellationPolicy ?? current.cancellationPolicy),
+        changes.oversellPolicy ?? current.oversellPolicy,
       ],
     );
     uow.record(event(shop.id, 'campaign.updated', id, { fields: Object.keys(changes) }));
@@ -380,6 +388,7 @@ interface CampaignRow {
   promise_tolerance_days: number;
   beyond_supply: PromiseSettings['beyondSupply'];
   cancellation_policy: CancellationPolicy;
+  oversell_policy: OversellPolicy;
   released_at: Date | null;
   units_held: number;
   created_at: Date;
@@ -439,6 +448,7 @@ function campaignFromRow(row: CampaignRow): Campaign {
       beyondSupply: row.beyond_supply,
     },
     cancellationPolicy: row.cancellation_policy,
+    oversellPolicy: row.oversell_policy,
     releasedAt: row.released_at,
     unitsHeld: row.units_held,
     variants: row.variants.map((v) => ({

@@ -66,11 +66,16 @@ export class Placements {
   /** shop + key of every placement between arrival and answer, so a concurrent duplicate is told so at once. */
   private readonly keysInFlight = new Set<string>();
 
-  /** `payments`: when given, each placed pre-order runs its first payment step before it is answered. */
+  /**
+   * `payments`: when given, each placed pre-order runs its first payment step before it is answered.
+   * `holdForMs`: without payments, how long a placement keeps its units unless something confirms it (a
+   * hold for a store platform's checkout); without either it keeps them until cancelled.
+   */
   constructor(
     private readonly ctx: ServiceContext,
     private readonly maxBatch = 256,
     private readonly payments?: Payments,
+    private readonly holdForMs?: number,
   ) {}
 
   async place(shop: Shop, request: PlacementRequest): Promise<PlacementAnswer> {
@@ -100,7 +105,7 @@ export class Placements {
   private async runBatch(batch: Pending[]) {
     let placed: PlacedBatch;
     try {
-      placed = await inTransaction(this.ctx, (uow) => placeBatch(uow, batch, this.payments));
+      placed = await inTransaction(this.ctx, (uow) => placeBatch(uow, batch, this.payments, this.holdForMs));
     } catch (error) {
       if (batch.length === 1) (batch[0] as Pending).reject(error);
       else for (const pending of batch) await this.runBatch([pending]);
@@ -253,6 +258,7 @@ async function placeBatch(
   uow: UnitOfWork,
   batch: readonly Pending[],
   payments: Payments | undefined,
+  holdForMs: number | undefined,
 ): Promise<PlacedBatch> {
   const { tx, now } = uow;
   const { shop, request: first } = batch[0] as Pending;
@@ -373,8 +379,9 @@ async function placeBatch(
     preorder.promise = promises[i] ?? null;
     answers[held[i]?.index as number] = { placed: preorderView(preorder, shop, now) };
   });
-  // An unpaid placement holds its units only until the payment timeout.
-  const expiresAt = payments ? new Date(now.getTime() + payments.settings.placementTimeoutMs) : null;
+  // An unpaid placement holds its units only until the payment timeout (or the hold's end).
+  const holdMs = payments ? payments.settings.placementTimeoutMs : holdForMs;
+  const expiresAt = holdMs === undefined ? null : new Date(now.getTime() + holdMs);
   await insertPlacements(uow, preorders, { expiresAt, paymentTerms: campaign.paymentTerms });
   // Without a payment step the answer is final now; with one, it is kept once the step was answered.
   await insertKeys(

@@ -200,6 +200,40 @@ export async function insertPlacements(
   );
 }
 
+/**
+ * A placement made for a store platform's checkout (a Shopify hold) is taken by the platform's order: the
+ * pre-order gets the order's customer and the price the checkout charged for it.
+ */
+export async function adoptStoreOrder(
+  uow: UnitOfWork,
+  preorder: PreorderRef,
+  order: { email: string; unitAmount: number; totalAmount: number; priceLines: PriceLine[] },
+): Promise<void> {
+  await uow.tx.query(
+    `UPDATE preorders SET email = $3, unit_amount = $4, total_amount = $5, price_lines = $6, updated_at = $7
+     WHERE shop_id = $1 AND id = $2 AND state = 'placed'`,
+    [
+      preorder.shopId,
+      preorder.id,
+      order.email,
+      order.unitAmount,
+      order.totalAmount,
+      JSON.stringify(order.priceLines),
+      uow.now,
+    ],
+  );
+}
+
+/** A store platform relayed a customer's erasure: their address leaves these (ended) pre-orders. */
+export async function eraseEmails(uow: UnitOfWork, shopId: string, ids: readonly string[]): Promise<number> {
+  const erased = await uow.tx.query(
+    `UPDATE preorders SET email = 'erased-' || id || '@erased.invalid', updated_at = $3
+     WHERE shop_id = $1 AND id = ANY($2) AND state IN ('fulfilled', 'cancelled') RETURNING 1`,
+    [shopId, ids, uow.now],
+  );
+  return erased.length;
+}
+
 // ——— promises ———
 
 /** A promise that changed, with the window the customer was told before. */

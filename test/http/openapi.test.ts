@@ -1,5 +1,6 @@
 /** The OpenAPI document: valid OpenAPI 3, every route of the contract, shapes taken from the zod schemas. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -8,6 +9,8 @@ import { migrate } from '../../src/db/migrate.ts';
 import type { ErrorCode } from '../../src/domain/errors.ts';
 import { statusFor } from '../../src/http/errors.ts';
 import { createVariantBody, MAX_QUANTITY, sku } from '../../src/http/schemas.ts';
+import { SHOPIFY_API_VERSION } from '../../src/shopify/settings.ts';
+import { Shopify } from '../../src/shopify/shopify.ts';
 import { testApp } from '../support/app.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked as plain JSON.
@@ -29,6 +32,13 @@ const CONTRACT: [method: string, path: string, key: 'adminKey' | 'publishableKey
   ['get', '/v1/preorders/{id}', 'adminKey'],
   ['get', '/v1/storefront/offers/{sku}', 'publishableKey'],
   ['post', '/v1/storefront/preorders', 'publishableKey'],
+  // The Shopify adapter (issue 12), when it is on.
+  ['post', '/v1/shopify/connection', 'adminKey'],
+  ['get', '/v1/shopify/connection', 'adminKey'],
+  ['post', '/v1/shopify/install-links', 'adminKey'],
+  ['post', '/v1/shopify/imports', 'adminKey'],
+  ['get', '/v1/shopify/imports/{id}', 'adminKey'],
+  ['post', '/v1/storefront/holds', 'publishableKey'],
 ];
 
 /** Every `$ref` anywhere in `value`. */
@@ -64,7 +74,14 @@ describe('the OpenAPI document', () => {
   before(async () => {
     db = await openDatabase();
     await migrate(db);
-    ({ app } = await testApp(db));
+    // With the Shopify adapter on, so that its routes are held to the same rules.
+    const settings = {
+      tokenKey: randomBytes(32),
+      publicUrl: 'https://presell.example',
+      holdMinutes: 15,
+      apiVersion: SHOPIFY_API_VERSION,
+    };
+    ({ app } = await testApp(db, { shopify: new Shopify({ db, clock: () => new Date() }, settings) }));
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^application\/json/);
@@ -208,6 +225,18 @@ describe('the OpenAPI document', () => {
       const expected = key === 'adminKey' ? ['400', '401'] : ['400', '401', '429'];
       for (const status of expected)
         assert.ok(responses[status], `${method.toUpperCase()} ${path} ${status}`);
+    }
+  });
+
+  test('Shopify’s own calls are documented, without a key: the install callback and the webhooks', () => {
+    for (const [method, path] of [
+      ['get', '/v1/shopify/oauth/callback'],
+      ['post', '/v1/webhooks/shopify'],
+    ] as const) {
+      const op = operation(method, path);
+      assert.ok(op, `${method.toUpperCase()} ${path} is missing`);
+      assert.equal(op.security, undefined);
+      assert.ok(op.responses['401'], `${path} answers a forged request 401`);
     }
   });
 
