@@ -13,6 +13,11 @@ export const ID_PREFIX = {
   paymentOperation: 'pop',
   promiseChange: 'pch',
   deliveryFailure: 'dlf',
+  shipment: 'shp',
+  export: 'exp',
+  job: 'job',
+  webhookEndpoint: 'whe',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -30,10 +30,26 @@ export interface ServerOptions {
   payments?: Payments | undefined;
   /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
   jobIntervalMs?: number | false | undefined;
-  /** Who the outbox relay delivers events to (emails, webhooks); the relay runs when there is anyone. */
-  consumers?: readonly Consumer[] | undefined;
+  /**
+   * Who the outbox relay delivers events to (emails, webhooks), made once the database is open; the relay
+   * runs when there is anyone. `presell serve` and `demo` pass `outboxConsumers` (src/outbox/consumers.ts).
+   */
+  consumers?: ((ctx: ServiceContext) => readonly Consumer[]) | undefined;
   /** How often the relay looks for new events (default 1 s). */
   relayIntervalMs?: number | undefined;
+  /** Webhook endpoints may be on loopback, private and link-local addresses (local development only). */
+  webhooksAllowInternal?: boolean | undefined;
+}
+
+/**
+ * PRESELL_WEBHOOKS_ALLOW_PRIVATE=true lets webhook endpoints be on loopback, private and link-local
+ * addresses: for local development and tests, never in production (server-side request forgery).
+ */
+export function webhooksAllowInternalFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.PRESELL_WEBHOOKS_ALLOW_PRIVATE?.trim();
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError('PRESELL_WEBHOOKS_ALLOW_PRIVATE must be true or false');
 }
 
 /** A setting in the environment that cannot work: a message for the person who set it. */
@@ -145,6 +161,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ctx: ServiceContext = { db, clock: () => new Date() };
     const app = await buildApp(ctx, {
       payments,
+      webhooks: { allowInternal: options.webhooksAllowInternal ?? false },
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
@@ -169,8 +186,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }),
       );
     }
-    if (options.consumers?.length) {
-      const relay = new OutboxRelay(ctx, options.consumers);
+    const consumers = options.consumers?.(ctx) ?? [];
+    if (consumers.length > 0) {
+      const relay = new OutboxRelay(ctx, consumers);
       loops.push(
         startLoop(() => relay.runOnce(), {
           intervalMs: options.relayIntervalMs ?? 1000,

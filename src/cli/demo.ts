@@ -43,6 +43,7 @@ a launch campaign (pre-order, capped, early-bird price for the first 50 units, 2
 ship dates from two supply batches) and a
 backorder campaign for a sold-out product, both open. Prints the URLs, the keys and a
 curl to place a pre-order, then serves the API until Ctrl+C.
+Webhook endpoints may be on this machine (http://127.0.0.1:…): the demo delivers to them.
 The shop is created once per data folder; later runs show the same keys (kept in
 ${DEMO_FILE} in the data folder). DATABASE_URL is not used: the demo never touches a server.
 
@@ -62,7 +63,15 @@ Options:
     } as const;
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'warn' });
+    const { outboxConsumers } = await import('../outbox/consumers.ts');
+    // A demo runs on the developer's machine: its webhooks may go to a receiver on it.
+    const server = await startOn(target, {
+      port,
+      host: options.host ?? DEFAULT_HOST,
+      logLevel: 'warn',
+      webhooksAllowInternal: true,
+      consumers: (ctx) => outboxConsumers(ctx, { webhooksAllowInternal: true }),
+    });
     try {
       const demo = await demoShop(server.ctx, target.dataDir);
       process.stdout.write(await banner(server, demo, describeDatabase(target), target.dataDir));

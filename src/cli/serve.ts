@@ -30,6 +30,7 @@ Environment:
   DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder
   PRESELL_RATE_LIMIT   storefront requests per client address and shop, N/SECONDS (default 120/60)
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
+  PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)
   PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
 
   async run(argv: string[], env: Env) {
@@ -39,13 +40,19 @@ Environment:
     const target = resolveDatabase(options.data, env);
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const { rateLimitFromEnv, trustProxyFromEnv } = await import('../server.ts');
+    const { rateLimitFromEnv, trustProxyFromEnv, webhooksAllowInternalFromEnv } = await import(
+      '../server.ts'
+    );
+    const { outboxConsumers } = await import('../outbox/consumers.ts');
+    const webhooksAllowInternal = webhooksAllowInternalFromEnv(env);
     const server = await startOn(target, {
       port,
       host: options.host ?? DEFAULT_HOST,
       logLevel: 'info',
       trustProxy: trustProxyFromEnv(env),
       rateLimit: rateLimitFromEnv(env),
+      webhooksAllowInternal,
+      consumers: (ctx) => outboxConsumers(ctx, { webhooksAllowInternal }),
     });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },

@@ -4,11 +4,12 @@ import { untilStopSignal } from './lifecycle.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'Run the money jobs (abandoned placements, balances, retries) without serving HTTP',
+  summary: 'Run the money jobs, bulk jobs and webhook deliveries without serving HTTP',
   help: `Usage: presell worker [--interval SECONDS] [--data DIR]
 
 Runs the jobs every few seconds: releases the units of placements nobody paid for, collects balances
-that fell due (retrying failed cards on schedule), and resends provider calls whose answer was lost.
+that fell due (retrying failed cards on schedule), resends provider calls whose answer was lost, works
+through bulk jobs (imports, mass cancellations), and delivers events to webhook endpoints.
 Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
 JSON logs on stdout; SIGINT or SIGTERM stops it after the pass under way.
 
@@ -19,7 +20,8 @@ Options:
 
 Environment:
   DATABASE_URL            postgres://user:password@host:5432/db — use this server instead of the folder
-  PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
+  PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+  PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)`,
 
   async run(argv: string[], env: Env) {
     const options = parseOptions(this, argv, { interval: { type: 'string' }, data: { type: 'string' } });
@@ -32,14 +34,25 @@ Environment:
     const stopSignal = untilStopSignal();
     const release = claimDatabase(target);
     try {
-      const [{ openDatabase }, { migrate }, { paymentsFromEnv }, { startJobLoop }, { pino }] =
-        await Promise.all([
-          import('../db/database.ts'),
-          import('../db/migrate.ts'),
-          import('../server.ts'),
-          import('../jobs.ts'),
-          import('pino'),
-        ]);
+      const [
+        { openDatabase },
+        { migrate },
+        { paymentsFromEnv, webhooksAllowInternalFromEnv },
+        { startJobLoop },
+        { pino },
+        { outboxConsumers },
+        { OutboxRelay },
+        { startLoop },
+      ] = await Promise.all([
+        import('../db/database.ts'),
+        import('../db/migrate.ts'),
+        import('../server.ts'),
+        import('../jobs.ts'),
+        import('pino'),
+        import('../outbox/consumers.ts'),
+        import('../outbox/relay.ts'),
+        import('../periodic.ts'),
+      ]);
       const log = pino();
       const payments = paymentsFromEnv(env);
       const db = await openDatabase(
@@ -47,9 +60,18 @@ Environment:
       );
       try {
         await migrate(db);
-        const jobs = startJobLoop({ db, clock: () => new Date() }, payments, {
+        const ctx = { db, clock: () => new Date() };
+        const jobs = startJobLoop(ctx, payments, {
           intervalMs: seconds * 1000,
           onError: (error) => log.error({ err: error }, 'money jobs failed; the next pass retries'),
+        });
+        const relay = new OutboxRelay(
+          ctx,
+          outboxConsumers(ctx, { webhooksAllowInternal: webhooksAllowInternalFromEnv(env) }),
+        );
+        const deliveries = startLoop(() => relay.runOnce(), {
+          intervalMs: 1000,
+          onError: (error) => log.error({ err: error }, 'outbox relay pass failed; the next pass retries'),
         });
         log.info(
           { database: describeDatabase(target, { fullPath: true }), intervalSeconds: seconds },
@@ -57,7 +79,7 @@ Environment:
         );
         const signal = await stopSignal;
         log.info({ signal }, 'stopping');
-        await jobs.stop();
+        await Promise.all([jobs.stop(), deliveries.stop()]);
       } finally {
         await db.close();
       }

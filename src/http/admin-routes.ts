@@ -44,7 +44,9 @@ export function authenticateAdmin(keys: KeyAuthenticator) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-    request.shop = await keys.authenticate(key, 'secret');
+    const found = await keys.authenticateKey(key, 'secret');
+    request.shop = found.shop;
+    request.apiKey = { id: found.keyId, hint: found.hint };
   };
 }
 
@@ -251,14 +253,25 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       {
         schema: {
           tags: ['preorders'],
-          summary: 'Record the shipment of a ready pre-order: it is fulfilled, with carrier and tracking',
+          summary: 'Record a parcel of a ready pre-order; the last one fulfils it, with carrier and tracking',
           description:
-            'Only a `ready` pre-order (fully paid, its units in hand) can be fulfilled; anything else answers ' +
-            '409 invalid_transition with the state it is in.',
+            'Only a `ready` pre-order (fully paid, its units in hand) ships; anything else answers 409 ' +
+            'invalid_transition with the state it is in. Under the split policy a pre-order may leave in several ' +
+            'parcels (`quantity`); it is fulfilled when every unit has shipped.',
           security,
           params: z.object({ id: id('po') }),
           body: fulfilBody,
-          response: { 200: preorder, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition') },
+          response: {
+            200: preorder,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'invalid_transition',
+              'shipment_too_large',
+              'partial_shipment_refused',
+              'shipment_already_recorded',
+            ),
+          },
         },
       },
       async (request) => {

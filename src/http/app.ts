@@ -13,10 +13,14 @@ import type { ServiceContext } from '../services/context.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
+import { JobStarter } from '../services/job-kinds.ts';
+import type { AddressPolicy } from '../webhooks/safe-request.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { auditRoutes, installAudit } from './audit.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
+import { operationsRoutes } from './operations-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
 
@@ -24,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The shop the request's key belongs to; set by the routes' authentication hook. */
     shop: Shop;
+    /** The merchant's secret key that made an admin request (for the audit log); null elsewhere. */
+    apiKey: { id: string; hint: string } | null;
   }
 }
 
@@ -45,6 +51,8 @@ export interface AppOptions {
   payments?: Payments;
   /** Answer 500 when a route answers an error code it does not list (for tests: keeps the OpenAPI honest). */
   strictErrorCodes?: boolean;
+  /** Webhook endpoints on loopback, private and link-local addresses: refused unless allowed (local use, tests). */
+  webhooks?: AddressPolicy;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -91,6 +99,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('shop', null as unknown as Shop);
+  app.decorateRequest('apiKey', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('request-id', request.id);
   });
@@ -122,7 +131,16 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const keys = new KeyAuthenticator(ctx);
   const { payments } = options;
   const placements = new Placements(ctx, options.maxPlacementBatch, payments);
+  const jobs = new JobStarter(ctx, payments, (error) =>
+    app.log.error({ err: error }, 'a bulk job pass failed'),
+  );
+  app.addHook('onClose', () => jobs.idle());
+  installAudit(app, ctx);
   await app.register(adminRoutes(ctx, keys));
+  await app.register(auditRoutes(ctx, keys));
+  await app.register(
+    operationsRoutes(ctx, keys, { jobs, webhooks: options.webhooks ?? { allowInternal: false } }),
+  );
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
   await app.register(

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { normaliseAddress } from '../domain/fulfilment.ts';
 import { getOffer } from '../services/campaigns.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Placements } from '../services/placement.ts';
@@ -95,8 +96,10 @@ export function storefrontRoutes(
         },
       },
       async (request, reply) => {
+        const { shippingAddress, ...body } = request.body;
         const answer = await placements.place(request.shop, {
-          ...request.body,
+          ...body,
+          ...(shippingAddress ? { shippingAddress: normaliseAddress(shippingAddress) } : {}),
           idempotencyKey: request.headers['idempotency-key'],
         });
         if (answer.replayed) reply.header('idempotent-replayed', 'true');

@@ -1,3 +1,4 @@
+import { wordAvailability } from '../domain/ship-window-wording.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
 import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
 import type { Shop } from '../services/shops.ts';
@@ -49,10 +50,14 @@ export function variantView(v: Variant) {
 }
 
 export function offerView(o: Offer, shop: Shop, now: Date) {
+  const wording = wordingFor(shop, now, o.mode);
+  const promise = offerPromiseView(o.promise, wording);
+  const availability: 'in_stock' | Offer['mode'] = o.reason === 'in_stock' ? 'in_stock' : o.mode;
   return {
     object: 'offer' as const,
     ...o,
     window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
-    promise: offerPromiseView(o.promise, wordingFor(shop, now, o.mode)),
+    promise,
+    availability: { kind: availability, message: wordAvailability(availability, promise.window, wording) },
   };
 }

@@ -22,7 +22,8 @@ import {
 } from '../domain/lifecycle.ts';
 import { money } from '../domain/money.ts';
 import { nextDue, outstandingAfter, owedBy, type PaymentPlan } from '../domain/payment-plan.ts';
-import type { PriceLine } from '../domain/pricing.ts';
+import type { ShippingAddress } from '../domain/fulfilment.ts';
+import { type PriceLine, perksOf } from '../domain/pricing.ts';
 import { windowMoved } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { planOf } from './payment-operations.ts';
@@ -124,6 +125,8 @@ export interface NewPreorder {
   priceLines: PriceLine[];
   idempotencyKey: string | null;
   promise: StoredPromise | null;
+  /** Where it ships, when the shopper gave it at placement. */
+  shippingAddress?: ShippingAddress | null;
 }
 
 export interface StoredPromise {
@@ -148,14 +151,15 @@ export async function insertPlacements(
   await uow.tx.query(
     `INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
        total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
-       promise_place_in_line, promise_batches, payment_terms, placed_expires_at, created_at, updated_at)
+       promise_place_in_line, promise_batches, payment_terms, placed_expires_at, created_at, updated_at,
+       shipping_address, first_promise_from, first_promise_to)
      SELECT p.id, p.shop_id, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
        p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
-       p.promise_place_in_line, p.promise_batches, $2, $3, $4, $4
+       p.promise_place_in_line, p.promise_batches, $2, $3, $4, $4, p.shipping_address, p.promise_from, p.promise_to
      FROM jsonb_to_recordset($1::jsonb) AS p(id text, shop_id text, campaign_id text, variant_id text, email text,
        quantity int, queue_position bigint, unit_amount bigint, total_amount bigint, currency text,
        price_lines jsonb, idempotency_key text, promise_from date, promise_to date, promise_place_in_line int,
-       promise_batches jsonb)`,
+       promise_batches jsonb, shipping_address jsonb)`,
     [
       JSON.stringify(
         preorders.map((p) => ({
@@ -175,6 +179,7 @@ export async function insertPlacements(
           promise_to: p.promise?.to ?? null,
           promise_place_in_line: p.promise?.placeInLine ?? null,
           promise_batches: p.promise?.batches ?? [],
+          shipping_address: p.shippingAddress ?? null,
         })),
       ),
       JSON.stringify(at.paymentTerms),
@@ -191,9 +196,16 @@ export async function insertPlacements(
         queuePosition: p.queuePosition,
         totalAmount: p.totalAmount,
         currency: p.currency,
+        ...perksData(p.priceLines),
       }),
     ),
   );
+}
+
+/** The perks a placement granted, for its event (left out when there are none). */
+function perksData(lines: readonly PriceLine[]) {
+  const perks = perksOf(lines);
+  return perks.length > 0 ? { perks } : {};
 }
 
 // ——— promises ———
@@ -213,7 +225,7 @@ export interface PromiseUpdate {
  */
 export async function storePromises(
   uow: UnitOfWork,
-  scope: { shopId: string; campaignId: string; toleranceDays: number; cause: string },
+  scope: PromiseScope,
   updates: readonly PromiseUpdate[],
 ): Promise<void> {
   if (updates.length === 0) return;
@@ -224,7 +236,9 @@ export async function storePromises(
     balance_kind: string | null;
   }>(
     `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
-       promise_place_in_line = s.place_in_line, promise_batches = s.batches, updated_at = $2
+       promise_place_in_line = s.place_in_line, promise_batches = s.batches, updated_at = $2,
+       first_promise_from = CASE WHEN p.first_promise_to IS NULL THEN s.promise_from ELSE p.first_promise_from END,
+       first_promise_to = coalesce(p.first_promise_to, s.promise_to)
      FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int, batches jsonb)
      WHERE p.shop_id = $1 AND p.id = s.id
      RETURNING p.id, p.state, p.quantity, p.payment_terms->'balanceDue'->>'kind' AS balance_kind`,
@@ -259,11 +273,17 @@ export async function storePromises(
   await advance(uow, scope.shopId, [...new Set([...allocatable, ...followShipDate])]);
 }
 
-async function recordPromiseHistory(
-  uow: UnitOfWork,
-  scope: { shopId: string; campaignId: string; toleranceDays: number; cause: string },
-  updates: readonly PromiseUpdate[],
-) {
+/** Whose promises change, what moves are announced, and why. */
+export interface PromiseScope {
+  shopId: string;
+  campaignId: string;
+  toleranceDays: number;
+  cause: string;
+  /** The merchant's words for why, when they gave some (a slip's reason). */
+  reason?: string | undefined;
+}
+
+async function recordPromiseHistory(uow: UnitOfWork, scope: PromiseScope, updates: readonly PromiseUpdate[]) {
   const history: {
     id: string;
     preorder_id: string;
@@ -289,16 +309,18 @@ async function recordPromiseHistory(
         newWindow,
         cause: scope.cause,
         campaignId: scope.campaignId,
+        ...(scope.reason ? { reason: scope.reason } : {}),
       }),
     );
   }
   if (history.length === 0) return;
   await uow.tx.query(
-    `INSERT INTO promise_history (shop_id, id, preorder_id, cause, old_from, old_to, new_from, new_to, created_at)
-     SELECT $1, h.id, h.preorder_id, $2, h.old_from, h.old_to, h.new_from, h.new_to, $3
+    `INSERT INTO promise_history (shop_id, id, preorder_id, cause, old_from, old_to, new_from, new_to, created_at,
+       reason)
+     SELECT $1, h.id, h.preorder_id, $2, h.old_from, h.old_to, h.new_from, h.new_to, $3, $5
      FROM jsonb_to_recordset($4::jsonb) AS h(id text, preorder_id text, old_from date, old_to date,
        new_from date, new_to date)`,
-    [scope.shopId, scope.cause, uow.now, JSON.stringify(history)],
+    [scope.shopId, scope.cause, uow.now, JSON.stringify(history), scope.reason ?? null],
   );
 }
 
@@ -317,6 +339,81 @@ export async function setPriority(uow: UnitOfWork, preorder: PreorderRef & { pri
   ]);
   uow.record(
     event(preorder.shopId, 'preorder.priority_changed', preorder.id, { from: preorder.priority, to }),
+  );
+}
+
+// ——— fulfilment ———
+
+/** Sets where a pre-order ships; the caller checked that it was not exported yet. */
+export async function setShippingAddress(uow: UnitOfWork, preorder: PreorderRef, address: ShippingAddress) {
+  await uow.tx.query(
+    'UPDATE preorders SET shipping_address = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+    [preorder.shopId, preorder.id, JSON.stringify(address), uow.now],
+  );
+  uow.record(event(preorder.shopId, 'preorder.address_changed', preorder.id, {}));
+}
+
+/** Marks pre-orders as handed to fulfilment by an export. */
+export async function markExported(
+  uow: UnitOfWork,
+  shopId: string,
+  exportId: string,
+  ids: readonly string[],
+) {
+  if (ids.length === 0) return;
+  await uow.tx.query(
+    'UPDATE preorders SET export_id = $3, exported_at = $4 WHERE shop_id = $1 AND id = ANY($2)',
+    [shopId, ids, exportId, uow.now],
+  );
+}
+
+export interface ParcelShipped {
+  shipmentId: string;
+  quantity: number;
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  shippedAt: Date;
+}
+
+/**
+ * Counts a parcel's units as shipped (the caller checked them with the domain's `shipmentUnits` under the
+ * pre-order's lock): the last parcel fulfils the pre-order, an earlier one is `preorder.partly_shipped`.
+ */
+export async function shipUnits(
+  uow: UnitOfWork,
+  preorder: PreorderRef & { quantity: number; unitsShipped: number },
+  parcel: ParcelShipped,
+): Promise<PreorderState> {
+  const unitsShipped = preorder.unitsShipped + parcel.quantity;
+  await uow.tx.query(
+    'UPDATE preorders SET units_shipped = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+    [preorder.shopId, preorder.id, unitsShipped, uow.now],
+  );
+  const tracking = {
+    carrier: parcel.carrier,
+    trackingNumber: parcel.trackingNumber,
+    trackingUrl: parcel.trackingUrl,
+    shippedAt: parcel.shippedAt.toISOString(),
+  };
+  if (unitsShipped < preorder.quantity) {
+    uow.record(
+      event(preorder.shopId, 'preorder.partly_shipped', preorder.id, {
+        ...tracking,
+        shipmentId: parcel.shipmentId,
+        quantity: parcel.quantity,
+        unitsShipped,
+        unitsLeft: preorder.quantity - unitsShipped,
+      }),
+    );
+    return preorder.state;
+  }
+  return movePreorder(
+    uow,
+    preorder,
+    'fulfil',
+    { ...tracking, shipmentId: parcel.shipmentId, quantity: parcel.quantity },
+    parcel,
   );
 }
 

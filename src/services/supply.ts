@@ -60,11 +60,16 @@ export interface BatchChanges {
   state?: BatchState | undefined;
   quantityReceived?: number | undefined;
   note?: string | null | undefined;
+  /** Why, in the merchant's words: recorded with the change and the promises it moves. */
+  reason?: string | undefined;
 }
 
 /** What changed in a campaign variant's queue or supply; its kind is the cause a `promise_changed` event names. */
 export type VariantChange =
-  | { kind: 'batch_added' | 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed' }
+  | {
+      kind: 'batch_added' | 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed';
+      reason?: string | undefined;
+    }
   | { kind: 'preorder_cancelled'; preorderId: string }
   | { kind: 'priority_changed'; preorderId: string; priority: number }
   | { kind: 'settings_changed' };
@@ -144,7 +149,8 @@ export async function updateBatch(
     const { tx, now } = uow;
     const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
     const current = await loadBatch(tx, shop.id, campaignId, batchId);
-    const next = { ...current, ...definedOnly(changes) };
+    const { reason, ...batchChanges } = changes;
+    const next = { ...current, ...definedOnly(batchChanges) };
     if (changes.readyDate !== undefined && next.state !== 'received')
       assertReadyDate(next.readyDate, shop, now);
     if (changes.quantityReceived !== undefined && changes.state === undefined && next.quantityReceived > 0) {
@@ -174,9 +180,11 @@ export async function updateBatch(
         now,
       ],
     );
-    const fields = Object.keys(definedOnly(changes));
-    uow.record(event(shop.id, 'batch.updated', batchId, { fields, campaignId }));
-    await repromiseVariant(uow, shop, campaign, current.variantId, { kind: causeOf(current, next) });
+    const fields = Object.keys(definedOnly(batchChanges));
+    uow.record(
+      event(shop.id, 'batch.updated', batchId, { fields, campaignId, ...(reason ? { reason } : {}) }),
+    );
+    await repromiseVariant(uow, shop, campaign, current.variantId, { kind: causeOf(current, next), reason });
     return loadBatch(tx, shop.id, campaignId, batchId);
   });
 }
@@ -203,7 +211,13 @@ interface QueuedPreorder {
 }
 
 /** The live pre-orders of a campaign variant with the promises they were told, and the plan made now. */
-async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, variantId: string, now: Date) {
+export async function queueAndPlan(
+  db: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  now: Date,
+) {
   const [preorders, batches] = await Promise.all([
     db.query<QueuedPreorder>(
       `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line,
@@ -383,6 +397,7 @@ export async function repromiseVariant(
       campaignId: campaign.id,
       toleranceDays: campaign.promiseSettings.toleranceDays,
       cause: change.kind,
+      reason: 'reason' in change ? change.reason : undefined,
     },
     updates,
   );
@@ -433,7 +448,7 @@ function causeOf(before: Batch, after: Batch): Exclude<VariantChange, { preorder
 }
 
 /** A planned ready date is a real day of the shop's calendar, today or later. */
-function assertReadyDate(readyDate: CalendarDate, shop: Shop, now: Date) {
+export function assertReadyDate(readyDate: CalendarDate, shop: Shop, now: Date) {
   const today = shopDate(now, shop.timeZone);
   if (compareDates(readyDate, today) < 0) {
     throw new DomainError(
