@@ -64,7 +64,8 @@ export function installAudit(app: FastifyInstance, ctx: ServiceContext) {
   });
   app.addHook('onSend', async (request, reply, payload) => {
     const key = request.apiKey;
-    if (!key || !isAction(request)) return payload;
+    // Only what was done: a refused request changed nothing.
+    if (!key || !isAction(request) || reply.statusCode >= 300) return payload;
     const before = noted.get(request);
     let subjectId = before?.subjectId ?? null;
     let errorCode: string | null = null;

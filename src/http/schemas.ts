@@ -301,7 +301,7 @@ export const shippingAddressInput = z
       .nullish()
       .describe('For the carrier'),
   })
-  .meta({ id: 'ShippingAddressInput' });
+  .meta({ id: 'NewShippingAddress' });
 
 export const shippingAddress = z
   .object({
