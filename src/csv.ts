@@ -3,9 +3,12 @@
  * Reading streams: rows come out as their bytes come in, so a file of any length takes constant memory.
  */
 
-/** One field, quoted as needed, with a leading =, +, - or @ neutralised so a spreadsheet does not run it. */
+/**
+ * One field, quoted as needed, with a leading =, +, - or @ neutralised so a spreadsheet does not run it as
+ * a formula; a number or a phone number (+44 20 7946 0000, -120) is left as it is.
+ */
 export function csvField(value: string): string {
-  const safe = /^[=+\-@]/.test(value) && !/^-\d+$/.test(value) ? `'${value}` : value;
+  const safe = /^[=+\-@]/.test(value) && !/^[+-][\d\s().]+$/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -190,7 +190,7 @@ export function operationsRoutes(
       {
         schema: {
           tags: ['fulfilment'],
-          summary: 'Hand out an export’s pre-orders again (as they are now), CSV or JSON',
+          summary: 'Hand out again the pre-orders an export was the last to hand out (as they are now), CSV or JSON',
           security,
           params: z.object({ id: id('exp') }),
           querystring: z.object({ format: z.enum(['csv', 'json']).default('csv') }),
@@ -498,7 +498,10 @@ export function operationsRoutes(
         total: job.total,
         done: job.done,
         failed: job.failed,
-        left: Math.max(0, job.total - job.done - job.failed),
+        left:
+          job.status === 'refused' || job.status === 'done'
+            ? 0
+            : Math.max(0, job.total - job.done - job.failed),
         failures: failures.data.map(({ line, code, message }) => ({ line, code, message })),
         createdAt: job.createdAt.toISOString(),
         finishedAt: job.finishedAt?.toISOString() ?? null,

@@ -112,8 +112,8 @@ export async function stageItems(
 }
 
 /**
- * Every item is staged: the job is queued for the workers. An all-or-nothing job with an item already
- * refused is refused at once, and nothing is applied.
+ * Every item is staged: the job is queued for the workers (an all-or-nothing job with items refused while
+ * staging is still checked whole, so that every bad item is reported, and then refused).
  */
 export async function queueJob(ctx: ServiceContext, shopId: string, jobId: string): Promise<Job> {
   const now = ctx.clock();
@@ -122,10 +122,10 @@ export async function queueJob(ctx: ServiceContext, shopId: string, jobId: strin
        SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'failed')::int AS failed
        FROM job_items WHERE shop_id = $1 AND job_id = $2
      )
-     UPDATE jobs j SET total = c.total, failed = c.failed, updated_at = $3,
-       status = CASE WHEN j.all_or_nothing AND c.failed > 0 THEN 'refused'
-                     WHEN c.total = c.failed THEN 'done' ELSE 'queued' END,
-       finished_at = CASE WHEN (j.all_or_nothing AND c.failed > 0) OR c.total = c.failed THEN $3 END
+     UPDATE jobs j SET total = c.total, failed = c.failed, updated_at = $3::timestamptz,
+       status = CASE WHEN c.total > c.failed THEN 'queued' WHEN j.all_or_nothing AND c.failed > 0 THEN 'refused'
+                     ELSE 'done' END,
+       finished_at = CASE WHEN c.total = c.failed THEN $3::timestamptz END
      FROM counts c WHERE j.shop_id = $1 AND j.id = $2 AND j.status = 'staging'`,
     [shopId, jobId, now],
   );
@@ -365,7 +365,11 @@ async function runWhole(ctx: ServiceContext, handler: JobHandler, job: Job): Pro
         applied += items.length;
         after = (items.at(-1) as JobItem).seq;
       }
-      if (refusals.size > 0) throw new AllOrNothingRefused();
+      const [staged] = await uow.tx.query<{ refused: number }>(
+        `SELECT count(*)::int AS refused FROM job_items WHERE shop_id = $1 AND job_id = $2 AND status = 'failed'`,
+        [job.shopId, job.id],
+      );
+      if (refusals.size > 0 || (staged?.refused ?? 0) > 0) throw new AllOrNothingRefused();
       await uow.tx.query(
         `UPDATE jobs SET status = 'done', finished_at = $3, updated_at = $3 WHERE shop_id = $1 AND id = $2`,
         [job.shopId, job.id, uow.now],
@@ -379,9 +383,10 @@ async function runWhole(ctx: ServiceContext, handler: JobHandler, job: Job): Pro
   await inTransaction(ctx, async (uow) => {
     await writeRefusals(uow, job, refusals);
     await uow.tx.query(
-      `UPDATE jobs SET status = 'refused', failed = $3, done = 0, finished_at = $4, updated_at = $4
+      `UPDATE jobs SET status = 'refused', done = 0, finished_at = $3, updated_at = $3,
+         failed = (SELECT count(*) FROM job_items WHERE shop_id = $1 AND job_id = $2 AND status = 'failed')
        WHERE shop_id = $1 AND id = $2`,
-      [job.shopId, job.id, refusals.size, uow.now],
+      [job.shopId, job.id, uow.now],
     );
   });
   return refusals.size;

@@ -8,6 +8,7 @@
 import { DomainError } from '../domain/errors.ts';
 import { type ExportLine, exportLines, type ShippingAddress } from '../domain/fulfilment.ts';
 import { type PriceLine, perksOf } from '../domain/pricing.ts';
+import { PRIORITY_RANGE } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
@@ -42,6 +43,9 @@ export interface ExportedOrder {
   shippingAddress: ShippingAddress;
   lines: ExportLine[];
 }
+
+/** Above every merchant priority: where the keyset walk of the queue starts. */
+const FIRST_PRIORITY = PRIORITY_RANGE.max + 1;
 
 /** Pre-orders read, marked and handed out per transaction. */
 const CHUNK = 500;
@@ -100,7 +104,7 @@ const ORDER_COLUMNS = `p.id, p.campaign_id, p.queue_position, p.priority, p.emai
  * in queue order. The export's count is kept as it goes.
  */
 export async function* exportOrders(ctx: ServiceContext, shopId: string, record: ExportRecord) {
-  let after = { priority: Number.MAX_SAFE_INTEGER, position: -1 };
+  let after = { priority: FIRST_PRIORITY, position: -1 };
   for (;;) {
     const chunk = await inTransaction(ctx, async (uow) => {
       const rows = await uow.tx.query<OrderRow>(
@@ -142,7 +146,7 @@ export async function* exportOrders(ctx: ServiceContext, shopId: string, record:
 
 /** The pre-orders an export handed out, again, in queue order (whatever they became since). */
 export async function* exportedOrders(ctx: ServiceContext, shopId: string, exportId: string) {
-  let after = { priority: Number.MAX_SAFE_INTEGER, position: -1 };
+  let after = { priority: FIRST_PRIORITY, position: -1 };
   for (;;) {
     const rows = await ctx.db.query<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM preorders p JOIN variants v ON v.shop_id = p.shop_id AND v.id = p.variant_id
