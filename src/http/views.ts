@@ -52,12 +52,11 @@ export function variantView(v: Variant) {
 export function offerView(o: Offer, shop: Shop, now: Date) {
   const wording = wordingFor(shop, now, o.mode);
   const promise = offerPromiseView(o.promise, wording);
-  const availability: 'in_stock' | Offer['mode'] = o.reason === 'in_stock' ? 'in_stock' : o.mode;
   return {
     object: 'offer' as const,
     ...o,
     window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
     promise,
-    availability: { kind: availability, message: wordAvailability(availability, promise.window, wording) },
+    availability: { kind: o.availability, message: wordAvailability(o.availability, promise.window, wording) },
   };
 }

@@ -11,7 +11,6 @@ import { loadCampaign } from './campaigns.ts';
 import { cancelInTx } from './cancellation.ts';
 import type { ServiceContext } from './context.ts';
 import { loadMoneyPreorder, type Payments } from './payment-operations.ts';
-import { getShop } from './shops.ts';
 
 export const BULK_CANCEL = 'cancel_preorders';
 
@@ -43,7 +42,7 @@ export function bulkCancelHandler(payments: Payments): JobHandler {
     async apply(uow, job, items) {
       const { reason, refund } = job.params as { reason: string; refund: BulkCancelRequest['refund'] };
       const choice: RefundChoice = refund === 'policy' ? { kind: 'policy' } : { kind: refund, reason };
-      const shop = await getShop(uow.ctx, job.shopId);
+      const { shop } = job;
       const refusals = new Map<number, Refusal>();
       for (const item of items) {
         const { preorderId } = item.payload as { preorderId: string };

@@ -13,6 +13,7 @@ import { type CsvRecord, CsvSyntaxError, readCsv } from '../csv.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, toPage } from './pagination.ts';
+import { getShop, type Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
 export const JOB_STATUSES = ['staging', 'queued', 'running', 'done', 'refused'] as const;
@@ -54,7 +55,7 @@ export interface FailedItem {
 export interface JobHandler {
   readonly kind: string;
   readonly chunkSize: number;
-  apply(uow: UnitOfWork, job: Job, items: readonly JobItem[]): Promise<Map<number, Refusal>>;
+  apply(uow: UnitOfWork, job: Job & { shop: Shop }, items: readonly JobItem[]): Promise<Map<number, Refusal>>;
 }
 
 /** An item as it is staged: its payload, or the refusal it already earned when it was read. */
@@ -296,7 +297,7 @@ export async function runJobs(
       );
   let chunks = options.maxChunks ?? Number.POSITIVE_INFINITY;
   for (const { shop_id: shopId, id } of open) {
-    const job = await getJob(ctx, shopId, id);
+    const job = { ...(await getJob(ctx, shopId, id)), shop: await getShop(ctx, shopId) };
     if (job.status !== 'queued' && job.status !== 'running') continue;
     const handler = handlers.find((candidate) => candidate.kind === job.kind);
     if (!handler) throw new Error(`no handler for jobs of kind ${job.kind}`);
@@ -315,7 +316,7 @@ export async function runJobs(
 }
 
 /** Claims and applies the next chunk; 0 when there was nothing left, and then finishes the job. */
-async function runChunk(ctx: ServiceContext, handler: JobHandler, job: Job): Promise<number> {
+async function runChunk(ctx: ServiceContext, handler: JobHandler, job: Job & { shop: Shop }): Promise<number> {
   return inTransaction(ctx, async (uow) => {
     const items = await uow.tx.query<JobItem & { seq: number }>(
       `SELECT seq, line, payload FROM job_items
@@ -339,7 +340,7 @@ async function runChunk(ctx: ServiceContext, handler: JobHandler, job: Job): Pro
 }
 
 /** All or nothing: every item in one transaction, or none and the job refused with the items' reasons. */
-async function runWhole(ctx: ServiceContext, handler: JobHandler, job: Job): Promise<number> {
+async function runWhole(ctx: ServiceContext, handler: JobHandler, job: Job & { shop: Shop }): Promise<number> {
   const refusals = new Map<number, Refusal>();
   let applied = 0;
   try {

@@ -119,6 +119,8 @@ export interface Offer {
   message: string | null;
   /** What the next unit would be promised; null while there is no supply plan. */
   promise: NextOffer | null;
+  /** The shelf has the sku (no pre-order needed), or what the campaign sells. */
+  availability: 'in_stock' | CampaignMode;
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
@@ -321,6 +323,7 @@ function offerFor(
     buttonLabel: campaign.wording.buttonLabel ?? buttonLabel(campaign.mode, state, locale),
     message: campaign.wording.message ?? null,
     promise,
+    availability: variant.onHand > 0 ? 'in_stock' : campaign.mode,
   };
 }
 

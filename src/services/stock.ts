@@ -13,7 +13,7 @@ import { newId } from '../ids.ts';
 import { csvJob, itemRefusal, type Job, type JobHandler, type StagedItem } from './bulk-jobs.ts';
 import { type Campaign, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
-import { getShop, type Shop } from './shops.ts';
+import type { Shop } from './shops.ts';
 import { repromiseVariant } from './supply.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
@@ -200,7 +200,7 @@ export const stockImportHandler: JobHandler = {
   kind: STOCK_IMPORT,
   chunkSize: 100,
   async apply(uow, job, items) {
-    const shop = await getShop(uow.ctx, job.shopId);
+    const { shop } = job;
     const refusals = new Map<number, Refusal>();
     for (const item of items) {
       const { sku, onHand } = item.payload as { sku: string; onHand: number };
