@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError, type Command, type Env, UsageError } from './args.ts';
 import { demoCommand } from './demo.ts';
+import { jobCommand } from './job.ts';
 import { migrateCommand } from './migrate.ts';
 import { promiseCommand } from './promise.ts';
 import { serveCommand } from './serve.ts';
@@ -14,6 +15,7 @@ const COMMANDS: readonly Command[] = [
   migrateCommand,
   shopCommand,
   promiseCommand,
+  jobCommand,
 ];
 
 const HELP = `Usage: presell <command> [options]

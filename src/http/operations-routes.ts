@@ -190,7 +190,8 @@ export function operationsRoutes(
       {
         schema: {
           tags: ['fulfilment'],
-          summary: 'Hand out again the pre-orders an export was the last to hand out (as they are now), CSV or JSON',
+          summary:
+            'Hand out again the pre-orders an export was the last to hand out (as they are now), CSV or JSON',
           security,
           params: z.object({ id: id('exp') }),
           querystring: z.object({ format: z.enum(['csv', 'json']).default('csv') }),

@@ -57,6 +57,9 @@ export function offerView(o: Offer, shop: Shop, now: Date) {
     ...o,
     window: { opensAt: iso(o.window.opensAt), closesAt: iso(o.window.closesAt) },
     promise,
-    availability: { kind: o.availability, message: wordAvailability(o.availability, promise.window, wording) },
+    availability: {
+      kind: o.availability,
+      message: wordAvailability(o.availability, promise.window, wording),
+    },
   };
 }

@@ -316,7 +316,11 @@ export async function runJobs(
 }
 
 /** Claims and applies the next chunk; 0 when there was nothing left, and then finishes the job. */
-async function runChunk(ctx: ServiceContext, handler: JobHandler, job: Job & { shop: Shop }): Promise<number> {
+async function runChunk(
+  ctx: ServiceContext,
+  handler: JobHandler,
+  job: Job & { shop: Shop },
+): Promise<number> {
   return inTransaction(ctx, async (uow) => {
     const items = await uow.tx.query<JobItem & { seq: number }>(
       `SELECT seq, line, payload FROM job_items
@@ -340,7 +344,11 @@ async function runChunk(ctx: ServiceContext, handler: JobHandler, job: Job & { s
 }
 
 /** All or nothing: every item in one transaction, or none and the job refused with the items' reasons. */
-async function runWhole(ctx: ServiceContext, handler: JobHandler, job: Job & { shop: Shop }): Promise<number> {
+async function runWhole(
+  ctx: ServiceContext,
+  handler: JobHandler,
+  job: Job & { shop: Shop },
+): Promise<number> {
   const refusals = new Map<number, Refusal>();
   let applied = 0;
   try {

@@ -54,7 +54,10 @@ describeOnEachEngine('backorders', ({ db }) => {
     );
 
     const restocked = await stock(variantId, 10);
-    assert.deepEqual([restocked.body.previousOnHand, restocked.body.toBackorders, restocked.body.onHand], [0, 2, 8]);
+    assert.deepEqual(
+      [restocked.body.previousOnHand, restocked.body.toBackorders, restocked.body.onHand],
+      [0, 2, 8],
+    );
     assert.deepEqual(restocked.body.campaign, { id: campaignId, status: 'paused' });
     assert.equal(await stateOf(world, waiting[2] as string), 'ready');
     const inStock = await offer(sku);
@@ -65,9 +68,16 @@ describeOnEachEngine('backorders', ({ db }) => {
     assert.deepEqual(sold.body.campaign, { id: campaignId, status: 'open' });
     const open = await offer(sku);
     assert.deepEqual([open.state, open.availability.kind], ['open', 'backorder']);
-    const events = await call(world.app, 'GET', `/v1/events?subject=${campaignId}&type=campaign.*`, world.shop.admin);
+    const events = await call(
+      world.app,
+      'GET',
+      `/v1/events?subject=${campaignId}&type=campaign.*`,
+      world.shop.admin,
+    );
     assert.deepEqual(
-      events.body.data.slice(-2).map((e: { type: string; data: { cause?: string } }) => [e.type, e.data.cause]),
+      events.body.data
+        .slice(-2)
+        .map((e: { type: string; data: { cause?: string } }) => [e.type, e.data.cause]),
       [
         ['campaign.paused', 'stock'],
         ['campaign.opened', 'stock'],
@@ -82,7 +92,11 @@ describeOnEachEngine('backorders', ({ db }) => {
   });
 
   test('stock by CSV: good rows apply, bad ones are reported by line', async () => {
-    const { variantId } = await openLaunch(world.app, world.shop, { sku: 'MUG-2', mode: 'backorder', cap: 10 });
+    const { variantId } = await openLaunch(world.app, world.shop, {
+      sku: 'MUG-2',
+      mode: 'backorder',
+      cap: 10,
+    });
     const response = await world.app.inject({
       method: 'POST',
       url: '/v1/stock/import',

@@ -67,10 +67,16 @@ describeOnEachEngine('delays', ({ db }) => {
       { kind: 'progress_update', customers: 0 },
     ]);
 
-    const quiet = await call(world.app, 'POST', `/v1/campaigns/${campaignId}/batches/${first}/slip-preview`, world.shop.admin, {
-      readyDate: '2027-01-12',
-      reason: 'Two days of customs',
-    });
+    const quiet = await call(
+      world.app,
+      'POST',
+      `/v1/campaigns/${campaignId}/batches/${first}/slip-preview`,
+      world.shop.admin,
+      {
+        readyDate: '2027-01-12',
+        reason: 'Two days of customs',
+      },
+    );
     assert.deepEqual([quiet.body.moved, quiet.body.announced, quiet.body.quiet], [4, 0, 4]);
     assert.deepEqual(quiet.body.notices.at(-1), { kind: 'progress_update', customers: 4 });
 
@@ -80,20 +86,34 @@ describeOnEachEngine('delays', ({ db }) => {
       'ready_date_in_past',
     );
     assertRefused(
-      await call(world.app, 'POST', url, world.shop.admin, { readyDate: '2027-03-10', reason: 'x', extra: 1 }),
+      await call(world.app, 'POST', url, world.shop.admin, {
+        readyDate: '2027-03-10',
+        reason: 'x',
+        extra: 1,
+      }),
       400,
       'validation_failed',
     );
 
-    const applied = await call(world.app, 'PATCH', `/v1/campaigns/${campaignId}/batches/${second}`, world.shop.admin, {
-      readyDate: '2027-03-10',
-      reason: 'The factory moved the tooling run',
-    });
+    const applied = await call(
+      world.app,
+      'PATCH',
+      `/v1/campaigns/${campaignId}/batches/${second}`,
+      world.shop.admin,
+      {
+        readyDate: '2027-03-10',
+        reason: 'The factory moved the tooling run',
+      },
+    );
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
     const moved = await call(world.app, 'GET', `/v1/events?type=preorder.promise_changed`, world.shop.admin);
     const mine = moved.body.data.filter((e: { subjectId: string }) => placed.includes(e.subjectId));
     assert.deepEqual(
-      mine.map((e: { subjectId: string; data: { reason: string; cause: string } }) => [e.subjectId, e.data.cause, e.data.reason]),
+      mine.map((e: { subjectId: string; data: { reason: string; cause: string } }) => [
+        e.subjectId,
+        e.data.cause,
+        e.data.reason,
+      ]),
       placed.slice(4).map((id) => [id, 'batch_slipped', 'The factory moved the tooling run']),
     );
     const [history] = await db().query<{ reason: string }>(

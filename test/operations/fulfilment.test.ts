@@ -101,9 +101,14 @@ describeOnEachEngine('fulfilment', ({ db }) => {
         { name: 'First two', firstUnits: 2, percentOff: 10, perk: { sku: 'WALNUT-STAND', quantity: 1 } },
       ],
     });
-    const sku = (await call(world.app, 'GET', `/v1/campaigns/${campaignId}`, world.shop.admin)).body.variants[0].sku;
+    const sku = (await call(world.app, 'GET', `/v1/campaigns/${campaignId}`, world.shop.admin)).body
+      .variants[0].sku;
     const offer = await call(world.app, 'GET', `/v1/storefront/offers/${sku}`, world.shop.storefront);
-    assert.deepEqual(offer.body.earlyBird.perk, { sku: 'WALNUT-STAND', quantity: 1 }, 'the offer shows the perk');
+    assert.deepEqual(
+      offer.body.earlyBird.perk,
+      { sku: 'WALNUT-STAND', quantity: 1 },
+      'the offer shows the perk',
+    );
     const first = await place(sku, { shippingAddress: ADDRESS });
     assert.deepEqual(first.shippingAddress, { ...ADDRESS, line2: null, region: null, phone: null });
     const second = await place(sku);
@@ -118,13 +123,19 @@ describeOnEachEngine('fulfilment', ({ db }) => {
     assertRefused(badCountry, 400, 'validation_failed');
     assert.equal((await receive()).status, 200);
 
-    const changed = await call(world.app, 'POST', `/v1/preorders/${third.id}/shipping-address`, world.shop.admin, {
-      ...ADDRESS,
-      name: 'Charles Babbage',
-      line2: 'Flat 2',
-      region: 'Greater London',
-      phone: '+44 20 7946 0000',
-    });
+    const changed = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${third.id}/shipping-address`,
+      world.shop.admin,
+      {
+        ...ADDRESS,
+        name: 'Charles Babbage',
+        line2: 'Flat 2',
+        region: 'Greater London',
+        phone: '+44 20 7946 0000',
+      },
+    );
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.equal(changed.body.shippingAddress.line2, 'Flat 2');
 
@@ -158,7 +169,13 @@ describeOnEachEngine('fulfilment', ({ db }) => {
     );
     assert.equal(exported.rows[3]?.[9], '+44 20 7946 0000');
 
-    const refused = await call(world.app, 'POST', `/v1/preorders/${first.id}/shipping-address`, world.shop.admin, ADDRESS);
+    const refused = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${first.id}/shipping-address`,
+      world.shop.admin,
+      ADDRESS,
+    );
     assertRefused(refused, 409, 'already_exported');
     assert.equal((await exportCsv({ campaignId })).rows.length, 1, 'nothing twice: only the header');
     await call(world.app, 'POST', `/v1/preorders/${second.id}/shipping-address`, world.shop.admin, ADDRESS);
@@ -177,7 +194,10 @@ describeOnEachEngine('fulfilment', ({ db }) => {
     const document = json.json();
     assert.equal(document.id, again.id);
     assert.deepEqual(
-      document.data.map((order: { orderReference: string; lines: unknown[] }) => [order.orderReference, order.lines.length]),
+      document.data.map((order: { orderReference: string; lines: unknown[] }) => [
+        order.orderReference,
+        order.lines.length,
+      ]),
       [
         [first.id, 2],
         [second.id, 2],
@@ -200,19 +220,31 @@ describeOnEachEngine('fulfilment', ({ db }) => {
     assert.equal(part.status, 200, JSON.stringify(part.body));
     assert.deepEqual([part.body.state, part.body.unitsShipped], ['ready', 2]);
     assertRefused(await ship(placed.id, { quantity: 2, trackingNumber: 'T-2' }), 422, 'shipment_too_large');
-    assertRefused(await ship(placed.id, { quantity: 1, trackingNumber: 'T-1' }), 409, 'shipment_already_recorded');
+    assertRefused(
+      await ship(placed.id, { quantity: 1, trackingNumber: 'T-1' }),
+      409,
+      'shipment_already_recorded',
+    );
     const rest = await ship(placed.id, { carrier: 'DHL', trackingNumber: 'T-2' });
     assert.deepEqual([rest.body.state, rest.body.unitsShipped], ['fulfilled', 3]);
     assert.equal(rest.body.shipment.trackingNumber, 'T-2');
     const parcels = await call(world.app, 'GET', `/v1/preorders/${placed.id}/shipments`, world.shop.admin);
     assert.deepEqual(
-      parcels.body.data.map((p: { quantity: number; trackingNumber: string }) => [p.quantity, p.trackingNumber]),
+      parcels.body.data.map((p: { quantity: number; trackingNumber: string }) => [
+        p.quantity,
+        p.trackingNumber,
+      ]),
       [
         [2, 'T-1'],
         [1, 'T-2'],
       ],
     );
-    const events = await call(world.app, 'GET', `/v1/events?subject=${placed.id}&type=preorder.partly_shipped,preorder.fulfilled`, world.shop.admin);
+    const events = await call(
+      world.app,
+      'GET',
+      `/v1/events?subject=${placed.id}&type=preorder.partly_shipped,preorder.fulfilled`,
+      world.shop.admin,
+    );
     assert.deepEqual(
       events.body.data.map((e: { type: string; data: { quantity: number } }) => [e.type, e.data.quantity]),
       [
@@ -260,7 +292,10 @@ describeOnEachEngine('fulfilment', ({ db }) => {
       ],
     );
     assertNothingWritten(before, await databaseDigest(db()), ['jobs', 'job_items', 'audit_log']);
-    assert.equal((await call(world.app, 'GET', `/v1/preorders/${a.id}`, world.shop.admin)).body.state, 'ready');
+    assert.equal(
+      (await call(world.app, 'GET', `/v1/preorders/${a.id}`, world.shop.admin)).body.state,
+      'ready',
+    );
 
     const partial = await importCsv(csv);
     assert.equal(partial.status, 'done');
@@ -270,9 +305,14 @@ describeOnEachEngine('fulfilment', ({ db }) => {
       [3, 4, 5],
     );
     assert.match(partial.failures[2].message, /shipped_date/);
-    const stateOf = async (id: string) => (await call(world.app, 'GET', `/v1/preorders/${id}`, world.shop.admin)).body;
+    const stateOf = async (id: string) =>
+      (await call(world.app, 'GET', `/v1/preorders/${id}`, world.shop.admin)).body;
     assert.equal((await stateOf(a.id)).state, 'fulfilled');
-    assert.equal((await stateOf(a.id)).shipment.shippedAt, '2027-01-11T23:00:00.000Z', 'the shop’s day (Berlin)');
+    assert.equal(
+      (await stateOf(a.id)).shipment.shippedAt,
+      '2027-01-11T23:00:00.000Z',
+      'the shop’s day (Berlin)',
+    );
     assert.equal((await stateOf(b.id)).state, 'ready', 'a bad row is not half applied');
     assert.deepEqual([(await stateOf(c.id)).state, (await stateOf(c.id)).unitsShipped], ['ready', 1]);
 

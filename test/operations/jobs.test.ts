@@ -37,16 +37,23 @@ describeOnEachEngine('bulk jobs', ({ db, engine }) => {
   const stageShipments = async (ids: readonly string[]) => {
     const { importShipments } = await import('../../src/services/shipment-import.ts');
     const { getShop } = await import('../../src/services/shops.ts');
-    const csv = ['order_reference,carrier,tracking_number,shipped_date', ...ids.map((id, i) => `${id},DHL,J-${i},2027-01-12`)];
-    return importShipments(world.ctx, await getShop(world.ctx, world.shop.shopId), [csv.join('\n')], {
+    const csv = [
+      'order_reference,carrier,tracking_number,shipped_date',
+      ...ids.map((id, i) => `${id},DHL,J-${i},2027-01-12`),
+    ];
+    const file = (async function* () {
+      yield csv.join('\n');
+    })();
+    return importShipments(world.ctx, await getShop(world.ctx, world.shop.shopId), file, {
       allOrNothing: false,
     });
   };
   const shipmentsOf = async (ids: readonly string[]) =>
     (
-      await db().query<{ count: number }>('SELECT count(*)::int AS count FROM shipments WHERE preorder_id = ANY($1)', [
-        ids,
-      ])
+      await db().query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM shipments WHERE preorder_id = ANY($1)',
+        [ids],
+      )
     )[0]?.count;
 
   test('a worker that dies mid-chunk leaves it to the next; nothing is applied twice', async () => {
@@ -69,7 +76,9 @@ describeOnEachEngine('bulk jobs', ({ db, engine }) => {
     assert.deepEqual([halfway.status, halfway.done, halfway.failed, halfway.left], ['running', 4, 0, 3]);
     assert.equal(await shipmentsOf(ids), 4, 'the chunk that died left nothing behind');
 
-    await runJobs(world.ctx, [{ ...shipmentImportHandler, chunkSize: 2 }], { jobId: { shopId: job.shopId, id: job.id } });
+    await runJobs(world.ctx, [{ ...shipmentImportHandler, chunkSize: 2 }], {
+      jobId: { shopId: job.shopId, id: job.id },
+    });
     const finished = (await call(world.app, 'GET', `/v1/jobs/${job.id}`, world.shop.admin)).body;
     assert.deepEqual([finished.status, finished.done, finished.failed, finished.left], ['done', 7, 0, 0]);
     assert.equal(await shipmentsOf(ids), 7, 'one parcel each');
@@ -85,7 +94,11 @@ describeOnEachEngine('bulk jobs', ({ db, engine }) => {
     const ids = await readyPreorders(30);
     const job = await stageShipments(ids);
     const handlers = [{ ...shipmentImportHandler, chunkSize: 3 }];
-    await Promise.all([runJobs(world.ctx, handlers), runJobs(world.ctx, handlers), runJobs(world.ctx, handlers)]);
+    await Promise.all([
+      runJobs(world.ctx, handlers),
+      runJobs(world.ctx, handlers),
+      runJobs(world.ctx, handlers),
+    ]);
     const finished = (await call(world.app, 'GET', `/v1/jobs/${job.id}`, world.shop.admin)).body;
     assert.deepEqual([finished.status, finished.done, finished.failed], ['done', 30, 0]);
     assert.equal(await shipmentsOf(ids), 30);
@@ -126,9 +139,13 @@ describeOnEachEngine('bulk jobs', ({ db, engine }) => {
 
   test('the audit log keeps each merchant action with its key, and the subject before and after', async () => {
     const { campaignId } = await launch(world, 1_000, 'EUR', { cap: 5 });
-    const renamed = await call(world.app, 'PATCH', `/v1/campaigns/${campaignId}`, world.shop.admin, { name: 'Renamed' });
+    const renamed = await call(world.app, 'PATCH', `/v1/campaigns/${campaignId}`, world.shop.admin, {
+      name: 'Renamed',
+    });
     assert.equal(renamed.status, 200);
-    const refused = await call(world.app, 'PATCH', `/v1/campaigns/${campaignId}`, world.shop.admin, { name: '' });
+    const refused = await call(world.app, 'PATCH', `/v1/campaigns/${campaignId}`, world.shop.admin, {
+      name: '',
+    });
     assert.equal(refused.status, 400);
     await call(world.app, 'GET', `/v1/campaigns/${campaignId}`, world.shop.admin);
     const log = await call(world.app, 'GET', `/v1/audit-log?subject=${campaignId}`, world.shop.admin);

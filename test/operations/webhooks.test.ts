@@ -70,9 +70,15 @@ describeOnEachEngine('outgoing webhooks', ({ db }) => {
 
   test('during a rotation both secrets sign, so the receiver may hold either', async () => {
     const endpoint = await register(`${receiver.url}?rotate`);
-    const rotated = await call(app, 'POST', `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, shop.admin, {
-      overlapSeconds: 3600,
-    });
+    const rotated = await call(
+      app,
+      'POST',
+      `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`,
+      shop.admin,
+      {
+        overlapSeconds: 3600,
+      },
+    );
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     assert.notEqual(rotated.body.secret, endpoint.secret);
     assert.equal(rotated.body.secrets.length, 2);
@@ -128,7 +134,12 @@ describeOnEachEngine('outgoing webhooks', ({ db }) => {
     const endpoint = await call(app, 'GET', `/v1/webhook-endpoints/${gone.id}`, shop.admin);
     assert.equal(endpoint.body.status, 'disabled');
     assert.match(endpoint.body.disabledReason, /410/);
-    const events = await call(app, 'GET', `/v1/events?type=webhook_endpoint.disabled&subject=${gone.id}`, shop.admin);
+    const events = await call(
+      app,
+      'GET',
+      `/v1/events?type=webhook_endpoint.disabled&subject=${gone.id}`,
+      shop.admin,
+    );
     assert.equal(events.body.data.length, 1);
     receiver.answer = () => 204;
     const before = receiver.received.length;
@@ -141,7 +152,9 @@ describeOnEachEngine('outgoing webhooks', ({ db }) => {
     receiver.secrets = [down.secret];
     receiver.answer = () => 500;
     const variantId = await newVariant();
-    const once = new OutboxRelay(ctx, outboxConsumers(ctx, { webhooksAllowInternal: true }), { retryDelaysMs: [] });
+    const once = new OutboxRelay(ctx, outboxConsumers(ctx, { webhooksAllowInternal: true }), {
+      retryDelaysMs: [],
+    });
     assert.equal((await once.runOnce()).deadLettered, 1);
     const letters = await call(app, 'GET', '/v1/dead-letters?consumer=webhooks', shop.admin);
     const letter = letters.body.data.at(-1);

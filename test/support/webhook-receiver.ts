@@ -15,7 +15,11 @@ export interface Received {
   id: string;
   timestamp: number;
   body: string;
-  payload: { type: string; timestamp: string; data: { id: string; subjectId: string; data: Record<string, unknown> } };
+  payload: {
+    type: string;
+    timestamp: string;
+    data: { id: string; subjectId: string; data: Record<string, unknown> };
+  };
   /** Whether a signature verified with the secret the test holds. */
   verified: boolean;
   /** How many signatures the header carried. */
@@ -72,7 +76,9 @@ export async function startReceiver(): Promise<Receiver> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const signatures = String(request.headers['webhook-signature'] ?? '').split(' ').filter(Boolean).length;
+      const signatures = String(request.headers['webhook-signature'] ?? '')
+        .split(' ')
+        .filter(Boolean).length;
       const delivery: Received = {
         path: request.url ?? '',
         id: String(request.headers['webhook-id']),
