@@ -10,7 +10,7 @@ import type { FulfilmentPolicy } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { itemRefusal } from './bulk-jobs.ts';
 import type { ServiceContext } from './context.ts';
-import { setShippingAddress, shipUnits } from './preorder-changes.ts';
+import { setShippingAddress, shipParcels } from './preorder-changes.ts';
 import { getPreorder, type Preorder } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
@@ -58,10 +58,10 @@ interface ShippableRow {
 export async function shipAll(
   uow: UnitOfWork,
   shopId: string,
-  parcels: readonly ParcelRequest[],
+  requests: readonly ParcelRequest[],
 ): Promise<Map<number, Refusal>> {
   const refusals = new Map<number, Refusal>();
-  const ids = [...new Set(parcels.map((parcel) => parcel.preorderId))];
+  const ids = [...new Set(requests.map((parcel) => parcel.preorderId))];
   const rows = await uow.tx.query<ShippableRow>(
     `SELECT p.id, p.state, p.quantity, p.units_shipped, c.fulfilment_policy AS policy
      FROM preorders p JOIN campaigns c ON c.shop_id = p.shop_id AND c.id = p.campaign_id
@@ -76,7 +76,8 @@ export async function shipAll(
   );
   const tracked = new Set(recorded.map((row) => `${row.preorder_id} ${row.tracking_number}`));
   const written: Record<string, unknown>[] = [];
-  for (const parcel of parcels) {
+  const parcels: Parameters<typeof shipParcels>[2][number][] = [];
+  for (const parcel of requests) {
     const row = byId.get(parcel.preorderId);
     try {
       if (!row) throw new DomainError('not_found', `no pre-order ${parcel.preorderId} in this shop`);
@@ -99,11 +100,17 @@ export async function shipAll(
         trackingUrl: parcel.trackingUrl ?? null,
         shippedAt: parcel.shippedAt ?? uow.now,
       };
-      row.state = await shipUnits(
-        uow,
-        { id: row.id, shopId, state: row.state, quantity: row.quantity, unitsShipped: row.units_shipped },
-        shipment,
-      );
+      parcels.push({
+        preorder: {
+          id: row.id,
+          shopId,
+          state: row.state,
+          quantity: row.quantity,
+          unitsShipped: row.units_shipped,
+        },
+        parcel: shipment,
+      });
+      if (row.units_shipped + quantity === row.quantity) row.state = 'fulfilled';
       row.units_shipped += quantity;
       if (parcel.trackingNumber) tracked.add(trackingKey);
       written.push({ ...shipment, preorderId: row.id, shippedAt: shipment.shippedAt.toISOString() });
@@ -111,6 +118,7 @@ export async function shipAll(
       refusals.set(parcel.key, itemRefusal(error));
     }
   }
+  await shipParcels(uow, shopId, parcels);
   if (written.length > 0) {
     await uow.tx.query(
       `INSERT INTO shipments (shop_id, id, preorder_id, quantity, carrier, tracking_number, tracking_url, shipped_at,

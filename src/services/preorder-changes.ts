@@ -51,11 +51,13 @@ export type MoveData<M extends PreorderMove> = EventData<(typeof MOVE_EVENTS)[M]
 interface MoveColumns {
   confirm: { paymentCustomerId: string | null; paymentMethodId: string | null };
   cancel: { reason: string };
+  /** The parcel with the last unit: its tracking, and every unit counted as shipped. */
   fulfil: {
     carrier: string | null;
     trackingNumber: string | null;
     trackingUrl: string | null;
     shippedAt: Date;
+    unitsShipped: number;
   };
   allocate: Record<string, never>;
   requestBalance: Record<string, never>;
@@ -95,6 +97,7 @@ export async function movePreorder<M extends PreorderMove>(
     assign('tracking_number', shipment.trackingNumber);
     assign('tracking_url', shipment.trackingUrl);
     assign('shipped_at', shipment.shippedAt);
+    assign('units_shipped', shipment.unitsShipped);
   }
   const moved = await uow.tx.query(
     `UPDATE preorders SET ${set.join(', ')} WHERE shop_id = $1 AND id = $2 AND state = $5 RETURNING 1`,
@@ -377,28 +380,42 @@ export interface ParcelShipped {
 }
 
 /**
- * Counts a parcel's units as shipped (the caller checked them with the domain's `shipmentUnits` under the
- * pre-order's lock): the last parcel fulfils the pre-order, an earlier one is `preorder.partly_shipped`.
+ * Counts parcels' units as shipped (the caller checked each with the domain's `shipmentUnits` under the
+ * pre-orders' locks, in order, counting earlier parcels of the same pre-order). The parcel with a
+ * pre-order's last unit fulfils it through `movePreorder`; the parts before it are counted together in one
+ * statement, each with its `preorder.partly_shipped` event.
  */
-export async function shipUnits(
+export async function shipParcels(
   uow: UnitOfWork,
-  preorder: PreorderRef & { quantity: number; unitsShipped: number },
-  parcel: ParcelShipped,
-): Promise<PreorderState> {
-  const unitsShipped = preorder.unitsShipped + parcel.quantity;
-  await uow.tx.query(
-    'UPDATE preorders SET units_shipped = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
-    [preorder.shopId, preorder.id, unitsShipped, uow.now],
-  );
-  const tracking = {
-    carrier: parcel.carrier,
-    trackingNumber: parcel.trackingNumber,
-    trackingUrl: parcel.trackingUrl,
-    shippedAt: parcel.shippedAt.toISOString(),
-  };
-  if (unitsShipped < preorder.quantity) {
+  shopId: string,
+  parcels: readonly {
+    preorder: PreorderRef & { quantity: number; unitsShipped: number };
+    parcel: ParcelShipped;
+  }[],
+): Promise<void> {
+  const partly = new Map<string, number>();
+  for (const { preorder, parcel } of parcels) {
+    const unitsShipped = preorder.unitsShipped + parcel.quantity;
+    const tracking = {
+      carrier: parcel.carrier,
+      trackingNumber: parcel.trackingNumber,
+      trackingUrl: parcel.trackingUrl,
+      shippedAt: parcel.shippedAt.toISOString(),
+    };
+    if (unitsShipped === preorder.quantity) {
+      partly.delete(preorder.id);
+      await movePreorder(
+        uow,
+        preorder,
+        'fulfil',
+        { ...tracking, shipmentId: parcel.shipmentId, quantity: parcel.quantity },
+        { ...parcel, unitsShipped },
+      );
+      continue;
+    }
+    partly.set(preorder.id, unitsShipped);
     uow.record(
-      event(preorder.shopId, 'preorder.partly_shipped', preorder.id, {
+      event(shopId, 'preorder.partly_shipped', preorder.id, {
         ...tracking,
         shipmentId: parcel.shipmentId,
         quantity: parcel.quantity,
@@ -406,14 +423,13 @@ export async function shipUnits(
         unitsLeft: preorder.quantity - unitsShipped,
       }),
     );
-    return preorder.state;
   }
-  return movePreorder(
-    uow,
-    preorder,
-    'fulfil',
-    { ...tracking, shipmentId: parcel.shipmentId, quantity: parcel.quantity },
-    parcel,
+  if (partly.size === 0) return;
+  await uow.tx.query(
+    `UPDATE preorders p SET units_shipped = s.units, updated_at = $2
+     FROM jsonb_to_recordset($3::jsonb) AS s(id text, units int)
+     WHERE p.shop_id = $1 AND p.id = s.id`,
+    [shopId, uow.now, JSON.stringify([...partly].map(([id, units]) => ({ id, units })))],
   );
 }
 
