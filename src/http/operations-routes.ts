@@ -268,7 +268,7 @@ export function operationsRoutes(
           security,
           params: z.object({ id: id('var') }),
           body: stockBody,
-          response: { 200: stockChange, ...errorResponses(ADMIN_CODES, 'unknown_variant', 'units_in_hand') },
+          response: { 200: stockChange, ...errorResponses(ADMIN_CODES, 'not_found', 'units_in_hand') },
         },
       },
       async (request) => ({

@@ -49,7 +49,11 @@ export async function applyStock(
     'SELECT id, sku FROM variants WHERE shop_id = $1 AND (id = $2 OR sku = $3)',
     [shop.id, 'variantId' in ref ? ref.variantId : null, 'sku' in ref ? ref.sku : null],
   );
-  if (!found) throw new DomainError('unknown_variant', 'no such variant in this shop', { variant: ref });
+  if (!found) {
+    // A variant named in the path is not found; one named in a file's row is an unknown variant.
+    if ('variantId' in ref) throw new DomainError('not_found', 'no such variant', { id: ref.variantId });
+    throw new DomainError('unknown_variant', `no variant with sku ${ref.sku} in this shop`, { sku: ref.sku });
+  }
   // The campaign first, as every change of a campaign's supply locks it; then the variant.
   const [live] = await tx.query<{ id: string }>(
     `SELECT c.id FROM campaigns c JOIN campaign_variants cv ON cv.campaign_id = c.id

@@ -106,14 +106,12 @@ describeOnEachEngine('delays', ({ db }) => {
       },
     );
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
-    const moved = await call(world.app, 'GET', `/v1/events?type=preorder.promise_changed`, world.shop.admin);
-    const mine = moved.body.data.filter((e: { subjectId: string }) => placed.includes(e.subjectId));
+    const mine = await db().query<{ subject_id: string; data: { reason: string; cause: string } }>(
+      `SELECT subject_id, data FROM events WHERE type = 'preorder.promise_changed' AND subject_id = ANY($1) ORDER BY id`,
+      [placed],
+    );
     assert.deepEqual(
-      mine.map((e: { subjectId: string; data: { reason: string; cause: string } }) => [
-        e.subjectId,
-        e.data.cause,
-        e.data.reason,
-      ]),
+      mine.map((e) => [e.subject_id, e.data.cause, e.data.reason]),
       placed.slice(4).map((id) => [id, 'batch_slipped', 'The factory moved the tooling run']),
     );
     const [history] = await db().query<{ reason: string }>(

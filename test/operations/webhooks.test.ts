@@ -134,13 +134,11 @@ describeOnEachEngine('outgoing webhooks', ({ db }) => {
     const endpoint = await call(app, 'GET', `/v1/webhook-endpoints/${gone.id}`, shop.admin);
     assert.equal(endpoint.body.status, 'disabled');
     assert.match(endpoint.body.disabledReason, /410/);
-    const events = await call(
-      app,
-      'GET',
-      `/v1/events?type=webhook_endpoint.disabled&subject=${gone.id}`,
-      shop.admin,
+    const events = await db().query(
+      `SELECT 1 FROM events WHERE type = 'webhook_endpoint.disabled' AND subject_id = $1`,
+      [gone.id],
     );
-    assert.equal(events.body.data.length, 1);
+    assert.equal(events.length, 1);
     receiver.answer = () => 204;
     const before = receiver.received.length;
     await newVariant();
