@@ -305,41 +305,52 @@ export async function runJobs(
       report.items += await runWhole(ctx, handler, job);
       continue;
     }
+    // Items are claimed in sequence order from where the last chunk ended (applied ones are not read again);
+    // once none is left after it, once more from the start for chunks another worker gave up.
+    let after = 0;
     while (chunks > 0) {
       chunks -= 1;
-      const applied = await runChunk(ctx, handler, job);
-      report.items += applied;
-      if (applied === 0) break;
+      const claimed = await runChunk(ctx, handler, job, after);
+      report.items += claimed.count;
+      if (claimed.count === 0) {
+        if (after === 0) break;
+        after = 0;
+      } else after = claimed.last;
     }
   }
   return report;
 }
 
-/** Claims and applies the next chunk; 0 when there was nothing left, and then finishes the job. */
+/**
+ * Claims and applies the next chunk of items after `after`; none claimed from the start means nothing is
+ * left, and the job is finished.
+ */
 async function runChunk(
   ctx: ServiceContext,
   handler: JobHandler,
   job: Job & { shop: Shop },
-): Promise<number> {
+  after: number,
+): Promise<{ count: number; last: number }> {
   return inTransaction(ctx, async (uow) => {
     const items = await uow.tx.query<JobItem & { seq: number }>(
       `SELECT seq, line, payload FROM job_items
-       WHERE shop_id = $1 AND job_id = $2 AND status = 'pending'
+       WHERE shop_id = $1 AND job_id = $2 AND status = 'pending' AND seq > $4
        ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
-      [job.shopId, job.id, handler.chunkSize],
+      [job.shopId, job.id, handler.chunkSize, after],
     );
     if (items.length === 0) {
+      if (after > 0) return { count: 0, last: after };
       await uow.tx.query(
         `UPDATE jobs SET status = 'done', finished_at = $3, updated_at = $3
          WHERE shop_id = $1 AND id = $2 AND status IN ('queued', 'running')
            AND NOT EXISTS (SELECT 1 FROM job_items WHERE shop_id = $1 AND job_id = $2 AND status = 'pending')`,
         [job.shopId, job.id, uow.now],
       );
-      return 0;
+      return { count: 0, last: 0 };
     }
     const refusals = await handler.apply(uow, job, items);
     await markItems(uow, job, items, refusals);
-    return items.length;
+    return { count: items.length, last: (items.at(-1) as JobItem).seq };
   });
 }
 

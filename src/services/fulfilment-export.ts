@@ -44,8 +44,11 @@ export interface ExportedOrder {
   lines: ExportLine[];
 }
 
-/** Above every merchant priority: where the keyset walk of the queue starts. */
-const FIRST_PRIORITY = PRIORITY_RANGE.max + 1;
+/**
+ * The keyset walk of the queue goes by (−priority, queue position), which the partial index
+ * preorders_ready holds in that order; it starts before the highest priority.
+ */
+const START = { priority: -(PRIORITY_RANGE.max + 1), position: -1 };
 
 /** Pre-orders read, marked and handed out per transaction. */
 const CHUNK = 500;
@@ -104,15 +107,14 @@ const ORDER_COLUMNS = `p.id, p.campaign_id, p.queue_position, p.priority, p.emai
  * in queue order. The export's count is kept as it goes.
  */
 export async function* exportOrders(ctx: ServiceContext, shopId: string, record: ExportRecord) {
-  let after = { priority: FIRST_PRIORITY, position: -1 };
+  let after = START;
   for (;;) {
     const chunk = await inTransaction(ctx, async (uow) => {
       const rows = await uow.tx.query<OrderRow>(
         `SELECT ${ORDER_COLUMNS} FROM preorders p JOIN variants v ON v.shop_id = p.shop_id AND v.id = p.variant_id
          WHERE p.shop_id = $1 AND p.campaign_id = $2 AND p.state = 'ready' AND p.shipping_address IS NOT NULL
-           AND ($3::boolean OR p.export_id IS NULL) AND (${IN_BATCH})
-           AND (p.priority < $5 OR (p.priority = $5 AND p.queue_position > $6))
-         ORDER BY p.priority DESC, p.queue_position LIMIT $7
+           AND ($3::boolean OR p.export_id IS NULL) AND (${IN_BATCH}) AND (-p.priority, p.queue_position) > ($5, $6)
+         ORDER BY -p.priority, p.queue_position LIMIT $7
          FOR UPDATE OF p SKIP LOCKED`,
         [
           shopId,
@@ -140,25 +142,24 @@ export async function* exportOrders(ctx: ServiceContext, shopId: string, record:
     for (const row of chunk) yield orderOf(row);
     const last = chunk.at(-1);
     if (!last || chunk.length < CHUNK) return;
-    after = { priority: last.priority, position: last.queue_position };
+    after = { priority: -last.priority, position: last.queue_position };
   }
 }
 
 /** The pre-orders an export handed out, again, in queue order (whatever they became since). */
 export async function* exportedOrders(ctx: ServiceContext, shopId: string, exportId: string) {
-  let after = { priority: FIRST_PRIORITY, position: -1 };
+  let after = START;
   for (;;) {
     const rows = await ctx.db.query<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM preorders p JOIN variants v ON v.shop_id = p.shop_id AND v.id = p.variant_id
-       WHERE p.shop_id = $1 AND p.export_id = $2
-         AND (p.priority < $3 OR (p.priority = $3 AND p.queue_position > $4))
-       ORDER BY p.priority DESC, p.queue_position LIMIT $5`,
+       WHERE p.shop_id = $1 AND p.export_id = $2 AND (-p.priority, p.queue_position) > ($3, $4)
+       ORDER BY -p.priority, p.queue_position LIMIT $5`,
       [shopId, exportId, after.priority, after.position, CHUNK],
     );
     for (const row of rows) yield orderOf(row);
     const last = rows.at(-1);
     if (!last || rows.length < CHUNK) return;
-    after = { priority: last.priority, position: last.queue_position };
+    after = { priority: -last.priority, position: last.queue_position };
   }
 }
 

@@ -26,7 +26,7 @@ FROM (SELECT DISTINCT ON (shop_id, preorder_id) shop_id, preorder_id, old_from, 
 WHERE p.shop_id = h.shop_id AND p.id = h.preorder_id;
 UPDATE preorders SET units_shipped = quantity WHERE state = 'fulfilled';
 -- Ready to ship, in queue order, for the export.
-CREATE INDEX preorders_ready ON preorders (shop_id, campaign_id, priority DESC, queue_position) WHERE state = 'ready';
+CREATE INDEX preorders_ready ON preorders (shop_id, campaign_id, (-priority), queue_position) WHERE state = 'ready';
 
 -- Why a promise moved, in the merchant's words (a slip's reason).
 ALTER TABLE promise_history ADD COLUMN reason text;
