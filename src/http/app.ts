@@ -10,10 +10,10 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ServiceContext } from '../services/context.ts';
+import { JobStarter } from '../services/job-kinds.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
-import { JobStarter } from '../services/job-kinds.ts';
 import type { AddressPolicy } from '../webhooks/safe-request.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes, installAudit } from './audit.ts';

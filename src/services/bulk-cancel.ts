@@ -6,7 +6,7 @@
 import { DomainError, type Refusal } from '../domain/errors.ts';
 import { transition } from '../domain/lifecycle.ts';
 import type { RefundChoice } from '../domain/refund-policy.ts';
-import { itemRefusal, type JobHandler, startJob, type Job } from './bulk-jobs.ts';
+import { itemRefusal, type Job, type JobHandler, startJob } from './bulk-jobs.ts';
 import { loadCampaign } from './campaigns.ts';
 import { cancelInTx } from './cancellation.ts';
 import type { ServiceContext } from './context.ts';

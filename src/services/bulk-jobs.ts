@@ -8,8 +8,9 @@
  * An all-or-nothing job applies every item in one transaction, or none when any item is refused; the
  * refused items are then reported and nothing else is written.
  */
-import { DomainError, type ErrorCode, type Refusal, refusalOf } from '../domain/errors.ts';
+
 import { type CsvRecord, CsvSyntaxError, readCsv } from '../csv.ts';
+import { DomainError, type ErrorCode, type Refusal, refusalOf } from '../domain/errors.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, toPage } from './pagination.ts';

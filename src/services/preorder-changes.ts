@@ -13,6 +13,7 @@ import { shopDate, shopDayStart } from '../domain/calendar.ts';
 import type { PaymentTerms } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import { type EventData, type EventType, event } from '../domain/events.ts';
+import type { ShippingAddress } from '../domain/fulfilment.ts';
 import {
   automaticMoves,
   IN_HAND_STATES,
@@ -22,7 +23,6 @@ import {
 } from '../domain/lifecycle.ts';
 import { money } from '../domain/money.ts';
 import { nextDue, outstandingAfter, owedBy, type PaymentPlan } from '../domain/payment-plan.ts';
-import type { ShippingAddress } from '../domain/fulfilment.ts';
 import { type PriceLine, perksOf } from '../domain/pricing.ts';
 import { windowMoved } from '../domain/promise.ts';
 import { newId } from '../ids.ts';

@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { shopDayStart } from '../domain/calendar.ts';
-import { DomainError } from '../domain/errors.ts';
 import type { Refusal } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
 import { csvJob, type Job, type JobHandler, type StagedItem } from './bulk-jobs.ts';
 import type { ServiceContext } from './context.ts';
 import { shipAll } from './fulfilment.ts';

@@ -11,7 +11,7 @@ import { newId } from '../ids.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type Page, toPage } from '../services/pagination.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
-import { assertDeliverable, type AddressPolicy } from './safe-request.ts';
+import { type AddressPolicy, assertDeliverable } from './safe-request.ts';
 
 export interface WebhookEndpoint {
   id: string;

@@ -4,7 +4,7 @@
  * internal address at connect time, so a name that later resolves inward (DNS rebinding) is refused too.
  * Redirects are not followed. Local development and tests may allow internal addresses.
  */
-import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';

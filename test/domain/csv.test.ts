@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CsvSyntaxError, csvRow, readCsv } from '../../src/csv.ts';
+import { type CsvSyntaxError, csvRow, readCsv } from '../../src/csv.ts';
 
 async function read(chunks: readonly string[]) {
   const records = [];

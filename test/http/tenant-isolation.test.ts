@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { launch, type MoneyWorld, moneyWorld, place, VISA } from '../money/support.ts';
 import { runJobs } from '../../src/services/bulk-jobs.ts';
 import { jobHandlers } from '../../src/services/job-kinds.ts';
+import { launch, type MoneyWorld, moneyWorld, place, VISA } from '../money/support.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
 import { assertNothingWritten, assertRefused, databaseDigest } from '../support/http-assertions.ts';

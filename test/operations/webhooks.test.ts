@@ -63,7 +63,7 @@ describeOnEachEngine('outgoing webhooks', ({ db }) => {
     assert.equal(delivery.id, `webhooks:${delivery.payload.data.id}`);
     assert.equal(delivery.payload.type, 'variant.created');
     assert.equal(delivery.payload.data.data.sku, `HOOK-${sku}`);
-    receiver.secrets = ['whsec_' + Buffer.alloc(32, 7).toString('base64')];
+    receiver.secrets = [`whsec_${Buffer.alloc(32, 7).toString('base64')}`];
     assert.equal((await relay.runOnce()).delivered, 0, 'nothing twice');
     await call(app, 'DELETE', `/v1/webhook-endpoints/${endpoint.id}`, shop.admin);
   });
