@@ -57,6 +57,7 @@ export const batch = z
 export const promiseHistoryEntry = z.object({
   at: z.string(),
   cause: z.string(),
+  reason: z.string().nullable().describe('Why, in the merchant’s words (a slip’s reason)'),
   oldWindow: shipWindow.nullable(),
   newWindow: shipWindow.nullable(),
 });

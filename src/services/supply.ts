@@ -610,6 +610,8 @@ function cumulativeTimeline(
 export interface PromiseHistoryEntry {
   at: Date;
   cause: string;
+  /** The merchant's words for why (a slip's reason), when they gave some. */
+  reason: string | null;
   oldWindow: PromiseWindow | null;
   newWindow: PromiseWindow | null;
 }
@@ -627,8 +629,9 @@ export async function promiseHistory(
     old_to: string | null;
     new_from: string | null;
     new_to: string | null;
+    reason: string | null;
   }>(
-    `SELECT created_at, cause, old_from, old_to, new_from, new_to FROM promise_history
+    `SELECT created_at, cause, reason, old_from, old_to, new_from, new_to FROM promise_history
      WHERE shop_id = $1 AND preorder_id = $2 ORDER BY id`,
     [shopId, preorderId],
   );
@@ -636,6 +639,7 @@ export async function promiseHistory(
   return rows.map((row) => ({
     at: row.created_at,
     cause: row.cause,
+    reason: row.reason,
     oldWindow: windowOf(row.old_from, row.old_to),
     newWindow: windowOf(row.new_from, row.new_to),
   }));
