@@ -15,6 +15,11 @@ export const ID_PREFIX = {
   deliveryFailure: 'dlf',
   shopifyImport: 'simp',
   shopifyBalance: 'sbal',
+  shipment: 'shp',
+  export: 'exp',
+  job: 'job',
+  webhookEndpoint: 'whe',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

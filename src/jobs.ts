@@ -1,5 +1,5 @@
 /**
- * The money jobs, safe to run in any number of processes at once: each claims its work in the database
+ * The money jobs and the bulk jobs, safe to run in any number of processes at once: each claims its work in the database
  * (row locks, SKIP LOCKED, leases) and every provider call carries an idempotency key.
  */
 
@@ -7,6 +7,7 @@ import { type Loop, startLoop } from './periodic.ts';
 import { releaseAbandonedPlacements } from './services/abandoned-placements.ts';
 import { collectBalances } from './services/balances.ts';
 import type { ServiceContext } from './services/context.ts';
+import { runDueBulkJobs } from './services/job-kinds.ts';
 import type { Payments } from './services/payment-operations.ts';
 import { retryPendingOperations } from './services/payments.ts';
 
@@ -17,6 +18,8 @@ export interface JobsReport {
   balanceTries: number;
   /** Provider calls sent again after a crash or a timeout. */
   operationsRetried: number;
+  /** Items of bulk jobs (imports, mass cancellations) applied or refused. */
+  bulkItems: number;
 }
 
 /** One pass of every money job, in the order that lets a retried call settle before its pre-order expires. */
@@ -24,7 +27,9 @@ export async function runDueJobs(ctx: ServiceContext, payments: Payments): Promi
   const retried = await retryPendingOperations(ctx, payments);
   const { released } = await releaseAbandonedPlacements(ctx, payments);
   const balances = await collectBalances(ctx, payments);
+  const bulk = await runDueBulkJobs(ctx, payments);
   return {
+    bulkItems: bulk.items,
     abandonedReleased: released,
     balanceTries: balances.filter((settled) => settled.operation.purpose === 'balance').length,
     operationsRetried: retried.length,

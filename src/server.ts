@@ -45,6 +45,19 @@ export interface ServerOptions {
   offerCacheMs?: number | undefined;
   /** More pages to serve beside the API (the demo's store). */
   routes?: FastifyPluginAsync | undefined;
+  /** Webhook endpoints may be on loopback, private and link-local addresses (local development only). */
+  webhooksAllowInternal?: boolean | undefined;
+}
+
+/**
+ * PRESELL_WEBHOOKS_ALLOW_PRIVATE=true lets webhook endpoints be on loopback, private and link-local
+ * addresses: for local development and tests, never in production (server-side request forgery).
+ */
+export function webhooksAllowInternalFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.PRESELL_WEBHOOKS_ALLOW_PRIVATE?.trim();
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError('PRESELL_WEBHOOKS_ALLOW_PRIVATE must be true or false');
 }
 
 /** A setting in the environment that cannot work: a message for the person who set it. */
@@ -170,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       payments,
       shopify,
       stripePublishableKey: process.env.STRIPE_PUBLISHABLE_KEY,
+      webhooks: { allowInternal: options.webhooksAllowInternal ?? false },
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
@@ -204,7 +218,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }),
       );
     }
-    const consumers = [...(options.consumers ?? []), ...outboxConsumers({ ctx, shopify })];
+    const consumers = [
+      ...(options.consumers ?? []),
+      ...outboxConsumers({ ctx, shopify, webhooksAllowInternal: options.webhooksAllowInternal ?? false }),
+    ];
     if (consumers.length > 0) {
       const relay = new OutboxRelay(ctx, consumers);
       loops.push(

@@ -49,3 +49,18 @@ export function table(header: readonly string[], rows: readonly (readonly (strin
     )
     .join('\n');
 }
+
+/**
+ * A progress bar for work done of a total: done and failed items filled (failed ones as ✗), the rest
+ * empty, then the counts: `[████████✗✗░░░░] 62% 620 done, 20 failed, 360 left of 1000`.
+ */
+export function progressBar(progress: { done: number; failed: number; total: number }, width = 30): string {
+  const { done, failed, total } = progress;
+  const left = Math.max(0, total - done - failed);
+  const cells = (count: number) => (total === 0 ? 0 : Math.round((count / total) * width));
+  const doneCells = cells(done);
+  const failedCells = Math.min(width - doneCells, cells(failed));
+  const bar = '█'.repeat(doneCells) + '✗'.repeat(failedCells) + '░'.repeat(width - doneCells - failedCells);
+  const percent = total === 0 ? 100 : Math.floor(((done + failed) / total) * 100);
+  return `[${bar}] ${percent}% ${done} done, ${failed} failed, ${left} left of ${total}`;
+}

@@ -56,6 +56,7 @@ finish (paid in full, closing in 10 days) and a backorder campaign for a sold-ou
 open. Serves a demo store at /store whose product pages embed the pre-order widget, prints
 its URL first, then the API's URLs, the keys and a curl to place a pre-order, and serves
 until Ctrl+C.
+Webhook endpoints may be on this machine (http://127.0.0.1:…): the demo delivers to them.
 The shop is created once per data folder; later runs show the same keys (kept in
 ${DEMO_FILE} in the data folder). DATABASE_URL is not used: the demo never touches a server.
 
@@ -76,11 +77,13 @@ Options:
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
     const store = demoStore();
+    // A demo runs on the developer's machine: its webhooks may go to a receiver on it.
     const server = await startOn(target, {
       port,
       host: options.host ?? DEFAULT_HOST,
       logLevel: 'warn',
       routes: store.routes,
+      webhooksAllowInternal: true,
     });
     try {
       const demo = await demoShop(server.ctx, target.dataDir);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CliError, type Command, type Env, UsageError } from './args.ts';
 import { demoCommand } from './demo.ts';
 import { forecastCommand } from './forecast.ts';
+import { jobCommand } from './job.ts';
 import { migrateCommand } from './migrate.ts';
 import { promiseCommand } from './promise.ts';
 import { serveCommand } from './serve.ts';
@@ -16,6 +17,7 @@ const COMMANDS: readonly Command[] = [
   shopCommand,
   promiseCommand,
   forecastCommand,
+  jobCommand,
 ];
 
 const HELP = `Usage: presell <command> [options]

@@ -31,6 +31,7 @@ Environment:
   PRESELL_RATE_LIMIT   storefront requests per client address and shop, N/SECONDS (default 120/60)
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
   PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+  PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)
   PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on; SHOPIFY_API_KEY, SHOPIFY_API_SECRET and
                     PRESELL_PUBLIC_URL for its install links (see docs/shopify.md)`,
 
@@ -41,13 +42,16 @@ Environment:
     const target = resolveDatabase(options.data, env);
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const { rateLimitFromEnv, trustProxyFromEnv } = await import('../server.ts');
+    const { rateLimitFromEnv, trustProxyFromEnv, webhooksAllowInternalFromEnv } = await import(
+      '../server.ts'
+    );
     const server = await startOn(target, {
       port,
       host: options.host ?? DEFAULT_HOST,
       logLevel: 'info',
       trustProxy: trustProxyFromEnv(env),
       rateLimit: rateLimitFromEnv(env),
+      webhooksAllowInternal: webhooksAllowInternalFromEnv(env),
     });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },

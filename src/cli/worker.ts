@@ -4,13 +4,14 @@ import { untilStopSignal } from './lifecycle.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'Run the jobs (money, Shopify) and deliver the outbox, without serving HTTP',
+  summary: 'Run the jobs (money, bulk, Shopify) and deliver the outbox, without serving HTTP',
   help: `Usage: presell worker [--interval SECONDS] [--data DIR]
 
 Runs the jobs every few seconds: releases the units of placements nobody paid for, collects balances
-that fell due (retrying failed cards on schedule), and resends provider calls whose answer was lost.
-With Shopify on, it also imports catalogues, collects Shopify balances and delivers the outbox to the
-Shopify adapter. Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
+that fell due (retrying failed cards on schedule), resends provider calls whose answer was lost, works
+through bulk jobs (imports, mass cancellations), and delivers events to webhook endpoints. With Shopify
+on, it also imports catalogues, collects Shopify balances and delivers the outbox to the Shopify adapter.
+Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
 JSON logs on stdout; SIGINT or SIGTERM stops it after the pass under way.
 
 Options:
@@ -21,6 +22,7 @@ Options:
 Environment:
   DATABASE_URL            postgres://user:password@host:5432/db — use this server instead of the folder
   PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+  PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)
   PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on (see docs/shopify.md)`,
 
   async run(argv: string[], env: Env) {
@@ -34,14 +36,19 @@ Environment:
     const stopSignal = untilStopSignal();
     const release = claimDatabase(target);
     try {
-      const [{ openDatabase }, { migrate }, { paymentsFromEnv }, { startJobLoop }, { pino }] =
-        await Promise.all([
-          import('../db/database.ts'),
-          import('../db/migrate.ts'),
-          import('../server.ts'),
-          import('../jobs.ts'),
-          import('pino'),
-        ]);
+      const [
+        { openDatabase },
+        { migrate },
+        { paymentsFromEnv, webhooksAllowInternalFromEnv },
+        { startJobLoop },
+        { pino },
+      ] = await Promise.all([
+        import('../db/database.ts'),
+        import('../db/migrate.ts'),
+        import('../server.ts'),
+        import('../jobs.ts'),
+        import('pino'),
+      ]);
       const [{ OutboxRelay }, { outboxConsumers }, { startLoop }, shopifyModules] = await Promise.all([
         import('../outbox/relay.ts'),
         import('../consumers.ts'),
@@ -77,7 +84,11 @@ Environment:
             }),
           );
         }
-        const consumers = outboxConsumers({ ctx, shopify });
+        const consumers = outboxConsumers({
+          ctx,
+          shopify,
+          webhooksAllowInternal: webhooksAllowInternalFromEnv(env),
+        });
         if (consumers.length > 0) {
           const relay = new OutboxRelay(ctx, consumers);
           loops.push(

@@ -56,6 +56,11 @@ export const ERRORS = {
   not_found: { kind: 'not_found', meaning: 'No such thing in this shop.' },
   payload_too_large: { kind: 'too_large', meaning: 'The body is larger than 64 KiB.' },
   unsupported_media_type: { kind: 'unsupported_media_type', meaning: 'Send the body as application/json.' },
+  invalid_csv: {
+    kind: 'malformed',
+    meaning:
+      'The file is not CSV as documented: a missing column, an unclosed quote; `details.line` says where.',
+  },
   sold_out: {
     kind: 'conflict',
     meaning: 'Fewer units are left than asked for; `details.unitsLeft` says how many.',
@@ -107,6 +112,15 @@ export const ERRORS = {
     meaning: 'The shop has no Shopify store connected (or the store uninstalled the app).',
   },
   store_taken: { kind: 'conflict', meaning: 'That Shopify store is connected to another Presell shop.' },
+  already_exported: {
+    kind: 'conflict',
+    meaning: 'The pre-order was handed to fulfilment by an export; its address can no longer change.',
+  },
+  shipment_already_recorded: {
+    kind: 'conflict',
+    meaning: 'A parcel with this tracking number is already recorded for the pre-order.',
+  },
+  job_not_finished: { kind: 'conflict', meaning: 'The job is still running; try again once it finished.' },
   per_customer_limit: {
     kind: 'rule',
     meaning:
@@ -158,6 +172,23 @@ export const ERRORS = {
   salvage_not_below_cost: {
     kind: 'rule',
     meaning: 'A unit left over must be worth less than it cost (salvageValue below unitCost).',
+  },
+  shipment_too_large: {
+    kind: 'rule',
+    meaning: 'More units than the pre-order has left to ship; `details.unitsLeft` says how many.',
+  },
+  partial_shipment_refused: {
+    kind: 'rule',
+    meaning: 'The campaign ships complete: a pre-order leaves in one parcel with every unit.',
+  },
+  unsafe_webhook_url: {
+    kind: 'rule',
+    meaning:
+      'A webhook endpoint on a loopback, private or link-local address, or one that does not resolve; `details.reason` says which.',
+  },
+  not_a_backorder: {
+    kind: 'rule',
+    meaning: 'Only a backorder campaign’s variant serves backorders from stock.',
   },
   // Rules of the pure engines. A valid request never meets them; they guard the engines' own inputs.
   invalid_batch: { kind: 'rule', meaning: 'A supply batch that is not consistent.' },

@@ -11,7 +11,7 @@ import { CAMPAIGN_STATUSES } from './campaign.ts';
 
 const money = z.object({ amount: z.number().int(), currency: z.string().length(3) });
 const window = z.object({ from: z.string(), to: z.string() }).nullable();
-const subjects = ['shop', 'variant', 'campaign', 'batch', 'preorder'] as const;
+const subjects = ['shop', 'variant', 'campaign', 'batch', 'preorder', 'webhook_endpoint'] as const;
 export type EventSubject = (typeof subjects)[number];
 
 interface Declaration<Data extends z.ZodObject> {
@@ -29,7 +29,25 @@ const declare = <Data extends z.ZodObject>(
   version = 1,
 ): Declaration<Data> => ({ subject, meaning, data, version });
 
-const statusChange = z.object({ from: z.enum(CAMPAIGN_STATUSES), to: z.enum(CAMPAIGN_STATUSES) });
+const statusChange = z.object({
+  from: z.enum(CAMPAIGN_STATUSES),
+  to: z.enum(CAMPAIGN_STATUSES),
+  /** `stock`: a backorder campaign opened or paused itself as its variant's stock ran out or came back. */
+  cause: z.enum(['stock']).optional(),
+});
+const shipment = {
+  carrier: z.string().nullable(),
+  trackingNumber: z.string().nullable(),
+  trackingUrl: z.string().nullable(),
+  shippedAt: z.string(),
+};
+/** A bonus an early-bird tier granted: an item (sku and quantity, not charged) or a note. */
+const perk = z.object({
+  tier: z.string(),
+  sku: z.string().optional(),
+  quantity: z.number().int().optional(),
+  note: z.string().optional(),
+});
 
 export const EVENTS = {
   'shop.created': declare('shop', 'A shop was created with its keys.', z.object({ name: z.string() })),
@@ -37,6 +55,11 @@ export const EVENTS = {
     'variant',
     'A variant (a sellable sku) was created.',
     z.object({ sku: z.string() }),
+  ),
+  'variant.stock_changed': declare(
+    'variant',
+    'The merchant set the units on hand; `toBackorders` of the units that came in went to waiting backorders first.',
+    z.object({ onHand: z.number().int(), previousOnHand: z.number().int(), toBackorders: z.number().int() }),
   ),
   'campaign.created': declare(
     'campaign',
@@ -74,7 +97,11 @@ export const EVENTS = {
   'batch.updated': declare(
     'batch',
     'A supply batch changed (date, quantity, buffer, state or units received); `fields` names what changed.',
-    z.object({ fields: z.array(z.string()), campaignId: z.string().optional() }),
+    z.object({
+      fields: z.array(z.string()),
+      campaignId: z.string().optional(),
+      reason: z.string().optional().describe('Why, in the merchant’s words (a slip’s reason)'),
+    }),
   ),
   'preorder.placed': declare(
     'preorder',
@@ -86,6 +113,7 @@ export const EVENTS = {
       queuePosition: z.number().int(),
       totalAmount: z.number().int(),
       currency: z.string(),
+      perks: z.array(perk).optional(),
     }),
   ),
   'preorder.confirmed': declare(
@@ -106,13 +134,24 @@ export const EVENTS = {
   'preorder.ready': declare('preorder', 'Fully paid with its units in hand: it can ship.', z.object({})),
   'preorder.fulfilled': declare(
     'preorder',
-    'The merchant recorded the shipment.',
+    'Every unit has shipped; the tracking is that of the last parcel.',
+    z.object({ ...shipment, shipmentId: z.string().optional(), quantity: z.number().int().optional() }),
+  ),
+  'preorder.partly_shipped': declare(
+    'preorder',
+    'A parcel with some of the units left (split policy); `unitsLeft` still to ship.',
     z.object({
-      carrier: z.string().nullable(),
-      trackingNumber: z.string().nullable(),
-      trackingUrl: z.string().nullable(),
-      shippedAt: z.string(),
+      ...shipment,
+      shipmentId: z.string(),
+      quantity: z.number().int(),
+      unitsShipped: z.number().int(),
+      unitsLeft: z.number().int(),
     }),
+  ),
+  'preorder.address_changed': declare(
+    'preorder',
+    'The shipping address of the pre-order was set or changed before its export.',
+    z.object({}),
   ),
   'preorder.cancelled': declare(
     'preorder',
@@ -133,7 +172,13 @@ export const EVENTS = {
   'preorder.promise_changed': declare(
     'preorder',
     'The ship window the customer was told moved by more than the campaign’s tolerance (or was gained or lost).',
-    z.object({ oldWindow: window, newWindow: window, cause: z.string(), campaignId: z.string() }),
+    z.object({
+      oldWindow: window,
+      newWindow: window,
+      cause: z.string(),
+      campaignId: z.string(),
+      reason: z.string().optional().describe('Why, in the merchant’s words (a slip’s reason)'),
+    }),
   ),
   'preorder.priority_changed': declare(
     'preorder',
@@ -206,6 +251,11 @@ export const EVENTS = {
     'shop',
     'Shopify relayed a customer’s request for their data; `preorderIds` are the pre-orders Presell holds for them.',
     z.object({ email: z.string().nullable(), preorderIds: z.array(z.string()) }),
+  ),
+  'webhook_endpoint.disabled': declare(
+    'webhook_endpoint',
+    'A webhook endpoint was disabled: it answered 410 Gone, or the merchant disabled it.',
+    z.object({ url: z.string(), reason: z.string() }),
   ),
 } as const;
 

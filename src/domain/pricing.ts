@@ -1,3 +1,4 @@
+import type { Perk } from './fulfilment.ts';
 import { percentOf } from './money.ts';
 
 /**
@@ -11,6 +12,14 @@ export interface EarlyBirdTier {
   until?: string | null;
   unitAmount?: number | null;
   percentOff?: number | null;
+  /** A bonus for each unit sold in this tier: an item (sku and quantity per unit, not charged) or a note. */
+  perk?: TierPerk | null;
+}
+
+export interface TierPerk {
+  sku?: string | null;
+  quantity?: number | null;
+  note?: string | null;
 }
 
 export interface Pricing {
@@ -24,6 +33,8 @@ export interface PriceLine {
   tier: string | null;
   quantity: number;
   unitAmount: number;
+  /** The tier's perk as it was when the price was locked: later changes to the tier never take it away. */
+  perk?: TierPerk;
 }
 
 export interface PricedUnits {
@@ -36,7 +47,7 @@ export interface PricedUnits {
 export interface PriceNow {
   unitAmount: number;
   regularAmount: number;
-  tier: { name: string; unitsLeft: number | null; endsAt: string | null } | null;
+  tier: { name: string; unitsLeft: number | null; endsAt: string | null; perk: TierPerk | null } | null;
 }
 
 /**
@@ -56,7 +67,9 @@ export function priceUnits(pricing: Pricing, unitsBefore: number, quantity: numb
     if (last && last.unitAmount === unitAmount && last.tier === (tier?.name ?? null)) {
       last.quantity += runEnd - unit;
     } else {
-      lines.push({ tier: tier?.name ?? null, quantity: runEnd - unit, unitAmount });
+      const line: PriceLine = { tier: tier?.name ?? null, quantity: runEnd - unit, unitAmount };
+      if (tier?.perk) line.perk = tier.perk;
+      lines.push(line);
     }
     unit = runEnd;
   }
@@ -75,8 +88,28 @@ export function priceNow(pricing: Pricing, unitsHeld: number, now: Date): PriceN
       name: tier.name,
       unitsLeft: tier.firstUnits == null ? null : tier.firstUnits - unitsHeld,
       endsAt: tier.until ?? null,
+      perk: tier.perk ?? null,
     },
   };
+}
+
+/**
+ * The perks a pre-order's locked price lines granted: per tier, the bonus item times the units bought in
+ * it, and the note.
+ */
+export function perksOf(lines: readonly PriceLine[]): Perk[] {
+  const perks: Perk[] = [];
+  for (const line of lines) {
+    if (!line.perk || line.tier === null) continue;
+    const perk: Perk = { tier: line.tier };
+    if (line.perk.sku && line.perk.quantity) {
+      perk.sku = line.perk.sku;
+      perk.quantity = line.perk.quantity * line.quantity;
+    }
+    if (line.perk.note) perk.note = line.perk.note;
+    perks.push(perk);
+  }
+  return perks;
 }
 
 function bestTier(pricing: Pricing, unit: number, now: Date): EarlyBirdTier | undefined {

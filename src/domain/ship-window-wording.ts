@@ -98,6 +98,26 @@ export function wordOffer(offer: NextOffer, options: WordingOptions): OfferWordi
   }
 }
 
+/**
+ * How the storefront tells a sku's availability apart: "In stock", "Backorder — ships by 12 December",
+ * "Pre-order — ships the week of 14 December" (the date to be confirmed without a window).
+ */
+export function wordAvailability(
+  kind: 'in_stock' | CampaignMode,
+  window: PromiseWindow | null,
+  options: WordingOptions,
+): string {
+  const phrases = phrasesFor(options.locale);
+  if (kind === 'in_stock') return phrases.inStock;
+  const lead = phrases.button[kind];
+  if (!window) return phrases.join(lead, phrases.toBeConfirmed);
+  const predicate =
+    kind === 'backorder'
+      ? phrases.by(dayAndMonth(window.to, options))
+      : predicateOf(periodOf(window, options.locale), phrases, options);
+  return phrases.join(lead, predicate);
+}
+
 function periodOf(window: PromiseWindow, locale: string): WordedPeriod {
   const week = weekStart(window.from, locale);
   if (daysBetween(week, window.to) < 7) return { kind: 'week', from: week, to: addDays(week, 6) };
@@ -223,6 +243,8 @@ interface Phrases {
   soldOut: string;
   orderNow: string;
   backInStock: string;
+  /** The sku is on the shelf: no pre-order needed. */
+  inStock: string;
   /** A lead ("Order now") and a phrase. */
   join(lead: string, predicate: string): string;
   unitsLeft: Partial<Record<Intl.LDMLPluralRule, UnitsLeft>> & { other: UnitsLeft };
@@ -248,6 +270,7 @@ const english: Phrases = {
   soldOut: 'sold out',
   orderNow: 'Order now',
   backInStock: 'Back in stock',
+  inStock: 'In stock',
   join: (lead, predicate) => `${lead} — ${predicate}`,
   unitsLeft: { other: (count, shipment) => `Only ${count} left in the ${shipment} shipment` },
   button: {
@@ -276,6 +299,7 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
     soldOut: 'ausverkauft',
     orderNow: 'Jetzt vorbestellen',
     backInStock: 'Wieder verfügbar',
+    inStock: 'Auf Lager',
     join: (lead, predicate) => `${lead} – ${predicate}`,
     unitsLeft: {
       other: (count, shipment) =>
@@ -304,6 +328,7 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
     soldOut: 'épuisé',
     orderNow: 'Précommandez maintenant',
     backInStock: 'De retour en stock',
+    inStock: 'En stock',
     join: (lead, predicate) => `${lead} — ${predicate}`,
     unitsLeft: {
       one: (_count, shipment) =>
@@ -334,6 +359,7 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
     soldOut: '完売',
     orderNow: '今すぐ予約',
     backInStock: '再入荷予定',
+    inStock: '在庫あり',
     join: (lead, predicate) => `${lead}：${predicate}`,
     unitsLeft: {
       other: (count, shipment) => `${shipment === 'first' ? '初回' : '次回'}出荷分は残り${count}点`,

@@ -10,7 +10,6 @@ import {
   type NewCampaign,
   updateCampaign,
 } from '../services/campaigns.ts';
-import { shippingAddressOf } from '../services/checkouts.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { recordShipment } from '../services/fulfilment.ts';
 import { preorderLedger } from '../services/payments.ts';
@@ -30,7 +29,6 @@ import {
   pageQuery,
   preorder,
   preorderQuery,
-  shippingAddress,
   updateCampaignBody,
   variant,
 } from './schemas.ts';
@@ -46,7 +44,9 @@ export function authenticateAdmin(keys: KeyAuthenticator) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-    request.shop = await keys.authenticate(key, 'secret');
+    const found = await keys.authenticateKey(key, 'secret');
+    request.shop = found.shop;
+    request.apiKey = { id: found.keyId, hint: found.hint };
   };
 }
 
@@ -229,9 +229,6 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
                 .describe(
                   'Sums of the ledger (GET …/ledger lists its entries); outstanding is what the plan still asks',
                 ),
-              shippingAddress: shippingAddress
-                .nullable()
-                .describe('Where it ships, when it was placed through the hosted checkout'),
             }),
             ...errorResponses(ADMIN_CODES, 'not_found'),
           },
@@ -239,16 +236,14 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       },
       async (request) => {
         const found = await getPreorder(ctx, request.shop.id, request.params.id);
-        const [history, ledger, address] = await Promise.all([
+        const [history, ledger] = await Promise.all([
           promiseHistory(ctx.db, request.shop.id, found.id),
           preorderLedger(ctx, request.shop, found.id),
-          shippingAddressOf(ctx, request.shop.id, found.id),
         ]);
         return {
           ...preorderView(found, request.shop, ctx.clock()),
           promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
           money: { charged: ledger.charged, refunded: ledger.refunded, outstanding: ledger.outstanding },
-          shippingAddress: address ?? null,
         };
       },
     );
@@ -258,14 +253,25 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       {
         schema: {
           tags: ['preorders'],
-          summary: 'Record the shipment of a ready pre-order: it is fulfilled, with carrier and tracking',
+          summary: 'Record a parcel of a ready pre-order; the last one fulfils it, with carrier and tracking',
           description:
-            'Only a `ready` pre-order (fully paid, its units in hand) can be fulfilled; anything else answers ' +
-            '409 invalid_transition with the state it is in.',
+            'Only a `ready` pre-order (fully paid, its units in hand) ships; anything else answers 409 ' +
+            'invalid_transition with the state it is in. Under the split policy a pre-order may leave in several ' +
+            'parcels (`quantity`); it is fulfilled when every unit has shipped.',
           security,
           params: z.object({ id: id('po') }),
           body: fulfilBody,
-          response: { 200: preorder, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition') },
+          response: {
+            200: preorder,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'invalid_transition',
+              'shipment_too_large',
+              'partial_shipment_refused',
+              'shipment_already_recorded',
+            ),
+          },
         },
       },
       async (request) => {

@@ -10,17 +10,21 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ServiceContext } from '../services/context.ts';
+import { JobStarter } from '../services/job-kinds.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import type { Shopify } from '../shopify/shopify.ts';
+import type { AddressPolicy } from '../webhooks/safe-request.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { auditRoutes, installAudit } from './audit.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { OfferCache } from './offer-cache.ts';
+import { operationsRoutes } from './operations-routes.ts';
 import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -30,6 +34,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The shop the request's key belongs to; set by the routes' authentication hook. */
     shop: Shop;
+    /** The merchant's secret key that made an admin request (for the audit log); null elsewhere. */
+    apiKey: { id: string; hint: string } | null;
   }
 }
 
@@ -57,6 +63,8 @@ export interface AppOptions {
   offerCacheMs?: number;
   /** Stripe's publishable key (pk_…), for the Payment Element on the hosted checkout when Stripe takes payments. */
   stripePublishableKey?: string | undefined;
+  /** Webhook endpoints on loopback, private and link-local addresses: refused unless allowed (local use, tests). */
+  webhooks?: AddressPolicy;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -104,6 +112,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('shop', null as unknown as Shop);
+  app.decorateRequest('apiKey', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('request-id', request.id);
   });
@@ -140,7 +149,16 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     // A write may change what an offer says: placements, payments, the merchant's changes.
     if (WRITES.has(request.method) && reply.statusCode < 500) offers.invalidate();
   });
+  const jobs = new JobStarter(ctx, payments, (error) =>
+    app.log.error({ err: error }, 'a bulk job pass failed'),
+  );
+  app.addHook('onClose', () => jobs.idle());
+  installAudit(app, ctx);
   await app.register(adminRoutes(ctx, keys));
+  await app.register(auditRoutes(ctx, keys));
+  await app.register(
+    operationsRoutes(ctx, keys, { jobs, webhooks: options.webhooks ?? { allowInternal: false } }),
+  );
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
   await app.register(forecastRoutes(ctx, keys));

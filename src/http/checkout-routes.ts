@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { shopDate } from '../domain/calendar.ts';
 import { checkoutWording } from '../domain/checkout-wording.ts';
 import { DomainError } from '../domain/errors.ts';
+import { normaliseAddress } from '../domain/fulfilment.ts';
 import { dueTerms, wordDueTerms } from '../domain/offer-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
 import { TestPaymentProvider } from '../payments/test-provider.ts';
@@ -22,7 +23,13 @@ import { checkoutNotice, checkoutPage } from './checkout-page.ts';
 import { errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
 import { safeLink } from './html.ts';
 import { placedPreorder } from './money-schemas.ts';
-import { idempotencyHeaders, MAX_QUANTITY, money, placePreorderBody, shippingAddress } from './schemas.ts';
+import {
+  idempotencyHeaders,
+  MAX_QUANTITY,
+  money,
+  placePreorderBody,
+  shippingAddressInput,
+} from './schemas.ts';
 import { PLACEMENT_CODES, storefrontLocale } from './storefront-routes.ts';
 import { offerView } from './views.ts';
 import { type Bundle, webBundles } from './web-assets.ts';
@@ -31,7 +38,7 @@ const security = [{ publishableKey: [] }];
 
 export const checkoutBody = placePreorderBody
   .extend({
-    shipping: shippingAddress,
+    shippingAddress: shippingAddressInput.describe('Where it ships: the hosted checkout always asks'),
     locale: z
       .string()
       .max(35)
@@ -89,11 +96,11 @@ export function checkoutApiRoutes(
         },
       },
       async (request, reply) => {
-        const { shipping, locale, ...placement } = request.body;
+        const { shippingAddress, locale, ...placement } = request.body;
         const { shop } = request;
-        const answer = await placeFromCheckout(ctx, placements, shop, {
+        const answer = await placeFromCheckout(placements, shop, {
           ...placement,
-          shipping: { ...shipping, line2: shipping.line2 ?? null },
+          shippingAddress: normaliseAddress(shippingAddress),
           idempotencyKey: request.headers['idempotency-key'],
         });
         if ('placed' in answer) {

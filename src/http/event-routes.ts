@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events.ts';
 import { listDeadLetters, retryDeadLetter } from '../outbox/dead-letters.ts';
-import { listEvents } from '../outbox/event-feed.ts';
-import type { OutboxEvent } from '../outbox/relay.ts';
+import { eventView, listEvents } from '../outbox/event-feed.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { authenticateAdmin } from './admin-routes.ts';
@@ -53,18 +52,6 @@ const eventQuery = pageQuery.extend({
     .optional()
     .describe('Only events about this pre-order, campaign, batch, variant or shop'),
 });
-
-function eventView(event: OutboxEvent) {
-  return {
-    id: event.id,
-    object: 'event' as const,
-    type: event.type,
-    version: event.version,
-    subjectId: event.subjectId,
-    data: event.data,
-    createdAt: event.createdAt.toISOString(),
-  };
-}
 
 /** What happened in the shop, for integrators who poll rather than receive webhooks, and failed deliveries. */
 export function eventRoutes(ctx: ServiceContext, keys: KeyAuthenticator): FastifyPluginAsyncZod {

@@ -95,6 +95,28 @@ export const pageQuery = z.object({
     .describe('The `nextCursor` of the previous page'),
 });
 
+export const tierPerk = z
+  .object({
+    sku: sku.nullish().describe('A bonus item, not charged'),
+    quantity: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .nullish()
+      .describe('Of the bonus item, per unit bought in the tier'),
+    note: text(200).nullish().describe('e.g. "Signed by the designer"'),
+  })
+  .refine(
+    (perk) => (perk.sku == null) === (perk.quantity == null),
+    'a bonus item needs both sku and quantity',
+  )
+  .refine(
+    (perk) => perk.sku != null || perk.note != null,
+    'a perk is a bonus item (sku and quantity) or a note',
+  )
+  .meta({ id: 'TierPerk' });
+
 export const earlyBirdTier = z
   .object({
     name: text(80),
@@ -108,6 +130,9 @@ export const earlyBirdTier = z
     until: instant.nullish().describe('Units placed before this instant'),
     unitAmount: z.number().int().min(0).max(MAX_AMOUNT).nullish().describe('Early-bird price in minor units'),
     percentOff: z.number().gt(0).lt(100).multipleOf(0.01).nullish(),
+    perk: tierPerk
+      .nullish()
+      .describe('A bonus for each unit sold in this tier; kept by the pre-orders that got it'),
   })
   .meta({ id: 'EarlyBirdTier' });
 
@@ -310,6 +335,42 @@ export const promise = z
   })
   .meta({ id: 'Promise' });
 
+/** Where a pre-order ships: the same fields the hosted checkout collects. */
+export const shippingAddressInput = z
+  .strictObject({
+    name: text(200).describe('Who receives the parcel'),
+    line1: text(200),
+    line2: text(200).nullish(),
+    postalCode: text(20),
+    city: text(100),
+    region: text(100).nullish().describe('State, province or county, where the country uses one'),
+    country: z
+      .string()
+      .length(2)
+      .refine(isCountry, 'an ISO 3166-1 alpha-2 country code in capitals, such as DE')
+      .describe('ISO 3166-1 alpha-2'),
+    phone: z
+      .string()
+      .max(40)
+      .regex(/^\+?[0-9][0-9 ()./-]{2,39}$/, 'a phone number: digits, spaces, + ( ) . / -')
+      .nullish()
+      .describe('For the carrier'),
+  })
+  .meta({ id: 'NewShippingAddress' });
+
+export const shippingAddress = z
+  .object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    postalCode: z.string(),
+    city: z.string(),
+    region: z.string().nullable(),
+    country: z.string(),
+    phone: z.string().nullable(),
+  })
+  .meta({ id: 'ShippingAddress' });
+
 export const shipment = z
   .object({
     carrier: z.string().nullable(),
@@ -319,7 +380,12 @@ export const shipment = z
   })
   .meta({ id: 'Shipment' });
 
-const priceLine = z.object({ tier: z.string().nullable(), quantity: z.number(), unitPrice: money });
+const priceLine = z.object({
+  tier: z.string().nullable(),
+  quantity: z.number(),
+  unitPrice: money,
+  perk: tierPerk.optional().describe('What the tier granted with this price; never taken away'),
+});
 
 export const preorder = z
   .object({
@@ -337,7 +403,10 @@ export const preorder = z
     priceLines: z.array(priceLine).describe('Units at each price, when a pre-order spans an early-bird tier'),
     state: z.enum(PREORDER_STATES),
     promise: promise.nullable().describe('The ship window this customer was promised'),
-    shipment: shipment.nullable().describe('Carrier and tracking, once fulfilled'),
+    shipment: shipment.nullable().describe('Carrier and tracking of the last parcel, once fulfilled'),
+    shippingAddress: shippingAddress.nullable().describe('Required before the pre-order can be exported'),
+    unitsShipped: z.number().describe('Units in parcels so far; fulfilled once all have shipped'),
+    exportedAt: z.string().nullable().describe('When an export handed it to fulfilment'),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -345,6 +414,15 @@ export const preorder = z
 
 export const fulfilBody = z
   .object({
+    quantity: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_QUANTITY)
+      .optional()
+      .describe(
+        'Units in this parcel; every unit left when left out. Only a split-policy campaign ships in parts',
+      ),
     carrier: text(100).nullish().describe('e.g. DHL, UPS, Royal Mail'),
     trackingNumber: text(100).nullish(),
     trackingUrl: z
@@ -366,22 +444,10 @@ export const placePreorderBody = z.object({
   sku,
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
   email,
+  shippingAddress: shippingAddressInput
+    .optional()
+    .describe('Optional now; required before the pre-order is exported, changeable until then'),
 });
-
-export const shippingAddress = z
-  .object({
-    name: text(200),
-    line1: text(200),
-    line2: text(200).nullish(),
-    postalCode: text(20),
-    city: text(100),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 country code in capitals, such as DE')
-      .refine(isCountry, 'an ISO 3166-1 country code, such as DE'),
-  })
-  .strict()
-  .meta({ id: 'ShippingAddress' });
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': z
@@ -436,7 +502,14 @@ export const offer = z
     price: money.describe('What the next unit costs now'),
     regularPrice: money,
     earlyBird: z
-      .object({ name: z.string(), unitsLeft: z.number().nullable(), endsAt: z.string().nullable() })
+      .object({
+        name: z.string(),
+        unitsLeft: z.number().nullable(),
+        endsAt: z.string().nullable(),
+        perk: tierPerk
+          .nullable()
+          .describe('"First 50 get the walnut stand free": shown while the tier has room'),
+      })
       .nullable(),
     unitsLeft: z.number().nullable().describe('Units left under the cap; null when there is no cap'),
     perCustomerLimit: z.number().nullable(),
@@ -460,6 +533,16 @@ export const offer = z
       })
       .describe('One unit’s payment terms at today’s price'),
     texts: offerTexts,
+    availability: z
+      .object({
+        kind: z.enum(['in_stock', 'backorder', 'preorder']),
+        message: z
+          .string()
+          .describe(
+            '"In stock", "Backorder — ships by 12 December", "Pre-order — ships the week of 14 December"',
+          ),
+      })
+      .describe('What the shopper gets: the shelf, a backorder or a pre-order, in the shop’s language'),
   })
   .meta({ id: 'Offer' });
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ErrorCode } from '../domain/errors.ts';
 import { DomainError } from '../domain/errors.ts';
+import { normaliseAddress } from '../domain/fulfilment.ts';
 import { hasWording } from '../domain/ship-window-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
 import { getOffer } from '../services/campaigns.ts';
@@ -180,8 +181,10 @@ export function storefrontRoutes(
         },
       },
       async (request, reply) => {
+        const { shippingAddress, ...body } = request.body;
         const answer = await placements.place(request.shop, {
-          ...request.body,
+          ...body,
+          ...(shippingAddress ? { shippingAddress: normaliseAddress(shippingAddress) } : {}),
           idempotencyKey: request.headers['idempotency-key'],
         });
         if (answer.replayed) reply.header('idempotent-replayed', 'true');

@@ -32,6 +32,9 @@ export const updateBatchBody = z.object({
   state: z.enum(['planned', 'confirmed', 'received']).optional(),
   quantityReceived: z.number().int().min(0).max(10_000_000).optional().describe('Units received so far'),
   note: text(500).nullish(),
+  reason: text(500)
+    .optional()
+    .describe('Why (a slip’s reason, as previewed): kept with the change and the promises it moves'),
 });
 
 export const batch = z
@@ -55,6 +58,7 @@ export const batch = z
 export const promiseHistoryEntry = z.object({
   at: z.string(),
   cause: z.string(),
+  reason: z.string().nullable().describe('Why, in the merchant’s words (a slip’s reason)'),
   oldWindow: shipWindow.nullable(),
   newWindow: shipWindow.nullable(),
 });

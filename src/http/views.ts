@@ -1,6 +1,6 @@
 import type { NotOpenReason } from '../domain/campaign.ts';
 import { dueTerms, offerTexts, overridesFor } from '../domain/offer-wording.ts';
-import { wordShipWindow } from '../domain/ship-window-wording.ts';
+import { wordAvailability, wordShipWindow } from '../domain/ship-window-wording.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
 import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
 import type { Shop } from '../services/shops.ts';
@@ -88,5 +88,9 @@ export function offerView(o: Offer, shop: Shop, now: Date, locale = shop.locale)
                 : promise.message,
             firstShipment: promise.firstShipment && { ...promise.firstShipment, message: null },
           },
+    availability: {
+      kind: o.availability,
+      message: wordAvailability(o.availability, promise.window, wording),
+    },
   };
 }

@@ -64,6 +64,19 @@ export async function listEvents(
   };
 }
 
+/** An event as integrators read it, from `GET /v1/events` and in webhooks. */
+export function eventView(event: OutboxEvent) {
+  return {
+    id: event.id,
+    object: 'event' as const,
+    type: event.type,
+    version: event.version,
+    subjectId: event.subjectId,
+    data: event.data,
+    createdAt: event.createdAt.toISOString(),
+  };
+}
+
 /** The catalogue's types a filter names; an unknown one is refused with the ones there are. */
 function expandTypes(filters: readonly string[]): EventType[] {
   const types = new Set<EventType>();

@@ -63,8 +63,13 @@ export interface RelayOptions {
   pageSize?: number;
 }
 
-/** The Standard Webhooks schedule after the first try: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
-export const DEFAULT_RETRY_DELAYS_MS = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000].map((s) => s * 1000);
+/**
+ * The Standard Webhooks specification's schedule after the first try: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+ * 14 h, 20 h, 24 h (three days in all).
+ */
+export const DEFAULT_RETRY_DELAYS_MS = [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400].map(
+  (s) => s * 1000,
+);
 
 export interface RelayReport {
   delivered: number;

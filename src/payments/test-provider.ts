@@ -301,6 +301,17 @@ export class TestPaymentProvider implements PaymentProvider {
     });
   }
 
+  /**
+   * The shopper replaced the card behind a saved payment method (a new card from the same bank, as a card
+   * updater delivers it): later charges on that method use the new card.
+   */
+  updateCard(paymentMethodId: string, cardNumber: string): void {
+    const method = this.#methods.get(paymentMethodId);
+    const card = findTestCard(cardNumber);
+    if (!method || !card) throw new Error(`no saved method ${paymentMethodId} or no test card ${cardNumber}`);
+    this.#methods.set(paymentMethodId, { ...method, card });
+  }
+
   async parseWebhook(request: WebhookRequest): Promise<PaymentEvent> {
     const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
     const header = request.headers[TEST_SIGNATURE_HEADER];

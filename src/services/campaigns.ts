@@ -14,7 +14,7 @@ import {
 import { DomainError } from '../domain/errors.ts';
 import { type EventType, event } from '../domain/events.ts';
 import type { Money } from '../domain/money.ts';
-import { type EarlyBirdTier, priceNow } from '../domain/pricing.ts';
+import { type EarlyBirdTier, type PriceNow, priceNow } from '../domain/pricing.ts';
 import type { FulfilmentPolicy, NextOffer } from '../domain/promise.ts';
 import type { CancellationPolicy } from '../domain/refund-policy.ts';
 import { buttonLabel } from '../domain/ship-window-wording.ts';
@@ -116,7 +116,7 @@ export interface Offer {
   reason: string | null;
   price: Money;
   regularPrice: Money;
-  earlyBird: { name: string; unitsLeft: number | null; endsAt: string | null } | null;
+  earlyBird: PriceNow['tier'];
   unitsLeft: number | null;
   perCustomerLimit: number | null;
   window: { opensAt: Date | null; closesAt: Date | null };
@@ -127,6 +127,8 @@ export interface Offer {
   /** The campaign's terms and wording, from which the storefront's texts are made. */
   paymentTerms: PaymentTerms;
   wording: Wording;
+  /** The shelf has the sku (no pre-order needed), or what the campaign sells. */
+  availability: 'in_stock' | CampaignMode;
 }
 
 const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'paused'];
@@ -282,12 +284,11 @@ export async function moveCampaign(
         current.variants.map((v) => v.variantId),
       );
     }
-    await tx.query('UPDATE campaigns SET status = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2', [
-      shopId,
-      id,
-      status,
-      now,
-    ]);
+    // The merchant's move: a backorder campaign paused by its stock no longer opens by itself.
+    await tx.query(
+      'UPDATE campaigns SET status = $3, stock_paused = false, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+      [shopId, id, status, now],
+    );
     record(event(shopId, STATUS_EVENTS[status], id, { from: current.status, to: status }));
     return { ...current, status, updatedAt: now };
   });
@@ -335,6 +336,7 @@ function offerFor(
     promise,
     paymentTerms: campaign.paymentTerms,
     wording: campaign.wording,
+    availability: variant.onHand > 0 ? 'in_stock' : campaign.mode,
   };
 }
 

@@ -3,6 +3,7 @@
  * balances still to collect by the week they fall due, what is at risk (balances failing and being
  * retried), and what cancelling everyone now would refund under each campaign's policy.
  */
+import { csvField } from '../csv.ts';
 import { type CalendarDate, compareDates, shopDate, weekStart } from '../domain/calendar.ts';
 import { DomainError } from '../domain/errors.ts';
 import { charged, type LedgerEntry, ledgerOf, outstanding } from '../domain/ledger.ts';
@@ -263,10 +264,4 @@ export function cashReportCsv(report: CashReport): string {
   for (const campaign of report.campaigns) add(campaign.campaignId, campaign.name, campaign);
   add('all', 'All campaigns', report.total);
   return `${rows.map((row) => row.map(csvField).join(',')).join('\r\n')}\r\n`;
-}
-
-/** RFC 4180 quoting, and a leading =, +, - or @ neutralised so a spreadsheet does not run it as a formula. */
-function csvField(value: string): string {
-  const safe = /^[=+\-@]/.test(value) && !/^-\d+$/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assertCanPlace } from '../domain/campaign.ts';
 import { DomainError, type Refusal, refusalOf } from '../domain/errors.ts';
+import type { ShippingAddress } from '../domain/fulfilment.ts';
 import { priceUnits } from '../domain/pricing.ts';
 import { newId } from '../ids.ts';
 import { failureOf, PaymentError, type PaymentErrorCode } from '../payments/provider.ts';
@@ -29,6 +30,8 @@ export interface PlacementRequest {
   idempotencyKey: string;
   /** What the shopper pays with, for the first payment step (a test card, a Stripe `pm_…`). */
   paymentMethod?: string | null | undefined;
+  /** Where it ships, when the shopper gives it now; it can be set or changed until export. */
+  shippingAddress?: ShippingAddress | undefined;
 }
 
 /**
@@ -358,6 +361,9 @@ async function placeBatch(
       idempotencyKey: request.idempotencyKey,
       promise: null,
       shipment: null,
+      shippingAddress: request.shippingAddress ?? null,
+      unitsShipped: 0,
+      exportedAt: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -498,7 +504,8 @@ function replayOf(stored: StoredKey, digest: string): BatchAnswer {
  * same. Without a payment method the digest is what it was before payments existed, so stored keys still match.
  */
 function requestDigest(request: PlacementRequest): string {
-  const fields = [request.sku, request.quantity, request.email];
+  const fields: unknown[] = [request.sku, request.quantity, request.email];
   if (request.paymentMethod) fields.push(request.paymentMethod);
+  if (request.shippingAddress) fields.push(request.shippingAddress);
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }

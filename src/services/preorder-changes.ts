@@ -13,6 +13,7 @@ import { shopDate, shopDayStart } from '../domain/calendar.ts';
 import type { PaymentTerms } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import { type EventData, type EventType, event } from '../domain/events.ts';
+import type { ShippingAddress } from '../domain/fulfilment.ts';
 import {
   automaticMoves,
   IN_HAND_STATES,
@@ -22,7 +23,7 @@ import {
 } from '../domain/lifecycle.ts';
 import { money } from '../domain/money.ts';
 import { nextDue, outstandingAfter, owedBy, type PaymentPlan } from '../domain/payment-plan.ts';
-import type { PriceLine } from '../domain/pricing.ts';
+import { type PriceLine, perksOf } from '../domain/pricing.ts';
 import { windowMoved } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { planOf } from './payment-operations.ts';
@@ -50,11 +51,13 @@ export type MoveData<M extends PreorderMove> = EventData<(typeof MOVE_EVENTS)[M]
 interface MoveColumns {
   confirm: { paymentCustomerId: string | null; paymentMethodId: string | null };
   cancel: { reason: string };
+  /** The parcel with the last unit: its tracking, and every unit counted as shipped. */
   fulfil: {
     carrier: string | null;
     trackingNumber: string | null;
     trackingUrl: string | null;
     shippedAt: Date;
+    unitsShipped: number;
   };
   allocate: Record<string, never>;
   requestBalance: Record<string, never>;
@@ -94,6 +97,7 @@ export async function movePreorder<M extends PreorderMove>(
     assign('tracking_number', shipment.trackingNumber);
     assign('tracking_url', shipment.trackingUrl);
     assign('shipped_at', shipment.shippedAt);
+    assign('units_shipped', shipment.unitsShipped);
   }
   const moved = await uow.tx.query(
     `UPDATE preorders SET ${set.join(', ')} WHERE shop_id = $1 AND id = $2 AND state = $5 RETURNING 1`,
@@ -124,6 +128,8 @@ export interface NewPreorder {
   priceLines: PriceLine[];
   idempotencyKey: string | null;
   promise: StoredPromise | null;
+  /** Where it ships, when the shopper gave it at placement. */
+  shippingAddress?: ShippingAddress | null;
 }
 
 export interface StoredPromise {
@@ -151,14 +157,15 @@ export async function insertPlacements(
     `INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
        total_amount, currency, price_lines, state, idempotency_key, promise_from, promise_to,
        promise_place_in_line, promise_batches, promised_on, payment_terms, placed_expires_at, created_at,
-       updated_at)
+       updated_at, shipping_address, first_promise_from, first_promise_to)
      SELECT p.id, p.shop_id, p.campaign_id, p.variant_id, p.email, p.quantity, p.queue_position, p.unit_amount,
        p.total_amount, p.currency, p.price_lines, 'placed', p.idempotency_key, p.promise_from, p.promise_to,
-       p.promise_place_in_line, p.promise_batches, p.promised_on, $2, $3, $4, $4
+       p.promise_place_in_line, p.promise_batches, p.promised_on, $2, $3, $4, $4, p.shipping_address,
+       p.promise_from, p.promise_to
      FROM jsonb_to_recordset($1::jsonb) AS p(id text, shop_id text, campaign_id text, variant_id text, email text,
        quantity int, queue_position bigint, unit_amount bigint, total_amount bigint, currency text,
        price_lines jsonb, idempotency_key text, promise_from date, promise_to date, promise_place_in_line int,
-       promise_batches jsonb, promised_on date)`,
+       promise_batches jsonb, promised_on date, shipping_address jsonb)`,
     [
       JSON.stringify(
         preorders.map((p) => ({
@@ -179,6 +186,7 @@ export async function insertPlacements(
           promise_place_in_line: p.promise?.placeInLine ?? null,
           promise_batches: p.promise?.batches ?? [],
           promised_on: p.promise?.promisedOn ?? null,
+          shipping_address: p.shippingAddress ?? null,
         })),
       ),
       JSON.stringify(at.paymentTerms),
@@ -195,6 +203,7 @@ export async function insertPlacements(
         queuePosition: p.queuePosition,
         totalAmount: p.totalAmount,
         currency: p.currency,
+        ...perksData(p.priceLines),
       }),
     ),
   );
@@ -234,6 +243,12 @@ export async function eraseEmails(uow: UnitOfWork, shopId: string, ids: readonly
   return erased.length;
 }
 
+/** The perks a placement granted, for its event (left out when there are none). */
+function perksData(lines: readonly PriceLine[]) {
+  const perks = perksOf(lines);
+  return perks.length > 0 ? { perks } : {};
+}
+
 // ——— promises ———
 
 /** A promise that changed, with the window the customer was told before. */
@@ -251,7 +266,7 @@ export interface PromiseUpdate {
  */
 export async function storePromises(
   uow: UnitOfWork,
-  scope: { shopId: string; campaignId: string; toleranceDays: number; cause: string },
+  scope: PromiseScope,
   updates: readonly PromiseUpdate[],
 ): Promise<void> {
   if (updates.length === 0) return;
@@ -263,7 +278,9 @@ export async function storePromises(
   }>(
     `UPDATE preorders p SET promise_from = s.promise_from, promise_to = s.promise_to,
        promise_place_in_line = s.place_in_line, promise_batches = s.batches, promised_on = s.promised_on,
-       updated_at = $2
+       updated_at = $2,
+       first_promise_from = CASE WHEN p.first_promise_to IS NULL THEN s.promise_from ELSE p.first_promise_from END,
+       first_promise_to = coalesce(p.first_promise_to, s.promise_to)
      FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int,
        batches jsonb, promised_on date)
      WHERE p.shop_id = $1 AND p.id = s.id
@@ -300,11 +317,17 @@ export async function storePromises(
   await advance(uow, scope.shopId, [...new Set([...allocatable, ...followShipDate])]);
 }
 
-async function recordPromiseHistory(
-  uow: UnitOfWork,
-  scope: { shopId: string; campaignId: string; toleranceDays: number; cause: string },
-  updates: readonly PromiseUpdate[],
-) {
+/** Whose promises change, what moves are announced, and why. */
+export interface PromiseScope {
+  shopId: string;
+  campaignId: string;
+  toleranceDays: number;
+  cause: string;
+  /** The merchant's words for why, when they gave some (a slip's reason). */
+  reason?: string | undefined;
+}
+
+async function recordPromiseHistory(uow: UnitOfWork, scope: PromiseScope, updates: readonly PromiseUpdate[]) {
   const history: {
     id: string;
     preorder_id: string;
@@ -330,16 +353,18 @@ async function recordPromiseHistory(
         newWindow,
         cause: scope.cause,
         campaignId: scope.campaignId,
+        ...(scope.reason ? { reason: scope.reason } : {}),
       }),
     );
   }
   if (history.length === 0) return;
   await uow.tx.query(
-    `INSERT INTO promise_history (shop_id, id, preorder_id, cause, old_from, old_to, new_from, new_to, created_at)
-     SELECT $1, h.id, h.preorder_id, $2, h.old_from, h.old_to, h.new_from, h.new_to, $3
+    `INSERT INTO promise_history (shop_id, id, preorder_id, cause, old_from, old_to, new_from, new_to, created_at,
+       reason)
+     SELECT $1, h.id, h.preorder_id, $2, h.old_from, h.old_to, h.new_from, h.new_to, $3, $5
      FROM jsonb_to_recordset($4::jsonb) AS h(id text, preorder_id text, old_from date, old_to date,
        new_from date, new_to date)`,
-    [scope.shopId, scope.cause, uow.now, JSON.stringify(history)],
+    [scope.shopId, scope.cause, uow.now, JSON.stringify(history), scope.reason ?? null],
   );
 }
 
@@ -358,6 +383,94 @@ export async function setPriority(uow: UnitOfWork, preorder: PreorderRef & { pri
   ]);
   uow.record(
     event(preorder.shopId, 'preorder.priority_changed', preorder.id, { from: preorder.priority, to }),
+  );
+}
+
+// ——— fulfilment ———
+
+/** Sets where a pre-order ships; the caller checked that it was not exported yet. */
+export async function setShippingAddress(uow: UnitOfWork, preorder: PreorderRef, address: ShippingAddress) {
+  await uow.tx.query(
+    'UPDATE preorders SET shipping_address = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+    [preorder.shopId, preorder.id, JSON.stringify(address), uow.now],
+  );
+  uow.record(event(preorder.shopId, 'preorder.address_changed', preorder.id, {}));
+}
+
+/** Marks pre-orders as handed to fulfilment by an export. */
+export async function markExported(
+  uow: UnitOfWork,
+  shopId: string,
+  exportId: string,
+  ids: readonly string[],
+) {
+  if (ids.length === 0) return;
+  await uow.tx.query(
+    'UPDATE preorders SET export_id = $3, exported_at = $4 WHERE shop_id = $1 AND id = ANY($2)',
+    [shopId, ids, exportId, uow.now],
+  );
+}
+
+export interface ParcelShipped {
+  shipmentId: string;
+  quantity: number;
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  shippedAt: Date;
+}
+
+/**
+ * Counts parcels' units as shipped (the caller checked each with the domain's `shipmentUnits` under the
+ * pre-orders' locks, in order, counting earlier parcels of the same pre-order). The parcel with a
+ * pre-order's last unit fulfils it through `movePreorder`; the parts before it are counted together in one
+ * statement, each with its `preorder.partly_shipped` event.
+ */
+export async function shipParcels(
+  uow: UnitOfWork,
+  shopId: string,
+  parcels: readonly {
+    preorder: PreorderRef & { quantity: number; unitsShipped: number };
+    parcel: ParcelShipped;
+  }[],
+): Promise<void> {
+  const partly = new Map<string, number>();
+  for (const { preorder, parcel } of parcels) {
+    const unitsShipped = preorder.unitsShipped + parcel.quantity;
+    const tracking = {
+      carrier: parcel.carrier,
+      trackingNumber: parcel.trackingNumber,
+      trackingUrl: parcel.trackingUrl,
+      shippedAt: parcel.shippedAt.toISOString(),
+    };
+    if (unitsShipped === preorder.quantity) {
+      partly.delete(preorder.id);
+      await movePreorder(
+        uow,
+        preorder,
+        'fulfil',
+        { ...tracking, shipmentId: parcel.shipmentId, quantity: parcel.quantity },
+        { ...parcel, unitsShipped },
+      );
+      continue;
+    }
+    partly.set(preorder.id, unitsShipped);
+    uow.record(
+      event(shopId, 'preorder.partly_shipped', preorder.id, {
+        ...tracking,
+        shipmentId: parcel.shipmentId,
+        quantity: parcel.quantity,
+        unitsShipped,
+        unitsLeft: preorder.quantity - unitsShipped,
+      }),
+    );
+  }
+  if (partly.size === 0) return;
+  await uow.tx.query(
+    `UPDATE preorders p SET units_shipped = s.units, updated_at = $2
+     FROM jsonb_to_recordset($3::jsonb) AS s(id text, units int)
+     WHERE p.shop_id = $1 AND p.id = s.id`,
+    [shopId, uow.now, JSON.stringify([...partly].map(([id, units]) => ({ id, units })))],
   );
 }
 

@@ -1,8 +1,9 @@
 import type { CampaignMode } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { ShippingAddress } from '../domain/fulfilment.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
-import type { PriceLine } from '../domain/pricing.ts';
+import type { PriceLine, TierPerk } from '../domain/pricing.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, type PageRequest, toPage } from './pagination.ts';
 import type { StoredPromise } from './preorder-changes.ts';
@@ -30,8 +31,13 @@ export interface Preorder {
   idempotencyKey: string | null;
   /** The promise the customer was last told; null only before it is first computed. */
   promise: StoredPromise | null;
-  /** Recorded when the merchant shipped it. */
+  /** Recorded when the merchant shipped it (the last parcel). */
   shipment: Shipment | null;
+  /** Where it ships; required before it can be exported. */
+  shippingAddress: ShippingAddress | null;
+  unitsShipped: number;
+  /** When an export handed it to fulfilment. */
+  exportedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,7 +62,7 @@ export interface PreorderView {
   priority: number;
   unitPrice: Money;
   total: Money;
-  priceLines: { tier: string | null; quantity: number; unitPrice: Money }[];
+  priceLines: { tier: string | null; quantity: number; unitPrice: Money; perk?: TierPerk }[];
   state: PreorderState;
   promise: PromiseView | null;
   shipment: {
@@ -65,6 +71,9 @@ export interface PreorderView {
     trackingUrl: string | null;
     shippedAt: string;
   } | null;
+  shippingAddress: ShippingAddress | null;
+  unitsShipped: number;
+  exportedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -88,10 +97,14 @@ export function preorderView(p: Preorder, shop: Shop, now: Date): PreorderView {
       tier: line.tier,
       quantity: line.quantity,
       unitPrice: money(line.unitAmount),
+      ...(line.perk ? { perk: line.perk } : {}),
     })),
     state: p.state,
     promise: p.promise && promiseView(p.promise, wordingFor(shop, now, p.mode)),
     shipment: p.shipment && { ...p.shipment, shippedAt: p.shipment.shippedAt.toISOString() },
+    shippingAddress: p.shippingAddress,
+    unitsShipped: p.unitsShipped,
+    exportedAt: p.exportedAt?.toISOString() ?? null,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -129,6 +142,9 @@ interface PreorderRow {
   carrier: string | null;
   tracking_number: string | null;
   tracking_url: string | null;
+  shipping_address: ShippingAddress | null;
+  units_shipped: number;
+  exported_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -200,6 +216,9 @@ function preorderFromRow(row: PreorderRow): Preorder {
       trackingUrl: row.tracking_url,
       shippedAt: row.shipped_at,
     },
+    shippingAddress: row.shipping_address,
+    unitsShipped: row.units_shipped,
+    exportedAt: row.exported_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

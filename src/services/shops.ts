@@ -87,7 +87,10 @@ function shopFromRow(row: ShopRow): Shop {
  * a revoked key therefore stops working within `ttlMs`.
  */
 export class KeyAuthenticator {
-  private readonly cache = new Map<string, { shop: Shop | null; kind: KeyKind | null; expires: number }>();
+  private readonly cache = new Map<
+    string,
+    { shop: Shop | null; kind: KeyKind | null; keyId: string | null; hint: string; expires: number }
+  >();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -95,6 +98,14 @@ export class KeyAuthenticator {
   ) {}
 
   async authenticate(key: string | undefined, kind: KeyKind): Promise<Shop> {
+    return (await this.authenticateKey(key, kind)).shop;
+  }
+
+  /** The shop and the key itself (its id and last four characters), for the audit log. */
+  async authenticateKey(
+    key: string | undefined,
+    kind: KeyKind,
+  ): Promise<{ shop: Shop; keyId: string; hint: string }> {
     if (!key) throw new DomainError('unauthorized', `this route needs a ${kind} key`);
     if (!key.startsWith(KEY_PREFIX[kind]) || key.length > 200) {
       throw new DomainError('unauthorized', `that is not a ${kind} key`);
@@ -103,17 +114,25 @@ export class KeyAuthenticator {
     const now = Date.now();
     let entry = this.cache.get(keyDigest);
     if (!entry || entry.expires < now) {
-      const [row] = await this.ctx.db.query<ShopRow & { kind: KeyKind }>(
-        `SELECT s.*, k.kind FROM api_keys k JOIN shops s ON s.id = k.shop_id
+      const [row] = await this.ctx.db.query<ShopRow & { kind: KeyKind; key_id: string; hint: string }>(
+        `SELECT s.*, k.kind, k.id AS key_id, k.hint FROM api_keys k JOIN shops s ON s.id = k.shop_id
          WHERE k.key_digest = $1 AND k.revoked_at IS NULL`,
         [keyDigest],
       );
-      entry = { shop: row ? shopFromRow(row) : null, kind: row?.kind ?? null, expires: now + this.ttlMs };
+      entry = {
+        shop: row ? shopFromRow(row) : null,
+        kind: row?.kind ?? null,
+        keyId: row?.key_id ?? null,
+        hint: row?.hint ?? '',
+        expires: now + this.ttlMs,
+      };
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(keyDigest, entry);
     }
-    if (!entry.shop || entry.kind !== kind) throw new DomainError('unauthorized', 'unknown or revoked key');
-    return entry.shop;
+    if (!entry.shop || entry.kind !== kind || !entry.keyId) {
+      throw new DomainError('unauthorized', 'unknown or revoked key');
+    }
+    return { shop: entry.shop, keyId: entry.keyId, hint: entry.hint };
   }
 }
 

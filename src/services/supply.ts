@@ -66,6 +66,8 @@ export interface BatchChanges {
   state?: BatchState | undefined;
   quantityReceived?: number | undefined;
   note?: string | null | undefined;
+  /** Why, in the merchant's words: recorded with the change and the promises it moves. */
+  reason?: string | undefined;
 }
 
 /**
@@ -74,11 +76,12 @@ export interface BatchChanges {
  * `stock_changed` (stock on hand) always recompute the whole plan.
  */
 export type VariantChange =
-  | { kind: 'batch_added'; batch: SupplyBatch }
+  | { kind: 'batch_added'; batch: SupplyBatch; reason?: string | undefined }
   | {
       kind: 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed';
       before: Batch;
       after: Batch;
+      reason?: string | undefined;
     }
   | { kind: 'preorder_cancelled'; preorderId: string }
   | { kind: 'priority_changed'; preorderId: string; priority: number }
@@ -159,7 +162,8 @@ export async function updateBatch(
     const { tx, now } = uow;
     const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
     const current = await loadBatch(tx, shop.id, campaignId, batchId);
-    const next = { ...current, ...definedOnly(changes) };
+    const { reason, ...batchChanges } = changes;
+    const next = { ...current, ...definedOnly(batchChanges) };
     if (changes.readyDate !== undefined && next.state !== 'received')
       assertReadyDate(next.readyDate, shop, now);
     if (changes.quantityReceived !== undefined && changes.state === undefined && next.quantityReceived > 0) {
@@ -192,12 +196,15 @@ export async function updateBatch(
         next.receivedOn,
       ],
     );
-    const fields = Object.keys(definedOnly(changes));
-    uow.record(event(shop.id, 'batch.updated', batchId, { fields, campaignId }));
+    const fields = Object.keys(definedOnly(batchChanges));
+    uow.record(
+      event(shop.id, 'batch.updated', batchId, { fields, campaignId, ...(reason ? { reason } : {}) }),
+    );
     await repromiseVariant(uow, shop, campaign, current.variantId, {
       kind: causeOf(current, next),
       before: current,
       after: next,
+      reason,
     });
     return loadBatch(tx, shop.id, campaignId, batchId);
   });
@@ -225,7 +232,13 @@ interface QueuedPreorder {
 }
 
 /** The live pre-orders of a campaign variant with the promises they were told, and the plan made now. */
-async function queueAndPlan(db: Queryable, shop: Shop, campaign: Campaign, variantId: string, now: Date) {
+export async function queueAndPlan(
+  db: Queryable,
+  shop: Shop,
+  campaign: Campaign,
+  variantId: string,
+  now: Date,
+) {
   const [preorders, batches] = await Promise.all([
     db.query<QueuedPreorder>(
       `SELECT id, queue_position, quantity, priority, promise_from, promise_to, promise_place_in_line,
@@ -400,6 +413,7 @@ export async function repromiseVariant(
       campaignId: campaign.id,
       toleranceDays: campaign.promiseSettings.toleranceDays,
       cause: change.kind,
+      reason: 'reason' in change ? change.reason : undefined,
     },
     next.updates,
   );
@@ -600,7 +614,7 @@ function causeOf(before: Batch, after: Batch): Extract<VariantChange, { before: 
 }
 
 /** A planned ready date is a real day of the shop's calendar, today or later. */
-function assertReadyDate(readyDate: CalendarDate, shop: Shop, now: Date) {
+export function assertReadyDate(readyDate: CalendarDate, shop: Shop, now: Date) {
   const today = shopDate(now, shop.timeZone);
   if (compareDates(readyDate, today) < 0) {
     throw new DomainError(
@@ -764,6 +778,8 @@ function cumulativeTimeline(
 export interface PromiseHistoryEntry {
   at: Date;
   cause: string;
+  /** The merchant's words for why (a slip's reason), when they gave some. */
+  reason: string | null;
   oldWindow: PromiseWindow | null;
   newWindow: PromiseWindow | null;
 }
@@ -781,8 +797,9 @@ export async function promiseHistory(
     old_to: string | null;
     new_from: string | null;
     new_to: string | null;
+    reason: string | null;
   }>(
-    `SELECT created_at, cause, old_from, old_to, new_from, new_to FROM promise_history
+    `SELECT created_at, cause, reason, old_from, old_to, new_from, new_to FROM promise_history
      WHERE shop_id = $1 AND preorder_id = $2 ORDER BY id`,
     [shopId, preorderId],
   );
@@ -790,6 +807,7 @@ export async function promiseHistory(
   return rows.map((row) => ({
     at: row.created_at,
     cause: row.cause,
+    reason: row.reason,
     oldWindow: windowOf(row.old_from, row.old_to),
     newWindow: windowOf(row.new_from, row.new_to),
   }));

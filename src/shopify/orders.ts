@@ -25,6 +25,7 @@ import { chargedAtOrder } from '../domain/payment-plan.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import { type Campaign, loadCampaign } from '../services/campaigns.ts';
 import { cancelInTx } from '../services/cancellation.ts';
+import { shipAll } from '../services/fulfilment.ts';
 import {
   book,
   DEFAULT_PAYMENT_SETTINGS,
@@ -451,19 +452,19 @@ export async function fulfilmentCreated(
         );
         return;
       }
-      const shipment = {
-        carrier: fulfilment.tracking_company ?? null,
-        trackingNumber: fulfilment.tracking_number ?? null,
-        trackingUrl: fulfilment.tracking_url ?? null,
-        shippedAt: fulfilment.created_at ? new Date(fulfilment.created_at) : uow.now,
-      };
-      await movePreorder(
-        uow,
-        preorder,
-        'fulfil',
-        { ...shipment, shippedAt: shipment.shippedAt.toISOString() },
-        shipment,
-      );
+      // The parcel Shopify shipped, recorded as any other: the last one fulfils the pre-order.
+      const refused = await shipAll(uow, shopId, [
+        {
+          key: 0,
+          preorderId,
+          carrier: fulfilment.tracking_company ?? null,
+          trackingNumber: fulfilment.tracking_number ?? null,
+          trackingUrl: fulfilment.tracking_url ?? null,
+          shippedAt: fulfilment.created_at ? new Date(fulfilment.created_at) : uow.now,
+        },
+      ]);
+      const refusal = refused.get(0);
+      if (refusal) shopify.log.warn({ preorderId, code: refusal.code }, 'Shopify’s parcel was not recorded');
     });
   }
 }

@@ -129,7 +129,11 @@ describe('priceUnits and priceNow, by example', () => {
       'a unit tier reports the units left in it',
       early,
       7,
-      { unitAmount: 4000, regularAmount: 5000, tier: { name: 'early', unitsLeft: 3, endsAt: null } },
+      {
+        unitAmount: 4000,
+        regularAmount: 5000,
+        tier: { name: 'early', unitsLeft: 3, endsAt: null, perk: null },
+      },
     ],
     [
       'after the unit tier, the regular price',
@@ -141,7 +145,11 @@ describe('priceUnits and priceNow, by example', () => {
       'a dated tier reports its end',
       { priceAmount: 5000, earlyBird: [{ name: 'week', until: iso(168), unitAmount: 4500 }] },
       1000,
-      { unitAmount: 4500, regularAmount: 5000, tier: { name: 'week', unitsLeft: null, endsAt: iso(168) } },
+      {
+        unitAmount: 4500,
+        regularAmount: 5000,
+        tier: { name: 'week', unitsLeft: null, endsAt: iso(168), perk: null },
+      },
     ],
   ];
   for (const [name, pricing, unitsHeld, expected] of quotes) {

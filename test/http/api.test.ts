@@ -94,7 +94,7 @@ describeOnEachEngine('the API', ({ db }) => {
     });
     const before = await offer('API-EARLY');
     assert.deepEqual(before.body.price, { amount: 5900, currency: 'EUR' });
-    assert.deepEqual(before.body.earlyBird, { name: 'First three', unitsLeft: 3, endsAt: null });
+    assert.deepEqual(before.body.earlyBird, { name: 'First three', unitsLeft: 3, endsAt: null, perk: null });
     const crossing = await place('API-EARLY', 4, 'early@example.com');
     assert.deepEqual(crossing.body.total, { amount: 3 * 5900 + 7900, currency: 'EUR' });
     assert.deepEqual(

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { runJobs } from '../../src/services/bulk-jobs.ts';
+import { jobHandlers } from '../../src/services/job-kinds.ts';
 import { launch, type MoneyWorld, moneyWorld, place, VISA } from '../money/support.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
@@ -19,9 +21,12 @@ interface Ids {
   deadLetterId: string;
   /** Of a pre-order of shop A still waiting for its payment. */
   clientSecret: string;
+  exportId: string;
+  jobId: string;
+  endpointId: string;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 interface Attempt {
   method: Method;
   /** The OpenAPI path it covers. */
@@ -31,6 +36,10 @@ interface Attempt {
   body?: (ids: Ids) => unknown;
   /** A list answers 200 with shop B's own data; it must not name any of shop A's ids. */
   list?: true;
+  /** Bulk work naming shop A's things: a job of shop B's own, whose every item is refused. */
+  job?: true;
+  /** A file, sent as text/csv. */
+  csv?: (ids: Ids) => string;
 }
 
 const ATTEMPTS: Attempt[] = [
@@ -189,6 +198,109 @@ const ATTEMPTS: Attempt[] = [
     url: (ids) => `/v1/dead-letters/${ids.deadLetterId}/retry`,
     key: 'admin',
   },
+  // Lists first: the jobs below are shop B's own, and name shop A's ids as B sent them.
+  { method: 'GET', route: '/v1/jobs', url: () => '/v1/jobs', key: 'admin', list: true },
+  { method: 'GET', route: '/v1/audit-log', url: () => '/v1/audit-log', key: 'admin', list: true },
+  {
+    method: 'POST',
+    route: '/v1/campaigns/{id}/batches/{batchId}/slip-preview',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/batches/${ids.batchId}/slip-preview`,
+    key: 'admin',
+    body: () => ({ readyDate: '2027-09-01', reason: 'curious' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/preorders/{id}/shipping-address',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/shipping-address`,
+    key: 'admin',
+    body: () => ({ name: 'Thief', line1: '1 Road', postalCode: '1000', city: 'Brussels', country: 'BE' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/preorders/{id}/shipments',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/shipments`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/exports',
+    url: () => '/v1/exports',
+    key: 'admin',
+    body: (ids) => ({ campaignId: ids.campaignId }),
+  },
+  { method: 'GET', route: '/v1/exports/{id}', url: (ids) => `/v1/exports/${ids.exportId}`, key: 'admin' },
+  {
+    method: 'POST',
+    route: '/v1/shipments/import',
+    url: () => '/v1/shipments/import',
+    key: 'admin',
+    job: true,
+    csv: (ids) =>
+      `order_reference,carrier,tracking_number,shipped_date\n${ids.preorderId},DHL,S-1,2027-01-01\n`,
+  },
+  {
+    method: 'POST',
+    route: '/v1/stock/import',
+    url: () => '/v1/stock/import',
+    key: 'admin',
+    job: true,
+    csv: (ids) => `sku,on_hand\n${ids.sku},0\n`,
+  },
+  {
+    method: 'POST',
+    route: '/v1/variants/{id}/stock',
+    url: (ids) => `/v1/variants/${ids.variantId}/stock`,
+    key: 'admin',
+    body: () => ({ onHand: 0 }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/preorders/bulk-cancel',
+    url: () => '/v1/preorders/bulk-cancel',
+    key: 'admin',
+    job: true,
+    body: (ids) => ({ preorderIds: [ids.preorderId], reason: 'not yours' }),
+  },
+  { method: 'GET', route: '/v1/jobs/{id}', url: (ids) => `/v1/jobs/${ids.jobId}`, key: 'admin' },
+  {
+    method: 'GET',
+    route: '/v1/jobs/{id}/failures',
+    url: (ids) => `/v1/jobs/${ids.jobId}/failures`,
+    key: 'admin',
+  },
+  {
+    method: 'GET',
+    route: '/v1/webhook-endpoints',
+    url: () => '/v1/webhook-endpoints',
+    key: 'admin',
+    list: true,
+  },
+  {
+    method: 'GET',
+    route: '/v1/webhook-endpoints/{id}',
+    url: (ids) => `/v1/webhook-endpoints/${ids.endpointId}`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/webhook-endpoints/{id}',
+    url: (ids) => `/v1/webhook-endpoints/${ids.endpointId}`,
+    key: 'admin',
+    body: () => ({ status: 'disabled' }),
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/webhook-endpoints/{id}',
+    url: (ids) => `/v1/webhook-endpoints/${ids.endpointId}`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/webhook-endpoints/{id}/rotate-secret',
+    url: (ids) => `/v1/webhook-endpoints/${ids.endpointId}/rotate-secret`,
+    key: 'admin',
+    body: () => ({}),
+  },
   {
     method: 'POST',
     route: '/v1/storefront/preorders/{id}/confirm',
@@ -204,7 +316,7 @@ const ATTEMPTS: Attempt[] = [
       sku: ids.sku,
       quantity: 1,
       email: 'thief@example.com',
-      shipping: { name: 'Thief', line1: 'Street 1', postalCode: '1000', city: 'Town', country: 'DE' },
+      shippingAddress: { name: 'Thief', line1: 'Street 1', postalCode: '1000', city: 'Town', country: 'DE' },
     }),
   },
   ...(['confirm', 'authenticate'] as const).map(
@@ -222,7 +334,7 @@ const ATTEMPTS: Attempt[] = [
 ];
 
 /** Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature. */
-const NOT_KEYED = ['POST /v1/webhooks/{provider}', 'POST /v1/variants'];
+const NOT_KEYED = ['POST /v1/webhooks/{provider}', 'POST /v1/variants', 'POST /v1/webhook-endpoints'];
 
 /** Stand-ins for shop A's ids in test names, which are fixed before the ids exist. */
 const placeholderIds: Ids = {
@@ -233,7 +345,21 @@ const placeholderIds: Ids = {
   preorderId: 'po_A',
   deadLetterId: 'dlf_A',
   clientSecret: 'pi_A_secret_A',
+  exportId: 'exp_A',
+  jobId: 'job_A',
+  endpointId: 'whe_A',
 };
+
+/** A file upload through the app, answered as `call` answers. */
+async function fileCall(world: MoneyWorld, url: string, csv: string) {
+  const response = await world.app.inject({
+    method: 'POST',
+    url,
+    headers: { ...world.shop.admin, 'content-type': 'text/csv' },
+    payload: csv,
+  });
+  return { status: response.statusCode, body: response.json() };
+}
 
 describeOnEachEngine('tenant isolation', ({ db }) => {
   let shopA: MoneyWorld;
@@ -270,6 +396,21 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
       [shopA.shop.shopId, placedEvent?.id],
     );
     const waiting = await place(shopA, made.sku);
+    const exported = await shopA.app.inject({
+      method: 'POST',
+      url: '/v1/exports',
+      headers: shopA.shop.admin,
+      payload: { campaignId: made.campaignId },
+    });
+    const job = await call(shopA.app, 'POST', '/v1/preorders/bulk-cancel', shopA.shop.admin, {
+      preorderIds: ['po_nothing'],
+      reason: 'a job of shop A',
+    });
+    const endpoint = await call(shopA.app, 'POST', '/v1/webhook-endpoints', shopA.shop.admin, {
+      url: 'https://93.184.216.34/hooks',
+      eventTypes: ['*'],
+    });
+    assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
     ids = {
       campaignId: made.campaignId,
       variantId: campaign.body.variants[0].variantId,
@@ -278,6 +419,9 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
       preorderId: placed.body.id,
       deadLetterId: 'dlf_shopa',
       clientSecret: waiting.body.payment.clientSecret,
+      exportId: String(exported.headers['presell-export-id']),
+      jobId: job.body.id,
+      endpointId: endpoint.body.id,
     };
   });
 
@@ -297,15 +441,29 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
     test(`${attempt.method} ${attempt.url(placeholderIds)} with another shop's key finds nothing of it`, async () => {
       const headers = attempt.key === 'admin' ? shopB.shop.admin : shopB.shop.storefront;
       const before = await databaseDigest(db());
-      const answer = await call(
-        shopB.app,
-        attempt.method,
-        attempt.url(ids),
-        attempt.method === 'POST' && attempt.key === 'storefront'
-          ? { ...headers, 'idempotency-key': 'steal' }
-          : headers,
-        attempt.body?.(ids),
-      );
+      const answer = attempt.csv
+        ? await fileCall(shopB, attempt.url(ids), attempt.csv(ids))
+        : await call(
+            shopB.app,
+            attempt.method,
+            attempt.url(ids),
+            attempt.method === 'POST' && attempt.key === 'storefront'
+              ? { ...headers, 'idempotency-key': 'steal' }
+              : headers,
+            attempt.body?.(ids),
+          );
+      if (attempt.job) {
+        assert.equal(answer.status, 202, JSON.stringify(answer.body));
+        let job = answer.body;
+        while (job.status !== 'done') {
+          await runJobs(shopB.ctx, jobHandlers(shopB.payments));
+          job = (await call(shopB.app, 'GET', `/v1/jobs/${job.id}`, shopB.shop.admin)).body;
+        }
+        assert.deepEqual([job.done, job.failed], [0, 1], 'the job of shop B finds nothing of shop A');
+        assert.ok(['not_found', 'unknown_variant'].includes(job.failures[0].code));
+        assertNothingWritten(before, await databaseDigest(db()), ['jobs', 'job_items', 'audit_log']);
+        return;
+      }
       if (attempt.list) {
         assert.equal(answer.status, 200);
         const text = JSON.stringify(answer.body);

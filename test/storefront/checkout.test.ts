@@ -46,7 +46,7 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
       sku,
       quantity: 2,
       email: 'ada@example.com',
-      shipping: address,
+      shippingAddress: address,
       locale: 'en-GB',
     });
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
@@ -60,12 +60,12 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
     assert.equal(offer.body.unitsLeft, 8, 'the units are held while the shopper pays');
 
     const fetched = await call(world.app, 'GET', `/v1/preorders/${placed.body.id}`, world.shop.admin);
-    assert.deepEqual(fetched.body.shippingAddress, { ...address, line2: null });
+    assert.deepEqual(fetched.body.shippingAddress, { ...address, line2: null, region: null, phone: null });
   });
 
   test('a declined card leaves the pre-order waiting for another card; a good one completes it', async () => {
     const { sku } = await launch(world, 5_000, 'EUR', { cap: 5 });
-    const placed = await checkout({ sku, quantity: 1, email: 'grace@example.com', shipping: address });
+    const placed = await checkout({ sku, quantity: 1, email: 'grace@example.com', shippingAddress: address });
     const clientSecret = placed.body.payment.clientSecret as string;
 
     const declined = await browser('confirm', { clientSecret, card: DECLINED });
@@ -85,7 +85,12 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
 
   test('a 3-D Secure card asks the test bank; a refusal can be followed by a confirmation', async () => {
     const { sku } = await launch(world, 5_000, 'EUR', { paymentTerms: { kind: 'later' } });
-    const placed = await checkout({ sku, quantity: 1, email: 'secure@example.com', shipping: address });
+    const placed = await checkout({
+      sku,
+      quantity: 1,
+      email: 'secure@example.com',
+      shippingAddress: address,
+    });
     assert.match(placed.body.payment.clientSecret, /^seti_/, 'pay later saves the card');
     const clientSecret = placed.body.payment.clientSecret as string;
     const challenged = await browser('confirm', { clientSecret, card: '4000002500003155' });
@@ -100,10 +105,10 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
 
   test('refusals: sold out with how many are left, the limit, a wrong secret, not a test card', async () => {
     const { sku } = await launch(world, 1_000, 'EUR', { cap: 2, perCustomerLimit: 2 });
-    const tooMany = await checkout({ sku, quantity: 3, email: 'many@example.com', shipping: address });
+    const tooMany = await checkout({ sku, quantity: 3, email: 'many@example.com', shippingAddress: address });
     assert.deepEqual([tooMany.status, tooMany.body.error.code], [422, 'per_customer_limit']);
-    await checkout({ sku, quantity: 1, email: 'first@example.com', shipping: address });
-    const some = await checkout({ sku, quantity: 2, email: 'second@example.com', shipping: address });
+    await checkout({ sku, quantity: 1, email: 'first@example.com', shippingAddress: address });
+    const some = await checkout({ sku, quantity: 2, email: 'second@example.com', shippingAddress: address });
     assert.deepEqual(
       [some.status, some.body.error.code, some.body.error.details],
       [409, 'sold_out', { unitsLeft: 1 }],
@@ -111,7 +116,7 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
 
     const wrong = await browser('confirm', { clientSecret: 'pi_test_nothing_secret_nothing', card: VISA });
     assert.equal(wrong.status, 404);
-    const placed = await checkout({ sku, quantity: 1, email: 'third@example.com', shipping: address });
+    const placed = await checkout({ sku, quantity: 1, email: 'third@example.com', shippingAddress: address });
     const notACard = await browser('confirm', {
       clientSecret: placed.body.payment.clientSecret,
       card: '1234',
@@ -123,7 +128,7 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
   test('the provider unreachable: 503, and a retry with the same key gets the one pre-order', async () => {
     const { sku } = await launch(world, 2_000, 'EUR', { cap: 5 });
     world.provider.interruptNextCalls(1, 'before');
-    const body = { sku, quantity: 1, email: 'offline@example.com', shipping: address };
+    const body = { sku, quantity: 1, email: 'offline@example.com', shippingAddress: address };
     const unreachable = await checkout(body, 'offline-key');
     assert.equal(unreachable.status, 503);
     assert.equal(unreachable.body.error.code, 'provider_unavailable');
@@ -142,29 +147,29 @@ describeOnEachEngine('the hosted checkout’s API', ({ db }) => {
       sku,
       quantity: 1,
       email: 'x@example.com',
-      shipping: { ...address, country: 'XX' },
+      shippingAddress: { ...address, country: 'XX' },
     });
     assert.equal(country.status, 400);
-    assert.match(country.body.error.message, /body\.shipping\.country/);
+    assert.match(country.body.error.message, /body\.shippingAddress\.country/);
     const unknown = await checkout({
       sku,
       quantity: 1,
       email: 'x@example.com',
-      shipping: address,
+      shippingAddress: address,
       coupon: 'FREE',
     });
     assert.equal(unknown.status, 400, 'an unknown field is refused');
     const first = await checkout(
-      { sku, quantity: 1, email: 'retry@example.com', shipping: address },
+      { sku, quantity: 1, email: 'retry@example.com', shippingAddress: address },
       'same-key',
     );
     const replay = await checkout(
-      { sku, quantity: 1, email: 'retry@example.com', shipping: address },
+      { sku, quantity: 1, email: 'retry@example.com', shippingAddress: address },
       'same-key',
     );
     assert.equal(replay.body.id, first.body.id);
     const moved = await checkout(
-      { sku, quantity: 1, email: 'retry@example.com', shipping: { ...address, city: 'Berlin' } },
+      { sku, quantity: 1, email: 'retry@example.com', shippingAddress: { ...address, city: 'Berlin' } },
       'same-key',
     );
     assert.equal(moved.status, 422);

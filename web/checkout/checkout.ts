@@ -142,7 +142,7 @@ details.addEventListener('submit', async (event) => {
         quantity: Number(value('quantity')),
         email: value('email'),
         locale: config.locale,
-        shipping: {
+        shippingAddress: {
           name: value('name'),
           line1: value('line1'),
           line2: value('line2') || null,
