@@ -13,6 +13,9 @@ export const ID_PREFIX = {
   paymentOperation: 'pop',
   promiseChange: 'pch',
   deliveryFailure: 'dlf',
+  delayConsent: 'dcn',
+  progressUpdate: 'upd',
+  capturedEmail: 'eml',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

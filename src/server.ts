@@ -3,6 +3,8 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { type AppOptions, buildApp, LOG_REDACTIONS } from './http/app.ts';
 import { startJobLoop } from './jobs.ts';
+import type { Mail } from './notify/mailer.ts';
+import { outboxConsumers } from './outbox/consumers.ts';
 import { type Consumer, OutboxRelay } from './outbox/relay.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { StripePaymentProvider } from './payments/stripe-provider.ts';
@@ -30,8 +32,12 @@ export interface ServerOptions {
   payments?: Payments | undefined;
   /** How often this process runs the money jobs (abandoned placements, balances, retries); false: never. */
   jobIntervalMs?: number | false | undefined;
-  /** Who the outbox relay delivers events to (emails, webhooks); the relay runs when there is anyone. */
+  /** Who else the outbox relay delivers events to; the relay runs when there is anyone. */
   consumers?: readonly Consumer[] | undefined;
+  /** Where emails go (see mailFromEnv); without it nobody is emailed. */
+  mail?: ((ctx: ServiceContext) => Mail) | undefined;
+  /** Serve the inbox of captured emails at /inbox (the demo). */
+  inbox?: boolean | undefined;
   /** How often the relay looks for new events (default 1 s). */
   relayIntervalMs?: number | undefined;
 }
@@ -143,8 +149,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const payments = options.payments ?? paymentsFromEnv(process.env);
     await migrate(db);
     const ctx: ServiceContext = { db, clock: () => new Date() };
+    const mail = options.mail?.(ctx);
     const app = await buildApp(ctx, {
       payments,
+      mail,
+      inbox: options.inbox ?? false,
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
@@ -160,17 +169,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       throw error;
     }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (mail) mail.publicUrl ??= url;
     const interval = options.jobIntervalMs ?? 10_000;
     if (interval !== false) {
       loops.push(
         startJobLoop(ctx, payments, {
           intervalMs: interval,
+          mail,
           onError: (error) => app.log.error({ err: error }, 'money jobs failed; the next pass retries'),
         }),
       );
     }
-    if (options.consumers?.length) {
-      const relay = new OutboxRelay(ctx, options.consumers);
+    const consumers = [...(options.consumers ?? []), ...outboxConsumers({ ctx, mail })];
+    if (consumers.length > 0) {
+      const relay = new OutboxRelay(ctx, consumers);
       loops.push(
         startLoop(() => relay.runOnce(), {
           intervalMs: options.relayIntervalMs ?? 1000,
@@ -179,14 +194,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }),
       );
     }
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url,
       app,
       ctx,
       close: async () => {
         await stopLoops();
+        await mail?.transport.close();
         await app.close();
         await db.close();
       },

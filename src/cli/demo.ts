@@ -3,6 +3,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import { format, type Money, money } from '../domain/money.ts';
+import { captureTransport } from '../notify/mailer.ts';
 import type { RunningServer } from '../server.ts';
 import type { ServiceContext } from '../services/context.ts';
 import {
@@ -22,6 +23,16 @@ import { startOn, untilStopSignal } from './lifecycle.ts';
 const DEFAULT_DEMO_DATA = './.presell/demo';
 /** The demo's keys: only their digests are in the database, so the demo keeps them here to show them again. */
 const DEMO_FILE = 'demo.json';
+
+/** The demo sends nothing: every email is kept and shown on its inbox page. */
+const demoMail = {
+  inbox: true,
+  mail: (ctx: ServiceContext) => ({
+    transport: captureTransport(ctx.db, ctx.clock),
+    fromAddress: 'orders@demo.presell.invalid',
+    publicUrl: undefined,
+  }),
+};
 
 const SHOP = { name: 'Demo Co.', currency: 'EUR', timeZone: 'Europe/Berlin', locale: 'en-GB' };
 const LAUNCH_SKU = 'AURORA-LAMP';
@@ -62,7 +73,12 @@ Options:
     } as const;
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
-    const server = await startOn(target, { port, host: options.host ?? DEFAULT_HOST, logLevel: 'warn' });
+    const server = await startOn(target, {
+      port,
+      host: options.host ?? DEFAULT_HOST,
+      logLevel: 'warn',
+      ...demoMail,
+    });
     try {
       const demo = await demoShop(server.ctx, target.dataDir);
       process.stdout.write(await banner(server, demo, describeDatabase(target), target.dataDir));
@@ -218,6 +234,8 @@ Presell demo is ready in ${process.uptime().toFixed(1)} s: ${SHOP.name} (${demo.
   API        ${url}/v1
   Docs       ${url}/docs
   OpenAPI    ${url}/openapi.json
+  Inbox      ${url}/inbox
+             every email the demo sends (none leave this machine)
   Offer      ${offerUrl(LAUNCH_SKU)}
              ${describe(launch)}
   Backorder  ${offerUrl(BACKORDER_SKU)}

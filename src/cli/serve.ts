@@ -30,7 +30,10 @@ Environment:
   DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder
   PRESELL_RATE_LIMIT   storefront requests per client address and shop, N/SECONDS (default 120/60)
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
-  PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET`,
+  PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+  SMTP_URL          smtp://user:password@host:587 — where emails go; without it they are kept in the database
+  PRESELL_MAIL_FROM    the address emails come from (the shop's name is shown as the sender)
+  PRESELL_PUBLIC_URL   this server's public URL, for links in emails (default: the address it listens on)`,
 
   async run(argv: string[], env: Env) {
     const options = parseOptions(this, argv, SERVER_OPTIONS);
@@ -40,17 +43,20 @@ Environment:
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
     const { rateLimitFromEnv, trustProxyFromEnv } = await import('../server.ts');
+    const { mailFromEnv } = await import('../notify/mailer.ts');
     const server = await startOn(target, {
       port,
       host: options.host ?? DEFAULT_HOST,
       logLevel: 'info',
       trustProxy: trustProxyFromEnv(env),
       rateLimit: rateLimitFromEnv(env),
+      mail: (ctx) => mailFromEnv(env, ctx.db, ctx.clock),
     });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },
       'presell is serving',
     );
+    if (!env.SMTP_URL) server.app.log.warn('SMTP_URL is not set: emails are kept in the database, not sent');
     const signal = await stopSignal;
     server.app.log.info({ signal }, 'stopping');
     await server.close();

@@ -9,14 +9,18 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Mail } from '../notify/mailer.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { communicationRoutes } from './communication-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
+import { inboxRoutes } from './inbox-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
+import { portalRoutes } from './portal-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
 
@@ -45,6 +49,10 @@ export interface AppOptions {
   payments?: Payments;
   /** Answer 500 when a route answers an error code it does not list (for tests: keeps the OpenAPI honest). */
   strictErrorCodes?: boolean;
+  /** Where emails go: the portal sends fresh links with it and previews word links for it. */
+  mail?: Mail | undefined;
+  /** Serve the inbox of captured emails at /inbox (the demo's). */
+  inbox?: boolean;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -137,6 +145,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   if (payments) {
     await app.register(moneyAdminRoutes(ctx, keys, payments));
     await app.register(webhookRoutes(ctx, payments));
+    const limit = options.rateLimit ?? { max: 120, timeWindow: 60_000 };
+    await app.register(portalRoutes({ ctx, payments, mail: options.mail, rateLimit: limit }));
   }
+  await app.register(communicationRoutes(ctx, keys, options.mail));
+  if (options.inbox) await app.register(inboxRoutes(ctx));
   return app;
 }

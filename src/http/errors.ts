@@ -128,7 +128,9 @@ export function answerError(
   const refusal = refusalFor(error);
   if (!refusal) {
     request.log.error({ err: loggable(error) }, 'request failed');
-    return reply.status(500).send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
+    return reply
+      .status(500)
+      .send(errorBody('internal_error', 'something went wrong on our side; it is logged'));
   }
   const status = statusFor(refusal.code);
   const responses = request.routeOptions.schema?.response as Record<number, object> | undefined;

@@ -67,7 +67,9 @@ export type VariantChange =
   | { kind: 'batch_added' | 'batch_slipped' | 'batch_received' | 'batch_quantity_changed' | 'batch_changed' }
   | { kind: 'preorder_cancelled'; preorderId: string }
   | { kind: 'priority_changed'; preorderId: string; priority: number }
-  | { kind: 'settings_changed' };
+  | { kind: 'settings_changed' }
+  /** Promises whose window passed without shipping, made again from today. */
+  | { kind: 'window_passed' };
 
 export async function addBatch(
   ctx: ServiceContext,
