@@ -34,7 +34,7 @@ type Block =
   | { p: string }
   | { facts: { label: string; value: string; when?: string }[] }
   | { button: string; url: string }
-  | { when: string; then: Block[]; otherwise?: Block[] }
+  | { when: string; show: Block[]; otherwise?: Block[] }
   | { paragraphs: string };
 
 /** What each message says, in the order it says it, from one language's copy. */
@@ -42,17 +42,17 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
   confirmation: (c) => [
     { p: c.confirmation.intro },
     orderFacts(c),
-    { when: 'money.hasBalance', then: [{ p: c.confirmation.balance }] },
+    { when: 'money.hasBalance', show: [{ p: c.confirmation.balance }] },
     { p: c.confirmation.terms },
   ],
   ship_date_changed: (c) => [
     {
       when: "change.direction == 'later'",
-      then: [{ p: c.ship_date_changed.later }],
+      show: [{ p: c.ship_date_changed.later }],
       otherwise: [
         {
           when: "change.direction == 'earlier'",
-          then: [{ p: c.ship_date_changed.earlier }],
+          show: [{ p: c.ship_date_changed.earlier }],
           otherwise: [{ p: c.ship_date_changed.unknown }],
         },
       ],
@@ -75,7 +75,7 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
   delay_kept: (c) => [
     {
       when: "kept.by == 'customer'",
-      then: [{ p: c.delay_kept.byCustomer }],
+      show: [{ p: c.delay_kept.byCustomer }],
       otherwise: [{ p: c.delay_kept.byDeadline }],
     },
     promiseFacts(c),
@@ -90,13 +90,13 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
   balance_charged: (c) => [
     { p: c.balance_charged.intro },
     moneyFacts(c),
-    { when: 'money.hasBalance', then: [], otherwise: [{ p: c.balance_charged.settled }] },
+    { when: 'money.hasBalance', show: [], otherwise: [{ p: c.balance_charged.settled }] },
   ],
   payment_failed: (c) => [
     { p: c.payment_failed.intro },
     {
       when: 'payment.retryDate',
-      then: [{ p: c.payment_failed.retry }],
+      show: [{ p: c.payment_failed.retry }],
       otherwise: [{ p: c.payment_failed.last }],
     },
     { button: c.payment_failed.updateCard, url: 'links.updateCard' },
@@ -116,7 +116,7 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
         },
       ],
     },
-    { when: 'shipment.trackingUrl', then: [{ button: c.shipped.track, url: 'shipment.trackingUrl' }] },
+    { when: 'shipment.trackingUrl', show: [{ button: c.shipped.track, url: 'shipment.trackingUrl' }] },
   ],
   late: (c) => [
     { p: c.late.intro },
@@ -127,25 +127,25 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
         { label: c.late.newPromise, value: '{{ promise.message }}', when: 'promise.window' },
       ],
     },
-    { when: 'promise.window', then: [], otherwise: [{ p: c.late.noPromise }] },
+    { when: 'promise.window', show: [], otherwise: [{ p: c.late.noPromise }] },
     consentBlock(c, c.ship_date_changed.consent),
   ],
   cancelled: (c) => [
     {
       when: "cancel.by == 'customer'",
-      then: [{ p: c.cancelled.byCustomer }],
+      show: [{ p: c.cancelled.byCustomer }],
       otherwise: [
         {
           when: "cancel.by == 'delay_declined'",
-          then: [{ p: c.cancelled.byDelayDeclined }],
+          show: [{ p: c.cancelled.byDelayDeclined }],
           otherwise: [
             {
               when: "cancel.by == 'deadline'",
-              then: [{ p: c.cancelled.byDeadline }],
+              show: [{ p: c.cancelled.byDeadline }],
               otherwise: [
                 {
                   when: "cancel.by == 'merchant'",
-                  then: [{ p: c.cancelled.byMerchant }],
+                  show: [{ p: c.cancelled.byMerchant }],
                   otherwise: [{ p: c.cancelled.bySystem }],
                 },
               ],
@@ -200,7 +200,7 @@ function moneyFacts(c: Copy): Block {
 function consentBlock(c: Copy, ask: string): Block {
   return {
     when: 'consent',
-    then: [
+    show: [
       { p: ask },
       { button: c.ship_date_changed.keep, url: 'consent.keepUrl' },
       { button: c.ship_date_changed.cancel, url: 'consent.cancelUrl' },
@@ -213,10 +213,10 @@ function refundBlocks(c: Copy): Block[] {
   return [
     {
       when: 'refund.hasRefund',
-      then: [{ p: c.cancelled.refund }],
-      otherwise: [{ when: 'refund.hasKept', then: [], otherwise: [{ p: c.cancelled.noRefund }] }],
+      show: [{ p: c.cancelled.refund }],
+      otherwise: [{ when: 'refund.hasKept', show: [], otherwise: [{ p: c.cancelled.noRefund }] }],
     },
-    { when: 'refund.hasKept', then: [{ p: c.cancelled.kept }] },
+    { when: 'refund.hasKept', show: [{ p: c.cancelled.kept }] },
   ];
 }
 
@@ -346,11 +346,11 @@ function textBlock(block: Block): string {
 }
 
 function conditional(block: Extract<Block, { when: string }>, render: (block: Block) => string): string {
-  const then = block.then.map(render).join('\n\n');
+  const shown = block.show.map(render).join('\n\n');
   const otherwise = block.otherwise?.map(render).join('\n\n') ?? '';
   return otherwise
-    ? `{% if ${block.when} %}${then}{% else %}${otherwise}{% endif %}`
-    : `{% if ${block.when} %}${then}{% endif %}`;
+    ? `{% if ${block.when} %}${shown}{% else %}${otherwise}{% endif %}`
+    : `{% if ${block.when} %}${shown}{% endif %}`;
 }
 
 /** Static copy in HTML: markup characters escaped outside Liquid's own tags, line breaks kept. */

@@ -193,7 +193,11 @@ describe('the OpenAPI document', () => {
           const codes: string[] = inner.properties.code.enum;
           assert.ok(codes.length > 0, `${route} ${status} lists no code`);
           for (const code of codes) {
-            assert.equal(statusFor(code as ErrorCode), Number(status), `${route}: ${code} is not a ${status}`);
+            assert.equal(
+              statusFor(code as ErrorCode),
+              Number(status),
+              `${route}: ${code} is not a ${status}`,
+            );
             assert.match((response as Json).description, new RegExp(`\`${code}\``), `${route} ${status}`);
           }
         }
@@ -202,7 +206,8 @@ describe('the OpenAPI document', () => {
     for (const [method, path, key] of CONTRACT) {
       const responses = operation(method, path).responses;
       const expected = key === 'adminKey' ? ['400', '401'] : ['400', '401', '429'];
-      for (const status of expected) assert.ok(responses[status], `${method.toUpperCase()} ${path} ${status}`);
+      for (const status of expected)
+        assert.ok(responses[status], `${method.toUpperCase()} ${path} ${status}`);
     }
   });
 
