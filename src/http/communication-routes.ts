@@ -367,7 +367,7 @@ export function communicationRoutes(
                 .describe('Render with this pre-order’s data; sample data without it'),
               template: templateSource.optional().describe('Render this instead of the template in use'),
             })
-            .optional(),
+            .nullish(),
           response: { 200: rendered, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_template') },
         },
       },
@@ -397,7 +397,16 @@ export function communicationRoutes(
           params: campaignParams,
           body: z.strictObject({
             subject: text(200),
-            body: text(20_000).describe('Plain text; blank lines separate paragraphs'),
+            body: z
+              .string()
+              .trim()
+              .min(1)
+              .max(20_000)
+              .regex(
+                /^(?:[^\p{Cc}\p{Cs}]|[\n\r\t])*$/u,
+                'must not contain control characters other than line breaks',
+              )
+              .describe('Plain text; blank lines separate paragraphs'),
             batchId: id('bat').nullish().describe('Only the customers this batch serves'),
             sendAt: instant.nullish(),
           }),
@@ -456,7 +465,7 @@ export function communicationRoutes(
           security,
           summary: 'Schedule a progress update (now when sendAt is left out)',
           params: updateParams,
-          body: z.strictObject({ sendAt: instant.nullish() }).optional(),
+          body: z.strictObject({ sendAt: instant.nullish() }).nullish(),
           response: { 200: updateSchema, ...errorResponses(ADMIN_CODES, 'not_found', 'update_not_editable') },
         },
       },

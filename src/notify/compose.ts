@@ -161,6 +161,7 @@ async function chooseMessage(
       // A promise that passed is told by the late notice, which carries the new one.
       if (data.cause === 'window_passed' || ended) return undefined;
       const consent = await consentAskedAt(ctx.db, shop.id, preorder.id, event.createdAt);
+      const direction = directionOf(data.oldWindow, data.newWindow);
       return {
         kind: 'ship_date_changed',
         extra: {
@@ -170,8 +171,8 @@ async function chooseMessage(
             window: data.newWindow,
           },
           change: {
-            direction: directionOf(data.oldWindow, data.newWindow),
-            reason: await reasonGiven(ctx.db, shop.id, preorder),
+            direction,
+            reason: direction === 'earlier' ? null : await reasonGiven(ctx.db, shop.id, preorder),
           },
           consent: consent?.status === 'open' ? consentLinks(consent) : null,
         },

@@ -18,7 +18,8 @@ export interface PromiseMove {
 
 /**
  * Asks the customers whose promise moved past the first window they were told, in the caller's
- * transaction (the one that moved it): a question already open for a pre-order is superseded by this one.
+ * transaction (the one that moved it): a question already open for a pre-order is superseded by this one,
+ * and withdrawn when the promise comes back within the first window.
  */
 export async function requestDelayConsents(
   uow: UnitOfWork,
@@ -29,21 +30,26 @@ export async function requestDelayConsents(
   const settings = (await delayConsentSettings(uow.tx, scope.shopId, [scope.campaignId])).get(
     scope.campaignId,
   );
-  if (!settings?.enabled) return;
   const firstWindows = await firstWindowsOf(
     uow.tx,
     scope.shopId,
     moves.map((move) => move.preorderId),
   );
-  const asking = moves.filter((move) =>
-    delayNeedsConsent({ ...move, firstWindow: firstWindows.get(move.preorderId) ?? move.oldWindow }),
-  );
-  if (asking.length === 0) return;
+  const firstOf = (move: PromiseMove) => firstWindows.get(move.preorderId) ?? move.oldWindow;
+  const asking = settings?.enabled
+    ? moves.filter((move) => delayNeedsConsent({ ...move, firstWindow: firstOf(move) }))
+    : [];
+  // A question is moot once the promise is back within the first window (or a new question replaces it).
+  const settled = moves.filter((move) => {
+    const first = firstOf(move);
+    return first !== null && move.newWindow !== null && move.newWindow.to <= first.to;
+  });
   await uow.tx.query(
     `UPDATE delay_consents SET status = 'superseded', decided_at = $3, decided_by = 'system'
      WHERE shop_id = $1 AND preorder_id = ANY($2) AND status = 'open'`,
-    [scope.shopId, asking.map((move) => move.preorderId), uow.now],
+    [scope.shopId, [...asking, ...settled].map((move) => move.preorderId), uow.now],
   );
+  if (asking.length === 0 || !settings) return;
   const deadline = consentDeadline(uow.now, settings.answerDays);
   const rows = asking.map((move) => ({
     id: newId('delayConsent', uow.now.getTime()),

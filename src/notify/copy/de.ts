@@ -9,7 +9,7 @@ export const de: Copy = {
     portalHint: 'Status ansehen, Karte ändern oder jederzeit stornieren:',
     unsubscribe: 'Keine Neuigkeiten mehr',
     unsubscribeHint:
-      'Sie erhalten Neuigkeiten, weil Sie bei {{ shop.name }} vorbestellt haben. Nachrichten zu Ihrer Bestellung und Zahlung erhalten Sie weiterhin.',
+      'Sie erhalten Neuigkeiten, weil Sie bei uns vorbestellt haben. Nachrichten zu Ihrer Bestellung und Zahlung erhalten Sie weiterhin.',
     product: 'Artikel',
     queue: 'Platz in der Warteschlange',
     promise: 'Versand',

@@ -11,7 +11,7 @@ export const en = {
     portalHint: 'Check its status, change your card or cancel at any time:',
     unsubscribe: 'No more progress updates',
     unsubscribeHint:
-      'You get progress updates because you pre-ordered from {{ shop.name }}. Messages about your order and payments still come.',
+      'You get progress updates because you pre-ordered from us. Messages about your order and payments still come.',
     product: 'Item',
     queue: 'Place in the queue',
     promise: 'Shipping',

@@ -9,7 +9,7 @@ export const fr: Copy = {
     portalHint: 'Suivez-la, changez de carte ou annulez à tout moment :',
     unsubscribe: 'Ne plus recevoir les nouvelles',
     unsubscribeHint:
-      'Vous recevez ces nouvelles parce que vous avez précommandé chez {{ shop.name }}. Les messages sur votre commande et vos paiements continueront.',
+      'Vous recevez ces nouvelles parce que vous avez précommandé chez nous. Les messages sur votre commande et vos paiements continueront.',
     product: 'Article',
     queue: 'Place dans la file',
     promise: 'Expédition',
