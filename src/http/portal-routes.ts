@@ -11,7 +11,7 @@ import { checkLink, claimedShop, type LinkPurpose } from '../domain/portal-link.
 import { templateFor } from '../notify/compose.ts';
 import { languageOf } from '../notify/kinds.ts';
 import { type Mail, messageIdOf, sendOnce } from '../notify/mailer.ts';
-import { customerLinks } from '../notify/model.ts';
+import { customerLinks, portalPath } from '../notify/model.ts';
 import { renderTemplate } from '../notify/templates.ts';
 import { PaymentError } from '../payments/provider.ts';
 import { fill } from '../portal/copy.ts';
@@ -53,6 +53,11 @@ type Access =
   | { status: 'tampered'; page: PageContext };
 
 const NOTICES: readonly Notice[] = ['cancelled', 'already_cancelled', 'kept', 'card'];
+/** The link's token, from the query string (`?t=`). */
+const tokenOf = (request: FastifyRequest) => {
+  const value = (request.query as { t?: unknown } | undefined)?.t;
+  return typeof value === 'string' ? value : '';
+};
 const html = (reply: FastifyReply, status: number, body: string) =>
   reply
     .status(status)
@@ -74,14 +79,10 @@ export function portalRoutes(deps: PortalDeps) {
     return { status: checked.status, shop, email: checked.claims.email, page };
   };
 
-  const refuse = (reply: FastifyReply, found: Access) =>
+  const refuse = (reply: FastifyReply, found: Access, token: string) =>
     found.status === 'tampered'
       ? html(reply, 403, messagePage(found.page, found.page.copy.invalidTitle, found.page.copy.invalidText))
-      : html(
-          reply,
-          200,
-          expiredPage(found.page, `/portal/${(reply.request.params as { token: string }).token}/link`),
-        );
+      : html(reply, 200, expiredPage(found.page, portalPath(token, undefined, 'link')));
 
   return async (app: FastifyInstance) => {
     app.addContentTypeParser(
@@ -94,9 +95,7 @@ export function portalRoutes(deps: PortalDeps) {
       keyGenerator: (request) => `portal|${request.ip}`,
     });
     app.setErrorHandler(async (error, request, reply) => {
-      const found = await access((request.params as { token?: string }).token ?? '', 'portal').catch(
-        () => undefined,
-      );
+      const found = await access(tokenOf(request), 'portal').catch(() => undefined);
       const page = found?.page ?? pageContext(null);
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 429) return html(reply, 429, messagePage(page, page.copy.tooMany, page.copy.tooMany));
@@ -113,98 +112,96 @@ export function portalRoutes(deps: PortalDeps) {
       return html(reply, 500, messagePage(page, page.copy.error, page.copy.error));
     });
     const hide = { schema: { hide: true } };
-    type Params = { token: string; id: string };
+    type Params = { id: string };
 
-    app.get('/portal/:token', hide, async (request: FastifyRequest, reply) => {
-      const { token } = request.params as Params;
+    app.get('/portal', hide, async (request: FastifyRequest, reply) => {
+      const token = tokenOf(request);
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       const done = (request.query as { done?: string }).done as Notice | undefined;
       const preorders = await customerPreorders(ctx, found.shop, found.email);
       const notice = done && NOTICES.includes(done) ? done : undefined;
-      return html(
-        reply,
-        200,
-        listPage(found.page, `/portal/${token}`, found.email, preorders, ctx.clock(), notice),
-      );
+      return html(reply, 200, listPage(found.page, token, found.email, preorders, ctx.clock(), notice));
     });
 
-    app.post('/portal/:token/link', hide, async (request, reply) => {
-      const { token } = request.params as Params;
+    app.post('/portal/link', hide, async (request, reply) => {
+      const token = tokenOf(request);
       const found = await access(token, 'portal');
-      if (found.status === 'tampered') return refuse(reply, found);
+      if (found.status === 'tampered') return refuse(reply, found, token);
       await sendFreshLink(ctx, deps.mail, found.shop, found.email);
       return html(reply, 200, messagePage(found.page, found.page.copy.sentTitle, found.page.copy.sentText));
     });
 
-    app.get('/portal/:token/preorders/:id/cancel', hide, async (request, reply) => {
-      const { token, id } = request.params as Params;
+    app.get('/portal/preorders/:id/cancel', hide, async (request, reply) => {
+      const token = tokenOf(request);
+      const { id } = request.params as Params;
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       const view = await customerPreorder(ctx, found.shop, found.email, id);
-      if (!view.canCancel) return reply.redirect(`/portal/${token}`, 303);
+      if (!view.canCancel) return reply.redirect(portalPath(token), 303);
       const quote = await cancellationQuote(ctx, found.shop, view);
-      return html(reply, 200, cancelPage(found.page, `/portal/${token}`, view, quote));
+      return html(reply, 200, cancelPage(found.page, token, view, quote));
     });
 
-    app.post('/portal/:token/preorders/:id/cancel', hide, async (request, reply) => {
-      const { token, id } = request.params as Params;
+    app.post('/portal/preorders/:id/cancel', hide, async (request, reply) => {
+      const token = tokenOf(request);
+      const { id } = request.params as Params;
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       const before = await customerPreorder(ctx, found.shop, found.email, id);
       if (before.preorder.state === 'cancelled') {
-        return reply.redirect(`/portal/${token}?done=already_cancelled`, 303);
+        return reply.redirect(`${portalPath(token)}&done=already_cancelled`, 303);
       }
       await cancelAsCustomer(ctx, payments, found.shop, found.email, id);
-      return reply.redirect(`/portal/${token}?done=cancelled`, 303);
+      return reply.redirect(`${portalPath(token)}&done=cancelled`, 303);
     });
 
-    app.get('/portal/:token/preorders/:id/keep', hide, async (request, reply) => {
-      const { token, id } = request.params as Params;
+    app.get('/portal/preorders/:id/keep', hide, async (request, reply) => {
+      const token = tokenOf(request);
+      const { id } = request.params as Params;
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       const view = await customerPreorder(ctx, found.shop, found.email, id);
-      if (!view.question) return reply.redirect(`/portal/${token}`, 303);
-      return html(reply, 200, keepPage(found.page, `/portal/${token}`, view, ctx.clock()));
+      if (!view.question) return reply.redirect(portalPath(token), 303);
+      return html(reply, 200, keepPage(found.page, token, view, ctx.clock()));
     });
 
-    app.post('/portal/:token/preorders/:id/keep', hide, async (request, reply) => {
-      const { token, id } = request.params as Params;
+    app.post('/portal/preorders/:id/keep', hide, async (request, reply) => {
+      const token = tokenOf(request);
+      const { id } = request.params as Params;
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       await keepAsCustomer(ctx, payments, found.shop, found.email, id).catch((error: unknown) => {
         // Pressed again, or the deadline answered first: the page shows where it stands.
         if (!(error instanceof DomainError && error.code === 'no_open_question')) throw error;
       });
-      return reply.redirect(`/portal/${token}?done=kept`, 303);
+      return reply.redirect(`${portalPath(token)}&done=kept`, 303);
     });
 
     const cardFormAvailable = payments.provider.name === 'test';
 
-    app.get('/portal/:token/preorders/:id/card', hide, async (request, reply) => {
-      const { token, id } = request.params as Params;
+    app.get('/portal/preorders/:id/card', hide, async (request, reply) => {
+      const token = tokenOf(request);
+      const { id } = request.params as Params;
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       const view = await customerPreorder(ctx, found.shop, found.email, id);
-      if (!view.canUpdateCard) return reply.redirect(`/portal/${token}`, 303);
-      return html(
-        reply,
-        200,
-        cardPage(found.page, `/portal/${token}`, view, { available: cardFormAvailable }),
-      );
+      if (!view.canUpdateCard) return reply.redirect(portalPath(token), 303);
+      return html(reply, 200, cardPage(found.page, token, view, { available: cardFormAvailable }));
     });
 
-    app.post('/portal/:token/preorders/:id/card', hide, async (request, reply) => {
-      const { token, id } = request.params as Params;
+    app.post('/portal/preorders/:id/card', hide, async (request, reply) => {
+      const token = tokenOf(request);
+      const { id } = request.params as Params;
       const found = await access(token, 'portal');
-      if (found.status !== 'valid') return refuse(reply, found);
+      if (found.status !== 'valid') return refuse(reply, found, token);
       const view = await customerPreorder(ctx, found.shop, found.email, id);
       const card = String((request.body as { card?: unknown } | undefined)?.card ?? '').replace(/[\s-]/g, '');
       if (!cardFormAvailable || !/^\d{12,19}$/.test(card)) {
         return html(
           reply,
           422,
-          cardPage(found.page, `/portal/${token}`, view, {
+          cardPage(found.page, token, view, {
             available: cardFormAvailable,
             error: found.page.copy.cardHint,
           }),
@@ -220,17 +217,13 @@ export function portalRoutes(deps: PortalDeps) {
           )
         )
           throw error;
-        return html(
-          reply,
-          402,
-          cardPage(found.page, `/portal/${token}`, view, { available: true, error: error.message }),
-        );
+        return html(reply, 402, cardPage(found.page, token, view, { available: true, error: error.message }));
       }
-      return reply.redirect(`/portal/${token}?done=card`, 303);
+      return reply.redirect(`${portalPath(token)}&done=card`, 303);
     });
 
-    app.get('/unsubscribe/:token', hide, async (request, reply) => {
-      const { token } = request.params as Params;
+    app.get('/unsubscribe', hide, async (request, reply) => {
+      const token = tokenOf(request);
       const found = await access(token, 'unsubscribe');
       if (found.status !== 'valid')
         return html(
@@ -238,12 +231,12 @@ export function portalRoutes(deps: PortalDeps) {
           403,
           messagePage(found.page, found.page.copy.invalidTitle, found.page.copy.invalidText),
         );
-      return html(reply, 200, unsubscribePage(found.page, `/unsubscribe/${token}`));
+      return html(reply, 200, unsubscribePage(found.page, `/unsubscribe?t=${token}`));
     });
 
     // One click (RFC 8058): mail clients post `List-Unsubscribe=One-Click` here; the page's button does too.
-    app.post('/unsubscribe/:token', hide, async (request, reply) => {
-      const { token } = request.params as Params;
+    app.post('/unsubscribe', hide, async (request, reply) => {
+      const token = tokenOf(request);
       const found = await access(token, 'unsubscribe');
       if (found.status !== 'valid')
         return html(

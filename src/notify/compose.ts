@@ -145,12 +145,12 @@ async function chooseMessage(
   const language = languageOf(shop.locale);
   const consentLinks = (consent: { deadline: Date; withoutAnswer: 'keep' | 'cancel' } | undefined) => {
     if (!consent) return null;
-    const base = preorderModel(facts, signer).links.preorder;
+    const { links } = preorderModel(facts, signer);
     return {
       deadline: formatInstant(consent.deadline, shop),
       withoutAnswer: COPY[language].withoutAnswer[consent.withoutAnswer],
-      keepUrl: `${base}/keep`,
-      cancelUrl: `${base}/cancel`,
+      keepUrl: links.keep,
+      cancelUrl: links.cancel,
     };
   };
   switch (event.type) {

@@ -87,15 +87,33 @@ export interface LinkSigner {
 }
 
 export function customerLinks(signer: LinkSigner, shopId: string, email: string) {
-  const portal = `${signer.publicUrl}/portal/${signLink(
+  const token = signLink(
     { shopId, email, purpose: 'portal', expiresAt: expiryAfter(signer.now, signer.linkDays) },
     signer.secret,
-  )}`;
-  const unsubscribe = `${signer.publicUrl}/unsubscribe/${signLink(
-    { shopId, email, purpose: 'unsubscribe', expiresAt: null },
-    signer.secret,
-  )}`;
-  return { portal, unsubscribe };
+  );
+  const unsubscribe = signLink({ shopId, email, purpose: 'unsubscribe', expiresAt: null }, signer.secret);
+  return {
+    portal: `${signer.publicUrl}${portalPath(token)}`,
+    unsubscribe: `${signer.publicUrl}/unsubscribe?t=${unsubscribe}`,
+    /** A page about one pre-order: `keep`, `cancel` or `card`. */
+    action: (preorderId: string, action: PortalAction) =>
+      `${signer.publicUrl}${portalPath(token, preorderId, action)}`,
+  };
+}
+
+export type PortalAction = 'keep' | 'cancel' | 'card';
+
+/**
+ * Where a portal page is, for a link's token. The token travels in the query string, which request logs
+ * leave out: it is as good as a password to the customer's pre-orders until it expires.
+ */
+export function portalPath(token: string, preorderId?: string, action?: PortalAction | 'link'): string {
+  const page = preorderId
+    ? `/preorders/${encodeURIComponent(preorderId)}/${action}`
+    : action
+      ? `/${action}`
+      : '';
+  return `/portal${page}?t=${token}`;
 }
 
 /** The variables every message about a pre-order has. */
@@ -104,7 +122,6 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
   const language = languageOf(shop.locale);
   const copy = COPY[language];
   const links = customerLinks(signer, shop.id, preorder.email);
-  const preorderUrl = `${links.portal}/preorders/${preorder.id}`;
   const window =
     preorder.promise?.from && preorder.promise.to
       ? { from: preorder.promise.from, to: preorder.promise.to }
@@ -133,9 +150,11 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
     },
     terms: { cancellation: '', until: cutoffDay(facts.policy, shop.locale) },
     links: {
-      ...links,
-      preorder: preorderUrl,
-      updateCard: `${preorderUrl}/card`,
+      portal: links.portal,
+      unsubscribe: links.unsubscribe,
+      updateCard: links.action(preorder.id, 'card'),
+      keep: links.action(preorder.id, 'keep'),
+      cancel: links.action(preorder.id, 'cancel'),
     },
   };
   model.money.balanceWhen =
@@ -206,6 +225,7 @@ export function progressModel(
   signer: LinkSigner,
   email: string,
 ) {
+  const links = customerLinks(signer, shop.id, email);
   return {
     language: languageOf(shop.locale),
     shop: { name: shop.name },
@@ -218,6 +238,6 @@ export function progressModel(
         .map((paragraph) => paragraph.trim())
         .filter(Boolean),
     },
-    links: customerLinks(signer, shop.id, email),
+    links: { portal: links.portal, unsubscribe: links.unsubscribe },
   };
 }

@@ -109,8 +109,8 @@ function sampleExtras(
   const consent = {
     deadline: day(14),
     withoutAnswer: LANGUAGE_COPY[language].withoutAnswer.keep,
-    keepUrl: `${base.links.preorder}/keep`,
-    cancelUrl: `${base.links.preorder}/cancel`,
+    keepUrl: base.links.keep,
+    cancelUrl: base.links.cancel,
   };
   const laterPromise = { message: promiseMessage(shop, preorder, later, signer.now), window: later };
   switch (kind) {

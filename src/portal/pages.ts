@@ -8,7 +8,7 @@ import { format } from '../domain/money.ts';
 import type { RefundDecision } from '../domain/refund-policy.ts';
 import { escapeHtml } from '../notify/html.ts';
 import { type Language, languageOf } from '../notify/kinds.ts';
-import { formatDay, formatInstant, promiseMessage } from '../notify/model.ts';
+import { formatDay, formatInstant, portalPath, promiseMessage } from '../notify/model.ts';
 import type { PortalPreorder } from '../services/customer-portal.ts';
 import type { Shop } from '../services/shops.ts';
 import { fill, PORTAL_COPY, type PortalCopy } from './copy.ts';
@@ -101,7 +101,7 @@ const NOTICES: Record<Notice, keyof PortalCopy> = {
 
 export function listPage(
   ctx: PageContext,
-  base: string,
+  token: string,
   email: string,
   preorders: readonly PortalPreorder[],
   now: Date,
@@ -113,7 +113,7 @@ export function listPage(
     ? `<div class="panel notice" role="status"><p>${escapeHtml(copy[NOTICES[notice]] as string)}</p></div>\n`
     : '';
   const items = preorders.length
-    ? preorders.map((view) => preorderArticle(ctx, base, view, now)).join('\n')
+    ? preorders.map((view) => preorderArticle(ctx, token, view, now)).join('\n')
     : `<div class="panel"><p>${escapeHtml(copy.none)}</p></div>`;
   return page(
     ctx,
@@ -122,11 +122,11 @@ export function listPage(
   );
 }
 
-function preorderArticle(ctx: PageContext, base: string, view: PortalPreorder, now: Date): string {
+function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, now: Date): string {
   const { copy, shop } = ctx;
   const { preorder } = view;
   const money = (value: { amount: number; currency: string }) => format(value, shop.locale);
-  const url = `${base}/preorders/${encodeURIComponent(preorder.id)}`;
+  const url = (action: 'keep' | 'cancel' | 'card') => escapeHtml(portalPath(token, preorder.id, action));
   const window =
     preorder.promise?.from && preorder.promise.to
       ? { from: preorder.promise.from, to: preorder.promise.to }
@@ -182,11 +182,13 @@ function preorderArticle(ctx: PageContext, base: string, view: PortalPreorder, n
       })}</p>`
     : '';
   const actions = [
-    view.question ? `<a class="button" href="${url}/keep">${escapeHtml(copy.keep)}</a>` : '',
+    view.question ? `<a class="button" href="${url('keep')}">${escapeHtml(copy.keep)}</a>` : '',
     view.canUpdateCard
-      ? `<a class="button secondary" href="${url}/card">${escapeHtml(copy.updateCard)}</a>`
+      ? `<a class="button secondary" href="${url('card')}">${escapeHtml(copy.updateCard)}</a>`
       : '',
-    view.canCancel ? `<a class="button secondary" href="${url}/cancel">${escapeHtml(copy.cancel)}</a>` : '',
+    view.canCancel
+      ? `<a class="button secondary" href="${url('cancel')}">${escapeHtml(copy.cancel)}</a>`
+      : '',
   ].filter(Boolean);
   return `<article aria-labelledby="h-${escapeHtml(preorder.id)}">
 <h2 id="h-${escapeHtml(preorder.id)}">${escapeHtml(view.productName)} × ${preorder.quantity}</h2>
@@ -197,7 +199,7 @@ ${history}${actions.length ? `<div class="actions">${actions.join('\n')}</div>` 
 
 export function cancelPage(
   ctx: PageContext,
-  base: string,
+  token: string,
   view: PortalPreorder,
   quote: RefundDecision,
 ): string {
@@ -210,18 +212,17 @@ export function cancelPage(
     quote.refund.amount === 0 && quote.kept.amount === 0 ? escapeHtml(copy.cancelNothing) : '',
     escapeHtml(copy.cancelFinal),
   ].filter(Boolean);
-  const url = `${base}/preorders/${encodeURIComponent(view.preorder.id)}`;
   return page(
     ctx,
     title,
     `<h1>${escapeHtml(title)}</h1>
 <div class="panel">${lines.map((line) => `<p>${line}</p>`).join('\n')}
-<div class="actions"><form method="post" action="${url}/cancel"><button class="danger" type="submit">${escapeHtml(copy.confirmCancel)}</button></form>
-<a class="button secondary" href="${base}">${escapeHtml(copy.back)}</a></div></div>`,
+<div class="actions"><form method="post" action="${escapeHtml(portalPath(token, view.preorder.id, 'cancel'))}"><button class="danger" type="submit">${escapeHtml(copy.confirmCancel)}</button></form>
+<a class="button secondary" href="${escapeHtml(portalPath(token))}">${escapeHtml(copy.back)}</a></div></div>`,
   );
 }
 
-export function keepPage(ctx: PageContext, base: string, view: PortalPreorder, now: Date): string {
+export function keepPage(ctx: PageContext, token: string, view: PortalPreorder, now: Date): string {
   const { copy, shop } = ctx;
   const { preorder } = view;
   const title = fill(copy.keepTitle, { product: view.productName });
@@ -229,39 +230,39 @@ export function keepPage(ctx: PageContext, base: string, view: PortalPreorder, n
     preorder.promise?.from && preorder.promise.to
       ? { from: preorder.promise.from, to: preorder.promise.to }
       : null;
-  const url = `${base}/preorders/${encodeURIComponent(preorder.id)}`;
+  const url = (action: 'keep' | 'cancel') => escapeHtml(portalPath(token, preorder.id, action));
   return page(
     ctx,
     title,
     `<h1>${escapeHtml(title)}</h1>
 <div class="panel"><p>${t(copy.keepText, { promise: promiseMessage(shop as Shop, preorder, window, now) })}</p>
-<div class="actions"><form method="post" action="${url}/keep"><button type="submit">${escapeHtml(copy.confirmKeep)}</button></form>
-<a class="button secondary" href="${url}/cancel">${escapeHtml(copy.cancel)}</a>
-<a class="button secondary" href="${base}">${escapeHtml(copy.back)}</a></div></div>`,
+<div class="actions"><form method="post" action="${url('keep')}"><button type="submit">${escapeHtml(copy.confirmKeep)}</button></form>
+<a class="button secondary" href="${url('cancel')}">${escapeHtml(copy.cancel)}</a>
+<a class="button secondary" href="${escapeHtml(portalPath(token))}">${escapeHtml(copy.back)}</a></div></div>`,
   );
 }
 
 export function cardPage(
   ctx: PageContext,
-  base: string,
+  token: string,
   view: PortalPreorder,
   form: { available: boolean; error?: string },
 ): string {
   const { copy } = ctx;
   const title = fill(copy.cardTitle, { product: view.productName });
-  const url = `${base}/preorders/${encodeURIComponent(view.preorder.id)}`;
+  const back = escapeHtml(portalPath(token));
   const error = form.error
     ? `<div class="panel alert" role="alert"><p>${t(copy.cardRefused, { reason: form.error })}</p></div>`
     : '';
   const body = form.available
-    ? `<form method="post" action="${url}/card">
+    ? `<form method="post" action="${escapeHtml(portalPath(token, view.preorder.id, 'card'))}">
 <label for="card">${escapeHtml(copy.cardLabel)}</label>
 <input id="card" name="card" inputmode="numeric" autocomplete="cc-number" required minlength="12" maxlength="23" aria-describedby="card-hint">
 <p class="hint" id="card-hint">${escapeHtml(copy.cardHint)}</p>
 <div class="actions"><button type="submit">${escapeHtml(copy.cardSave)}</button>
-<a class="button secondary" href="${base}">${escapeHtml(copy.back)}</a></div>
+<a class="button secondary" href="${back}">${escapeHtml(copy.back)}</a></div>
 </form>`
-    : `<p>${t(copy.cardUnavailable, { shop: ctx.shop.name })}</p><p><a href="${base}">${escapeHtml(copy.back)}</a></p>`;
+    : `<p>${t(copy.cardUnavailable, { shop: ctx.shop.name })}</p><p><a href="${back}">${escapeHtml(copy.back)}</a></p>`;
   return page(ctx, title, `<h1>${escapeHtml(title)}</h1>\n${error}<div class="panel">${body}</div>`);
 }
 
