@@ -18,8 +18,7 @@ export function renderAlert(shopName: string, kind: MerchantAlert, content: Aler
   const text = [
     content.title,
     '',
-    ...content.lines,
-    '',
+    ...(content.lines.length ? [...content.lines, ''] : []),
     ...content.facts.map(([label, value]) => `${label}: ${value}`),
     '',
     `-- Presell alert (${kind}) for ${shopName}`,

@@ -183,6 +183,15 @@ export async function previewModel(
   const facts = preorderId
     ? await loadPreorderFacts(ctx, shop.id, preorderId)
     : sampleFacts(shop, signer.now);
+  return modelWithExtras(kind, facts, signer);
+}
+
+/** A message's variables for a made-up pre-order of the shop: no database needed. */
+export function sampleModel(shop: Shop, kind: CustomerMessage, signer: LinkSigner): object {
+  return modelWithExtras(kind, sampleFacts(shop, signer.now), signer);
+}
+
+function modelWithExtras(kind: CustomerMessage, facts: PreorderFacts, signer: LinkSigner): object {
   return { ...preorderModel(facts, signer), ...sampleExtras(kind, facts, signer) };
 }
 

@@ -309,17 +309,18 @@ function button(label: string, url: string): string {
 }
 
 function textDocument(copy: Copy, kind: CustomerMessage, blocks: Block[]): string {
+  const colon = copy.common.colon;
   const portal =
     kind === 'portal_link'
-      ? `${copy.common.portal}: {{ links.portal }}`
+      ? `${copy.common.portal}${colon}{{ links.portal }}`
       : `${copy.common.portalHint}\n{{ links.portal }}`;
   const unsubscribe =
     kind === 'progress_update'
-      ? `\n\n${copy.common.unsubscribeHint}\n${copy.common.unsubscribe}: {{ links.unsubscribe }}`
+      ? `\n\n${copy.common.unsubscribeHint}\n${copy.common.unsubscribe}${colon}{{ links.unsubscribe }}`
       : '';
   return `${copy.common.greeting}
 
-${blocks.map(textBlock).join('\n\n')}
+${blocks.map((block) => textBlock(block, colon)).join('\n\n')}
 
 ${copy.common.signOff}
 
@@ -328,21 +329,22 @@ ${portal}${unsubscribe}
 `;
 }
 
-function textBlock(block: Block): string {
+function textBlock(block: Block, colon: string): string {
   if ('p' in block) return block.p;
-  if ('paragraphs' in block)
+  if ('paragraphs' in block) {
     return `{% for paragraph in ${block.paragraphs} %}{{ paragraph }}\n\n{% endfor %}`;
-  if ('button' in block) return `${block.button}: {{ ${block.url} }}`;
+  }
+  if ('button' in block) return `${block.button}${colon}{{ ${block.url} }}`;
   if ('facts' in block) {
     return block.facts
       .map((row) => {
-        const line = `${row.label}: ${row.value}`;
+        const line = `${row.label}${colon}${row.value}`;
         return row.when ? `{% if ${row.when} %}${line}\n{% endif %}` : `${line}\n`;
       })
       .join('')
       .trimEnd();
   }
-  return conditional(block, textBlock);
+  return conditional(block, (inner) => textBlock(inner, colon));
 }
 
 function conditional(block: Extract<Block, { when: string }>, render: (block: Block) => string): string {

@@ -2,7 +2,8 @@
  * Merchant alerts that nothing else announces, noticed by a job for shops with alert addresses: a cap
  * reached, a batch's ready date near and unconfirmed, cancellations over the threshold, dead letters, and
  * the daily digest (after 07:00 in the shop's time zone, for the day before). Each is claimed with a notice
- * key in the transaction that records its event, so it is raised once however many runners look.
+ * key in the transaction that records its event, so it is raised once however many runners look. A day
+ * with nothing to tell sends no digest.
  */
 import { addDays, shopDate, shopDayStart } from '../domain/calendar.ts';
 import { event, type NewEvent } from '../domain/events.ts';
@@ -171,6 +172,11 @@ async function raiseDigests(ctx: ServiceContext, now: Date): Promise<number> {
       [shop.id, from, to],
     );
     if (!facts) continue;
+    if (!facts.placed && !facts.cancelled && !Number(facts.collected) && !Number(facts.due)) {
+      // A quiet day: nothing to tell, but noticed, so later passes do not count it again.
+      await claimNotices(ctx.db, shop.id, [key], now);
+      continue;
+    }
     const currency = shop.currency.trim();
     raised += await raiseOnce(
       ctx,

@@ -3,6 +3,7 @@ import type { Copy } from './en.ts';
 /** What the customer's emails say, in German (see en.ts). */
 export const de: Copy = {
   common: {
+    colon: ': ',
     greeting: 'Hallo,',
     signOff: 'Vielen Dank,\n{{ shop.name }}',
     portal: 'Vorbestellung ansehen',

@@ -5,6 +5,8 @@
  */
 export const en = {
   common: {
+    /** Between a label and its value in the text part. */
+    colon: ': ',
     greeting: 'Hello,',
     signOff: 'Thank you,\n{{ shop.name }}',
     portal: 'See your pre-order',

@@ -3,6 +3,7 @@ import type { Copy } from './en.ts';
 /** What the customer's emails say, in French (see en.ts). */
 export const fr: Copy = {
   common: {
+    colon: ' : ',
     greeting: 'Bonjour,',
     signOff: 'Merci,\n{{ shop.name }}',
     portal: 'Voir ma précommande',

@@ -3,6 +3,7 @@ import type { Copy } from './en.ts';
 /** What the customer's emails say, in Japanese (see en.ts). */
 export const ja: Copy = {
   common: {
+    colon: '：',
     greeting: 'こんにちは。',
     signOff: 'ありがとうございます。\n{{ shop.name }}',
     portal: '予約注文を確認する',
