@@ -30,6 +30,7 @@ const en = {
   dueLater: '{amount}',
   history: 'Shipping date changes',
   historyEntry: '{date}: {before} → {after}',
+  shipment: 'Shipment',
   shipped: 'Shipped on {date}',
   tracking: 'Track the parcel',
   question:
@@ -103,6 +104,7 @@ const de: PortalCopy = {
   dueLater: '{amount}',
   history: 'Änderungen des Versandtermins',
   historyEntry: '{date}: {before} → {after}',
+  shipment: 'Sendung',
   shipped: 'Versandt am {date}',
   tracking: 'Sendung verfolgen',
   question:
@@ -175,6 +177,7 @@ const fr: PortalCopy = {
   dueLater: '{amount}',
   history: 'Changements de date d’expédition',
   historyEntry: '{date} : {before} → {after}',
+  shipment: 'Envoi',
   shipped: 'Expédiée le {date}',
   tracking: 'Suivre le colis',
   question:
@@ -246,6 +249,7 @@ const ja: PortalCopy = {
   dueLater: '{amount}',
   history: '発送日の変更',
   historyEntry: '{date}：{before} → {after}',
+  shipment: '配送',
   shipped: '{date}に発送',
   tracking: '配送状況を確認する',
   question:

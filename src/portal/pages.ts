@@ -21,6 +21,7 @@ header p{margin:0;font-weight:700;font-size:1.125rem}
 h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}
 h2{font-size:1.25rem;margin:0 0 .5rem}
 article,.panel{background:#fff;border:1px solid #d4d4d8;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
+.panel>:first-child{margin-top:0}.panel>:last-child{margin-bottom:0}
 dl{display:grid;grid-template-columns:minmax(7rem,auto) 1fr;gap:.25rem .75rem;margin:0 0 1rem}
 dt{color:#52525b}dd{margin:0}
 .state{display:inline-block;padding:.125rem .5rem;border-radius:1rem;background:#e0e7ff;color:#1e3a8a;font-size:.875rem;font-weight:600}
@@ -161,7 +162,7 @@ function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, 
     const tracking = preorder.shipment.trackingUrl
       ? ` · <a href="${escapeHtml(preorder.shipment.trackingUrl)}">${escapeHtml(copy.tracking)}</a>`
       : '';
-    facts.push([copy.status, shipped + tracking]);
+    facts.push([copy.shipment, shipped + tracking]);
   }
   const history = view.history.length
     ? `<details><summary>${escapeHtml(copy.history)}</summary><ul class="history">${view.history
