@@ -197,8 +197,15 @@ function cutoffDay(policy: CancellationPolicy, locale: string): string | null {
 
 /** A calendar day in the shop's language: "14 December 2026", "14. Dezember 2026", "2026年12月14日". */
 export function formatDay(date: CalendarDate, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(utcMidnight(date));
+  let format = dayFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+    dayFormats.set(locale, format);
+  }
+  return format.format(utcMidnight(date));
 }
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** An instant as a day in the shop's calendar and language. */
 export function formatInstant(instant: Date, shop: Pick<Shop, 'locale' | 'timeZone'>): string {

@@ -125,12 +125,38 @@ async function sendUpdate(
       eventId: null,
     };
   };
-  for (;;) {
-    if (Date.now() - options.started > (options.budgetMs ?? 30_000)) return;
+  await requeueAbandoned(ctx, shopId, updateId);
+  // Keeps the pool busy: the next chunk is claimed while the last one is still being sent.
+  const recorder = answerRecorder(ctx, shopId, updateId);
+  const maxAttempts = options.maxAttempts ?? 3;
+  const chunk = options.chunk ?? 100;
+  const inFlight = new Set<Promise<void>>();
+  while (Date.now() - options.started <= (options.budgetMs ?? 30_000)) {
+    if (inFlight.size >= chunk) {
+      await Promise.race(inFlight);
+      continue;
+    }
     const claimed = await claimRecipients(ctx, shopId, updateId, options);
     if (claimed.length === 0) break;
-    await sendChunk(ctx, mail, shop, updateId, claimed, compose, report, options.maxAttempts ?? 3);
+    for (const { email, attempts } of claimed) {
+      const sending = mail.transport.send(compose(email), mail.fromAddress).then(
+        () => {
+          report.sent += 1;
+          return recorder.add({ email, status: 'sent', error: null });
+        },
+        (error: unknown) => {
+          const last = attempts >= maxAttempts;
+          if (last) report.failed += 1;
+          const message = String((error as Error)?.message ?? error).slice(0, 500);
+          return recorder.add({ email, status: last ? 'failed' : 'pending', error: message });
+        },
+      );
+      const tracked = sending.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    }
   }
+  await Promise.all(inFlight);
+  await recorder.flush();
   await finishUpdate(ctx, shopId, updateId, update.campaignId);
 }
 
@@ -143,74 +169,68 @@ async function claimRecipients(
   const now = ctx.clock();
   return ctx.db.transaction((tx) =>
     tx.query<{ email: string; attempts: number }>(
-      `WITH todo AS (
+      `UPDATE progress_update_recipients r SET status = 'sending', lease_until = $4, attempts = r.attempts + 1
+       WHERE r.shop_id = $1 AND r.update_id = $2 AND r.email = ANY(ARRAY(
          SELECT email FROM progress_update_recipients
-         WHERE shop_id = $1 AND update_id = $2
-           AND (status = 'pending' OR (status = 'sending' AND lease_until < $3))
-         ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED
-       )
-       UPDATE progress_update_recipients r SET status = 'sending', lease_until = $5, attempts = r.attempts + 1
-       FROM todo WHERE r.shop_id = $1 AND r.update_id = $2 AND r.email = todo.email
+         WHERE shop_id = $1 AND update_id = $2 AND status = 'pending'
+         LIMIT $3 FOR UPDATE SKIP LOCKED))
        RETURNING r.email, r.attempts`,
-      [shopId, updateId, now, options.chunk ?? 100, new Date(now.getTime() + (options.leaseMs ?? 120_000))],
+      [shopId, updateId, options.chunk ?? 100, new Date(now.getTime() + (options.leaseMs ?? 120_000))],
     ),
   );
 }
 
-/** Sends a chunk at once (the transport's pool sets the pace) and records answers in small groups. */
-async function sendChunk(
-  ctx: ServiceContext,
-  mail: Mail,
-  shop: Shop,
-  updateId: string,
-  claimed: readonly { email: string; attempts: number }[],
-  compose: (email: string) => OutgoingEmail,
-  report: SenderReport,
-  maxAttempts: number,
-) {
-  let answers: { email: string; status: 'sent' | 'pending' | 'failed'; error: string | null }[] = [];
+/** Recipients a sender claimed and never answered for (it died): theirs to send again, under the same Message-ID. */
+async function requeueAbandoned(ctx: ServiceContext, shopId: string, updateId: string) {
+  await ctx.db.query(
+    `UPDATE progress_update_recipients SET status = 'pending', lease_until = NULL
+     WHERE shop_id = $1 AND update_id = $2 AND status = 'sending' AND lease_until < $3`,
+    [shopId, updateId, ctx.clock()],
+  );
+}
+
+type Answer = { email: string; status: 'sent' | 'pending' | 'failed'; error: string | null };
+
+/** Records answers as they come, twenty at a time, one statement each, in order. */
+function answerRecorder(ctx: ServiceContext, shopId: string, updateId: string) {
+  let answers: Answer[] = [];
   let flushing = Promise.resolve();
   const flush = () => {
     const batch = answers;
     answers = [];
-    if (batch.length === 0) return flushing;
-    flushing = flushing.then(() => recordAnswers(ctx, shop.id, updateId, batch));
+    if (batch.length > 0) flushing = flushing.then(() => recordAnswers(ctx, shopId, updateId, batch));
     return flushing;
   };
-  await Promise.all(
-    claimed.map(async ({ email, attempts }) => {
-      try {
-        await mail.transport.send(compose(email), mail.fromAddress);
-        answers.push({ email, status: 'sent', error: null });
-        report.sent += 1;
-      } catch (error) {
-        const last = attempts >= maxAttempts;
-        answers.push({
-          email,
-          status: last ? 'failed' : 'pending',
-          error: String((error as Error)?.message ?? error).slice(0, 500),
-        });
-        if (last) report.failed += 1;
-      }
-      if (answers.length >= 20) await flush();
-    }),
-  );
-  await flush();
+  return {
+    add(answer: Answer) {
+      answers.push(answer);
+      return answers.length >= 20 ? flush() : Promise.resolve();
+    },
+    flush,
+  };
 }
 
 async function recordAnswers(
   ctx: ServiceContext,
   shopId: string,
   updateId: string,
-  answers: readonly { email: string; status: string; error: string | null }[],
+  answers: readonly Answer[],
 ) {
-  await ctx.db.query(
-    `UPDATE progress_update_recipients r SET status = a.status, last_error = a.error, lease_until = NULL,
-       sent_at = CASE WHEN a.status = 'sent' THEN $3::timestamptz END
-     FROM jsonb_to_recordset($4::jsonb) AS a(email text, status text, error text)
-     WHERE r.shop_id = $1 AND r.update_id = $2 AND r.email = a.email`,
-    [shopId, updateId, ctx.clock(), JSON.stringify(answers)],
-  );
+  const sent = answers.filter((answer) => answer.status === 'sent').map((answer) => answer.email);
+  if (sent.length > 0) {
+    await ctx.db.query(
+      `UPDATE progress_update_recipients SET status = 'sent', sent_at = $3, lease_until = NULL, last_error = NULL
+       WHERE shop_id = $1 AND update_id = $2 AND email = ANY($4)`,
+      [shopId, updateId, ctx.clock(), sent],
+    );
+  }
+  for (const answer of answers.filter((each) => each.status !== 'sent')) {
+    await ctx.db.query(
+      `UPDATE progress_update_recipients SET status = $4, last_error = $5, lease_until = NULL
+       WHERE shop_id = $1 AND update_id = $2 AND email = $3`,
+      [shopId, updateId, answer.email, answer.status, answer.error],
+    );
+  }
 }
 
 /** An update with nobody left to send to is sent, once. */
