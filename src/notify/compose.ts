@@ -172,7 +172,8 @@ async function chooseMessage(
           },
           change: {
             direction,
-            reason: direction === 'earlier' ? null : await reasonGiven(ctx.db, shop.id, preorder),
+            reason:
+              direction === 'earlier' ? null : await reasonGiven(ctx.db, shop.id, preorder, event.createdAt),
           },
           consent: consent?.status === 'open' ? consentLinks(consent) : null,
         },
@@ -190,7 +191,10 @@ async function chooseMessage(
             message: promiseMessage(shop, preorder, data.newWindow, signer.now),
             window: data.newWindow,
           },
-          change: { direction: 'later', reason: await reasonGiven(ctx.db, shop.id, preorder) },
+          change: {
+            direction: 'later',
+            reason: await reasonGiven(ctx.db, shop.id, preorder, event.createdAt),
+          },
           consent: consent?.status === 'open' ? consentLinks(consent) : null,
         },
       };

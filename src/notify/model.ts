@@ -212,18 +212,26 @@ export function formatInstant(instant: Date, shop: Pick<Shop, 'locale' | 'timeZo
   return formatDay(shopDate(instant, shop.timeZone), shop.locale);
 }
 
-/** The note a merchant gave on the batches that now serve a pre-order: why its date moved. */
-export async function reasonGiven(db: Queryable, shopId: string, preorder: Preorder): Promise<string | null> {
-  const ids = (preorder.promise?.batches ?? []).map((batch) => batch.batchId);
-  if (ids.length === 0) return null;
+/**
+ * Why a pre-order's date moved, in the merchant's words: the note on the batch the merchant changed in the
+ * same transaction (its `updated_at` is the moment of the change), else on a batch that serves it now.
+ */
+export async function reasonGiven(
+  db: Queryable,
+  shopId: string,
+  preorder: Preorder,
+  changedAt: Date,
+): Promise<string | null> {
+  const serving = (preorder.promise?.batches ?? []).map((batch) => batch.batchId);
   const [row] = await db.query<{ note: string }>(
-    `SELECT note FROM supply_batches WHERE shop_id = $1 AND id = ANY($2) AND note IS NOT NULL AND note <> ''
-     ORDER BY updated_at DESC LIMIT 1`,
-    [shopId, ids],
+    `SELECT note FROM supply_batches
+     WHERE shop_id = $1 AND note IS NOT NULL AND note <> ''
+       AND ((campaign_id = $2 AND variant_id = $3 AND updated_at = $4) OR id = ANY($5))
+     ORDER BY (updated_at = $4) DESC, updated_at DESC LIMIT 1`,
+    [shopId, preorder.campaignId, preorder.variantId, changedAt, serving],
   );
   return row?.note ?? null;
 }
-
 /** The variables of a progress update to one customer: the merchant's text, split into paragraphs. */
 export function progressModel(
   shop: Shop,

@@ -1,10 +1,12 @@
 /**
- * Sends progress updates that are due, to thousands of customers, from any number of processes. Recipients
- * are claimed a chunk at a time (FOR UPDATE SKIP LOCKED) with a lease, sent over the pooled SMTP connections
- * at once, and marked sent as their answers come in. A process that dies leaves its lease to run out; the
- * next one sends what was not marked again under the same Message-ID (made from the update and the
- * address), so nobody who was marked sent gets a second copy, and a copy in flight at the crash is
- * recognisably the same message.
+ * Sends progress updates that are due, to thousands of customers, from any number of processes. When an
+ * update starts, its customers are numbered and cut into chunks; a sender claims a chunk (FOR UPDATE SKIP
+ * LOCKED, with a lease), sends its messages over the pooled SMTP connections while it claims the next, and
+ * appends what was sent as the answers come in. A sender that dies leaves its lease to run out; the next
+ * one sends the chunk's customers with no answer yet, under the same Message-ID (made from the update and
+ * the address), so nobody whose message was recorded gets a second copy, and a copy in flight at the crash
+ * is recognisably the same message. Nothing is updated per customer, so the work does not slow down as it
+ * goes.
  */
 import { event } from '../domain/events.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
@@ -19,8 +21,6 @@ import { progressModel } from './model.ts';
 import { renderTemplate } from './templates.ts';
 
 export interface SenderOptions {
-  /** Recipients claimed at once. */
-  chunk?: number;
   /** How long a claimed recipient stays with this sender without news. */
   leaseMs?: number;
   /** Tries per recipient before it counts as failed. */
@@ -67,14 +67,24 @@ async function startDueUpdates(ctx: ServiceContext) {
         [candidate.shop_id, candidate.id],
       );
       if (!update) return;
-      const added = await uow.tx.query(
-        `INSERT INTO progress_update_recipients (shop_id, update_id, email, status)
-         SELECT $1, $4, r.email, 'pending' FROM (${RECIPIENTS_SQL}) r ON CONFLICT DO NOTHING RETURNING 1`,
+      const [counted] = await uow.tx.query<{ recipients: number }>(
+        `WITH numbered AS (
+           INSERT INTO progress_update_recipients (shop_id, update_id, n, email)
+           SELECT $1, $4, row_number() OVER (ORDER BY r.email), r.email FROM (${RECIPIENTS_SQL}) r
+           RETURNING n
+         )
+         SELECT count(*)::int AS recipients FROM numbered`,
         [candidate.shop_id, update.campaign_id, update.batch_id, candidate.id],
+      );
+      const recipients = counted?.recipients ?? 0;
+      await uow.tx.query(
+        `INSERT INTO progress_update_chunks (shop_id, update_id, first_n, last_n)
+         SELECT $1, $2, f, least(f + $4 - 1, $3) FROM generate_series(1, $3, $4) AS f`,
+        [candidate.shop_id, candidate.id, recipients, CHUNK],
       );
       await uow.tx.query(
         `UPDATE progress_updates SET status = 'sending', recipients = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2`,
-        [candidate.shop_id, candidate.id, added.length, uow.now],
+        [candidate.shop_id, candidate.id, recipients, uow.now],
       );
     });
   }
@@ -125,86 +135,116 @@ async function sendUpdate(
       eventId: null,
     };
   };
-  await requeueAbandoned(ctx, shopId, updateId);
-  // Keeps the pool busy: the next chunk is claimed while the last one is still being sent.
   const recorder = answerRecorder(ctx, shopId, updateId);
   const maxAttempts = options.maxAttempts ?? 3;
-  const chunk = options.chunk ?? 100;
   const inFlight = new Set<Promise<void>>();
+  const chunksInFlight: Promise<void>[] = [];
+  // Keeps the pool busy: chunks are claimed ahead, so that a slow database never leaves it idle.
   while (Date.now() - options.started <= (options.budgetMs ?? 30_000)) {
-    if (inFlight.size >= chunk) {
+    if (inFlight.size >= 2 * CHUNK) {
       await Promise.race(inFlight);
       continue;
     }
-    const claimed = await claimRecipients(ctx, shopId, updateId, options);
-    if (claimed.length === 0) break;
-    for (const { email, attempts } of claimed) {
-      const sending = mail.transport.send(compose(email), mail.fromAddress).then(
+    const chunk = await claimChunk(ctx, shopId, updateId, options.leaseMs ?? 120_000);
+    if (!chunk) break;
+    const sends = chunk.recipients.map(({ n, email, attempts }) => {
+      const answer = mail.transport.send(compose(email), mail.fromAddress).then(
         () => {
           report.sent += 1;
-          return recorder.add({ email, status: 'sent', error: null });
+          return recorder.add({ n, status: 'sent', attempts: attempts + 1, error: null });
         },
         (error: unknown) => {
-          const last = attempts >= maxAttempts;
+          const last = attempts + 1 >= maxAttempts;
           if (last) report.failed += 1;
           const message = String((error as Error)?.message ?? error).slice(0, 500);
-          return recorder.add({ email, status: last ? 'failed' : 'pending', error: message });
+          return recorder.add({
+            n,
+            status: last ? 'failed' : 'retry',
+            attempts: attempts + 1,
+            error: message,
+          });
         },
       );
-      const tracked = sending.finally(() => inFlight.delete(tracked));
+      const tracked = answer.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
-    }
+      return tracked;
+    });
+    const closing = Promise.all(sends)
+      .then(() => recorder.flush())
+      .then(() => closeChunk(ctx, shopId, updateId, chunk.first));
+    closing.catch(() => {}); // awaited below; a failure then fails the pass and the lease runs out
+    chunksInFlight.push(closing);
   }
-  await Promise.all(inFlight);
-  await recorder.flush();
+  await Promise.all(chunksInFlight);
   await finishUpdate(ctx, shopId, updateId, update.campaignId);
 }
 
-async function claimRecipients(
-  ctx: ServiceContext,
-  shopId: string,
-  updateId: string,
-  options: SenderOptions,
-) {
+/** Customers a chunk is cut into. */
+const CHUNK = 100;
+/** How long a chunk with failed messages waits before they are tried again. */
+const RETRY_AFTER_MS = 60_000;
+
+/** Claims the next chunk nobody is sending, and its customers who have no answer yet (or one to retry). */
+async function claimChunk(ctx: ServiceContext, shopId: string, updateId: string, leaseMs: number) {
   const now = ctx.clock();
-  return ctx.db.transaction((tx) =>
-    tx.query<{ email: string; attempts: number }>(
-      `UPDATE progress_update_recipients r SET status = 'sending', lease_until = $4, attempts = r.attempts + 1
-       WHERE r.shop_id = $1 AND r.update_id = $2 AND r.email = ANY(ARRAY(
-         SELECT email FROM progress_update_recipients
-         WHERE shop_id = $1 AND update_id = $2 AND status = 'pending'
-         LIMIT $3 FOR UPDATE SKIP LOCKED))
-       RETURNING r.email, r.attempts`,
-      [shopId, updateId, options.chunk ?? 100, new Date(now.getTime() + (options.leaseMs ?? 120_000))],
+  const [chunk] = await ctx.db.transaction((tx) =>
+    tx.query<{ first_n: number; last_n: number }>(
+      // Materialised, so that SKIP LOCKED picks one chunk once (a subquery may be run again per row).
+      `WITH next AS MATERIALIZED (
+         SELECT first_n FROM progress_update_chunks
+         WHERE shop_id = $1 AND update_id = $2 AND NOT done AND (lease_until IS NULL OR lease_until < $3)
+         ORDER BY first_n LIMIT 1 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE progress_update_chunks c SET lease_until = $4 FROM next
+       WHERE c.shop_id = $1 AND c.update_id = $2 AND c.first_n = next.first_n
+       RETURNING c.first_n, c.last_n`,
+      [shopId, updateId, now, new Date(now.getTime() + leaseMs)],
     ),
   );
+  if (!chunk) return undefined;
+  const recipients = await ctx.db.query<{ n: number; email: string; attempts: number }>(
+    `SELECT r.n, r.email, coalesce(s.attempts, 0) AS attempts FROM progress_update_recipients r
+     LEFT JOIN progress_update_sends s ON s.shop_id = r.shop_id AND s.update_id = r.update_id AND s.n = r.n
+     WHERE r.shop_id = $1 AND r.update_id = $2 AND r.n BETWEEN $3 AND $4 AND (s.status IS NULL OR s.status = 'retry')
+     ORDER BY r.n`,
+    [shopId, updateId, chunk.first_n, chunk.last_n],
+  );
+  return { first: chunk.first_n, recipients };
 }
 
-/** Recipients a sender claimed and never answered for (it died): theirs to send again, under the same Message-ID. */
-async function requeueAbandoned(ctx: ServiceContext, shopId: string, updateId: string) {
+/** A chunk whose every customer has a final answer is done; one with messages to retry waits a while. */
+async function closeChunk(ctx: ServiceContext, shopId: string, updateId: string, first: number) {
   await ctx.db.query(
-    `UPDATE progress_update_recipients SET status = 'pending', lease_until = NULL
-     WHERE shop_id = $1 AND update_id = $2 AND status = 'sending' AND lease_until < $3`,
-    [shopId, updateId, ctx.clock()],
+    `UPDATE progress_update_chunks c SET
+       done = NOT EXISTS (SELECT 1 FROM progress_update_sends s WHERE s.shop_id = c.shop_id
+                          AND s.update_id = c.update_id AND s.n BETWEEN c.first_n AND c.last_n AND s.status = 'retry'),
+       lease_until = $4
+     WHERE c.shop_id = $1 AND c.update_id = $2 AND c.first_n = $3`,
+    [shopId, updateId, first, new Date(ctx.clock().getTime() + RETRY_AFTER_MS)],
   );
 }
 
-type Answer = { email: string; status: 'sent' | 'pending' | 'failed'; error: string | null };
+type Answer = { n: number; status: 'sent' | 'retry' | 'failed'; attempts: number; error: string | null };
 
-/** Records answers as they come, twenty at a time, one statement each, in order. */
+/** Records answers as they come, twenty at a time, one statement each, in order; `flush` waits for all. */
 function answerRecorder(ctx: ServiceContext, shopId: string, updateId: string) {
   let answers: Answer[] = [];
   let flushing = Promise.resolve();
   const flush = () => {
     const batch = answers;
     answers = [];
-    if (batch.length > 0) flushing = flushing.then(() => recordAnswers(ctx, shopId, updateId, batch));
+    if (batch.length > 0) {
+      flushing = flushing.then(() => recordAnswers(ctx, shopId, updateId, batch));
+      // A failed write surfaces where the chunk waits for `flush`, not as an unhandled rejection here.
+      flushing.catch(() => {});
+    }
     return flushing;
   };
   return {
+    /** Notes an answer; every twentieth starts writing them without making the sender wait. */
     add(answer: Answer) {
       answers.push(answer);
-      return answers.length >= 20 ? flush() : Promise.resolve();
+      if (answers.length >= 20) void flush();
     },
     flush,
   };
@@ -216,34 +256,26 @@ async function recordAnswers(
   updateId: string,
   answers: readonly Answer[],
 ) {
-  const sent = answers.filter((answer) => answer.status === 'sent').map((answer) => answer.email);
-  if (sent.length > 0) {
-    await ctx.db.query(
-      `UPDATE progress_update_recipients SET status = 'sent', sent_at = $3, lease_until = NULL, last_error = NULL
-       WHERE shop_id = $1 AND update_id = $2 AND email = ANY($4)`,
-      [shopId, updateId, ctx.clock(), sent],
-    );
-  }
-  for (const answer of answers.filter((each) => each.status !== 'sent')) {
-    await ctx.db.query(
-      `UPDATE progress_update_recipients SET status = $4, last_error = $5, lease_until = NULL
-       WHERE shop_id = $1 AND update_id = $2 AND email = $3`,
-      [shopId, updateId, answer.email, answer.status, answer.error],
-    );
-  }
+  await ctx.db.query(
+    `INSERT INTO progress_update_sends (shop_id, update_id, n, status, attempts, last_error, at)
+     SELECT $1, $2, a.n, a.status, a.attempts, a.error, $3
+     FROM jsonb_to_recordset($4::jsonb) AS a(n int, status text, attempts int, error text)
+     ON CONFLICT (shop_id, update_id, n) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+       last_error = excluded.last_error, at = excluded.at`,
+    [shopId, updateId, ctx.clock(), JSON.stringify(answers)],
+  );
 }
 
-/** An update with nobody left to send to is sent, once. */
+/** An update with no chunk left to send is sent, once. */
 async function finishUpdate(ctx: ServiceContext, shopId: string, updateId: string, campaignId: string) {
   await inTransaction(ctx, async (uow) => {
     const [done] = await uow.tx.query<{ sent: number; failed: number }>(
       `UPDATE progress_updates u SET status = 'sent', updated_at = $3
        WHERE u.shop_id = $1 AND u.id = $2 AND u.status = 'sending'
-         AND NOT EXISTS (SELECT 1 FROM progress_update_recipients r WHERE r.shop_id = $1 AND r.update_id = $2
-                         AND r.status IN ('pending', 'sending'))
+         AND NOT EXISTS (SELECT 1 FROM progress_update_chunks c WHERE c.shop_id = $1 AND c.update_id = $2 AND NOT c.done)
        RETURNING
-         (SELECT count(*) FROM progress_update_recipients r WHERE r.shop_id = $1 AND r.update_id = $2 AND r.status = 'sent')::int AS sent,
-         (SELECT count(*) FROM progress_update_recipients r WHERE r.shop_id = $1 AND r.update_id = $2 AND r.status = 'failed')::int AS failed`,
+         (SELECT count(*) FROM progress_update_sends s WHERE s.shop_id = $1 AND s.update_id = $2 AND s.status = 'sent')::int AS sent,
+         (SELECT count(*) FROM progress_update_sends s WHERE s.shop_id = $1 AND s.update_id = $2 AND s.status = 'failed')::int AS failed`,
       [shopId, updateId, uow.now],
     );
     if (done) uow.record(event(shopId, 'campaign.update_sent', campaignId, { updateId, ...done }));

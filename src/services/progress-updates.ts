@@ -2,7 +2,7 @@
  * Progress updates: a merchant writes one for a campaign's customers (or one batch's), previews it, and
  * schedules it. When it is due, the sender (src/notify/progress-sender.ts) fixes its recipients (one row
  * per customer email, leaving out those who unsubscribed) and works through them; how many were sent,
- * failed or are left is read from those rows at any time.
+ * failed or are left is read from the answers it appends, at any time.
  */
 import type { Queryable } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -48,16 +48,13 @@ interface UpdateRow {
   updated_at: Date;
   sent: number;
   failed: number;
-  todo: number;
 }
 
 const SELECT_UPDATES = `SELECT u.*,
-    (SELECT count(*) FILTER (WHERE r.status = 'sent') FROM progress_update_recipients r
-       WHERE r.shop_id = u.shop_id AND r.update_id = u.id)::int AS sent,
-    (SELECT count(*) FILTER (WHERE r.status = 'failed') FROM progress_update_recipients r
-       WHERE r.shop_id = u.shop_id AND r.update_id = u.id)::int AS failed,
-    (SELECT count(*) FILTER (WHERE r.status IN ('pending', 'sending')) FROM progress_update_recipients r
-       WHERE r.shop_id = u.shop_id AND r.update_id = u.id)::int AS todo
+    (SELECT count(*) FILTER (WHERE s.status = 'sent') FROM progress_update_sends s
+       WHERE s.shop_id = u.shop_id AND s.update_id = u.id)::int AS sent,
+    (SELECT count(*) FILTER (WHERE s.status = 'failed') FROM progress_update_sends s
+       WHERE s.shop_id = u.shop_id AND s.update_id = u.id)::int AS failed
   FROM progress_updates u`;
 
 function updateOf(row: UpdateRow): ProgressUpdate {
@@ -73,7 +70,7 @@ function updateOf(row: UpdateRow): ProgressUpdate {
       recipients: row.recipients,
       sent: row.sent,
       failed: row.failed,
-      left: row.recipients === null ? null : row.todo,
+      left: row.recipients === null ? null : row.recipients - row.sent - row.failed,
     },
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -71,6 +71,10 @@ export async function startInbox(
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  // A sender killed mid-send resets its connections: expected here, not a failure of the server.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET') throw error;
+  });
   return {
     url: `smtp://127.0.0.1:${port}`,
     port,

@@ -121,21 +121,39 @@ CREATE TABLE progress_updates (
 );
 CREATE INDEX progress_updates_due ON progress_updates (send_at) WHERE status IN ('scheduled', 'sending');
 
--- One row per customer of an update: what was sent, what failed, what is left. A row is leased while it
--- is being sent; a lease that ran out (the sender died) is sent again under the same Message-ID.
+-- The customers of an update, numbered when it starts sending, and the chunks a sender claims (with a
+-- lease) to send them. What was sent, or failed for good, is appended to progress_update_sends: a sender
+-- that dies leaves its chunk's lease to run out, and the next one sends only the numbers without a row
+-- there, under the same Message-ID.
 CREATE TABLE progress_update_recipients (
   shop_id text NOT NULL REFERENCES shops (id),
   update_id text NOT NULL,
+  n integer NOT NULL,
   email text NOT NULL,
-  status text NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
-  lease_until timestamptz,
-  attempts integer NOT NULL DEFAULT 0,
-  last_error text,
-  sent_at timestamptz,
-  PRIMARY KEY (shop_id, update_id, email)
+  PRIMARY KEY (shop_id, update_id, n)
 );
-CREATE INDEX progress_update_recipients_todo ON progress_update_recipients (shop_id, update_id, status)
-  WHERE status IN ('pending', 'sending');
+
+CREATE TABLE progress_update_chunks (
+  shop_id text NOT NULL REFERENCES shops (id),
+  update_id text NOT NULL,
+  first_n integer NOT NULL,
+  last_n integer NOT NULL,
+  lease_until timestamptz,
+  done boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (shop_id, update_id, first_n)
+);
+
+CREATE TABLE progress_update_sends (
+  shop_id text NOT NULL REFERENCES shops (id),
+  update_id text NOT NULL,
+  n integer NOT NULL,
+  -- retry: failed, to be tried again; failed: for good.
+  status text NOT NULL CHECK (status IN ('sent', 'retry', 'failed')),
+  attempts integer NOT NULL,
+  last_error text,
+  at timestamptz NOT NULL,
+  PRIMARY KEY (shop_id, update_id, n)
+);
 
 -- Things that happen at a time and must be noticed once: a promise that passed, a balance coming up, a
 -- consent reminder, a merchant alert. The key names the thing and its occasion; inserting it claims it.
