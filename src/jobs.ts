@@ -1,6 +1,7 @@
 /**
- * The money jobs, safe to run in any number of processes at once: each claims its work in the database
- * (row locks, SKIP LOCKED, leases) and every provider call carries an idempotency key.
+ * The jobs (money, then what tells customers and merchants), safe to run in any number of processes at
+ * once: each claims its work in the database (row locks, SKIP LOCKED, leases, notice keys) and every
+ * provider call carries an idempotency key.
  */
 
 import { type CommunicationReport, runCommunicationJobs } from './notify/communication-jobs.ts';

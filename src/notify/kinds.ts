@@ -45,7 +45,3 @@ export function languageOf(locale: string): Language {
   }
   return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : 'en';
 }
-
-export function isCustomerMessage(kind: string): kind is CustomerMessage {
-  return (CUSTOMER_MESSAGES as readonly string[]).includes(kind);
-}

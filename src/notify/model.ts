@@ -165,8 +165,6 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
   return model;
 }
 
-export type PreorderModel = ReturnType<typeof preorderModel>;
-
 /** A promise window as the customer reads it ("Ships the week of 14 December"), or "to be confirmed". */
 export function promiseMessage(
   shop: Shop,

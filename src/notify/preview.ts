@@ -179,10 +179,10 @@ export async function previewModel(
   kind: CustomerMessage,
   preorderId?: string,
 ): Promise<object> {
-  const signer = await signerFor(ctx, shop, publicUrl);
   const facts = preorderId
     ? await loadPreorderFacts(ctx, shop.id, preorderId)
-    : sampleFacts(shop, signer.now);
+    : sampleFacts(shop, ctx.clock());
+  const signer = await signerFor(ctx, shop, publicUrl);
   return modelWithExtras(kind, facts, signer);
 }
 

@@ -12,7 +12,7 @@ import { event } from '../domain/events.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadUpdate, RECIPIENTS_SQL } from '../services/progress-updates.ts';
-import { getShop, type Shop } from '../services/shops.ts';
+import { getShop } from '../services/shops.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
 import { templateFor } from './compose.ts';
 import { languageOf } from './kinds.ts';
@@ -21,7 +21,7 @@ import { progressModel } from './model.ts';
 import { renderTemplate } from './templates.ts';
 
 export interface SenderOptions {
-  /** How long a claimed recipient stays with this sender without news. */
+  /** How long a claimed chunk stays with this sender without news. */
   leaseMs?: number;
   /** Tries per recipient before it counts as failed. */
   maxAttempts?: number;

@@ -39,13 +39,41 @@ function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** What a shop has until it changes anything. */
+export const DEFAULT_SETTINGS = {
+  sender_name: null,
+  reply_to: null,
+  alert_emails: [] as string[],
+  portal_link_days: 30,
+  balance_reminder_days: 3,
+  cancellation_alert_percent: '10',
+  cancellation_alert_days: 7,
+  ready_date_alert_days: 7,
+} satisfies Omit<SettingsRow, 'portal_secret' | 'updated_at'>;
+
 async function settingsRow(db: Queryable, shopId: string, now: Date): Promise<SettingsRow> {
   const [row] = await db.query<SettingsRow>('SELECT * FROM shop_communication WHERE shop_id = $1', [shopId]);
   if (row) return row;
+  const d = DEFAULT_SETTINGS;
   await db.query(
-    `INSERT INTO shop_communication (shop_id, portal_secret, updated_at)
-     SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM shops WHERE id = $1) ON CONFLICT DO NOTHING`,
-    [shopId, newSecret(), now],
+    `INSERT INTO shop_communication (shop_id, portal_secret, updated_at, sender_name, reply_to, alert_emails,
+       portal_link_days, balance_reminder_days, cancellation_alert_percent, cancellation_alert_days,
+       ready_date_alert_days)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM shops WHERE id = $1)
+     ON CONFLICT DO NOTHING`,
+    [
+      shopId,
+      newSecret(),
+      now,
+      d.sender_name,
+      d.reply_to,
+      d.alert_emails,
+      d.portal_link_days,
+      d.balance_reminder_days,
+      d.cancellation_alert_percent,
+      d.cancellation_alert_days,
+      d.ready_date_alert_days,
+    ],
   );
   const [made] = await db.query<SettingsRow>('SELECT * FROM shop_communication WHERE shop_id = $1', [shopId]);
   if (!made) throw new DomainError('not_found', 'no such shop');
@@ -68,8 +96,10 @@ function settingsOf(row: SettingsRow): CommunicationSettings {
   };
 }
 
+/** The shop's settings; the defaults until it changes any (reading writes nothing). */
 export async function getCommunicationSettings(db: Queryable, shopId: string, now: Date) {
-  return settingsOf(await settingsRow(db, shopId, now));
+  const [row] = await db.query<SettingsRow>('SELECT * FROM shop_communication WHERE shop_id = $1', [shopId]);
+  return settingsOf(row ?? { ...DEFAULT_SETTINGS, portal_secret: '', updated_at: now });
 }
 
 /** The key a shop's links are signed with (made on first use). */

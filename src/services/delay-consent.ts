@@ -10,6 +10,7 @@ import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
 import { loadCampaign } from './campaigns.ts';
 import { cancelInTx } from './cancellation.ts';
+import { DEFAULT_DELAY_CONSENT } from './communication-settings.ts';
 import type { ServiceContext } from './context.ts';
 import { loadMoneyPreorder, type MoneyPreorder, type Payments } from './payment-operations.ts';
 import { getShop } from './shops.ts';
@@ -64,7 +65,7 @@ function consentOf(row: ConsentRow): DelayConsent {
     newWindow: windowOf(row.new_from, row.new_to),
     status: row.status,
     deadline: row.deadline_at,
-    withoutAnswer: row.without_answer ?? 'keep',
+    withoutAnswer: row.without_answer ?? DEFAULT_DELAY_CONSENT.withoutAnswer,
     requestedAt: row.requested_at,
     decidedBy: row.decided_by,
   };
@@ -172,7 +173,8 @@ export async function settleConsentDeadlines(
   let decided = 0;
   for (const row of due) {
     const shop = await getShop(ctx, row.shop_id);
-    const outcome = (row.without_answer ?? 'keep') === 'keep' ? 'kept' : 'cancelled';
+    const outcome =
+      (row.without_answer ?? DEFAULT_DELAY_CONSENT.withoutAnswer) === 'keep' ? 'kept' : 'cancelled';
     const done = await inTransaction(ctx, (uow) =>
       decide(uow, payments, shop, row.preorder_id, outcome, 'deadline'),
     );
@@ -193,7 +195,7 @@ export async function remindOpenConsents(ctx: ServiceContext, limit = 500): Prom
   );
   let sent = 0;
   for (const row of open) {
-    const days = row.reminder_days ?? [3];
+    const days = row.reminder_days ?? DEFAULT_DELAY_CONSENT.reminderDays;
     if (!reminderDue({ deadline: row.deadline_at, sent: row.reminders_sent }, days, now)) continue;
     const claimed = await inTransaction(ctx, async (uow) => {
       const [won] = await uow.tx.query(
@@ -206,7 +208,7 @@ export async function remindOpenConsents(ctx: ServiceContext, limit = 500): Prom
         event(row.shop_id, 'preorder.delay_consent_reminder', row.preorder_id, {
           consentId: row.id,
           deadline: row.deadline_at.toISOString(),
-          withoutAnswer: row.without_answer ?? 'keep',
+          withoutAnswer: row.without_answer ?? DEFAULT_DELAY_CONSENT.withoutAnswer,
         }),
       );
       return true;

@@ -8,6 +8,7 @@ import type { Queryable } from '../db/database.ts';
 import { event } from '../domain/events.ts';
 import { outstanding } from '../domain/ledger.ts';
 import { loadCampaign } from './campaigns.ts';
+import { DEFAULT_SETTINGS } from './communication-settings.ts';
 import type { ServiceContext } from './context.ts';
 import { loadLedger, loadMoneyPreorder, planOf } from './payment-operations.ts';
 import { getShop } from './shops.ts';
@@ -114,14 +115,14 @@ export async function noticeUpcomingBalances(ctx: ServiceContext, limit = 500): 
     `SELECT p.shop_id, p.id, p.balance_due_at FROM preorders p
      LEFT JOIN shop_communication c ON c.shop_id = p.shop_id
      WHERE p.balance_due_at > $1
-       AND p.balance_due_at <= $1 + make_interval(days => coalesce(c.balance_reminder_days, 3))
-       AND coalesce(c.balance_reminder_days, 3) > 0
+       AND p.balance_due_at <= $1 + make_interval(days => coalesce(c.balance_reminder_days, $3))
+       AND coalesce(c.balance_reminder_days, $3) > 0
        AND p.balance_attempts = 0 AND p.payment_method_id IS NOT NULL
        AND p.state IN ('confirmed', 'allocated', 'balance_due')
        AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.shop_id = p.shop_id
                        AND n.key = 'balance_upcoming:' || p.id || ':' || extract(epoch FROM p.balance_due_at)::bigint)
      ORDER BY p.balance_due_at LIMIT $2`,
-    [now, limit],
+    [now, limit, DEFAULT_SETTINGS.balance_reminder_days],
   );
   let noticed = 0;
   for (const row of upcoming) {

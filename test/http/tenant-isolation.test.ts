@@ -17,6 +17,7 @@ interface Ids {
   batchId: string;
   preorderId: string;
   deadLetterId: string;
+  updateId: string;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH';
@@ -175,6 +176,52 @@ const ATTEMPTS: Attempt[] = [
     key: 'admin',
   },
   {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/delay-consent',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/delay-consent`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/campaigns/{id}/delay-consent',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/delay-consent`,
+    key: 'admin',
+    body: () => ({ withoutAnswer: 'cancel' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/campaigns/{id}/updates',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/updates`,
+    key: 'admin',
+    body: () => ({ subject: 'Hijacked', body: 'Not yours.' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/updates',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/updates`,
+    key: 'admin',
+  },
+  { method: 'GET', route: '/v1/updates/{id}', url: (ids) => `/v1/updates/${ids.updateId}`, key: 'admin' },
+  {
+    method: 'POST',
+    route: '/v1/updates/{id}/schedule',
+    url: (ids) => `/v1/updates/${ids.updateId}/schedule`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/updates/{id}/preview',
+    url: (ids) => `/v1/updates/${ids.updateId}/preview`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/email-templates/{kind}/{language}/preview',
+    url: () => '/v1/email-templates/confirmation/en/preview',
+    key: 'admin',
+    body: (ids) => ({ preorderId: ids.preorderId }),
+  },
+  {
     method: 'POST',
     route: '/v1/storefront/preorders/{id}/confirm',
     url: (ids) => `/v1/storefront/preorders/${ids.preorderId}/confirm`,
@@ -182,8 +229,21 @@ const ATTEMPTS: Attempt[] = [
   },
 ];
 
-/** Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature. */
-const NOT_KEYED = ['POST /v1/webhooks/{provider}', 'POST /v1/variants'];
+/**
+ * Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature;
+ * the others name no id, only the key's own shop's things (its settings, its templates).
+ */
+const NOT_KEYED = [
+  'POST /v1/webhooks/{provider}',
+  'POST /v1/variants',
+  'GET /v1/communication/settings',
+  'PATCH /v1/communication/settings',
+  'POST /v1/communication/portal-secret',
+  'GET /v1/email-templates',
+  'GET /v1/email-templates/{kind}/{language}',
+  'PUT /v1/email-templates/{kind}/{language}',
+  'DELETE /v1/email-templates/{kind}/{language}',
+];
 
 /** Stand-ins for shop A's ids in test names, which are fixed before the ids exist. */
 const placeholderIds: Ids = {
@@ -193,6 +253,7 @@ const placeholderIds: Ids = {
   batchId: 'bat_A',
   preorderId: 'po_A',
   deadLetterId: 'dlf_A',
+  updateId: 'upd_A',
 };
 
 describeOnEachEngine('tenant isolation', ({ db }) => {
@@ -228,7 +289,19 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
        VALUES ($1, 'dlf_shopa', 'webhooks', $2, 'dead', 8, 'HTTP 500', now(), now())`,
       [shopA.shop.shopId, placedEvent?.id],
     );
+    const update = await call(
+      shopA.app,
+      'POST',
+      `/v1/campaigns/${made.campaignId}/updates`,
+      shopA.shop.admin,
+      {
+        subject: 'News',
+        body: 'For shop A’s customers only.',
+      },
+    );
+    assert.equal(update.status, 201);
     ids = {
+      updateId: update.body.id,
       campaignId: made.campaignId,
       variantId: campaign.body.variants[0].variantId,
       sku: made.sku,

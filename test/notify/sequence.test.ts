@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { renderCustomerMessage } from '../../src/notify/preview.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
 import {
@@ -12,6 +13,7 @@ import {
   commsWorld,
   DAY,
   launchWithBatch,
+  PUBLIC_URL,
   place,
   plusDays,
   portalTokenIn,
@@ -196,5 +198,29 @@ describeOnEachEngine('the customer email sequence', ({ db }) => {
     assert.match(text, /we had to cancel your pre-order/);
     assert.match(text, /Why: We could not source the glass/);
     assert.match(text, /We are refunding €25\.80 to the card you paid with/);
+  });
+
+  test('a message can be rendered for a pre-order and an event without being sent (the slip preview)', async () => {
+    const { sku } = await launchWithBatch(world);
+    const placed = await place(world, sku, 'lee@example.com');
+    const before = world.inbox.received.length;
+    const message = await renderCustomerMessage(world.ctx, PUBLIC_URL, {
+      id: 'evt_preview',
+      shopId: world.shopId,
+      type: 'preorder.promise_changed',
+      subjectId: placed.id,
+      data: {
+        oldWindow: { from: '2026-12-31', to: '2027-01-07' },
+        newWindow: { from: '2027-02-01', to: '2027-02-07' },
+        cause: 'batch_slipped',
+        campaignId: 'cmp_x',
+      },
+      createdAt: world.clock.now(),
+    });
+    assert.equal(message?.kind, 'ship_date_changed');
+    assert.deepEqual(message?.to, ['lee@example.com']);
+    assert.match(message?.rendered.text ?? '', /Before: Ships between 31 December 2026 and 7 January 2027/);
+    assert.match(message?.rendered.text ?? '', /Now: Ships the week of 1 February 2027/);
+    assert.equal(world.inbox.received.length, before, 'nothing was sent');
   });
 });

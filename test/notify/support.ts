@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { runDueJobs } from '../../src/jobs.ts';
 import { MESSAGE_EVENTS } from '../../src/notify/compose.ts';
+import { EMAIL_CONSUMER } from '../../src/notify/email-consumer.ts';
 import { type Mail, smtpTransport } from '../../src/notify/mailer.ts';
 import { outboxConsumers } from '../../src/outbox/consumers.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
@@ -78,8 +79,8 @@ export async function commsWorld(
         assert.equal(report.failed, 0, 'every delivery went through');
         const [behind] = await ctx.db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM events e JOIN outbox_positions p ON p.shop_id = e.shop_id
-           WHERE e.shop_id = $1 AND p.consumer = 'email' AND e.type = ANY($2) AND (e.tx_id, e.id) > (p.tx_id, p.event_id)`,
-          [made.shop.id, MESSAGE_EVENTS],
+           WHERE e.shop_id = $1 AND p.consumer = $3 AND e.type = ANY($2) AND (e.tx_id, e.id) > (p.tx_id, p.event_id)`,
+          [made.shop.id, MESSAGE_EVENTS, EMAIL_CONSUMER],
         );
         if (!behind?.n) return;
         assert.ok(pass < 200, 'the relay caught up');

@@ -6,14 +6,15 @@ CREATE TABLE shop_communication (
   shop_id text NOT NULL REFERENCES shops (id),
   sender_name text,
   reply_to text,
-  alert_emails text[] NOT NULL DEFAULT '{}',
+  alert_emails text[] NOT NULL,
   -- HMAC key of portal and unsubscribe links; never shown after it is made.
   portal_secret text NOT NULL,
-  portal_link_days integer NOT NULL DEFAULT 30 CHECK (portal_link_days BETWEEN 1 AND 365),
-  balance_reminder_days integer NOT NULL DEFAULT 3 CHECK (balance_reminder_days BETWEEN 0 AND 60),
-  cancellation_alert_percent numeric(5, 2) NOT NULL DEFAULT 10 CHECK (cancellation_alert_percent BETWEEN 0 AND 100),
-  cancellation_alert_days integer NOT NULL DEFAULT 7 CHECK (cancellation_alert_days BETWEEN 1 AND 90),
-  ready_date_alert_days integer NOT NULL DEFAULT 7 CHECK (ready_date_alert_days BETWEEN 0 AND 90),
+  -- The defaults are the application's (src/services/communication-settings.ts), written with the row.
+  portal_link_days integer NOT NULL CHECK (portal_link_days BETWEEN 1 AND 365),
+  balance_reminder_days integer NOT NULL CHECK (balance_reminder_days BETWEEN 0 AND 60),
+  cancellation_alert_percent numeric(5, 2) NOT NULL CHECK (cancellation_alert_percent BETWEEN 0 AND 100),
+  cancellation_alert_days integer NOT NULL CHECK (cancellation_alert_days BETWEEN 1 AND 90),
+  ready_date_alert_days integer NOT NULL CHECK (ready_date_alert_days BETWEEN 0 AND 90),
   updated_at timestamptz NOT NULL,
   PRIMARY KEY (shop_id)
 );
@@ -23,10 +24,11 @@ CREATE TABLE shop_communication (
 CREATE TABLE campaign_delay_consent (
   shop_id text NOT NULL REFERENCES shops (id),
   campaign_id text NOT NULL,
-  enabled boolean NOT NULL DEFAULT true,
-  answer_days integer NOT NULL DEFAULT 14 CHECK (answer_days BETWEEN 1 AND 90),
-  without_answer text NOT NULL DEFAULT 'keep' CHECK (without_answer IN ('keep', 'cancel')),
-  reminder_days integer[] NOT NULL DEFAULT '{3}',
+  -- A campaign without a row has the application's defaults (src/services/communication-settings.ts).
+  enabled boolean NOT NULL,
+  answer_days integer NOT NULL CHECK (answer_days BETWEEN 1 AND 90),
+  without_answer text NOT NULL CHECK (without_answer IN ('keep', 'cancel')),
+  reminder_days integer[] NOT NULL,
   updated_at timestamptz NOT NULL,
   PRIMARY KEY (shop_id, campaign_id)
 );
