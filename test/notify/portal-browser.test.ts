@@ -27,6 +27,7 @@ describeOnEachEngine('the portal in a phone’s browser', ({ db, engine }) => {
   });
   after(async () => {
     await browser?.close();
+    await world.app.close();
     await world.close();
   });
 
