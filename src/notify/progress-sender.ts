@@ -180,36 +180,47 @@ async function sendUpdate(
 }
 
 /** Customers a chunk is cut into. */
-const CHUNK = 100;
+const CHUNK = 250;
 /** How long a chunk with failed messages waits before they are tried again. */
 const RETRY_AFTER_MS = 60_000;
 
-/** Claims the next chunk nobody is sending, and its customers who have no answer yet (or one to retry). */
+/**
+ * Claims the next chunk nobody is sending, with its customers who have no answer yet (or one to retry), in
+ * one statement. Bookkeeping here commits without waiting for the disk (`synchronous_commit` off): a
+ * database crash can lose only the last moments of it, and what it loses is sent again under the same
+ * Message-ID, so the sender does not wait for a disk flush per chunk.
+ */
 async function claimChunk(ctx: ServiceContext, shopId: string, updateId: string, leaseMs: number) {
   const now = ctx.clock();
-  const [chunk] = await ctx.db.transaction((tx) =>
-    tx.query<{ first_n: number; last_n: number }>(
+  const rows = await ctx.db.transaction(async (tx) => {
+    await tx.query('SET LOCAL synchronous_commit TO OFF');
+    return tx.query<{ first_n: number; n: number | null; email: string | null; attempts: number }>(
       // Materialised, so that SKIP LOCKED picks one chunk once (a subquery may be run again per row).
       `WITH next AS MATERIALIZED (
          SELECT first_n FROM progress_update_chunks
          WHERE shop_id = $1 AND update_id = $2 AND NOT done AND (lease_until IS NULL OR lease_until < $3)
          ORDER BY first_n LIMIT 1 FOR UPDATE SKIP LOCKED
+       ), leased AS (
+         UPDATE progress_update_chunks c SET lease_until = $4 FROM next
+         WHERE c.shop_id = $1 AND c.update_id = $2 AND c.first_n = next.first_n
+         RETURNING c.first_n, c.last_n
        )
-       UPDATE progress_update_chunks c SET lease_until = $4 FROM next
-       WHERE c.shop_id = $1 AND c.update_id = $2 AND c.first_n = next.first_n
-       RETURNING c.first_n, c.last_n`,
+       SELECT l.first_n, r.n, r.email, coalesce(s.attempts, 0) AS attempts
+       FROM leased l
+       LEFT JOIN progress_update_recipients r
+         ON r.shop_id = $1 AND r.update_id = $2 AND r.n BETWEEN l.first_n AND l.last_n
+       LEFT JOIN progress_update_sends s ON s.shop_id = r.shop_id AND s.update_id = r.update_id AND s.n = r.n
+       WHERE r.n IS NULL OR s.status IS NULL OR s.status = 'retry'
+       ORDER BY r.n`,
       [shopId, updateId, now, new Date(now.getTime() + leaseMs)],
-    ),
+    );
+  });
+  const [first] = rows;
+  if (!first) return undefined;
+  const recipients = rows.flatMap((row) =>
+    row.n === null || row.email === null ? [] : [{ n: row.n, email: row.email, attempts: row.attempts }],
   );
-  if (!chunk) return undefined;
-  const recipients = await ctx.db.query<{ n: number; email: string; attempts: number }>(
-    `SELECT r.n, r.email, coalesce(s.attempts, 0) AS attempts FROM progress_update_recipients r
-     LEFT JOIN progress_update_sends s ON s.shop_id = r.shop_id AND s.update_id = r.update_id AND s.n = r.n
-     WHERE r.shop_id = $1 AND r.update_id = $2 AND r.n BETWEEN $3 AND $4 AND (s.status IS NULL OR s.status = 'retry')
-     ORDER BY r.n`,
-    [shopId, updateId, chunk.first_n, chunk.last_n],
-  );
-  return { first: chunk.first_n, recipients };
+  return { first: first.first_n, recipients };
 }
 
 /** A chunk whose every customer has a final answer is done; one with messages to retry waits a while. */
@@ -250,20 +261,24 @@ function answerRecorder(ctx: ServiceContext, shopId: string, updateId: string) {
   };
 }
 
+/** Appends answers, committing without waiting for the disk (see claimChunk). */
 async function recordAnswers(
   ctx: ServiceContext,
   shopId: string,
   updateId: string,
   answers: readonly Answer[],
 ) {
-  await ctx.db.query(
-    `INSERT INTO progress_update_sends (shop_id, update_id, n, status, attempts, last_error, at)
-     SELECT $1, $2, a.n, a.status, a.attempts, a.error, $3
-     FROM jsonb_to_recordset($4::jsonb) AS a(n int, status text, attempts int, error text)
-     ON CONFLICT (shop_id, update_id, n) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-       last_error = excluded.last_error, at = excluded.at`,
-    [shopId, updateId, ctx.clock(), JSON.stringify(answers)],
-  );
+  await ctx.db.transaction(async (tx) => {
+    await tx.query('SET LOCAL synchronous_commit TO OFF');
+    await tx.query(
+      `INSERT INTO progress_update_sends (shop_id, update_id, n, status, attempts, last_error, at)
+       SELECT $1, $2, a.n, a.status, a.attempts, a.error, $3
+       FROM jsonb_to_recordset($4::jsonb) AS a(n int, status text, attempts int, error text)
+       ON CONFLICT (shop_id, update_id, n) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         last_error = excluded.last_error, at = excluded.at`,
+      [shopId, updateId, ctx.clock(), JSON.stringify(answers)],
+    );
+  });
 }
 
 /** An update with no chunk left to send is sent, once. */

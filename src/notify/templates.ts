@@ -252,7 +252,8 @@ const STYLE = {
     'display:inline-block;background:#1d4ed8;color:#ffffff;padding:12px 20px;border-radius:6px;' +
     'text-decoration:none;font-weight:bold;',
   facts: 'border-collapse:collapse;width:100%;margin:0 0 16px;',
-  label: 'text-align:left;vertical-align:top;padding:6px 12px 6px 0;color:#52525b;font-weight:normal;',
+  label:
+    'text-align:left;vertical-align:top;padding:6px 12px 6px 0;min-width:5em;color:#52525b;font-weight:normal;',
   value: 'vertical-align:top;padding:6px 0;',
   footer: 'margin:24px 0 0;padding-top:16px;border-top:1px solid #e4e4e7;font-size:14px;color:#52525b;',
 };
