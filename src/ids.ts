@@ -20,6 +20,9 @@ export const ID_PREFIX = {
   job: 'job',
   webhookEndpoint: 'whe',
   auditEntry: 'aud',
+  delayConsent: 'dcn',
+  progressUpdate: 'upd',
+  capturedEmail: 'eml',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -5,6 +5,7 @@ import { migrate } from './db/migrate.ts';
 import { type AppOptions, buildApp, LOG_REDACTIONS } from './http/app.ts';
 import { webBundles } from './http/web-assets.ts';
 import { startJobLoop } from './jobs.ts';
+import type { Mail } from './notify/mailer.ts';
 import { type Consumer, OutboxRelay } from './outbox/relay.ts';
 import type { PaymentProvider } from './payments/provider.ts';
 import { StripePaymentProvider } from './payments/stripe-provider.ts';
@@ -39,6 +40,10 @@ export interface ServerOptions {
   consumers?: readonly Consumer[] | undefined;
   /** The Shopify adapter's settings; by default as the environment says (shopifySettingsFromEnv); false: off. */
   shopify?: ShopifySettings | false | undefined;
+  /** Where emails go (see mailFromEnv); without it nobody is emailed. */
+  mail?: ((ctx: ServiceContext) => Mail) | undefined;
+  /** Serve the inbox of captured emails at /inbox (the demo). */
+  inbox?: boolean | undefined;
   /** How often the relay looks for new events (default 1 s). */
   relayIntervalMs?: number | undefined;
   /** How long each offer is kept in this process; the default is OFFER_CACHE_MS. */
@@ -179,11 +184,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const shopify =
       shopifySettings &&
       new Shopify(ctx, shopifySettings, { warn: (details, message) => log?.warn(details, message) });
+    const mail = options.mail?.(ctx);
     const app = await buildApp(ctx, {
       payments,
       shopify,
       stripePublishableKey: process.env.STRIPE_PUBLISHABLE_KEY,
       webhooks: { allowInternal: options.webhooksAllowInternal ?? false },
+      mail,
+      inbox: options.inbox ?? false,
       logger:
         options.logLevel === false ? false : { level: options.logLevel ?? 'info', redact: LOG_REDACTIONS },
       ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
@@ -201,11 +209,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       throw error;
     }
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (mail) mail.publicUrl ??= url;
     const interval = options.jobIntervalMs ?? 10_000;
     if (interval !== false) {
       loops.push(
         startJobLoop(ctx, payments, {
           intervalMs: interval,
+          mail,
           onError: (error) => app.log.error({ err: error }, 'money jobs failed; the next pass retries'),
         }),
       );
@@ -220,7 +233,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const consumers = [
       ...(options.consumers ?? []),
-      ...outboxConsumers({ ctx, shopify, webhooksAllowInternal: options.webhooksAllowInternal ?? false }),
+      ...outboxConsumers({
+        ctx,
+        mail,
+        shopify,
+        webhooksAllowInternal: options.webhooksAllowInternal ?? false,
+      }),
     ];
     if (consumers.length > 0) {
       const relay = new OutboxRelay(ctx, consumers);
@@ -232,14 +250,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         }),
       );
     }
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url,
       app,
       ctx,
       close: async () => {
         await stopLoops();
+        await mail?.transport.close();
         await app.close();
         await db.close();
       },

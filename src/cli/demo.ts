@@ -3,6 +3,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import { format, type Money, money } from '../domain/money.ts';
+import { captureTransport } from '../notify/mailer.ts';
 import type { RunningServer } from '../server.ts';
 import type { ServiceContext } from '../services/context.ts';
 import {
@@ -24,6 +25,16 @@ import { startOn, untilStopSignal } from './lifecycle.ts';
 const DEFAULT_DEMO_DATA = './.presell/demo';
 /** The demo's keys: only their digests are in the database, so the demo keeps them here to show them again. */
 const DEMO_FILE = 'demo.json';
+
+/** The demo sends nothing: every email is kept and shown on its inbox page. */
+const demoMail = {
+  inbox: true,
+  mail: (ctx: ServiceContext) => ({
+    transport: captureTransport(ctx.db, ctx.clock),
+    fromAddress: 'orders@demo.presell.invalid',
+    publicUrl: undefined,
+  }),
+};
 
 const SHOP = { name: 'Demo Co.', currency: 'EUR', timeZone: 'Europe/Berlin', locale: 'en-GB' };
 const [LAUNCH_BRASS, LAUNCH_GRAPHITE, LAUNCH_SAGE] = LAUNCH.variants as [
@@ -84,6 +95,7 @@ Options:
       logLevel: 'warn',
       routes: store.routes,
       webhooksAllowInternal: true,
+      ...demoMail,
     });
     try {
       const demo = await demoShop(server.ctx, target.dataDir);
@@ -261,6 +273,8 @@ Presell demo is ready in ${process.uptime().toFixed(1)} s: ${SHOP.name} (${demo.
   API        ${url}/v1
   Docs       ${url}/docs
   OpenAPI    ${url}/openapi.json
+  Inbox      ${url}/inbox
+             every email the demo sends (none leave this machine)
   Offer      ${offerUrl(LAUNCH_SKU)}
              ${describe(launch)}
   Backorder  ${offerUrl(BACKORDER_SKU)}

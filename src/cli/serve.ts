@@ -32,8 +32,12 @@ Environment:
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
   PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
   PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)
-  PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on; SHOPIFY_API_KEY, SHOPIFY_API_SECRET and
-                    PRESELL_PUBLIC_URL for its install links (see docs/shopify.md)`,
+  SMTP_URL          smtp://user:password@host:587 — where emails go; without it they are kept in the database
+  PRESELL_MAIL_FROM    the address emails come from (the shop's name is shown as the sender)
+  PRESELL_PUBLIC_URL   this server's public URL, for links in emails and Shopify's install links
+                    (default: the address it listens on)
+  PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on; with SHOPIFY_API_KEY and SHOPIFY_API_SECRET
+                    (see docs/shopify.md)`,
 
   async run(argv: string[], env: Env) {
     const options = parseOptions(this, argv, SERVER_OPTIONS);
@@ -45,6 +49,7 @@ Environment:
     const { rateLimitFromEnv, trustProxyFromEnv, webhooksAllowInternalFromEnv } = await import(
       '../server.ts'
     );
+    const { mailFromEnv } = await import('../notify/mailer.ts');
     const server = await startOn(target, {
       port,
       host: options.host ?? DEFAULT_HOST,
@@ -52,11 +57,13 @@ Environment:
       trustProxy: trustProxyFromEnv(env),
       rateLimit: rateLimitFromEnv(env),
       webhooksAllowInternal: webhooksAllowInternalFromEnv(env),
+      mail: (ctx) => mailFromEnv(env, ctx.db, ctx.clock),
     });
     server.app.log.info(
       { url: server.url, database: describeDatabase(target, { fullPath: true }) },
       'presell is serving',
     );
+    if (!env.SMTP_URL) server.app.log.warn('SMTP_URL is not set: emails are kept in the database, not sent');
     const signal = await stopSignal;
     server.app.log.info({ signal }, 'stopping');
     await server.close();

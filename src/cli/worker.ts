@@ -4,13 +4,16 @@ import { untilStopSignal } from './lifecycle.ts';
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'Run the jobs (money, bulk, Shopify) and deliver the outbox, without serving HTTP',
+  summary:
+    'Run the jobs (money, bulk, notices, progress updates, Shopify) and deliver the outbox, without serving HTTP',
   help: `Usage: presell worker [--interval SECONDS] [--data DIR]
 
 Runs the jobs every few seconds: releases the units of placements nobody paid for, collects balances
 that fell due (retrying failed cards on schedule), resends provider calls whose answer was lost, works
-through bulk jobs (imports, mass cancellations), and delivers events to webhook endpoints. With Shopify
-on, it also imports catalogues, collects Shopify balances and delivers the outbox to the Shopify adapter.
+through bulk jobs (imports, mass cancellations), notices late pre-orders, upcoming balances and consent
+deadlines, raises merchant alerts and sends progress updates; and delivers the outbox's events as emails
+and to webhook endpoints. With Shopify on, it also imports catalogues, collects Shopify balances and
+delivers the outbox to the Shopify adapter.
 Any number of workers and servers can run on one PostgreSQL: each job claims its work in the database.
 JSON logs on stdout; SIGINT or SIGTERM stops it after the pass under way.
 
@@ -23,6 +26,10 @@ Environment:
   DATABASE_URL            postgres://user:password@host:5432/db — use this server instead of the folder
   PRESELL_PAYMENTS        test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
   PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)
+  SMTP_URL                smtp://user:password@host:587 — where emails go; without it they are kept in the database
+  PRESELL_MAIL_FROM       the address emails come from
+  PRESELL_PUBLIC_URL      the public URL of the API server, for links in emails and Shopify's install links
+                          (default http://127.0.0.1:3000)
   PRESELL_SHOPIFY_TOKEN_KEY  turns the Shopify adapter on (see docs/shopify.md)`,
 
   async run(argv: string[], env: Env) {
@@ -49,16 +56,18 @@ Environment:
         import('../jobs.ts'),
         import('pino'),
       ]);
-      const [{ OutboxRelay }, { outboxConsumers }, { startLoop }, shopifyModules] = await Promise.all([
-        import('../outbox/relay.ts'),
-        import('../consumers.ts'),
-        import('../periodic.ts'),
-        Promise.all([
-          import('../shopify/settings.ts'),
-          import('../shopify/shopify.ts'),
-          import('../shopify/jobs.ts'),
-        ]),
-      ]);
+      const [{ OutboxRelay }, { outboxConsumers }, { mailFromEnv }, { startLoop }, shopifyModules] =
+        await Promise.all([
+          import('../outbox/relay.ts'),
+          import('../consumers.ts'),
+          import('../notify/mailer.ts'),
+          import('../periodic.ts'),
+          Promise.all([
+            import('../shopify/settings.ts'),
+            import('../shopify/shopify.ts'),
+            import('../shopify/jobs.ts'),
+          ]),
+        ]);
       const [{ shopifySettingsFromEnv }, { Shopify }, { startShopifyJobLoop }] = shopifyModules;
       const log = pino();
       const payments = paymentsFromEnv(env);
@@ -68,9 +77,12 @@ Environment:
       try {
         await migrate(db);
         const ctx = { db, clock: () => new Date() };
+        const mail = mailFromEnv({ PRESELL_PUBLIC_URL: 'http://127.0.0.1:3000', ...env }, db, ctx.clock);
+        if (!env.SMTP_URL) log.warn('SMTP_URL is not set: emails are kept in the database, not sent');
         const jobs = startJobLoop(ctx, payments, {
           intervalMs: seconds * 1000,
-          onError: (error) => log.error({ err: error }, 'money jobs failed; the next pass retries'),
+          mail,
+          onError: (error) => log.error({ err: error }, 'jobs failed; the next pass retries'),
         });
         const settings = shopifySettingsFromEnv(env, { publicUrl: 'http://127.0.0.1:3000' });
         const shopify =
@@ -86,6 +98,7 @@ Environment:
         }
         const consumers = outboxConsumers({
           ctx,
+          mail,
           shopify,
           webhooksAllowInternal: webhooksAllowInternalFromEnv(env),
         });
@@ -106,6 +119,7 @@ Environment:
         const signal = await stopSignal;
         log.info({ signal }, 'stopping');
         await Promise.all(loops.map((loop) => loop.stop()));
+        await mail.transport.close();
       } finally {
         await db.close();
       }

@@ -190,6 +190,19 @@ export const ERRORS = {
     kind: 'rule',
     meaning: 'Only a backorder campaign’s variant serves backorders from stock.',
   },
+  invalid_template: {
+    kind: 'rule',
+    meaning:
+      'An email template that does not parse or render; `details.line` and `details.reason` say where and why.',
+  },
+  update_not_editable: {
+    kind: 'conflict',
+    meaning: 'A progress update that is sending or sent cannot be changed or scheduled again.',
+  },
+  no_open_question: {
+    kind: 'conflict',
+    meaning: 'The pre-order has no delay waiting for the customer’s answer.',
+  },
   // Rules of the pure engines. A valid request never meets them; they guard the engines' own inputs.
   invalid_batch: { kind: 'rule', meaning: 'A supply batch that is not consistent.' },
   invalid_preorder: { kind: 'rule', meaning: 'A pre-order the promise engine cannot place.' },

@@ -257,6 +257,94 @@ export const EVENTS = {
     'A webhook endpoint was disabled: it answered 410 Gone, or the merchant disabled it.',
     z.object({ url: z.string(), reason: z.string() }),
   ),
+  'preorder.late': declare(
+    'preorder',
+    'The promised window passed and the pre-order has not shipped; `newWindow` is the promise made now.',
+    z.object({ missedWindow: window, newWindow: window, campaignId: z.string() }),
+  ),
+  'preorder.delay_consent_requested': declare(
+    'preorder',
+    'A delay past the first promised window asks the customer to keep the pre-order or cancel it with a refund, by `deadline`.',
+    z.object({
+      consentId: z.string(),
+      oldWindow: window,
+      newWindow: window,
+      deadline: z.string(),
+      withoutAnswer: z.enum(['keep', 'cancel']),
+      campaignId: z.string(),
+    }),
+  ),
+  'preorder.delay_consent_reminder': declare(
+    'preorder',
+    'The customer has not answered whether to keep a delayed pre-order; the deadline is near.',
+    z.object({ consentId: z.string(), deadline: z.string(), withoutAnswer: z.enum(['keep', 'cancel']) }),
+  ),
+  'preorder.kept': declare(
+    'preorder',
+    'The pre-order stays after a delay: the customer said so, or the deadline passed and the campaign keeps it.',
+    z.object({ consentId: z.string(), by: z.enum(['customer', 'deadline']) }),
+  ),
+  'preorder.balance_upcoming': declare(
+    'preorder',
+    'The balance will be charged to the saved card soon (the shop’s reminder days before it falls due).',
+    z.object({ amount: money, dueAt: z.string() }),
+  ),
+  'preorder.card_updated': declare(
+    'preorder',
+    'The customer gave a new card for what the pre-order still owes.',
+    z.object({}),
+  ),
+  'campaign.update_scheduled': declare(
+    'campaign',
+    'The merchant scheduled a progress update to the campaign’s customers (or one batch’s).',
+    z.object({ updateId: z.string(), sendAt: z.string(), batchId: z.string().nullable() }),
+  ),
+  'campaign.update_sent': declare(
+    'campaign',
+    'A progress update went out to every customer it was for; `failed` could not be sent.',
+    z.object({ updateId: z.string(), sent: z.number().int(), failed: z.number().int() }),
+  ),
+  'campaign.cap_reached': declare(
+    'campaign',
+    'A variant of the campaign sold every unit its cap allows.',
+    z.object({ variantId: z.string(), sku: z.string(), cap: z.number().int() }),
+  ),
+  'campaign.cancellation_rate_high': declare(
+    'campaign',
+    'Cancellations over the shop’s window passed its alert threshold.',
+    z.object({
+      cancelled: z.number().int(),
+      placed: z.number().int(),
+      percent: z.number(),
+      windowDays: z.number().int(),
+    }),
+  ),
+  'campaign.preorders_late': declare(
+    'campaign',
+    'Pre-orders of the campaign passed their promised window without shipping; their customers were told.',
+    z.object({ count: z.number().int(), preorderIds: z.array(z.string()) }),
+  ),
+  'batch.ready_date_unconfirmed': declare(
+    'batch',
+    'A batch’s ready date is near and the supplier has not confirmed it.',
+    z.object({ campaignId: z.string(), sku: z.string(), readyDate: z.string() }),
+  ),
+  'shop.digest': declare(
+    'shop',
+    'The day’s summary for the merchant: new pre-orders, cancellations, cash collected, what is due.',
+    z.object({
+      day: z.string(),
+      placed: z.number().int(),
+      cancelled: z.number().int(),
+      collected: money,
+      dueNextWeek: money,
+    }),
+  ),
+  'shop.dead_letters': declare(
+    'shop',
+    'Deliveries (emails, webhooks) failed every retry and wait as dead letters.',
+    z.object({ count: z.number().int(), consumers: z.array(z.string()) }),
+  ),
 } as const;
 
 export type EventType = keyof typeof EVENTS;

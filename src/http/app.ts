@@ -9,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Mail } from '../notify/mailer.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { JobStarter } from '../services/job-kinds.ts';
 import type { Payments } from '../services/payment-operations.ts';
@@ -19,12 +20,15 @@ import type { AddressPolicy } from '../webhooks/safe-request.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes, installAudit } from './audit.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
+import { communicationRoutes } from './communication-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
+import { inboxRoutes } from './inbox-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { OfferCache } from './offer-cache.ts';
 import { operationsRoutes } from './operations-routes.ts';
+import { portalRoutes } from './portal-routes.ts';
 import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -65,6 +69,10 @@ export interface AppOptions {
   stripePublishableKey?: string | undefined;
   /** Webhook endpoints on loopback, private and link-local addresses: refused unless allowed (local use, tests). */
   webhooks?: AddressPolicy;
+  /** Where emails go: the portal sends fresh links with it and previews word links for it. */
+  mail?: Mail | undefined;
+  /** Serve the inbox of captured emails at /inbox (the demo's). */
+  inbox?: boolean;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -178,6 +186,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   if (payments) {
     await app.register(moneyAdminRoutes(ctx, keys, payments));
     await app.register(webhookRoutes(ctx, payments));
+    const limit = options.rateLimit ?? { max: 120, timeWindow: 60_000 };
+    await app.register(portalRoutes({ ctx, payments, mail: options.mail, rateLimit: limit }));
   }
+  await app.register(communicationRoutes(ctx, keys, options.mail));
+  if (options.inbox) await app.register(inboxRoutes(ctx));
   return app;
 }

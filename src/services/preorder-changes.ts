@@ -26,6 +26,7 @@ import { nextDue, outstandingAfter, owedBy, type PaymentPlan } from '../domain/p
 import { type PriceLine, perksOf } from '../domain/pricing.ts';
 import { windowMoved } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
+import { requestDelayConsents } from './delay-consent-requests.ts';
 import { planOf } from './payment-operations.ts';
 import type { UnitOfWork } from './unit-of-work.ts';
 
@@ -358,6 +359,15 @@ async function recordPromiseHistory(uow: UnitOfWork, scope: PromiseScope, update
     );
   }
   if (history.length === 0) return;
+  await requestDelayConsents(
+    uow,
+    scope,
+    history.map((h) => ({
+      preorderId: h.preorder_id,
+      oldWindow: h.old_from && h.old_to ? { from: h.old_from, to: h.old_to } : null,
+      newWindow: h.new_from && h.new_to ? { from: h.new_from, to: h.new_to } : null,
+    })),
+  );
   await uow.tx.query(
     `INSERT INTO promise_history (shop_id, id, preorder_id, cause, old_from, old_to, new_from, new_to, created_at,
        reason)
@@ -490,6 +500,21 @@ export async function scheduleBalanceRetry(uow: UnitOfWork, preorder: PreorderRe
     'UPDATE preorders SET balance_retry_at = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
     [preorder.shopId, preorder.id, retryAt, uow.now],
   );
+}
+
+/** The customer gave a new card: what is owed is charged to it, and a retry that was waiting runs now. */
+export async function replaceCard(
+  uow: UnitOfWork,
+  preorder: PreorderRef,
+  card: { paymentCustomerId: string | null; paymentMethodId: string },
+) {
+  await uow.tx.query(
+    `UPDATE preorders SET payment_customer_id = coalesce($3, payment_customer_id), payment_method_id = $4,
+       balance_retry_at = CASE WHEN balance_retry_at IS NULL THEN NULL ELSE $5::timestamptz END, updated_at = $5
+     WHERE shop_id = $1 AND id = $2`,
+    [preorder.shopId, preorder.id, card.paymentCustomerId, card.paymentMethodId, uow.now],
+  );
+  uow.record(event(preorder.shopId, 'preorder.card_updated', preorder.id, {}));
 }
 
 /** The product is out: every pre-order of the campaign whose money waited for it falls due now. */

@@ -26,7 +26,10 @@ export function wordingFor(shop: Shop, now: Date, mode: CampaignMode): WordingOp
 }
 
 /** A stored promise as the API shows it: machine-readable dates and the sentence the customer reads. */
-export function promiseView(promise: StoredPromise, wording: WordingOptions): PromiseView {
+export function promiseView(
+  promise: Omit<StoredPromise, 'promisedOn'>,
+  wording: WordingOptions,
+): PromiseView {
   if (promise.from && promise.to) {
     const window = { from: promise.from, to: promise.to };
     return {

@@ -85,7 +85,9 @@ export type VariantChange =
     }
   | { kind: 'preorder_cancelled'; preorderId: string }
   | { kind: 'priority_changed'; preorderId: string; priority: number }
-  | { kind: 'settings_changed' | 'stock_changed' };
+  | { kind: 'settings_changed' | 'stock_changed' }
+  /** These pre-orders' windows passed without shipping: their promises are made again from today. */
+  | { kind: 'window_passed'; preorderIds: readonly string[] };
 
 export async function addBatch(
   ctx: ServiceContext,
@@ -405,7 +407,14 @@ export async function repromiseVariant(
   const kept = engineChanges && keptPlan(uow.ctx.db, campaign.id, variantId, { version, today });
   const next = kept
     ? await incrementally(tx, shop, campaign, variantId, kept, engineChanges)
-    : await fromScratch(tx, shop, campaign, variantId, now);
+    : await fromScratch(
+        tx,
+        shop,
+        campaign,
+        variantId,
+        now,
+        change.kind === 'window_passed' ? change.preorderIds : [],
+      );
   await storePromises(
     uow,
     {
@@ -433,27 +442,37 @@ interface Repromising {
   lastPosition: number;
 }
 
-/** The whole queue read and promised again; the promises that differ from the stored ones are updates. */
+/**
+ * The whole queue read and promised again; the promises that differ from the stored ones are updates,
+ * and so are those of `remade` (late ones), made anew today whether or not their window moved.
+ */
 async function fromScratch(
   tx: Queryable,
   shop: Shop,
   campaign: Campaign,
   variantId: string,
   now: Date,
+  remade: readonly string[],
 ): Promise<Repromising> {
   const { preorders, plan } = await queueAndPlan(tx, shop, campaign, variantId, now);
+  const today = shopDate(now, shop.timeZone);
   const before = new Map(preorders.map((row) => [row.id, row]));
+  const remaking = new Set(remade);
   const told: PromiseUpdate[] = [];
   for (const promise of plan.promises()) {
     const old = before.get(promise.preorderId);
-    const { promisedOn: _dated, ...computed } = storedPromiseOf(promise);
-    if (old && isDeepStrictEqual(storedOf(old), computed)) continue;
     const oldWindow =
       old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null;
-    told.push(tell(plan, promise, oldWindow, shopDate(now, shop.timeZone)));
+    if (remaking.has(promise.preorderId)) {
+      told.push({ next: storedPromiseOf(plan.promiseOf(promise.preorderId, { madeOn: today })), oldWindow });
+      continue;
+    }
+    const { promisedOn: _dated, ...computed } = storedPromiseOf(promise);
+    if (old && isDeepStrictEqual(storedOf(old), computed)) continue;
+    told.push(tell(plan, promise, oldWindow, today));
   }
   const lastPosition = preorders.reduce((last, row) => Math.max(last, row.queue_position), 0);
-  return { plan: dateAnew(plan, told, shopDate(now, shop.timeZone)), updates: told, lastPosition };
+  return { plan: dateAnew(plan, told, today), updates: told, lastPosition };
 }
 
 /**
@@ -540,6 +559,7 @@ function engineChangesOf(change: VariantChange): PromiseChange[] | null {
       return [{ kind: 'batch_added', batch: change.batch }];
     case 'settings_changed':
     case 'stock_changed':
+    case 'window_passed':
       return null;
     default: {
       const { before, after } = change;

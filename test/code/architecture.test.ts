@@ -43,6 +43,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'src/outbox': ['src/domain', 'src/db', 'src/services', 'src/ids.ts'],
   // Adapters to the world outside: they call services and read the outbox, never the HTTP edge.
   'src/webhooks': ['src/domain', 'src/services', 'src/outbox', 'src/ids.ts', 'src/periodic.ts'],
+  'src/notify': ['src/domain', 'src/db', 'src/services', 'src/outbox', 'src/portal', 'src/ids.ts'],
+  'src/portal': ['src/domain', 'src/services', 'src/notify'],
   'src/shopify': [
     'src/domain',
     'src/services',

@@ -24,6 +24,7 @@ interface Ids {
   exportId: string;
   jobId: string;
   endpointId: string;
+  updateId: string;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -302,6 +303,52 @@ const ATTEMPTS: Attempt[] = [
     body: () => ({}),
   },
   {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/delay-consent',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/delay-consent`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/campaigns/{id}/delay-consent',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/delay-consent`,
+    key: 'admin',
+    body: () => ({ withoutAnswer: 'cancel' }),
+  },
+  {
+    method: 'POST',
+    route: '/v1/campaigns/{id}/updates',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/updates`,
+    key: 'admin',
+    body: () => ({ subject: 'Hijacked', body: 'Not yours.' }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/updates',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/updates`,
+    key: 'admin',
+  },
+  { method: 'GET', route: '/v1/updates/{id}', url: (ids) => `/v1/updates/${ids.updateId}`, key: 'admin' },
+  {
+    method: 'POST',
+    route: '/v1/updates/{id}/schedule',
+    url: (ids) => `/v1/updates/${ids.updateId}/schedule`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/updates/{id}/preview',
+    url: (ids) => `/v1/updates/${ids.updateId}/preview`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/email-templates/{kind}/{language}/preview',
+    url: () => '/v1/email-templates/confirmation/en/preview',
+    key: 'admin',
+    body: (ids) => ({ preorderId: ids.preorderId }),
+  },
+  {
     method: 'POST',
     route: '/v1/storefront/preorders/{id}/confirm',
     url: (ids) => `/v1/storefront/preorders/${ids.preorderId}/confirm`,
@@ -333,8 +380,22 @@ const ATTEMPTS: Attempt[] = [
   ),
 ];
 
-/** Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature. */
-const NOT_KEYED = ['POST /v1/webhooks/{provider}', 'POST /v1/variants', 'POST /v1/webhook-endpoints'];
+/**
+ * Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature;
+ * the others name no id, only the key's own shop's things (its settings, its templates).
+ */
+const NOT_KEYED = [
+  'POST /v1/webhooks/{provider}',
+  'POST /v1/variants',
+  'POST /v1/webhook-endpoints',
+  'GET /v1/communication/settings',
+  'PATCH /v1/communication/settings',
+  'POST /v1/communication/portal-secret',
+  'GET /v1/email-templates',
+  'GET /v1/email-templates/{kind}/{language}',
+  'PUT /v1/email-templates/{kind}/{language}',
+  'DELETE /v1/email-templates/{kind}/{language}',
+];
 
 /** Stand-ins for shop A's ids in test names, which are fixed before the ids exist. */
 const placeholderIds: Ids = {
@@ -348,6 +409,7 @@ const placeholderIds: Ids = {
   exportId: 'exp_A',
   jobId: 'job_A',
   endpointId: 'whe_A',
+  updateId: 'upd_A',
 };
 
 /** A file upload through the app, answered as `call` answers. */
@@ -411,7 +473,19 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
       eventTypes: ['*'],
     });
     assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
+    const update = await call(
+      shopA.app,
+      'POST',
+      `/v1/campaigns/${made.campaignId}/updates`,
+      shopA.shop.admin,
+      {
+        subject: 'News',
+        body: 'For shop A’s customers only.',
+      },
+    );
+    assert.equal(update.status, 201);
     ids = {
+      updateId: update.body.id,
       campaignId: made.campaignId,
       variantId: campaign.body.variants[0].variantId,
       sku: made.sku,

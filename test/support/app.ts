@@ -51,7 +51,7 @@ export async function testShop(ctx: ServiceContext, name = 'Test Shop', currency
 /** Sends a JSON request through the app in-process and returns status and parsed body. */
 export async function call(
   app: FastifyInstance,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   url: string,
   headers: Record<string, string>,
   body?: unknown,

@@ -1,0 +1,298 @@
+/**
+ * Sends progress updates that are due, to thousands of customers, from any number of processes. When an
+ * update starts, its customers are numbered and cut into chunks; a sender claims a chunk (FOR UPDATE SKIP
+ * LOCKED, with a lease), sends its messages over the pooled SMTP connections while it claims the next, and
+ * appends what was sent as the answers come in. A sender that dies leaves its lease to run out; the next
+ * one sends the chunk's customers with no answer yet, under the same Message-ID (made from the update and
+ * the address), so nobody whose message was recorded gets a second copy, and a copy in flight at the crash
+ * is recognisably the same message. Nothing is updated per customer, so the work does not slow down as it
+ * goes.
+ */
+import { event } from '../domain/events.ts';
+import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { loadUpdate, RECIPIENTS_SQL } from '../services/progress-updates.ts';
+import { getShop } from '../services/shops.ts';
+import { inTransaction } from '../services/unit-of-work.ts';
+import { templateFor } from './compose.ts';
+import { languageOf } from './kinds.ts';
+import { type Mail, messageIdOf, type OutgoingEmail } from './mailer.ts';
+import { progressModel } from './model.ts';
+import { renderTemplate } from './templates.ts';
+
+export interface SenderOptions {
+  /** How long a claimed chunk stays with this sender without news. */
+  leaseMs?: number;
+  /** Tries per recipient before it counts as failed. */
+  maxAttempts?: number;
+  /** Stop starting new chunks after this long; the next pass goes on. */
+  budgetMs?: number;
+}
+
+export interface SenderReport {
+  sent: number;
+  failed: number;
+}
+
+/** One pass: starts the updates that are due and sends what is left of every update being sent. */
+export async function sendDueProgressUpdates(
+  ctx: ServiceContext,
+  mail: Mail,
+  options: SenderOptions = {},
+): Promise<SenderReport> {
+  await startDueUpdates(ctx);
+  const report: SenderReport = { sent: 0, failed: 0 };
+  const started = Date.now();
+  const sending = await ctx.db.query<{ shop_id: string; id: string }>(
+    `SELECT shop_id, id FROM progress_updates WHERE status = 'sending' ORDER BY send_at, id`,
+  );
+  for (const update of sending) {
+    if (Date.now() - started > (options.budgetMs ?? 30_000)) break;
+    await sendUpdate(ctx, mail, update.shop_id, update.id, report, { ...options, started });
+  }
+  return report;
+}
+
+/** Due scheduled updates become `sending`, with their recipients fixed, one claim per update. */
+async function startDueUpdates(ctx: ServiceContext) {
+  const due = await ctx.db.query<{ shop_id: string; id: string }>(
+    `SELECT shop_id, id FROM progress_updates WHERE status = 'scheduled' AND send_at <= $1 ORDER BY send_at LIMIT 20`,
+    [ctx.clock()],
+  );
+  for (const candidate of due) {
+    await inTransaction(ctx, async (uow) => {
+      const [update] = await uow.tx.query<{ campaign_id: string; batch_id: string | null }>(
+        `SELECT campaign_id, batch_id FROM progress_updates WHERE shop_id = $1 AND id = $2 AND status = 'scheduled'
+         FOR UPDATE SKIP LOCKED`,
+        [candidate.shop_id, candidate.id],
+      );
+      if (!update) return;
+      const [counted] = await uow.tx.query<{ recipients: number }>(
+        `WITH numbered AS (
+           INSERT INTO progress_update_recipients (shop_id, update_id, n, email)
+           SELECT $1, $4, row_number() OVER (ORDER BY r.email), r.email FROM (${RECIPIENTS_SQL}) r
+           RETURNING n
+         )
+         SELECT count(*)::int AS recipients FROM numbered`,
+        [candidate.shop_id, update.campaign_id, update.batch_id, candidate.id],
+      );
+      const recipients = counted?.recipients ?? 0;
+      await uow.tx.query(
+        `INSERT INTO progress_update_chunks (shop_id, update_id, first_n, last_n)
+         SELECT $1, $2, f, least(f + $4 - 1, $3) FROM generate_series(1, $3, $4) AS f`,
+        [candidate.shop_id, candidate.id, recipients, CHUNK],
+      );
+      await uow.tx.query(
+        `UPDATE progress_updates SET status = 'sending', recipients = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2`,
+        [candidate.shop_id, candidate.id, recipients, uow.now],
+      );
+    });
+  }
+}
+
+async function sendUpdate(
+  ctx: ServiceContext,
+  mail: Mail,
+  shopId: string,
+  updateId: string,
+  report: SenderReport,
+  options: SenderOptions & { started: number },
+) {
+  if (!mail.publicUrl) throw new Error('mail has no public URL for its links yet');
+  const shop = await getShop(ctx, shopId);
+  const update = await loadUpdate(ctx.db, shopId, updateId);
+  const [campaign] = await ctx.db.query<{ name: string }>(
+    'SELECT name FROM campaigns WHERE shop_id = $1 AND id = $2',
+    [shopId, update.campaignId],
+  );
+  const now = ctx.clock();
+  const settings = await getCommunicationSettings(ctx.db, shopId, now);
+  const template = await templateFor(ctx.db, shopId, 'progress_update', languageOf(shop.locale));
+  const signer = {
+    publicUrl: mail.publicUrl,
+    secret: await portalSecret(ctx.db, shopId, now),
+    linkDays: settings.portalLinkDays,
+    now,
+  };
+  const compose = (email: string): OutgoingEmail => {
+    const model = progressModel(shop, campaign?.name ?? '', update, signer, email);
+    const rendered = renderTemplate(template, model);
+    return {
+      shopId,
+      messageId: messageIdOf([updateId, email], mail.fromAddress),
+      kind: 'progress_update',
+      fromName: settings.senderName ?? shop.name,
+      to: email,
+      replyTo: settings.replyTo,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: {
+        'List-Unsubscribe': `<${model.links.unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'X-Presell-Update': updateId,
+      },
+      eventId: null,
+    };
+  };
+  const recorder = answerRecorder(ctx, shopId, updateId);
+  const maxAttempts = options.maxAttempts ?? 3;
+  const inFlight = new Set<Promise<void>>();
+  const chunksInFlight: Promise<void>[] = [];
+  // Keeps the pool busy: chunks are claimed ahead, so that a slow database never leaves it idle.
+  while (Date.now() - options.started <= (options.budgetMs ?? 30_000)) {
+    if (inFlight.size >= 2 * CHUNK) {
+      await Promise.race(inFlight);
+      continue;
+    }
+    const chunk = await claimChunk(ctx, shopId, updateId, options.leaseMs ?? 120_000);
+    if (!chunk) break;
+    const sends = chunk.recipients.map(({ n, email, attempts }) => {
+      const answer = mail.transport.send(compose(email), mail.fromAddress).then(
+        () => {
+          report.sent += 1;
+          return recorder.add({ n, status: 'sent', attempts: attempts + 1, error: null });
+        },
+        (error: unknown) => {
+          const last = attempts + 1 >= maxAttempts;
+          if (last) report.failed += 1;
+          const message = String((error as Error)?.message ?? error).slice(0, 500);
+          return recorder.add({
+            n,
+            status: last ? 'failed' : 'retry',
+            attempts: attempts + 1,
+            error: message,
+          });
+        },
+      );
+      const tracked = answer.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      return tracked;
+    });
+    const closing = Promise.all(sends)
+      .then(() => recorder.flush())
+      .then(() => closeChunk(ctx, shopId, updateId, chunk.first));
+    closing.catch(() => {}); // awaited below; a failure then fails the pass and the lease runs out
+    chunksInFlight.push(closing);
+  }
+  await Promise.all(chunksInFlight);
+  await finishUpdate(ctx, shopId, updateId, update.campaignId);
+}
+
+/** Customers a chunk is cut into. */
+const CHUNK = 250;
+/** How long a chunk with failed messages waits before they are tried again. */
+const RETRY_AFTER_MS = 60_000;
+
+/**
+ * Claims the next chunk nobody is sending, with its customers who have no answer yet (or one to retry), in
+ * one statement. Bookkeeping here commits without waiting for the disk (`synchronous_commit` off): a
+ * database crash can lose only the last moments of it, and what it loses is sent again under the same
+ * Message-ID, so the sender does not wait for a disk flush per chunk.
+ */
+async function claimChunk(ctx: ServiceContext, shopId: string, updateId: string, leaseMs: number) {
+  const now = ctx.clock();
+  const rows = await ctx.db.transaction(async (tx) => {
+    await tx.query('SET LOCAL synchronous_commit TO OFF');
+    return tx.query<{ first_n: number; n: number | null; email: string | null; attempts: number }>(
+      // Materialised, so that SKIP LOCKED picks one chunk once (a subquery may be run again per row).
+      `WITH next AS MATERIALIZED (
+         SELECT first_n FROM progress_update_chunks
+         WHERE shop_id = $1 AND update_id = $2 AND NOT done AND (lease_until IS NULL OR lease_until < $3)
+         ORDER BY first_n LIMIT 1 FOR UPDATE SKIP LOCKED
+       ), leased AS (
+         UPDATE progress_update_chunks c SET lease_until = $4 FROM next
+         WHERE c.shop_id = $1 AND c.update_id = $2 AND c.first_n = next.first_n
+         RETURNING c.first_n, c.last_n
+       )
+       SELECT l.first_n, r.n, r.email, coalesce(s.attempts, 0) AS attempts
+       FROM leased l
+       LEFT JOIN progress_update_recipients r
+         ON r.shop_id = $1 AND r.update_id = $2 AND r.n BETWEEN l.first_n AND l.last_n
+       LEFT JOIN progress_update_sends s ON s.shop_id = r.shop_id AND s.update_id = r.update_id AND s.n = r.n
+       WHERE r.n IS NULL OR s.status IS NULL OR s.status = 'retry'
+       ORDER BY r.n`,
+      [shopId, updateId, now, new Date(now.getTime() + leaseMs)],
+    );
+  });
+  const [first] = rows;
+  if (!first) return undefined;
+  const recipients = rows.flatMap((row) =>
+    row.n === null || row.email === null ? [] : [{ n: row.n, email: row.email, attempts: row.attempts }],
+  );
+  return { first: first.first_n, recipients };
+}
+
+/** A chunk whose every customer has a final answer is done; one with messages to retry waits a while. */
+async function closeChunk(ctx: ServiceContext, shopId: string, updateId: string, first: number) {
+  await ctx.db.query(
+    `UPDATE progress_update_chunks c SET
+       done = NOT EXISTS (SELECT 1 FROM progress_update_sends s WHERE s.shop_id = c.shop_id
+                          AND s.update_id = c.update_id AND s.n BETWEEN c.first_n AND c.last_n AND s.status = 'retry'),
+       lease_until = $4
+     WHERE c.shop_id = $1 AND c.update_id = $2 AND c.first_n = $3`,
+    [shopId, updateId, first, new Date(ctx.clock().getTime() + RETRY_AFTER_MS)],
+  );
+}
+
+type Answer = { n: number; status: 'sent' | 'retry' | 'failed'; attempts: number; error: string | null };
+
+/** Records answers as they come, twenty at a time, one statement each, in order; `flush` waits for all. */
+function answerRecorder(ctx: ServiceContext, shopId: string, updateId: string) {
+  let answers: Answer[] = [];
+  let flushing = Promise.resolve();
+  const flush = () => {
+    const batch = answers;
+    answers = [];
+    if (batch.length > 0) {
+      flushing = flushing.then(() => recordAnswers(ctx, shopId, updateId, batch));
+      // A failed write surfaces where the chunk waits for `flush`, not as an unhandled rejection here.
+      flushing.catch(() => {});
+    }
+    return flushing;
+  };
+  return {
+    /** Notes an answer; every twentieth starts writing them without making the sender wait. */
+    add(answer: Answer) {
+      answers.push(answer);
+      if (answers.length >= 20) void flush();
+    },
+    flush,
+  };
+}
+
+/** Appends answers, committing without waiting for the disk (see claimChunk). */
+async function recordAnswers(
+  ctx: ServiceContext,
+  shopId: string,
+  updateId: string,
+  answers: readonly Answer[],
+) {
+  await ctx.db.transaction(async (tx) => {
+    await tx.query('SET LOCAL synchronous_commit TO OFF');
+    await tx.query(
+      `INSERT INTO progress_update_sends (shop_id, update_id, n, status, attempts, last_error, at)
+       SELECT $1, $2, a.n, a.status, a.attempts, a.error, $3
+       FROM jsonb_to_recordset($4::jsonb) AS a(n int, status text, attempts int, error text)
+       ON CONFLICT (shop_id, update_id, n) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         last_error = excluded.last_error, at = excluded.at`,
+      [shopId, updateId, ctx.clock(), JSON.stringify(answers)],
+    );
+  });
+}
+
+/** An update with no chunk left to send is sent, once. */
+async function finishUpdate(ctx: ServiceContext, shopId: string, updateId: string, campaignId: string) {
+  await inTransaction(ctx, async (uow) => {
+    const [done] = await uow.tx.query<{ sent: number; failed: number }>(
+      `UPDATE progress_updates u SET status = 'sent', updated_at = $3
+       WHERE u.shop_id = $1 AND u.id = $2 AND u.status = 'sending'
+         AND NOT EXISTS (SELECT 1 FROM progress_update_chunks c WHERE c.shop_id = $1 AND c.update_id = $2 AND NOT c.done)
+       RETURNING
+         (SELECT count(*) FROM progress_update_sends s WHERE s.shop_id = $1 AND s.update_id = $2 AND s.status = 'sent')::int AS sent,
+         (SELECT count(*) FROM progress_update_sends s WHERE s.shop_id = $1 AND s.update_id = $2 AND s.status = 'failed')::int AS failed`,
+      [shopId, updateId, uow.now],
+    );
+    if (done) uow.record(event(shopId, 'campaign.update_sent', campaignId, { updateId, ...done }));
+  });
+}
