@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CampaignAction } from '../domain/campaign.ts';
+import { DomainError } from '../domain/errors.ts';
 import {
   type CampaignChanges,
   createCampaign,
@@ -39,11 +40,23 @@ const security = [{ adminKey: [] }];
 const campaignParams = z.object({ id: id('cmp') });
 const toDate = (value: string | null | undefined) => (value == null ? value : new Date(value));
 
-/** The hook every admin route runs first: the shop of the secret key in `Authorization: Bearer`. */
+/**
+ * The hook every admin route runs first: the shop of the secret key in `Authorization: Bearer sk_…` (the
+ * scheme's name in any case, as HTTP says).
+ */
 export function authenticateAdmin(keys: KeyAuthenticator) {
   return async (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+    const header = request.headers.authorization?.trim();
+    if (!header) {
+      throw new DomainError('unauthorized', 'send the shop’s secret key as `Authorization: Bearer sk_…`');
+    }
+    const [scheme, key] = header.split(/\s+/, 2);
+    if (scheme?.toLowerCase() !== 'bearer' || !key) {
+      throw new DomainError(
+        'unauthorized',
+        'the Authorization header must be `Bearer sk_…`, the shop’s secret key',
+      );
+    }
     const found = await keys.authenticateKey(key, 'secret');
     request.shop = found.shop;
     request.apiKey = { id: found.keyId, hint: found.hint };

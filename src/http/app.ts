@@ -6,7 +6,6 @@ import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
   serializerCompiler,
-  validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Mail } from '../notify/mailer.ts';
@@ -32,6 +31,7 @@ import { portalRoutes } from './portal-routes.ts';
 import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
+import { validatorCompiler } from './validation.ts';
 import { webAssetRoutes } from './web-assets.ts';
 
 declare module 'fastify' {

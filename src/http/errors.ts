@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError, ERRORS, type ErrorCode, type ErrorKind } from '../domain/errors.ts';
+import { InvalidRequest } from './validation.ts';
 
 /** The one place kinds of refusal become HTTP statuses. */
 const STATUS_BY_KIND: Record<ErrorKind, ErrorStatus> = {
@@ -154,13 +154,8 @@ function refusalFor(
   // stays out of answers and logs.
   if (thrown instanceof DomainError)
     return { code: thrown.code, message: thrown.message, details: thrown.details };
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((issue) => ({
-      in: error.validationContext ?? 'request',
-      path: issue.instancePath.replace(/^\//, '').split('/').filter(Boolean),
-      message: issue.message ?? 'is not valid',
-    }));
-    return { code: 'validation_failed', message: describeIssues(issues), details: { issues } };
+  if (thrown instanceof InvalidRequest) {
+    return { code: 'validation_failed', message: thrown.message, details: { issues: thrown.issues } };
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (known) return known;
@@ -203,13 +198,4 @@ function loggable(
 ) {
   const { name, message, code, table, column, constraint, stack } = error;
   return { type: name, message, code, table, column, constraint, stack };
-}
-
-function describeIssues(issues: { in: string; path: string[]; message: string }[]): string {
-  const first = issues[0];
-  if (!first) return 'the request is not valid';
-  const where = [first.in, ...first.path].join('.');
-  return issues.length > 1
-    ? `${where}: ${first.message} (and ${issues.length - 1} more)`
-    : `${where}: ${first.message}`;
 }

@@ -47,7 +47,7 @@ export const placedPreorder = preorder
   })
   .meta({ id: 'PlacedPreorder' });
 
-export const cancelBody = z.object({
+export const cancelBody = z.strictObject({
   reason: text(500).describe('Why; shown in the event and required for an override of the policy'),
   refund: z
     .enum(['policy', 'full', 'none'])
@@ -109,7 +109,7 @@ export const ledger = z
 export const preorderParams = z.object({ id: id('po') });
 export const campaignParams = z.object({ id: id('cmp') });
 
-export const cashReportQuery = z.object({
+export const cashReportQuery = z.strictObject({
   campaign: id('cmp').optional(),
   from: isoDate.optional().describe('Shop-local date, included'),
   to: isoDate.optional().describe('Shop-local date, included'),

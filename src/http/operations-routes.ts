@@ -194,7 +194,7 @@ export function operationsRoutes(
             'Hand out again the pre-orders an export was the last to hand out (as they are now), CSV or JSON',
           security,
           params: z.object({ id: id('exp') }),
-          querystring: z.object({ format: z.enum(['csv', 'json']).default('csv') }),
+          querystring: z.strictObject({ format: z.enum(['csv', 'json']).default('csv') }),
           response: {
             200: z.string().describe('As POST /v1/exports answers'),
             ...errorResponses(ADMIN_CODES, 'not_found'),
@@ -331,7 +331,7 @@ export function operationsRoutes(
           summary: 'Every item a job refused, with its line and reason, in file order',
           security,
           params: z.object({ id: id('job') }),
-          querystring: z.object({
+          querystring: z.strictObject({
             limit: z.coerce.number().int().min(1).max(1000).default(100),
             after: z.coerce
               .number()

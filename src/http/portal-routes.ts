@@ -7,7 +7,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
-import { checkLink, claimedShop, type LinkPurpose } from '../portal/link.ts';
 import { templateFor } from '../notify/compose.ts';
 import { languageOf } from '../notify/kinds.ts';
 import { type Mail, messageIdOf, sendOnce } from '../notify/mailer.ts';
@@ -15,6 +14,7 @@ import { customerLinks, portalPath } from '../notify/model.ts';
 import { renderTemplate } from '../notify/templates.ts';
 import { PaymentError } from '../payments/provider.ts';
 import { fill } from '../portal/copy.ts';
+import { checkLink, claimedShop, type LinkPurpose } from '../portal/link.ts';
 import {
   cancelPage,
   cardPage,

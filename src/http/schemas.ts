@@ -20,13 +20,13 @@ const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cs}]*$/u;
 
 /** Free text a person typed: trimmed, bounded, and no control characters (they are never meant). */
 export const text = (max: number) =>
-  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARACTERS, 'text without control characters');
 
 export const sku = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[^\p{Cc}\p{Cs}\s]+$/u, 'a sku has no spaces or control characters')
+  .regex(/^[^\p{Cc}\p{Cs}\s]+$/u, 'a sku without spaces or control characters')
   .describe('The merchant’s stock-keeping unit');
 
 export const id = (prefix: string) =>
@@ -42,7 +42,7 @@ export const currency = z
   .describe('ISO 4217 currency code');
 
 export const money = z
-  .object({
+  .strictObject({
     amount: z.number().int().min(0).max(MAX_AMOUNT).describe('In the currency’s minor units (cents, yen)'),
     currency,
   })
@@ -57,12 +57,12 @@ const total = z.object({
 export const email = z
   .string()
   .max(320)
-  .regex(NO_CONTROL_CHARACTERS, 'must not contain control characters')
+  .regex(NO_CONTROL_CHARACTERS, 'text without control characters')
   .transform((raw, ctx) => {
     try {
       return normaliseEmail(raw);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'not an email address' });
+      ctx.addIssue({ code: 'custom', message: 'an email address such as ana@example.com' });
       return z.NEVER;
     }
   })
@@ -85,7 +85,7 @@ function inDateRange(date: string): boolean {
   return date >= EARLIEST_DATE && date <= LATEST_DATE;
 }
 
-export const pageQuery = z.object({
+export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   after: z
     .string()
@@ -96,7 +96,7 @@ export const pageQuery = z.object({
 });
 
 export const tierPerk = z
-  .object({
+  .strictObject({
     sku: sku.nullish().describe('A bonus item, not charged'),
     quantity: z
       .number()
@@ -118,7 +118,7 @@ export const tierPerk = z
   .meta({ id: 'TierPerk' });
 
 export const earlyBirdTier = z
-  .object({
+  .strictObject({
     name: text(80),
     firstUnits: z
       .number()
@@ -137,38 +137,36 @@ export const earlyBirdTier = z
   .meta({ id: 'EarlyBirdTier' });
 
 const balanceTrigger = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('on_release') }),
-  z.object({ kind: z.literal('on_date'), date: isoDate }),
-  z.object({ kind: z.literal('days_before_ship'), days: z.number().int().min(0).max(365) }),
+  z.strictObject({ kind: z.literal('on_release') }),
+  z.strictObject({ kind: z.literal('on_date'), date: isoDate }),
+  z.strictObject({ kind: z.literal('days_before_ship'), days: z.number().int().min(0).max(365) }),
 ]);
 
 export const paymentTerms = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('full') }),
-    z.object({
+    z.strictObject({ kind: z.literal('full') }),
+    z.strictObject({
       kind: z.literal('deposit'),
       percent: z.number().gt(0).lt(100).multipleOf(0.01).nullish(),
       amount: z.number().int().min(1).max(MAX_AMOUNT).nullish(),
       balanceDue: balanceTrigger.default({ kind: 'on_release' }),
     }),
-    z.object({ kind: z.literal('later') }),
+    z.strictObject({ kind: z.literal('later') }),
   ])
   .meta({ id: 'PaymentTerms' });
 
-const textOverrides = z
-  .object({
-    buttonLabel: text(40).nullish(),
-    headline: text(200).nullish(),
-    paymentTerms: text(200).nullish(),
-    earlyBird: text(200).nullish().describe('{count}: units left at the early-bird price'),
-    unitsLeft: text(200).nullish().describe('{count}: units left'),
-    countdown: text(200)
-      .regex(/\{time\}/, 'must contain {time}, where the time left goes')
-      .nullish()
-      .describe('e.g. "Doors open in {time}"'),
-    message: text(500).nullish(),
-  })
-  .strict();
+const textOverrides = z.strictObject({
+  buttonLabel: text(40).nullish(),
+  headline: text(200).nullish(),
+  paymentTerms: text(200).nullish(),
+  earlyBird: text(200).nullish().describe('{count}: units left at the early-bird price'),
+  unitsLeft: text(200).nullish().describe('{count}: units left'),
+  countdown: text(200)
+    .regex(/\{time\}/, 'text with {time} where the time left goes')
+    .nullish()
+    .describe('e.g. "Doors open in {time}"'),
+  message: text(500).nullish(),
+});
 
 const localeTag = z
   .string()
@@ -179,7 +177,7 @@ const localeTag = z
   );
 
 export const wording = z
-  .object({
+  .strictObject({
     buttonLabel: text(40).nullish().describe('The button while the offer is open, in every language'),
     message: text(500).nullish(),
     locales: z
@@ -199,7 +197,7 @@ const cap = z
 
 /** How promises are made for a campaign's customers (see the Promise schema). */
 export const promiseSettings = z
-  .object({
+  .strictObject({
     bufferDays: z.number().int().min(0).max(365).describe('Default buffer days of new batches'),
     policy: z
       .enum(['split', 'ship_complete'])
@@ -219,11 +217,11 @@ export const promiseSettings = z
   .meta({ id: 'PromiseSettings' });
 
 export const cancellationPolicy = z
-  .object({
+  .strictObject({
     fullRefundUntil: z
       .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('date'), date: isoDate }),
-        z.object({ kind: z.literal('state'), state: z.enum(PREORDER_STATES) }),
+        z.strictObject({ kind: z.literal('date'), date: isoDate }),
+        z.strictObject({ kind: z.literal('state'), state: z.enum(PREORDER_STATES) }),
       ])
       .nullable()
       .describe(
@@ -242,11 +240,11 @@ export const oversellPolicy = z
   );
 
 export const campaignVariantInput = z.union([
-  z.object({ variantId: id('var'), cap }),
-  z.object({ sku, cap }),
+  z.strictObject({ variantId: id('var'), cap }),
+  z.strictObject({ sku, cap }),
 ]);
 
-export const createCampaignBody = z.object({
+export const createCampaignBody = z.strictObject({
   name: text(200),
   mode: z.enum(['preorder', 'backorder']),
   opensAt: instant.nullish(),
@@ -300,7 +298,7 @@ export const campaign = z
   })
   .meta({ id: 'Campaign' });
 
-export const createVariantBody = z.object({
+export const createVariantBody = z.strictObject({
   sku,
   name: text(200),
   externalId: text(200).nullish().describe('The id of this variant on a store platform'),
@@ -413,7 +411,7 @@ export const preorder = z
   .meta({ id: 'Preorder' });
 
 export const fulfilBody = z
-  .object({
+  .strictObject({
     quantity: z
       .number()
       .int()
@@ -440,7 +438,7 @@ export const preorderQuery = pageQuery.extend({
   email: email.optional(),
 });
 
-export const placePreorderBody = z.object({
+export const placePreorderBody = z.strictObject({
   sku,
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
   email,

@@ -94,7 +94,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
             'The token is checked against the store (which must sell in the shop’s currency) and kept encrypted. ' +
             'The API secret verifies the webhooks the custom app sends. A catalogue import starts by itself.',
           security: adminSecurity,
-          body: z.object({
+          body: z.strictObject({
             domain: storeDomain,
             accessToken: z.string().min(10).max(255).describe('Admin API access token, shpat_…'),
             webhookSecret: z.string().min(10).max(255).describe('The custom app’s API secret key'),
@@ -136,7 +136,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
           tags: ['shopify'],
           summary: 'A link that installs Presell’s Shopify app on a store for this shop (valid 10 minutes)',
           security: adminSecurity,
-          body: z.object({ domain: storeDomain }),
+          body: z.strictObject({ domain: storeDomain }),
           response: {
             201: z.object({
               object: z.literal('shopify_install_link'),
@@ -288,7 +288,7 @@ export function shopifyStorefrontRoutes(shopify: Shopify): FastifyPluginAsyncZod
             'on sale at `expiresAt`.',
           security: [{ publishableKey: [] }],
           headers: idempotencyHeaders,
-          body: z.object({
+          body: z.strictObject({
             sku,
             quantity: z.number().int().min(1).max(MAX_QUANTITY),
             email: email

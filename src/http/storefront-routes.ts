@@ -97,7 +97,14 @@ export function storefrontRoutes(
     // counts per client address and shop, so made-up keys cannot buy a fresh allowance.
     await app.register(import('@fastify/cors'), { origin: '*', methods: ['GET', 'POST'], maxAge: 600 });
     app.addHook('onRequest', async (request) => {
-      request.shop = await keys.authenticate(publishableKeyOf(request), 'publishable');
+      const key = publishableKeyOf(request);
+      if (!key) {
+        throw new DomainError(
+          'unauthorized',
+          'send the shop’s publishable key (pk_…) in the Presell-Key header, or as ?key= on a read',
+        );
+      }
+      request.shop = await keys.authenticate(key, 'publishable');
     });
     await app.register(import('@fastify/rate-limit'), {
       ...rateLimit,

@@ -7,7 +7,7 @@ const quantity = z.number().int().min(1).max(10_000_000);
 const bufferDays = z.number().int().min(0).max(365).describe('Days added to the ready date in every promise');
 
 export const createBatchBody = z.union([
-  z.object({
+  z.strictObject({
     sku,
     quantity,
     readyDate: isoDate.describe('The supplier’s ready date, in the shop’s calendar'),
@@ -15,7 +15,7 @@ export const createBatchBody = z.union([
     state: z.enum(['planned', 'confirmed']).optional(),
     note: text(500).nullish(),
   }),
-  z.object({
+  z.strictObject({
     variantId: id('var'),
     quantity,
     readyDate: isoDate,
@@ -25,7 +25,7 @@ export const createBatchBody = z.union([
   }),
 ]);
 
-export const updateBatchBody = z.object({
+export const updateBatchBody = z.strictObject({
   quantity: quantity.optional(),
   readyDate: isoDate.optional().describe('A new ready date: a slip re-promises the customers it serves'),
   bufferDays: bufferDays.optional(),
@@ -91,7 +91,7 @@ export const promiseReport = z
   })
   .meta({ id: 'PromiseReport' });
 
-export const priorityBody = z.object({
+export const priorityBody = z.strictObject({
   priority: z
     .number()
     .int()

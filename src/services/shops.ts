@@ -106,9 +106,15 @@ export class KeyAuthenticator {
     key: string | undefined,
     kind: KeyKind,
   ): Promise<{ shop: Shop; keyId: string; hint: string }> {
-    if (!key) throw new DomainError('unauthorized', `this route needs a ${kind} key`);
+    if (!key) throw new DomainError('unauthorized', `this route needs a ${kind} key (${KEY_PREFIX[kind]}…)`);
     if (!key.startsWith(KEY_PREFIX[kind]) || key.length > 200) {
-      throw new DomainError('unauthorized', `that is not a ${kind} key`);
+      const other = kind === 'secret' ? 'publishable' : 'secret';
+      throw new DomainError(
+        'unauthorized',
+        key.startsWith(KEY_PREFIX[other])
+          ? `this route needs a ${kind} key (${KEY_PREFIX[kind]}…), not a ${other} one`
+          : `that is not a ${kind} key: ${kind} keys start with ${KEY_PREFIX[kind]}`,
+      );
     }
     const keyDigest = digest(key);
     const now = Date.now();

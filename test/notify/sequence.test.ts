@@ -38,7 +38,7 @@ describeOnEachEngine('the customer email sequence', ({ db }) => {
     await world.deliver();
     const [confirmation] = world.inbox.to(email);
     assert.ok(confirmation);
-    assert.equal(confirmation.subject, 'Your pre-order of Variant ' + sku + ' is confirmed');
+    assert.equal(confirmation.subject, `Your pre-order of Variant ${sku} is confirmed`);
     assert.equal(confirmation.from, '"Lumen & Co." <orders@shop.test>');
     assert.match(confirmation.text, /Place in the queue: 1/);
     assert.match(confirmation.text, /Total: €129\.00/);
