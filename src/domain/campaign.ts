@@ -149,9 +149,11 @@ export function assertCanPlace(
     });
   }
   if (campaign.perCustomerLimit !== null && quantity > campaign.perCustomerLimit) {
-    throw new DomainError('per_customer_limit', `at most ${campaign.perCustomerLimit} per customer`, {
-      limit: campaign.perCustomerLimit,
-    });
+    throw new DomainError(
+      'per_customer_limit',
+      `at most ${campaign.perCustomerLimit} per customer, not ${quantity}`,
+      { limit: campaign.perCustomerLimit },
+    );
   }
 }
 

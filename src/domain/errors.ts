@@ -203,8 +203,12 @@ export const ERRORS = {
     kind: 'conflict',
     meaning: 'The pre-order has no delay waiting for the customer’s answer.',
   },
+  invalid_batch: {
+    kind: 'rule',
+    meaning:
+      'A supply batch that is not consistent (received units without the received state, or the reverse).',
+  },
   // Rules of the pure engines. A valid request never meets them; they guard the engines' own inputs.
-  invalid_batch: { kind: 'rule', meaning: 'A supply batch that is not consistent.' },
   invalid_preorder: { kind: 'rule', meaning: 'A pre-order the promise engine cannot place.' },
   invalid_policy: { kind: 'rule', meaning: 'A fulfilment policy other than split or ship_complete.' },
   invalid_tolerance: { kind: 'rule', meaning: 'A tolerance that is not a whole number of days.' },

@@ -1,5 +1,6 @@
 import type { CalendarDate } from './calendar.ts';
 import { DomainError } from './errors.ts';
+import type { PreorderState } from './lifecycle.ts';
 import { add, compare, type Money, min, subtract, sum, zero } from './money.ts';
 import { outstandingAfter, owedBy, type PaymentPlan } from './payment-plan.ts';
 
@@ -152,8 +153,13 @@ export function splitRefund(ledger: Ledger, amount: Money): RefundablePayment[] 
   return parts;
 }
 
-/** What the plan still has to collect in all: total − charged. A refund does not make money collectable again. */
-export function outstanding(ledger: Ledger, plan: PaymentPlan): Money {
+/**
+ * What the plan still has to collect in all: total − charged, and nothing once the pre-order was cancelled
+ * (what it paid is refunded or kept by the policy; nobody owes more). A refund does not make money
+ * collectable again: a goodwill refund lowers what the customer paid, not what they owe.
+ */
+export function outstanding(ledger: Ledger, plan: PaymentPlan, state: PreorderState): Money {
+  if (state === 'cancelled') return zero(ledger.currency);
   return outstandingAfter(plan, charged(ledger));
 }
 

@@ -16,9 +16,9 @@ import { type CalendarDate, shopDate, utcMidnight } from '../domain/calendar.ts'
 import { charged, netPaid, outstanding } from '../domain/ledger.ts';
 import { format, type Money } from '../domain/money.ts';
 import { type NextDue, nextDue } from '../domain/payment-plan.ts';
-import { expiryAfter, signLink } from '../portal/link.ts';
 import type { PromiseWindow } from '../domain/promise.ts';
 import type { CancellationPolicy } from '../domain/refund-policy.ts';
+import { expiryAfter, signLink } from '../portal/link.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadLedger, loadMoneyPreorder, planOf } from '../services/payment-operations.ts';
 import { getPreorder, type Preorder } from '../services/preorders.ts';
@@ -73,7 +73,7 @@ export async function loadPreorderFacts(
     policy: names.policy,
     total: money.total,
     paid: netPaid(ledger),
-    outstanding: outstanding(ledger, plan),
+    outstanding: outstanding(ledger, plan, money.state),
     nextDue: preorder.state === 'cancelled' ? null : nextDue(plan, charged(ledger), releasedOn),
   };
 }

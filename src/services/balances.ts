@@ -130,7 +130,7 @@ async function startBalanceTry(
         from: preorder.state,
       });
     }
-    amount = outstanding(ledger, plan);
+    amount = outstanding(ledger, plan, preorder.state);
     if (amount.amount === 0) throw new DomainError('nothing_owed', 'this pre-order is paid in full');
   }
   if (!preorder.customerId || !preorder.paymentMethodId) {

@@ -166,7 +166,7 @@ class Figures {
   ) {
     const ledger = ledgerOf(preorder.total.currency, entries);
     const plan = planOf(preorder);
-    if (preorder.balanceRetryAt) this.atRisk = add(this.atRisk, outstanding(ledger, plan));
+    if (preorder.balanceRetryAt) this.atRisk = add(this.atRisk, outstanding(ledger, plan, preorder.state));
     if (preorder.state !== 'fulfilled') {
       const decision = cancellationRefund({
         policy,

@@ -75,7 +75,7 @@ async function portalPreorder(ctx: ServiceContext, shop: Shop, id: string): Prom
   );
   const ledger = await loadLedger(ctx.db, money as MoneyPreorder);
   const plan = planOf(money as MoneyPreorder);
-  const owed = outstanding(ledger, plan);
+  const owed = outstanding(ledger, plan, preorder.state);
   const releasedOn = names?.released_at ? shopDate(names.released_at, shop.timeZone) : null;
   return {
     preorder,

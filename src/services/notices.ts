@@ -135,7 +135,7 @@ export async function noticeUpcomingBalances(ctx: ServiceContext, limit = 500): 
       if (!won.has(key)) return 0;
       const preorder = await loadMoneyPreorder(uow.tx, row.shop_id, row.id);
       if (!preorder) return 0;
-      const amount = outstanding(await loadLedger(uow.tx, preorder), planOf(preorder));
+      const amount = outstanding(await loadLedger(uow.tx, preorder), planOf(preorder), preorder.state);
       if (amount.amount === 0) return 0;
       uow.record(
         event(row.shop_id, 'preorder.balance_upcoming', row.id, {

@@ -589,7 +589,7 @@ export async function preorderLedger(ctx: ServiceContext, shop: Shop, id: string
     refunded: refunded(ledger),
     netPaid: netPaid(ledger),
     refundable: refundable(ledger),
-    outstanding: outstanding(ledger, planOf(preorder)),
+    outstanding: outstanding(ledger, planOf(preorder), preorder.state),
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Queryable } from '../db/database.ts';
 import { assertCanPlace } from '../domain/campaign.ts';
 import { DomainError, type Refusal, refusalOf } from '../domain/errors.ts';
 import type { ShippingAddress } from '../domain/fulfilment.ts';
@@ -333,12 +334,23 @@ async function placeBatch(
   //    in the variant's queue reaches; then write pre-orders, events and keys.
   const preorders: Preorder[] = [];
   const held: { index: number; unitsAhead: number }[] = [];
+  const holdsOf = await customerHolds(
+    tx,
+    shop.id,
+    campaignId,
+    reserved.flatMap((row) =>
+      row.outcome === 'per_customer_limit'
+        ? [batch[toReserve[row.request - 1] as number]?.request.email ?? '']
+        : [],
+    ),
+  );
   for (const row of reserved) {
     const index = toReserve[row.request - 1] as number;
     const { request } = batch[index] as Pending;
     const variantId = variantIds[index] as string;
     if (row.outcome !== 'held') {
-      answers[index] = { refused: refusalOf(refusalFor(row.outcome, campaign, row.units_left)) };
+      const customer = { asked: request.quantity, held: holdsOf.get(request.email) ?? 0 };
+      answers[index] = { refused: refusalOf(refusalFor(row.outcome, campaign, row.units_left, customer)) };
       continue;
     }
     const price = priceUnits(campaign, row.units_before, request.quantity, now);
@@ -461,17 +473,43 @@ async function recordAnswers(
   );
 }
 
+/** Units each of these customers holds in the campaign now (live pre-orders only: a cancellation gives them back). */
+async function customerHolds(
+  tx: Queryable,
+  shopId: string,
+  campaignId: string,
+  emails: readonly string[],
+): Promise<Map<string, number>> {
+  if (emails.length === 0) return new Map();
+  const rows = await tx.query<{ email: string; units: number }>(
+    'SELECT email, units FROM customer_holds WHERE shop_id = $1 AND campaign_id = $2 AND email = ANY($3)',
+    [shopId, campaignId, [...new Set(emails)]],
+  );
+  return new Map(rows.map((row) => [row.email, row.units]));
+}
+
 function variantOf(campaign: Campaign, sku: string) {
   const variant = campaign.variants.find((v) => v.sku === sku);
   if (!variant) throw new DomainError('not_found', 'nothing is on offer for that sku', { sku });
   return variant;
 }
 
-function refusalFor(outcome: string, campaign: Campaign, unitsLeft: number | null): DomainError {
+function refusalFor(
+  outcome: string,
+  campaign: Campaign,
+  unitsLeft: number | null,
+  customer: { asked: number; held: number },
+): DomainError {
   if (outcome === 'per_customer_limit') {
-    return new DomainError('per_customer_limit', `at most ${campaign.perCustomerLimit} per customer`, {
-      limit: campaign.perCustomerLimit,
-    });
+    const limit = campaign.perCustomerLimit ?? 0;
+    const left = Math.max(0, limit - customer.held);
+    const already = customer.held > 0 ? ` and this customer holds ${customer.held} already` : '';
+    const more = left > 0 ? `: ${left} more can be pre-ordered` : ': no more can be pre-ordered';
+    return new DomainError(
+      'per_customer_limit',
+      `at most ${limit} per customer${already}${more}, not ${customer.asked}`,
+      { limit, held: customer.held, left },
+    );
   }
   // A shopper who asked for more than is left is told how many are, to ask again for those.
   return unitsLeft

@@ -171,6 +171,24 @@ export async function updateBatch(
     if (changes.quantityReceived !== undefined && changes.state === undefined && next.quantityReceived > 0) {
       next.state = 'received';
     }
+    if (next.state === 'received' && next.quantityReceived === 0) {
+      // "Received" without a count: the whole batch came.
+      if (changes.quantityReceived !== undefined) {
+        throw new DomainError(
+          'invalid_batch',
+          'a received batch needs the units that came: quantityReceived of 1 or more (or leave it out: all of them)',
+          { quantityReceived: 0 },
+        );
+      }
+      next.quantityReceived = next.quantity;
+    }
+    if (next.state !== 'received' && next.quantityReceived > 0) {
+      throw new DomainError(
+        'invalid_batch',
+        `units received make the batch received: send state "received" or leave state out, not "${next.state}"`,
+        { state: next.state, quantityReceived: next.quantityReceived },
+      );
+    }
     // Received units are ready from the day the first of them came.
     if (next.quantityReceived > 0 && next.receivedOn === null) next.receivedOn = shopDate(now, shop.timeZone);
     if (current.state === 'received' && next.state !== 'received') {

@@ -146,10 +146,13 @@ describe('ledger', () => {
     );
     assert.deepEqual(due(depositOnly, plan, { today: '2027-01-01', released: false }), money(0, 'EUR'));
     assert.deepEqual(due(depositOnly, plan, { today: '2027-03-01', released: false }), money(8000, 'EUR'));
-    assert.deepEqual(outstanding(depositOnly, plan), money(8000, 'EUR'));
+    assert.deepEqual(outstanding(depositOnly, plan, 'confirmed'), money(8000, 'EUR'));
+    // Nothing is owed on a cancelled pre-order, whatever it paid.
+    assert.deepEqual(outstanding(depositOnly, plan, 'cancelled'), money(0, 'EUR'));
+    assert.deepEqual(outstanding(emptyLedger('EUR'), plan, 'cancelled'), money(0, 'EUR'));
     // A goodwill refund does not make the refunded money collectable again.
     const withRefund = append(depositAndBalance(), entry('refund', 1000, 'pi_balance', 'goodwill'));
-    assert.deepEqual(outstanding(withRefund, plan), money(0, 'EUR'));
+    assert.deepEqual(outstanding(withRefund, plan, 'ready'), money(0, 'EUR'));
     assert.deepEqual(due(withRefund, plan, { today: '2027-03-01', released: true }), money(0, 'EUR'));
   });
 
