@@ -20,6 +20,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes, installAudit } from './audit.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { communicationRoutes } from './communication-routes.ts';
+import { dashboardRoutes } from './dashboard-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
@@ -170,6 +171,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
   await app.register(forecastRoutes(ctx, keys));
+  await app.register(dashboardRoutes(ctx, keys));
   await app.register(
     storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }, offers, [
       ...(payments ? [moneyStorefrontRoutes(ctx, payments)] : []),
