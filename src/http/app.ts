@@ -16,6 +16,7 @@ import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import type { Shopify } from '../shopify/shopify.ts';
 import type { AddressPolicy } from '../webhooks/safe-request.ts';
+import { adminPageRoutes } from './admin-page.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes, installAudit } from './audit.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
@@ -180,6 +181,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     ]),
   );
   await app.register(webAssetRoutes());
+  await app.register(adminPageRoutes());
   await app.register(checkoutPageRoutes(ctx, keys, payments, options.stripePublishableKey));
   if (shopify) {
     await app.register(shopifyAdminRoutes(shopify, keys));
