@@ -133,9 +133,9 @@ function App() {
   return (
     <>
       <header class="bar">
-        <a class="brand" href="#/">
-          Presell
-        </a>
+        <h1 class="brand">
+          <a href="#/">Presell</a>
+        </h1>
         <nav aria-label="Main">
           <a href="#/">Campaigns</a>
         </nav>
