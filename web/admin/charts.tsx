@@ -80,7 +80,19 @@ export function LineChart(props: {
           />
         )}
         {props.series.map((series) => (
-          <path key={series.name} class={`line ${series.tone}`} d={path(series)} />
+          <g key={series.name} class={series.tone}>
+            <path class={`line ${series.tone}`} d={path(series)} />
+            {/* A dot per point: a series of one day is still seen. */}
+            {series.points.map((point) => (
+              <circle
+                key={point.date}
+                class={`dot ${series.tone}`}
+                cx={x(dayOf(point.date))}
+                cy={y(point.value)}
+                r={3.5}
+              />
+            ))}
+          </g>
         ))}
       </svg>
       <figcaption class="legend">
@@ -97,7 +109,7 @@ export function LineChart(props: {
 
 export function BarChart(props: { label: string; bars: { name: string; value: number }[] }) {
   if (props.bars.length === 0) return <p class="empty">Nothing to chart yet.</p>;
-  const top = Math.max(...props.bars.map((bar) => bar.value), 1);
+  const top = Math.max(...props.bars.map((bar) => bar.value), 1) * 1.15;
   const slot = (WIDTH - PAD.left - PAD.right) / props.bars.length;
   const y = (value: number) => HEIGHT - PAD.bottom - (value / top) * (HEIGHT - PAD.top - PAD.bottom);
   return (
