@@ -70,6 +70,13 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
     assert.equal(response.status, 201, await response.text());
   }
   const button = (name: string) => page.getByRole('button', { name, exact: true });
+  /** A fresh page load forgets the key (it lives in memory only): sign in again. */
+  async function signIn() {
+    await page.goto(`${demo.url}/admin`);
+    await page.getByLabel('Secret key').fill(demo.adminKey);
+    await button('Sign in').click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+  }
 
   test('a launch run from the browser, from sign-in to the CSV export', async () => {
     // Sign in: a wrong key is refused in words; the demo's key opens the app.
@@ -193,11 +200,64 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
 
   test('on a tablet the dashboard fits the width', async () => {
     await page.setViewportSize(TABLET);
-    await page.goto(`${demo.url}/admin`);
-    await page.getByLabel('Secret key').fill(demo.adminKey);
-    await button('Sign in').click();
-    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await signIn();
     const fits = await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth);
     assert.ok(fits, 'nothing scrolls sideways');
+  });
+
+  test('messages: a template edited with its live preview; a progress update sent; settings saved', async () => {
+    await page.setViewportSize(DESKTOP);
+    await signIn();
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('Message', { exact: true }).selectOption('confirmation');
+    await page.getByLabel('Language').selectOption('de');
+    const preview = page.locator('.template strong');
+    await until(page, 'the preview shows', async () => (await preview.count()) === 1);
+    await page.getByLabel('Subject').fill('Danke, {{ customer.email }}');
+    await until(page, 'the preview follows the draft', async () =>
+      /^Danke, /.test((await preview.textContent()) ?? ''),
+    );
+    await button('Save template').click();
+    await page.getByText('Saved: customers get this version from now on.').waitFor();
+    await page.getByText('The shop’s own version.').waitFor();
+    await page.getByText('None: every delivery went through.').waitFor();
+    await accessible('messages');
+
+    await page.goto(`${demo.url}/admin#/`);
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    const campaignId = await page.evaluate(async (key) => {
+      const answer = await fetch('/v1/preorders?limit=1&email=ada@example.com', {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      return ((await answer.json()) as { data: { campaignId: string }[] }).data[0]?.campaignId;
+    }, demo.adminKey);
+    assert.ok(campaignId, 'the first test’s campaign');
+    await page.goto(`${demo.url}/admin#/campaigns/${campaignId}/updates`);
+    await page.getByLabel('Update subject').fill('The glass is in');
+    await page
+      .getByLabel('Update text')
+      .fill('Our supplier delivered the glass.\n\nAssembly starts next week.');
+    await button('Save update').click();
+    await page.getByRole('cell', { name: 'The glass is in' }).waitFor();
+    await button('Send now').click();
+    await button('Send now').click();
+    await until(page, 'the update is sent to both live customers', async () =>
+      /2 of 2 sent/.test((await page.locator('tbody').textContent()) ?? ''),
+    );
+    await accessible('progress updates');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Cancellation alert (%)').fill('150');
+    await button('Save settings').click();
+    const refusal = page.locator('.field.invalid .error-text').first();
+    await refusal.waitFor();
+    assert.match((await refusal.textContent()) ?? '', /cancellationAlert\.percent/);
+    await page.getByLabel('Cancellation alert (%)').fill('15');
+    await button('Save settings').click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByLabel('Endpoint URL').fill(`${demo.url}/health`);
+    await button('Add endpoint').click();
+    await page.getByText(/^Signing secret of .*whsec_/).waitFor();
+    await accessible('settings');
   });
 });

@@ -8,10 +8,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, signedIn, signIn, signOut } from './api.ts';
 import { CampaignEditor, CampaignList, CampaignMoves, NewVariant } from './campaigns.tsx';
 import { DashboardScreen } from './dashboard.tsx';
+import { MessagesScreen } from './messages.tsx';
 import { PreorderPage, PreorderTable } from './preorders.tsx';
+import { SettingsScreen } from './settings.tsx';
 import { SupplyScreen } from './supply.tsx';
 import type { Campaign } from './types.ts';
 import { Field, Refusal, useLoad } from './ui.tsx';
+import { UpdatesScreen } from './updates.tsx';
 
 function useHash(): string[] {
   const [hash, setHash] = useState(location.hash);
@@ -69,6 +72,7 @@ const TABS = [
   ['edit', 'Edit'],
   ['supply', 'Supply plan'],
   ['preorders', 'Pre-orders'],
+  ['updates', 'Updates'],
 ] as const;
 
 function CampaignScreen(props: { id: string; tab: string }) {
@@ -102,6 +106,7 @@ function CampaignScreen(props: { id: string; tab: string }) {
       {tab === 'edit' && <CampaignEditor key={campaign.id} campaign={campaign} saved={changed} />}
       {tab === 'supply' && <SupplyScreen campaign={campaign} changed={changed} />}
       {tab === 'preorders' && <PreorderTable campaignId={campaign.id} version={version} />}
+      {tab === 'updates' && <UpdatesScreen campaignId={campaign.id} />}
     </section>
   );
 }
@@ -123,6 +128,8 @@ function Screen(props: { path: string[] }) {
   }
   if (first === 'campaigns' && second) return <CampaignScreen id={second} tab={third ?? 'dashboard'} />;
   if (first === 'preorders' && second) return <PreorderPage id={second} />;
+  if (first === 'messages') return <MessagesScreen />;
+  if (first === 'settings') return <SettingsScreen />;
   return <CampaignList />;
 }
 
@@ -137,7 +144,7 @@ function App() {
           <a href="#/">Presell</a>
         </h1>
         <nav aria-label="Main">
-          <a href="#/">Campaigns</a>
+          <a href="#/">Campaigns</a> <a href="#/messages">Messages</a> <a href="#/settings">Settings</a>
         </nav>
         <button
           type="button"
