@@ -110,7 +110,7 @@ export async function cashReport(
     amount: number;
     currency: string;
   }>(
-    `SELECT campaign_id, kind, to_char((created_at AT TIME ZONE $3)::date, 'YYYY-MM-DD') AS date,
+    `SELECT campaign_id, kind, (created_at AT TIME ZONE $3)::date AS date,
        sum(amount)::bigint AS amount, currency
      FROM ledger_entries WHERE shop_id = $1 AND ($2::text IS NULL OR campaign_id = $2) AND kind <> 'authorisation'
      GROUP BY 1, 2, 3, 5`,

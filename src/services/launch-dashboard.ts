@@ -67,16 +67,16 @@ export async function launchDashboard(
     const variantId = query.sku === undefined ? null : (variants[0]?.variantId ?? null);
     const scope = [shop.id, campaign.id, variantId];
     const filter = `shop_id = $1 AND campaign_id = $2 AND ($3::text IS NULL OR variant_id = $3)`;
-    // One after another: a transaction's connection runs one statement at a time.
+    // One after another: a transaction's connection runs one statement at a time. Dates come as YYYY-MM-DD.
     const placedRows = await tx.query<{ date: string; placed: number; units: number }>(
-      `SELECT to_char((created_at AT TIME ZONE $4)::date, 'YYYY-MM-DD') AS date,
+      `SELECT (created_at AT TIME ZONE $4)::date AS date,
            count(*)::int AS placed, sum(quantity)::int AS units
          FROM preorders WHERE ${filter} AND ${NOT_ABANDONED} GROUP BY 1`,
       [...scope, shop.timeZone],
     );
     const cancelledRows = await tx.query<{ date: string; cancelled: number }>(
       // The row's last change is its cancellation: a cancelled pre-order changes no more.
-      `SELECT to_char((updated_at AT TIME ZONE $4)::date, 'YYYY-MM-DD') AS date, count(*)::int AS cancelled
+      `SELECT (updated_at AT TIME ZONE $4)::date AS date, count(*)::int AS cancelled
          FROM preorders WHERE ${filter} AND state = 'cancelled' AND ${NOT_ABANDONED} GROUP BY 1`,
       [...scope, shop.timeZone],
     );
@@ -86,14 +86,14 @@ export async function launchDashboard(
       units: number;
       state: SupplyStep['state'];
     }>(
-      `SELECT id, to_char(ready_date, 'YYYY-MM-DD') AS date, state,
+      `SELECT id, ready_date AS date, state,
            CASE WHEN state = 'received' THEN quantity_received ELSE quantity END AS units
          FROM supply_batches WHERE ${filter} ORDER BY ready_date, id`,
       scope,
     );
     const promiseRows = await tx.query<{ week: string | null; customers: number; units: number }>(
       // The first day of the promise's week: back from its ISO weekday to the locale's first day ($4).
-      `SELECT to_char(promise_from - (extract(isodow FROM promise_from)::int - $4 + 7) % 7, 'YYYY-MM-DD') AS week,
+      `SELECT promise_from - (extract(isodow FROM promise_from)::int - $4 + 7) % 7 AS week,
            count(DISTINCT email)::int AS customers, sum(quantity)::int AS units
          FROM preorders WHERE ${filter} AND state NOT IN ('cancelled', 'fulfilled')
          GROUP BY 1 ORDER BY 1`,
