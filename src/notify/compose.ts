@@ -7,6 +7,7 @@
 import type { Queryable } from '../db/database.ts';
 import type { EventData, EventType } from '../domain/events.ts';
 import { format, type Money } from '../domain/money.ts';
+import { MERCHANT_REQUEST } from '../services/cancellation.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { CUSTOMER_REQUEST } from '../services/customer-portal.ts';
@@ -67,6 +68,7 @@ export const MESSAGE_EVENTS = [
   'preorder.balance_charged',
   'preorder.payment_failed',
   'preorder.cancelled',
+  'preorder.refund_issued',
   'preorder.ready',
   'preorder.fulfilled',
   'preorder.late',
@@ -246,7 +248,17 @@ async function chooseMessage(
       const by = cancelledBy(data.reason);
       return {
         kind: 'cancelled',
-        extra: { refund, cancel: { by, reason: by === 'merchant' ? data.reason : null } },
+        extra: {
+          refund,
+          cancel: { by, reason: by === 'merchant' && data.reason !== MERCHANT_REQUEST ? data.reason : null },
+        },
+      };
+    }
+    case 'preorder.refund_issued': {
+      const data = event.data as EventData<'preorder.refund_issued'>;
+      return {
+        kind: 'refunded',
+        extra: { refund: { amount: money(data.amount), live: preorder.state !== 'cancelled' } },
       };
     }
     case 'preorder.ready':

@@ -130,6 +130,11 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
     { when: 'promise.window', show: [], otherwise: [{ p: c.late.noPromise }] },
     consentBlock(c, c.ship_date_changed.consent),
   ],
+  refunded: (c) => [
+    { p: c.refunded.intro },
+    moneyFacts(c),
+    { when: 'refund.live', show: [{ p: c.refunded.unchanged }] },
+  ],
   cancelled: (c) => [
     {
       when: "cancel.by == 'customer'",

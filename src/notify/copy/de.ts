@@ -115,6 +115,12 @@ export const de: Copy = {
     kept: 'Gemäß den Stornobedingungen behalten wir {{ refund.kept }}.',
     noRefund: 'Es wurde nichts abgebucht, daher gibt es nichts zu erstatten.',
   },
+  refunded: {
+    subject: 'Eine Erstattung für Ihre Vorbestellung von {{ product.name }}',
+    intro:
+      'Wir erstatten {{ refund.amount }} Ihrer Vorbestellung auf die Karte, mit der Sie bezahlt haben. Es kann einige Tage dauern, bis der Betrag erscheint.',
+    unchanged: 'Ihre Vorbestellung selbst bleibt unverändert.',
+  },
   portal_link: {
     subject: 'Ihr Link zu Ihren Vorbestellungen bei {{ shop.name }}',
     intro:

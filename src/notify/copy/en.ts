@@ -112,6 +112,12 @@ export const en = {
     kept: 'Under the cancellation terms we keep {{ refund.kept }}.',
     noRefund: 'Nothing was charged, so there is nothing to refund.',
   },
+  refunded: {
+    subject: 'A refund for your pre-order of {{ product.name }}',
+    intro:
+      'We are refunding {{ refund.amount }} of your pre-order to the card you paid with. It can take a few days to show.',
+    unchanged: 'Your pre-order itself stays as it is.',
+  },
   portal_link: {
     subject: 'Your link to your pre-orders at {{ shop.name }}',
     intro: 'Here is a new link to see and manage your pre-orders. It works for {{ link.days }} days.',

@@ -113,6 +113,12 @@ export const fr: Copy = {
     kept: 'Selon les conditions d’annulation, nous conservons {{ refund.kept }}.',
     noRefund: 'Rien n’a été débité ; il n’y a donc rien à rembourser.',
   },
+  refunded: {
+    subject: 'Un remboursement pour votre précommande de {{ product.name }}',
+    intro:
+      'Nous remboursons {{ refund.amount }} de votre précommande sur la carte utilisée pour le paiement. Cela peut prendre quelques jours.',
+    unchanged: 'Votre précommande elle-même reste inchangée.',
+  },
   portal_link: {
     subject: 'Votre lien vers vos précommandes chez {{ shop.name }}',
     intro: 'Voici un nouveau lien pour voir et gérer vos précommandes. Il est valable {{ link.days }} jours.',

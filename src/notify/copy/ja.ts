@@ -105,6 +105,12 @@ export const ja: Copy = {
     kept: 'キャンセル規定により、{{ refund.kept }}はお返しできません。',
     noRefund: 'ご請求はなかったため、返金はありません。',
   },
+  refunded: {
+    subject: '{{ product.name }}のご予約の返金について',
+    intro:
+      'ご予約のお支払いから{{ refund.amount }}を、お支払いに使われたカードに返金します。反映まで数日かかる場合があります。',
+    unchanged: 'ご予約の内容に変更はありません。',
+  },
   portal_link: {
     subject: '{{ shop.name }}の予約注文ページへのリンク',
     intro: '予約注文の確認・変更ができる新しいリンクです。{{ link.days }}日間有効です。',
