@@ -200,6 +200,33 @@ describeOnEachEngine('the customer email sequence', ({ db }) => {
     assert.match(text, /We are refunding €25\.80 to the card you paid with/);
   });
 
+  test('a goodwill refund: the customer hears how much comes back and that the pre-order stays', async () => {
+    const { sku } = await launchWithBatch(world, {
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    });
+    const email = 'hedy@example.com';
+    const placed = await place(world, sku, email);
+    await world.deliver();
+    const refunded = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${placed.id}/refunds`,
+      { ...world.admin, 'idempotency-key': 'goodwill-hedy' },
+      { amount: 1_000, reason: 'Sorry for the wait' },
+    );
+    assert.equal(refunded.status, 201, JSON.stringify(refunded.body));
+    await world.deliver();
+    const messages = world.inbox.to(email);
+    assert.deepEqual(
+      messages.map((m) => m.subject.replace(`Variant ${sku}`, 'X')),
+      ['Your pre-order of X is confirmed', 'A refund for your pre-order of X'],
+    );
+    const text = messages[1]?.text ?? '';
+    assert.match(text, /We are refunding €10\.00 of your pre-order to the card you paid with/);
+    assert.match(text, /Your pre-order itself stays as it is/);
+    assert.doesNotMatch(text, /Sorry for the wait/, 'the merchant’s reason is for the merchant’s records');
+  });
+
   test('a message can be rendered for a pre-order and an event without being sent (the slip preview)', async () => {
     const { sku } = await launchWithBatch(world);
     const placed = await place(world, sku, 'lee@example.com');
