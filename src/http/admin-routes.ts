@@ -116,6 +116,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/variants/:id',
       {
         schema: {
+          operationId: 'getVariant',
           tags: ['variants'],
           summary: 'Get a variant',
           security,
@@ -130,6 +131,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/variants/:id',
       {
         schema: {
+          operationId: 'updateVariant',
           tags: ['variants'],
           summary:
             'Change a variant’s name, external id or units on hand (the sku is its identity and stays)',
@@ -150,6 +152,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         `/v1/variants/:id/${action}`,
         {
           schema: {
+            operationId: `${action}Variant`,
             tags: ['variants'],
             summary:
               action === 'archive'
@@ -169,6 +172,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns',
       {
         schema: {
+          operationId: 'listCampaigns',
           tags: ['campaigns'],
           summary: 'List campaigns (not archived unless asked), newest first',
           security,
@@ -186,6 +190,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns/:id',
       {
         schema: {
+          operationId: 'deleteCampaign',
           tags: ['campaigns'],
           summary:
             'Delete a draft campaign with its caps and supply plan (a campaign that opened is archived)',
@@ -208,6 +213,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         `/v1/campaigns/:id/${action}`,
         {
           schema: {
+            operationId: `${action}Campaign`,
             tags: ['campaigns'],
             summary:
               action === 'archive'

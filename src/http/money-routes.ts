@@ -75,6 +75,7 @@ export function moneyAdminRoutes(
       '/v1/preorders/:id/refunds',
       {
         schema: {
+          operationId: 'refundPreorder',
           tags: ['money'],
           summary: 'Refund money of a pre-order outside a cancellation: goodwill, or the rest after a cancel',
           description:

@@ -65,6 +65,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches/:batchId',
       {
         schema: {
+          operationId: 'deleteBatch',
           tags: ['supply'],
           summary:
             'Take a batch that serves no one out of the plan (one that serves customers is shrunk or moved)',
