@@ -71,6 +71,7 @@ export const MESSAGE_EVENTS = [
   'preorder.refund_issued',
   'preorder.ready',
   'preorder.fulfilled',
+  'preorder.partly_shipped',
   'preorder.late',
   'campaign.cap_reached',
   'campaign.cancellation_rate_high',
@@ -263,6 +264,22 @@ async function chooseMessage(
     }
     case 'preorder.ready':
       return { kind: 'ready_to_ship', extra: {} };
+    case 'preorder.partly_shipped': {
+      const data = event.data as EventData<'preorder.partly_shipped'>;
+      return {
+        kind: 'shipped',
+        extra: {
+          shipment: {
+            carrier: data.carrier,
+            trackingNumber: data.trackingNumber,
+            trackingUrl: data.trackingUrl,
+            partial: true,
+            quantity: data.quantity,
+            unitsLeft: data.unitsLeft,
+          },
+        },
+      };
+    }
     case 'preorder.fulfilled': {
       const data = event.data as EventData<'preorder.fulfilled'>;
       return {

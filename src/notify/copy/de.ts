@@ -91,6 +91,7 @@ export const de: Copy = {
   shipped: {
     subject: 'Ihr {{ product.name }} ist unterwegs',
     intro: 'Ihre Vorbestellung wurde versandt.',
+    part: 'Ein Teil Ihrer Vorbestellung wurde versandt: {{ shipment.quantity }} von {{ preorder.quantity }} in diesem Paket. Die übrigen {{ shipment.unitsLeft }} senden wir, sobald sie bereit sind.',
     carrier: 'Versanddienst',
     tracking: 'Sendungsnummer',
     track: 'Sendung verfolgen',

@@ -89,6 +89,7 @@ export const en = {
   shipped: {
     subject: 'Your {{ product.name }} is on its way',
     intro: 'Your pre-order has shipped.',
+    part: 'Part of your pre-order has shipped: {{ shipment.quantity }} of {{ preorder.quantity }} in this parcel. We will send the other {{ shipment.unitsLeft }} as soon as they are ready.',
     carrier: 'Carrier',
     tracking: 'Tracking number',
     track: 'Track my parcel',

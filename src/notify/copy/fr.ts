@@ -89,6 +89,7 @@ export const fr: Copy = {
   shipped: {
     subject: 'Votre {{ product.name }} est en route',
     intro: 'Votre précommande a été expédiée.',
+    part: 'Une partie de votre précommande a été expédiée : {{ shipment.quantity }} sur {{ preorder.quantity }} dans ce colis. Nous enverrons les {{ shipment.unitsLeft }} autres dès qu’ils seront prêts.',
     carrier: 'Transporteur',
     tracking: 'Numéro de suivi',
     track: 'Suivre mon colis',

@@ -83,6 +83,7 @@ export const ja: Copy = {
   shipped: {
     subject: '{{ product.name }}を発送しました',
     intro: 'ご予約の商品を発送しました。',
+    part: 'ご予約の一部を発送しました。この荷物には{{ preorder.quantity }}点のうち{{ shipment.quantity }}点が入っています。残りの{{ shipment.unitsLeft }}点は準備ができ次第お送りします。',
     carrier: '配送業者',
     tracking: '追跡番号',
     track: '配送状況を確認する',
