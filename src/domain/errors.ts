@@ -110,6 +110,11 @@ export const ERRORS = {
       'The batch serves pre-orders or holds received units; shrink or move it instead. `details.preorders` counts them.',
   },
   nothing_owed: { kind: 'conflict', meaning: 'The pre-order is paid in full.' },
+  refund_elsewhere: {
+    kind: 'conflict',
+    meaning:
+      'The money was taken through another channel (a Shopify checkout): it is refunded there, and Presell books the refund from that channel’s news.',
+  },
   nothing_refundable: {
     kind: 'conflict',
     meaning: 'Everything the pre-order paid is refunded or on its way back.',

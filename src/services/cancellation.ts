@@ -19,7 +19,7 @@ import {
 } from './payment-operations.ts';
 import { runOperations } from './payments.ts';
 import { movePreorder } from './preorder-changes.ts';
-import { refundableNow, refundsOf } from './refunds.ts';
+import { refundableHere, refundableNow, refundsOf } from './refunds.ts';
 import type { Shop } from './shops.ts';
 import { repromiseVariant } from './supply.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
@@ -58,7 +58,7 @@ export async function cancelInTx(
   const refunds = await insertOperations(
     uow.tx,
     payments,
-    splitRefund(ledger, decision.refund).map((part) =>
+    refundableHere(splitRefund(ledger, decision.refund), payments).map((part) =>
       refundOf(
         preorder,
         part.amount,

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
-import { append, type Ledger, refundable, splitRefund } from '../domain/ledger.ts';
+import { append, type Ledger, type RefundablePayment, refundable, splitRefund } from '../domain/ledger.ts';
 import { format, type Money, money, sum } from '../domain/money.ts';
 import type { ServiceContext } from './context.ts';
 import {
@@ -78,7 +78,7 @@ export async function refundPreorder(
     const created = await insertOperations(
       uow.tx,
       payments,
-      splitRefund(ledger, amount).map((part) =>
+      refundableHere(splitRefund(ledger, amount), payments).map((part) =>
         refundOf(preorder, part.amount, part.paymentReference, `${keyPrefix}${part.paymentReference}`),
       ),
       uow.now,
@@ -95,6 +95,29 @@ export async function refundPreorder(
     created: result.created,
     refunds: mine.map((op) => ({ amount: op.amount, status: op.status })),
   };
+}
+
+/**
+ * The parts of a refund, when this server's card provider took every one of them. Money taken through a
+ * store's own checkout (Shopify) is refunded in that store: a call to our provider could only fail.
+ */
+export function refundableHere(
+  parts: readonly RefundablePayment[],
+  payments: Payments,
+): readonly RefundablePayment[] {
+  const elsewhere = parts.filter((part) => part.provider !== payments.provider.name);
+  if (elsewhere.length === 0) return parts;
+  const amount = sum(
+    parts[0]?.amount.currency ?? 'EUR',
+    elsewhere.map((part) => part.amount),
+  );
+  const channel = elsewhere[0]?.provider;
+  throw new DomainError(
+    'refund_elsewhere',
+    `${format(amount, 'en')} of this refund was paid through ${channel}: refund it in ${channel} ` +
+      '(Presell books it from there), or cancel here with refund "none"',
+    { provider: channel, amount: amount.amount, currency: amount.currency },
+  );
 }
 
 /** Every refund operation of a pre-order: its cancellation's and the merchant's own. */
