@@ -11,6 +11,7 @@ import { DEFAULT_PAYMENT_SETTINGS } from '../../src/services/payment-operations.
 import { collectShopifyBalances } from '../../src/shopify/balances.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
+import { assertNothingWritten, assertRefused, databaseDigest } from '../support/http-assertions.ts';
 import {
   checkout,
   connectStore,
@@ -60,6 +61,27 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
     assert.equal((await ledger(preorderId)).charged.amount, 1580, 'the deposit Shopify’s checkout took');
     const variant = world.store.variantBySku('CXL-1');
     assert.equal(variant.inventoryPolicy, 'DENY', 'at the cap');
+
+    // Shopify took the money: Presell cannot give it back through its own card provider, and says where.
+    const before = await databaseDigest(db());
+    const cancelHere = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${preorderId}/cancel`,
+      world.shop.admin,
+      {},
+    );
+    assertRefused(cancelHere, 409, 'refund_elsewhere');
+    assert.match(cancelHere.body.error.message, /paid through shopify: refund it in shopify/);
+    const refundHere = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${preorderId}/refunds`,
+      { ...world.shop.admin, 'idempotency-key': 'shopify-goodwill' },
+      { amount: 500, reason: 'goodwill' },
+    );
+    assertRefused(refundHere, 409, 'refund_elsewhere');
+    assertNothingWritten(before, await databaseDigest(db()));
 
     const refund = world.store.cancelOrder(order.id);
     await deliver(world, storeWebhook(world, 'orders/cancelled', world.store.orderPayload(order.id)));
