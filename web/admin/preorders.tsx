@@ -1,7 +1,7 @@
 /** Pre-orders: the table (search, filter, pages in queue order), the CSV export, and one pre-order's page. */
 import { useState } from 'preact/hooks';
 import { api, apiText, idempotencyKey, type Page } from './api.ts';
-import { count, instant, money } from './format.ts';
+import { count, instant, minorUnits, money } from './format.ts';
 import { PREORDER_STATES, type Preorder, type PreorderDetail } from './types.ts';
 import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
 
@@ -163,6 +163,7 @@ export function PreorderPage(props: { id: string }) {
   );
   const [reason, setReason] = useState('');
   const [refund, setRefund] = useState('policy');
+  const [refundAmount, setRefundAmount] = useState('');
   const p = detail.value;
   if (detail.error) return <Refusal error={detail.error} />;
   if (!p) return <p aria-busy="true">Loading…</p>;
@@ -251,6 +252,45 @@ export function PreorderPage(props: { id: string }) {
               }}
             />
           )}
+        </div>
+      )}
+
+      {ledger.value && ledger.value.refundable.amount > 0 && (
+        <div class="moves">
+          <Confirm
+            label="Refund"
+            question={`Give money back without cancelling? Up to ${money(ledger.value.refundable)} can be refunded.`}
+            confirmLabel="Send the refund"
+            action={async () => {
+              const currency = ledger.value?.refundable.currency ?? p.total.currency;
+              await api(
+                'POST',
+                `/v1/preorders/${p.id}/refunds`,
+                {
+                  reason,
+                  ...(refundAmount.trim() === '' ? {} : { amount: minorUnits(refundAmount, currency) }),
+                },
+                idempotencyKey(),
+              );
+              setRefundAmount('');
+              changed();
+            }}
+          >
+            <Field label="Refund reason">
+              {(id) => <input id={id} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />}
+            </Field>
+            <Field label="Amount" hint="Empty: everything still refundable">
+              {(id, described) => (
+                <input
+                  id={id}
+                  inputMode="decimal"
+                  aria-describedby={described}
+                  value={refundAmount}
+                  onInput={(e) => setRefundAmount(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+          </Confirm>
         </div>
       )}
 
