@@ -141,6 +141,27 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
     await button('Open').click();
     await page.locator('.heading .status.open').waitFor();
 
+    // The editor changes one field of the open campaign; what it does not show stays as it was.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Quiet moves (days)').fill('2');
+    await button('Save changes').click();
+    await page.getByText('Changes saved.').waitFor();
+    await accessible('campaign editor');
+    const campaignId = /campaigns\/(cmp_[^/]+)/.exec(campaignUrl)?.[1];
+    const edited = await (
+      await fetch(`${demo.url}/v1/campaigns/${campaignId}`, {
+        headers: { authorization: `Bearer ${demo.adminKey}` },
+      })
+    ).json();
+    assert.equal(edited.promiseSettings.toleranceDays, 2);
+    assert.deepEqual(
+      edited.earlyBird.map((tier: { firstUnits: number; unitAmount: number }) => [
+        tier.firstUnits,
+        tier.unitAmount,
+      ]),
+      [[5, 7900]],
+    );
+
     // The dashboard before and after pre-orders placed through the storefront API.
     await page.getByRole('link', { name: 'Dashboard' }).click();
     await until(page, 'the dashboard shows', async () => (await figure('units-held')) !== null);
@@ -213,6 +234,8 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
   test('on a tablet the dashboard fits the width', async () => {
     await page.setViewportSize(TABLET);
     await signIn();
+    await page.getByRole('link', { name: 'Admin lamp launch' }).click();
+    await until(page, 'the dashboard shows', async () => (await figure('units-held')) === '5 of 40');
     const fits = await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth);
     assert.ok(fits, 'nothing scrolls sideways');
   });

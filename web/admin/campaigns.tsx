@@ -2,7 +2,13 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Page } from './api.ts';
 import { count, majorUnits, minorUnits, money } from './format.ts';
-import type { Campaign, EarlyBirdTier, PaymentTerms } from './types.ts';
+import {
+  type Campaign,
+  type EarlyBirdTier,
+  type PaymentTerms,
+  PREORDER_STATES,
+  type PromiseSettings,
+} from './types.ts';
 import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
 
 export function CampaignList() {
@@ -79,8 +85,18 @@ interface Draft {
   perCustomerLimit: string;
   terms: PaymentTerms['kind'];
   depositPercent: string;
-  tiers: { name: string; firstUnits: string; price: string }[];
+  /** The deposit terms as loaded: what the form does not show (the balance's due date) is kept. */
+  loadedTerms: PaymentTerms | null;
+  tiers: { name: string; firstUnits: string; price: string; loaded?: EarlyBirdTier }[];
   variants: { sku: string; cap: string }[];
+  bufferDays: string;
+  fulfilment: PromiseSettings['policy'];
+  toleranceDays: string;
+  beyondSupply: PromiseSettings['beyondSupply'];
+  /** `always`, `state:<state>` or `date`. */
+  fullRefundUntil: string;
+  fullRefundDate: string;
+  oversell: Campaign['oversellPolicy'];
 }
 
 const localInput = (iso: string | null) => (iso ? iso.slice(0, 16) : '');
@@ -99,10 +115,19 @@ function draftOf(campaign: Campaign | undefined): Draft {
       perCustomerLimit: '',
       terms: 'full',
       depositPercent: '20',
+      loadedTerms: null,
       tiers: [],
       variants: [{ sku: '', cap: '' }],
+      bufferDays: '7',
+      fulfilment: 'split',
+      toleranceDays: '0',
+      beyondSupply: 'to_be_confirmed',
+      fullRefundUntil: 'state:allocated',
+      fullRefundDate: '',
+      oversell: 'cancel',
     };
   }
+  const until = campaign.cancellationPolicy.fullRefundUntil;
   const currency = campaign.price.currency;
   return {
     name: campaign.name,
@@ -115,22 +140,33 @@ function draftOf(campaign: Campaign | undefined): Draft {
     terms: campaign.paymentTerms.kind,
     depositPercent:
       campaign.paymentTerms.kind === 'deposit' ? String(campaign.paymentTerms.percent ?? '') : '20',
+    loadedTerms: campaign.paymentTerms,
     tiers: campaign.earlyBird.map((tier) => ({
       name: tier.name,
       firstUnits: tier.firstUnits?.toString() ?? '',
       price: tier.unitAmount == null ? '' : majorUnits({ amount: tier.unitAmount, currency }),
+      loaded: tier,
     })),
     variants: campaign.variants.map((v) => ({ sku: v.sku, cap: v.cap?.toString() ?? '' })),
+    bufferDays: String(campaign.promiseSettings.bufferDays),
+    fulfilment: campaign.promiseSettings.policy,
+    toleranceDays: String(campaign.promiseSettings.toleranceDays),
+    beyondSupply: campaign.promiseSettings.beyondSupply,
+    fullRefundUntil: until === null ? 'always' : until.kind === 'date' ? 'date' : `state:${until.state}`,
+    fullRefundDate: until?.kind === 'date' ? until.date : '',
+    oversell: campaign.oversellPolicy,
   };
 }
 
 /** The request body the API takes; what is typed is sent as it is, so the API's messages name the fields. */
 function bodyOf(draft: Draft, creating: boolean) {
+  const loadedDeposit = draft.loadedTerms?.kind === 'deposit' ? draft.loadedTerms : {};
   const terms: PaymentTerms =
     draft.terms === 'deposit'
-      ? { kind: 'deposit', percent: numberOrNull(draft.depositPercent) }
+      ? { ...loadedDeposit, kind: 'deposit', percent: numberOrNull(draft.depositPercent), amount: null }
       : { kind: draft.terms };
   const earlyBird: EarlyBirdTier[] = draft.tiers.map((tier) => ({
+    ...tier.loaded,
     name: tier.name,
     firstUnits: numberOrNull(tier.firstUnits),
     unitAmount: tier.price.trim() === '' ? null : minorUnits(tier.price, draft.currency),
@@ -145,7 +181,29 @@ function bodyOf(draft: Draft, creating: boolean) {
     paymentTerms: terms,
     earlyBird,
     variants: draft.variants.map((v) => ({ sku: v.sku, cap: numberOrNull(v.cap) })),
+    promiseSettings: {
+      bufferDays: numberOrNull(draft.bufferDays),
+      policy: draft.fulfilment,
+      toleranceDays: numberOrNull(draft.toleranceDays),
+      beyondSupply: draft.beyondSupply,
+    },
+    cancellationPolicy: {
+      fullRefundUntil:
+        draft.fullRefundUntil === 'always'
+          ? null
+          : draft.fullRefundUntil === 'date'
+            ? { kind: 'date', date: draft.fullRefundDate }
+            : { kind: 'state', state: draft.fullRefundUntil.slice('state:'.length) },
+    },
+    oversellPolicy: draft.oversell,
   };
+}
+
+/** A change sends only what the merchant changed: what the form cannot show stays as it is. */
+function changesOf(body: Record<string, unknown>, loaded: Record<string, unknown>) {
+  return Object.fromEntries(
+    Object.entries(body).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(loaded[key])),
+  );
 }
 
 export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: Campaign) => void }) {
@@ -153,6 +211,7 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
   const [draft, setDraft] = useState<Draft>(() => draftOf(props.campaign));
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
   const issue = (path: string) => (error instanceof ApiError ? error.issueAt(path) : undefined);
   const set = (changes: Partial<Draft>) => setDraft({ ...draft, ...changes });
   const setTier = (index: number, changes: Partial<Draft['tiers'][number]>) =>
@@ -164,11 +223,17 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
     event.preventDefault();
     setSaving(true);
     setError(null);
+    setSaved(false);
     try {
       const body = bodyOf(draft, creating);
       const campaign = creating
         ? await api<Campaign>('POST', '/v1/campaigns', body)
-        : await api<Campaign>('PATCH', `/v1/campaigns/${props.campaign?.id}`, body);
+        : await api<Campaign>(
+            'PATCH',
+            `/v1/campaigns/${props.campaign?.id}`,
+            changesOf(body, bodyOf(draftOf(props.campaign), false)),
+          );
+      setSaved(true);
       props.saved(campaign);
     } catch (caught) {
       setError(caught);
@@ -292,6 +357,116 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
       </div>
 
       <fieldset>
+        <legend>Promises</legend>
+        <div class="row">
+          <Field
+            label="Buffer days"
+            error={issue('promiseSettings.bufferDays')}
+            hint="Added to a batch's ready date"
+          >
+            {(id, described) => (
+              <input
+                id={id}
+                inputMode="numeric"
+                aria-describedby={described}
+                value={draft.bufferDays}
+                onInput={(e) => set({ bufferDays: e.currentTarget.value })}
+              />
+            )}
+          </Field>
+          <Field label="Shipping" error={issue('promiseSettings.policy')}>
+            {(id) => (
+              <select
+                id={id}
+                value={draft.fulfilment}
+                onChange={(e) => set({ fulfilment: e.currentTarget.value as Draft['fulfilment'] })}
+              >
+                <option value="split">Units ship as their batch arrives</option>
+                <option value="ship_complete">A pre-order waits for its last unit</option>
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Quiet moves (days)"
+            error={issue('promiseSettings.toleranceDays')}
+            hint="Promise moves this small are not announced"
+          >
+            {(id, described) => (
+              <input
+                id={id}
+                inputMode="numeric"
+                aria-describedby={described}
+                value={draft.toleranceDays}
+                onInput={(e) => set({ toleranceDays: e.currentTarget.value })}
+              />
+            )}
+          </Field>
+          <Field label="Beyond planned supply" error={issue('promiseSettings.beyondSupply')}>
+            {(id) => (
+              <select
+                id={id}
+                value={draft.beyondSupply}
+                onChange={(e) => set({ beyondSupply: e.currentTarget.value as Draft['beyondSupply'] })}
+              >
+                <option value="to_be_confirmed">Keep selling, date to be confirmed</option>
+                <option value="sold_out">Sold out</option>
+              </select>
+            )}
+          </Field>
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Cancellations and store orders</legend>
+        <div class="row">
+          <Field label="Full refund until" error={issue('cancellationPolicy.fullRefundUntil')}>
+            {(id) => (
+              <select
+                id={id}
+                value={draft.fullRefundUntil}
+                onChange={(e) => set({ fullRefundUntil: e.currentTarget.value })}
+              >
+                <option value="always">Always a full refund</option>
+                {PREORDER_STATES.filter((state) => state !== 'placed' && state !== 'cancelled').map(
+                  (state) => (
+                    <option key={state} value={`state:${state}`}>
+                      Before it is {state.replace('_', ' ')}
+                    </option>
+                  ),
+                )}
+                <option value="date">Until a date</option>
+              </select>
+            )}
+          </Field>
+          {draft.fullRefundUntil === 'date' && (
+            <Field label="Full refund date" error={issue('cancellationPolicy.fullRefundUntil.date')}>
+              {(id, described) => (
+                <input
+                  id={id}
+                  type="date"
+                  aria-describedby={described}
+                  value={draft.fullRefundDate}
+                  onInput={(e) => set({ fullRefundDate: e.currentTarget.value })}
+                />
+              )}
+            </Field>
+          )}
+          <Field label="Store orders beyond the cap" error={issue('oversellPolicy')}>
+            {(id) => (
+              <select
+                id={id}
+                value={draft.oversell}
+                onChange={(e) => set({ oversell: e.currentTarget.value as Draft['oversell'] })}
+              >
+                <option value="cancel">Cancel and refund them</option>
+                <option value="accept">Accept them at the end of the queue</option>
+              </select>
+            )}
+          </Field>
+        </div>
+      </fieldset>
+
+      <fieldset>
         <legend>Variants and caps</legend>
         {draft.variants.map((variant, index) => (
           <div class="row" key={index}>
@@ -380,6 +555,7 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
       <button type="submit" class="primary" disabled={saving}>
         {saving ? 'Saving…' : creating ? 'Create campaign' : 'Save changes'}
       </button>
+      {saved && !creating && <p role="status">Changes saved.</p>}
     </form>
   );
 }

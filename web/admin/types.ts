@@ -19,8 +19,15 @@ export interface EarlyBirdTier {
 
 export type PaymentTerms =
   | { kind: 'full' }
-  | { kind: 'deposit'; percent?: number | null; amount?: number | null }
+  | { kind: 'deposit'; percent?: number | null; amount?: number | null; balanceDue?: unknown }
   | { kind: 'later' };
+
+export interface PromiseSettings {
+  bufferDays: number;
+  policy: 'split' | 'ship_complete';
+  toleranceDays: number;
+  beyondSupply: 'sold_out' | 'to_be_confirmed';
+}
 
 export interface Campaign {
   id: string;
@@ -33,6 +40,11 @@ export interface Campaign {
   price: Money;
   earlyBird: EarlyBirdTier[];
   paymentTerms: PaymentTerms;
+  promiseSettings: PromiseSettings;
+  cancellationPolicy: {
+    fullRefundUntil: { kind: 'date'; date: string } | { kind: 'state'; state: string } | null;
+  };
+  oversellPolicy: 'cancel' | 'accept';
   releasedAt: string | null;
   unitsHeld: number;
   variants: CampaignVariant[];
