@@ -3,7 +3,7 @@ import { redactUrl } from '../db/database.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Shop } from '../services/shops.ts';
 import { type Command, type DatabaseTarget, UsageError } from './args.ts';
-import { displayPath, lockDataFolder, prepareDataFolder } from './data-folder.ts';
+import { displayPath, type HeldFolder, lockDataFolder, prepareDataFolder } from './data-folder.ts';
 
 /** Which database a command works on, never with its password; logs read out of context get the full path. */
 export function describeDatabase(target: DatabaseTarget, { fullPath = false } = {}): string {
@@ -13,8 +13,8 @@ export function describeDatabase(target: DatabaseTarget, { fullPath = false } = 
 }
 
 /** Makes the target ready for this process (an embedded folder is created, checked and locked). */
-export function claimDatabase(target: DatabaseTarget): () => void {
-  if (target.kind === 'server') return () => {};
+export function claimDatabase(target: DatabaseTarget): HeldFolder {
+  if (target.kind === 'server') return { release: () => {}, announce: () => {} };
   prepareDataFolder(target.dataDir);
   return lockDataFolder(target.dataDir);
 }
@@ -24,7 +24,7 @@ export async function withDatabase<T>(
   target: DatabaseTarget,
   work: (db: Database) => Promise<T>,
 ): Promise<T> {
-  const release = claimDatabase(target);
+  const folder = claimDatabase(target);
   try {
     const { openDatabase } = await import('../db/database.ts');
     const db = await openDatabase(
@@ -36,7 +36,7 @@ export async function withDatabase<T>(
       await db.close();
     }
   } finally {
-    release();
+    folder.release();
   }
 }
 

@@ -21,6 +21,7 @@ import { describeDatabase } from './database.ts';
 import { BACKORDER, DEMO_PRODUCTS, type DemoVariant, LAUNCH } from './demo-catalogue.ts';
 import { demoStore } from './demo-store.ts';
 import { startOn, untilStopSignal } from './lifecycle.ts';
+import { readServerSettings, warnUnknownSettings } from './settings.ts';
 
 const DEFAULT_DEMO_DATA = './.presell/demo';
 /** The demo's keys: only their digests are in the database, so the demo keeps them here to show them again. */
@@ -81,19 +82,23 @@ Options:
     const options = parseOptions(this, argv, SERVER_OPTIONS);
     if (options.help) return printHelp(this);
     const port = resolvePort(options.port, env);
+    const host = options.host ?? DEFAULT_HOST;
     const target = {
       kind: 'embedded',
       dataDir: resolveDataDir(options.data, env, DEFAULT_DEMO_DATA),
     } as const;
+    const { settings, unknown } = await readServerSettings(env, `http://${host}:${port}`);
+    warnUnknownSettings(unknown);
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
     const store = demoStore();
     // A demo runs on the developer's machine: its webhooks may go to a receiver on it.
     const server = await startOn(target, {
       port,
-      host: options.host ?? DEFAULT_HOST,
+      host,
       logLevel: 'warn',
       routes: store.routes,
+      ...settings,
       webhooksAllowInternal: true,
       ...demoMail,
     });
