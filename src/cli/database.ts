@@ -41,7 +41,7 @@ export async function withDatabase<T>(
 }
 
 /**
- * Opens the target for a command about one campaign: migrated, with the campaign's shop found (whichever
+ * Opens an existing database for a command about one campaign: with the campaign's shop found (whichever
  * shop it is: the person at the terminal holds the database) and the wall clock. An unknown campaign is a
  * usage error.
  */
@@ -51,10 +51,9 @@ export async function withCampaign<T>(
   command: Pick<Command, 'name' | 'help'>,
   work: (ctx: ServiceContext, shop: Shop) => Promise<T>,
 ): Promise<T> {
-  const { migrate } = await import('../db/migrate.ts');
+  const { withExistingDatabase } = await import('./read-source.ts');
   const { getShop } = await import('../services/shops.ts');
-  return withDatabase(target, async (db) => {
-    await migrate(db);
+  return withExistingDatabase(target, async (db) => {
     const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM campaigns WHERE id = $1', [
       campaignId,
     ]);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import { format, type Money, money } from '../domain/money.ts';
@@ -19,13 +18,10 @@ import {
 import { displayPath } from './data-folder.ts';
 import { describeDatabase } from './database.ts';
 import { BACKORDER, DEMO_PRODUCTS, type DemoVariant, LAUNCH } from './demo-catalogue.ts';
+import { DEFAULT_DEMO_DATA, DEMO_FILE, type DemoShop, readDemoFile, writeDemoFile } from './demo-file.ts';
 import { demoStore } from './demo-store.ts';
 import { startOn, untilStopSignal } from './lifecycle.ts';
 import { readServerSettings, warnUnknownSettings } from './settings.ts';
-
-const DEFAULT_DEMO_DATA = './.presell/demo';
-/** The demo's keys: only their digests are in the database, so the demo keeps them here to show them again. */
-const DEMO_FILE = 'demo.json';
 
 /** The demo sends nothing: every email is kept and shown on its inbox page. */
 const demoMail = {
@@ -48,13 +44,6 @@ const LAUNCH_SKU = LAUNCH_BRASS.sku;
 const BACKORDER_SKU = BACKORDER_SAND.sku;
 /** Raised when the seed changes, so that an older demo folder gets a shop its store's pages fit. */
 const SEED_VERSION = 2;
-
-interface DemoShop {
-  shopId: string;
-  adminKey: string;
-  publishableKey: string;
-  seed: number;
-}
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -197,27 +186,6 @@ async function shopExists(ctx: ServiceContext, shopId: string): Promise<boolean>
     if (error instanceof DomainError && error.code === 'not_found') return false;
     throw error;
   }
-}
-
-/** The saved demo shop, or undefined when there is none or the file is not one we wrote. */
-function readDemoFile(dataDir: string): DemoShop | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(join(dataDir, DEMO_FILE), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const { shopId, adminKey, publishableKey, seed } = (parsed ?? {}) as Record<string, unknown>;
-  return typeof shopId === 'string' && typeof adminKey === 'string' && typeof publishableKey === 'string'
-    ? { shopId, adminKey, publishableKey, seed: typeof seed === 'number' ? seed : 1 }
-    : undefined;
-}
-
-/** Written whole or not at all (a rename), and readable only by its owner: it holds the admin key. */
-function writeDemoFile(dataDir: string, demo: DemoShop) {
-  const path = join(dataDir, DEMO_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
 }
 
 /** The parts of the storefront's offer the banner shows. */

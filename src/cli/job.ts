@@ -1,6 +1,6 @@
-import { type Command, type Env, parseCommandLine, printHelp, resolveDatabase, UsageError } from './args.ts';
+import { type Command, type Env, parseCommandLine, printHelp, UsageError } from './args.ts';
 import { progressBar } from './chart.ts';
-import { withDatabase } from './database.ts';
+import { findReadDatabase, withExistingDatabase } from './read-source.ts';
 
 export const jobCommand: Command = {
   name: 'job',
@@ -14,7 +14,8 @@ with the embedded database that is this folder's own process, so watch it on Pos
 Options:
       --watch      keep watching until the job is done or refused
       --json       print the job as one JSON object (with --watch: once it has finished)
-      --data DIR   folder of the embedded database (env PRESELL_DATA; default ./.presell)
+      --data DIR   folder of the embedded database (env PRESELL_DATA; default ./.presell, then
+                   ./.presell/demo); never created
   -h, --help       show this help
 
 Environment:
@@ -29,12 +30,10 @@ Environment:
     if (options.help) return printHelp(this);
     const [jobId, ...extra] = positionals;
     if (!jobId || extra.length > 0) throw new UsageError('name one job id (job_…)', this);
-    const target = resolveDatabase(options.data, env);
-    const { migrate } = await import('../db/migrate.ts');
+    const target = findReadDatabase(options.data, env);
     const { getJob, jobFailures } = await import('../services/bulk-jobs.ts');
     const tty = process.stdout.isTTY === true;
-    return withDatabase(target, async (db) => {
-      await migrate(db);
+    return withExistingDatabase(target, async (db) => {
       const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM jobs WHERE id = $1', [jobId]);
       if (!owner) throw new UsageError(`no job ${jobId} in this database`, this);
       const ctx = { db, clock: () => new Date() };

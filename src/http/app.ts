@@ -24,6 +24,7 @@ import { answerClientError, answerError, installErrorHandling } from './errors.t
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
 import { inboxRoutes } from './inbox-routes.ts';
+import { keyRoutes } from './key-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { OfferCache } from './offer-cache.ts';
 import { operationsRoutes } from './operations-routes.ts';
@@ -164,6 +165,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   installAudit(app, ctx);
   await app.register(adminRoutes(ctx, keys));
   await app.register(auditRoutes(ctx, keys));
+  await app.register(keyRoutes(ctx, keys));
   await app.register(
     operationsRoutes(ctx, keys, { jobs, webhooks: options.webhooks ?? { allowInternal: false } }),
   );
