@@ -229,7 +229,8 @@ async function banner(
     return `${offer.mode}, ${offer.state}, ${price}${tier}, ${left}
              “${offer.promise.message}”${urgency}`;
   };
-  const offerUrl = (sku: string) => `${url}/v1/storefront/offers/${sku}`;
+  // With the publishable key in the query, as a page without headers sends it: the URL opens in a browser.
+  const offerUrl = (sku: string) => `${url}/v1/storefront/offers/${sku}?key=${demo.publishableKey}`;
   const body = JSON.stringify({
     sku: LAUNCH_SKU,
     quantity: 1,
@@ -263,7 +264,7 @@ Look at the offer, then place a pre-order. It pays a 20 % deposit with a test ca
 (4000000000000002 is declined; no card at all gives a client secret and 30 minutes to pay).
 Sending it again with the same Idempotency-Key gives the same answer, not a second pre-order:
 
-  curl -H 'Presell-Key: ${demo.publishableKey}' ${offerUrl(LAUNCH_SKU)}
+  curl -H 'Presell-Key: ${demo.publishableKey}' ${url}/v1/storefront/offers/${LAUNCH_SKU}
 
   curl -X POST ${url}/v1/storefront/preorders \\
     -H 'Presell-Key: ${demo.publishableKey}' \\

@@ -23,6 +23,7 @@ import { communicationRoutes } from './communication-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
+import { registerHomePage } from './home-page.ts';
 import { inboxRoutes } from './inbox-routes.ts';
 import { keyRoutes } from './key-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
@@ -149,6 +150,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  registerHomePage(app);
 
   const keys = new KeyAuthenticator(ctx);
   const { payments, shopify } = options;
