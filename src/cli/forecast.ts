@@ -4,6 +4,12 @@ import { groupedBarChart, table } from './chart.ts';
 import { withCampaign } from './database.ts';
 import { describeSource, findReadSource, readThroughApi } from './read-source.ts';
 
+/** Refusals said in the command's own words (its options), the same whichever way it read the data. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  horizon_required:
+    'the campaign has no closesAt: name the last day to forecast to with --horizon YYYY-MM-DD',
+};
+
 /** Rows a chart or table shows at most: a long horizon is thinned to every few days. */
 const MAX_ROWS = 20;
 
@@ -55,6 +61,7 @@ Environment:
             )}`,
             this,
             `no campaign ${campaignId}${options.sku ? ` or variant ${options.sku}` : ''} in the shop of that key`,
+            REFUSALS,
           )
         : await withCampaign(source.target, campaignId, this, async (ctx, shop) => {
             const { campaignForecast } = await import('../services/forecast.ts');
@@ -64,12 +71,7 @@ Environment:
               return forecastView(await campaignForecast(ctx, shop, campaignId, query));
             } catch (error) {
               if (!(error instanceof DomainError)) throw error;
-              throw new UsageError(
-                error.code === 'horizon_required'
-                  ? 'the campaign has no closesAt: name the last day to forecast to with --horizon YYYY-MM-DD'
-                  : error.message,
-                this,
-              );
+              throw new UsageError(REFUSALS[error.code] ?? error.message, this);
             }
           });
     if (options.json) {

@@ -14,7 +14,7 @@ import {
   resolveDataDir,
   UsageError,
 } from './args.ts';
-import { displayPath, folderHolder, hasDatabase } from './data-folder.ts';
+import { displayPath, type FolderHolder, folderHolder, hasDatabase } from './data-folder.ts';
 import { describeDatabase, withDatabase } from './database.ts';
 import { DEFAULT_DEMO_DATA, readDemoFile } from './demo-file.ts';
 
@@ -22,15 +22,35 @@ export type ReadSource =
   | { kind: 'database'; target: DatabaseTarget }
   | { kind: 'api'; url: string; adminKey: string; dataDir: string };
 
-/** A read command's data; `throughApi: false` for a command that has no API route to ask instead. */
-export function findReadSource(
-  dataFlag: string | undefined,
-  env: Env,
-  { throughApi = true } = {},
-): ReadSource {
+/** A read command's data: a database it may open, or the API of the process that holds the folder. */
+export function findReadSource(dataFlag: string | undefined, env: Env): ReadSource {
+  const found = findData(dataFlag, env);
+  if ('target' in found) return { kind: 'database', target: found.target };
+  const { dataDir, holder } = found;
+  // The folder is another process's: only it may open the database, so the question goes to its API.
+  const adminKey = env.PRESELL_ADMIN_KEY || readDemoFile(dataDir)?.adminKey;
+  if (holder.url && adminKey) return { kind: 'api', url: holder.url, adminKey, dataDir };
+  throw new CliError(
+    holder.url
+      ? `${inUse(found)}; set PRESELL_ADMIN_KEY to the shop’s secret key to read through it`
+      : `${inUse(found)}; stop it to read the folder`,
+  );
+}
+
+/** The database of a command that has no API route to ask instead (job, shop list, shop keys rotate). */
+export function findReadDatabase(dataFlag: string | undefined, env: Env): DatabaseTarget {
+  const found = findData(dataFlag, env);
+  if ('target' in found) return found.target;
+  throw new CliError(`${inUse(found)}; ${found.holder.url ? 'ask its API, or stop it' : 'stop it first'}`);
+}
+
+type Found = { target: DatabaseTarget } | { dataDir: string; holder: FolderHolder };
+
+/** DATABASE_URL, or the first folder that holds a database: free to open, or held by a running process. */
+function findData(dataFlag: string | undefined, env: Env): Found {
   const explicit = dataFlag !== undefined || Boolean(env.PRESELL_DATA);
   const first = resolveDatabase(dataFlag, env);
-  if (first.kind === 'server') return { kind: 'database', target: first };
+  if (first.kind === 'server') return { target: first };
   const folders = explicit
     ? [first.dataDir]
     : [first.dataDir, resolveDataDir(undefined, {}, DEFAULT_DEMO_DATA)];
@@ -41,23 +61,11 @@ export function findReadSource(
     );
   }
   const holder = folderHolder(dataDir);
-  if (!holder) return { kind: 'database', target: { kind: 'embedded', dataDir } };
-  // The folder is another process's: only it may open the database, so the question goes to its API.
-  const adminKey = env.PRESELL_ADMIN_KEY || readDemoFile(dataDir)?.adminKey;
-  if (throughApi && holder.url && adminKey) return { kind: 'api', url: holder.url, adminKey, dataDir };
-  const inUse = `data folder ${displayPath(dataDir)} is in use by presell process ${holder.pid}`;
-  throw new CliError(
-    throughApi && holder.url
-      ? `${inUse} serving ${holder.url}; set PRESELL_ADMIN_KEY to the shop’s secret key to read through it`
-      : `${inUse}${holder.url ? ` serving ${holder.url}; ask its API, or stop it` : '; stop it to read the folder'}`,
-  );
+  return holder ? { dataDir, holder } : { target: { kind: 'embedded', dataDir } };
 }
 
-/** The database of a command that reads only databases. */
-export function findReadDatabase(dataFlag: string | undefined, env: Env): DatabaseTarget {
-  const source = findReadSource(dataFlag, env, { throughApi: false });
-  if (source.kind === 'api') throw new Error('a source found without the API is a database');
-  return source.target;
+function inUse({ dataDir, holder }: { dataDir: string; holder: FolderHolder }): string {
+  return `data folder ${displayPath(dataDir)} is in use by presell process ${holder.pid}${holder.url ? ` serving ${holder.url}` : ''}`;
 }
 
 /** Which data the command read, for the first line of its report. */
@@ -87,13 +95,14 @@ export async function withExistingDatabase<T>(
 
 /**
  * GETs `path` from the running process's admin API. A 404 is the usage error `notFound` says; another
- * refusal of the question is a usage error in the API's own words.
+ * refusal of the question is a usage error in the words `refusals` gives its code, else the API's own.
  */
 export async function readThroughApi<T>(
   source: Extract<ReadSource, { kind: 'api' }>,
   path: string,
   command: Pick<Command, 'name' | 'help'>,
   notFound: string,
+  refusals: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   let response: Response;
   try {
@@ -105,8 +114,12 @@ export async function readThroughApi<T>(
       `cannot reach the presell process serving ${source.url} (it holds ${displayPath(source.dataDir)}): ${(error as Error).message}`,
     );
   }
-  const body = (await response.json().catch(() => ({}))) as T & { error?: { message?: string } };
+  const body = (await response.json().catch(() => ({}))) as T & {
+    error?: { code?: string; message?: string };
+  };
   if (response.status === 404) throw new UsageError(notFound, command);
+  const own = refusals[body.error?.code ?? ''];
+  if (own) throw new UsageError(own, command);
   const reason = `${source.url} answered ${response.status}: ${body.error?.message ?? 'no reason given'}`;
   if (response.status === 401) throw new CliError(`${reason} (the key is PRESELL_ADMIN_KEY or the demo's)`);
   if (!response.ok) throw response.status < 500 ? new UsageError(reason, command) : new CliError(reason);

@@ -223,7 +223,11 @@ describe('presell on a first run', { timeout: 10 * TIMEOUT_MS }, () => {
         ),
       );
       assert.match(plan.stdout, /AURORA-\S+/);
-      const forecast = await presell(['forecast', offer.campaignId, '--json'], folder);
+      const noHorizon = await presell(['forecast', offer.campaignId], folder);
+      assert.equal(noHorizon.code, 2);
+      assert.match(noHorizon.stderr, /name the last day to forecast to with --horizon YYYY-MM-DD/);
+      const horizon = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+      const forecast = await presell(['forecast', offer.campaignId, '--horizon', horizon, '--json'], folder);
       assert.equal(forecast.code, 0, forecast.stderr);
       assert.equal(JSON.parse(forecast.stdout).campaignId, offer.campaignId);
       const missing = await presell(['promise', 'cmp_0000000000000000000000000000'], folder);
