@@ -109,10 +109,31 @@ Options:
 /** The demo shop of this data folder: the saved one if its shop is still in the database, else a new one. */
 async function demoShop(ctx: ServiceContext, dataDir: string): Promise<DemoShop> {
   const saved = readDemoFile(dataDir);
-  if (saved && saved.seed === SEED_VERSION && (await shopExists(ctx, saved.shopId))) return saved;
-  const seeded = await seed(ctx);
-  writeDemoFile(dataDir, seeded);
-  return seeded;
+  const demo =
+    saved && saved.seed === SEED_VERSION && (await shopExists(ctx, saved.shopId))
+      ? await withWorkingKeys(ctx, saved)
+      : await seed(ctx);
+  if (demo !== saved) writeDemoFile(dataDir, demo);
+  return demo;
+}
+
+/** The saved keys, or new ones for those that were rotated away (through the API) since they were saved. */
+async function withWorkingKeys(ctx: ServiceContext, saved: DemoShop): Promise<DemoShop> {
+  const { KeyAuthenticator, rotateKey } = await import('../services/shops.ts');
+  const keys = new KeyAuthenticator(ctx);
+  const working = async (key: string, kind: 'secret' | 'publishable') =>
+    keys.authenticate(key, kind).then(
+      () => key,
+      async (error) => {
+        if (!(error instanceof DomainError && error.code === 'unauthorized')) throw error;
+        return (await rotateKey(ctx, saved.shopId, kind)).key;
+      },
+    );
+  const adminKey = await working(saved.adminKey, 'secret');
+  const publishableKey = await working(saved.publishableKey, 'publishable');
+  return adminKey === saved.adminKey && publishableKey === saved.publishableKey
+    ? saved
+    : { ...saved, adminKey, publishableKey };
 }
 
 async function seed(ctx: ServiceContext): Promise<DemoShop> {

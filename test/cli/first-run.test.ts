@@ -72,6 +72,20 @@ async function presell(args: string[], cwd: string, env = envWith()) {
   return { code, ...output };
 }
 
+/** Waits until a started demo prints its banner; false when it exits or takes too long. */
+function untilReady(demo: ReturnType<typeof start>): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), TIMEOUT_MS);
+    demo.child.stdout.on('data', () => {
+      if (/Ctrl\+C/.test(demo.output.stdout)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    demo.exited.then(() => resolve(false));
+  });
+}
+
 /** One line on stderr, no stack trace. */
 function assertOneLine(stderr: string) {
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
@@ -198,17 +212,9 @@ describe('presell on a first run', { timeout: 10 * TIMEOUT_MS }, () => {
     const folder = freshFolder('demo');
     const port = await freePort();
     const demo = start(['demo', '--port', String(port)], folder);
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), TIMEOUT_MS);
-      demo.child.stdout.on('data', () => {
-        if (/Ctrl\+C/.test(demo.output.stdout)) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      });
-      demo.exited.then(() => resolve(false));
-    });
-    assert.ok(ready, `the demo started: ${JSON.stringify(demo.output)}`);
+    assert.ok(await untilReady(demo), `the demo started: ${JSON.stringify(demo.output)}`);
+    let rotatedPublishableKey = '';
+    const firstPublishableKey = /Publishable key\s+(pk_\S+)/.exec(demo.output.stdout)?.[1];
     try {
       const offerUrl = /^\s*Offer\s+(http\S+)$/m.exec(demo.output.stdout)?.[1];
       assert.ok(offerUrl, demo.output.stdout);
@@ -263,6 +269,14 @@ describe('presell on a first run', { timeout: 10 * TIMEOUT_MS }, () => {
       } finally {
         await browser.close();
       }
+      const adminKey = /Admin key\s+(sk_\S+)/.exec(demo.output.stdout)?.[1];
+      const rotation = await fetch(`http://127.0.0.1:${port}/v1/keys/rotate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'publishable', overlapSeconds: 0 }),
+      });
+      assert.equal(rotation.status, 200);
+      rotatedPublishableKey = ((await rotation.json()) as { key: string }).key;
     } finally {
       demo.child.kill('SIGINT');
       assert.equal(await demo.exited, 0);
@@ -270,5 +284,21 @@ describe('presell on a first run', { timeout: 10 * TIMEOUT_MS }, () => {
     const afterStop = await presell(['shop', 'list'], folder);
     assert.equal(afterStop.code, 0, 'once the demo stopped, its folder is read directly');
     assert.match(afterStop.stdout, /Demo Co\./);
+
+    // The demo's publishable key was rotated through the API: the demo cannot know the new one (only its
+    // digest is kept), so its next run issues another and shows it, never the dead one it had saved.
+    const again = start(['demo', '--port', String(port)], folder);
+    assert.ok(await untilReady(again), JSON.stringify(again.output));
+    try {
+      const shown = /Publishable key\s+(pk_\S+)/.exec(again.output.stdout)?.[1];
+      assert.match(shown ?? '', /^pk_/);
+      assert.notEqual(shown, firstPublishableKey);
+      assert.notEqual(shown, rotatedPublishableKey);
+      const offerUrl = /^\s*Offer\s+(http\S+)$/m.exec(again.output.stdout)?.[1] as string;
+      assert.equal((await fetch(offerUrl)).status, 200);
+    } finally {
+      again.child.kill('SIGINT');
+      assert.equal(await again.exited, 0);
+    }
   });
 });
