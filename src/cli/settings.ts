@@ -21,7 +21,7 @@ export const SETTINGS: readonly EnvSetting[] = [
   { name: 'PRESELL_DATA', help: 'folder of the embedded database (default ./.presell)' },
   {
     name: 'PRESELL_ADMIN_KEY',
-    help: 'presell promise and forecast beside a running serve: the shop’s secret key to ask its API with',
+    help: 'presell promise, forecast and job beside a running serve: the shop’s secret key to ask its API with',
   },
   { name: 'PORT', help: 'port to listen on (default 3000; 0 picks a free one)' },
   { name: 'PRESELL_PAYMENTS', help: 'test (default: the test provider, test cards only) or stripe' },

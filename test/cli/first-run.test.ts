@@ -239,6 +239,22 @@ describe('presell on a first run', { timeout: 10 * TIMEOUT_MS }, () => {
       const missing = await presell(['promise', 'cmp_0000000000000000000000000000'], folder);
       assert.equal(missing.code, 2, missing.stderr);
       assert.match(missing.stderr, /no campaign cmp_0+ in the shop of that key/);
+      const adminKey = /Admin key\s+(sk_\S+)/.exec(demo.output.stdout)?.[1];
+      const admin = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+      const started = await fetch(`http://127.0.0.1:${port}/v1/preorders/bulk-cancel`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ preorderIds: ['po_nope1'], reason: 'tidying up' }),
+      });
+      assert.equal(started.status, 202);
+      const { id: jobId } = (await started.json()) as { id: string };
+      const watched = await presell(['job', jobId, '--watch'], folder);
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.match(watched.stdout, /0 done, 1 failed, 0 left of 1/);
+      assert.match(watched.stdout, /item 1: not_found: /);
+      const job = await presell(['job', 'job_0000000000000000000000000000'], folder);
+      assert.equal(job.code, 2, job.stderr);
+      assert.match(job.stderr, /no job job_0+ in the shop of that key/);
       const list = await presell(['shop', 'list'], folder);
       assert.equal(list.code, 1);
       assert.match(
@@ -269,10 +285,9 @@ describe('presell on a first run', { timeout: 10 * TIMEOUT_MS }, () => {
       } finally {
         await browser.close();
       }
-      const adminKey = /Admin key\s+(sk_\S+)/.exec(demo.output.stdout)?.[1];
       const rotation = await fetch(`http://127.0.0.1:${port}/v1/keys/rotate`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        headers: admin,
         body: JSON.stringify({ kind: 'publishable', overlapSeconds: 0 }),
       });
       assert.equal(rotation.status, 200);
