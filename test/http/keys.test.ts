@@ -89,6 +89,17 @@ describeOnEachEngine('API key rotation', ({ db }) => {
     assertRefused(await offerWith(body.key), 404, 'not_found');
   });
 
+  test("a shop's rotation touches no other shop's keys, and its list shows only its own", async () => {
+    const other = await testShop({ db: db(), clock: clock.now }, 'Other Shop');
+    const rotated = await call(app, 'POST', '/v1/keys/rotate', other.admin, { kind: 'secret' });
+    assert.equal(rotated.status, 200);
+    const otherKeys = await call(app, 'GET', '/v1/keys', bearer((rotated.body as RotatedKey).key));
+    const mine = await call(app, 'GET', '/v1/keys', shop.admin);
+    const ids = (answer: { body: { data: { id: string }[] } }) => answer.body.data.map((key) => key.id);
+    assert.equal(ids(otherKeys).filter((id) => ids(mine).includes(id)).length, 0);
+    assert.equal((await call(app, 'GET', '/v1/variants', shop.admin)).status, 200, 'this shop’s key works');
+  });
+
   test('a bad kind, a negative or too long overlap, or an unknown field is refused by name', async () => {
     for (const [body, field] of [
       [{ kind: 'admin' }, 'kind'],
