@@ -1,4 +1,12 @@
-import { accessSync, constants, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { CliError } from './args.ts';
 
@@ -22,12 +30,34 @@ export function prepareDataFolder(dir: string): void {
   }
 }
 
+/** Whether the folder holds an embedded database (every PostgreSQL data folder has PG_VERSION). */
+export function hasDatabase(dir: string): boolean {
+  return existsSync(join(dir, 'PG_VERSION'));
+}
+
+/** The process that holds the folder now, and the URL it serves the API on (a server or the demo). */
+export interface FolderHolder {
+  pid: number;
+  url: string | undefined;
+}
+
+/** Who holds the folder, or undefined when nobody does (no lock, or one left by a process that is gone). */
+export function folderHolder(dir: string): FolderHolder | undefined {
+  const holder = lockHolder(join(dir, LOCK_FILE));
+  return isRunning(holder.pid) ? holder : undefined;
+}
+
+/** The data folder, taken: `release` gives it back; `announce` tells read commands where its API is. */
+export interface HeldFolder {
+  release(): void;
+  announce(url: string): void;
+}
+
 /**
  * Takes the data folder for this process. The embedded engine has no lock of its own, and two processes
  * writing one folder corrupt it; a lock left by a process that is gone is taken over.
- * Returns the function that gives it back.
  */
-export function lockDataFolder(dir: string): () => void {
+export function lockDataFolder(dir: string): HeldFolder {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -38,12 +68,12 @@ export function lockDataFolder(dir: string): () => void {
         throw new CliError(`cannot use data folder ${displayPath(dir)}: ${reason(error)}`);
       }
       const holder = lockHolder(path);
-      if (attempt === 0 && !isRunning(holder)) {
+      if (attempt === 0 && !isRunning(holder.pid)) {
         unlinkSync(path);
         continue;
       }
       throw new CliError(
-        `data folder ${displayPath(dir)} is in use by presell process ${holder}; stop it, or delete ${displayPath(path)} if that process is not presell`,
+        `data folder ${displayPath(dir)} is in use by presell process ${holder.pid}${holder.url ? ` serving ${holder.url}` : ''}; stop it, or delete ${displayPath(path)} if that process is not presell`,
       );
     }
   }
@@ -58,15 +88,22 @@ export function lockDataFolder(dir: string): () => void {
     }
   };
   process.once('exit', release);
-  return release;
+  const announce = (url: string) => {
+    if (held) writeFileSync(path, `${process.pid}\n${url}\n`);
+  };
+  return { release, announce };
 }
 
-/** The process id written in the lock; NaN when the file is gone or garbled (a lock nobody holds). */
-function lockHolder(path: string): number {
+/**
+ * The lock's first line is the holder's process id (NaN when the file is gone or garbled: a lock nobody
+ * holds); the second, once it serves, its URL.
+ */
+function lockHolder(path: string): FolderHolder {
   try {
-    return Number.parseInt(readFileSync(path, 'utf8'), 10);
+    const [pid = '', url] = readFileSync(path, 'utf8').split('\n');
+    return { pid: Number.parseInt(pid, 10), url: url || undefined };
   } catch {
-    return Number.NaN;
+    return { pid: Number.NaN, url: undefined };
   }
 }
 

@@ -3,7 +3,7 @@ import { redactUrl } from '../db/database.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Shop } from '../services/shops.ts';
 import { type Command, type DatabaseTarget, UsageError } from './args.ts';
-import { displayPath, lockDataFolder, prepareDataFolder } from './data-folder.ts';
+import { displayPath, type HeldFolder, lockDataFolder, prepareDataFolder } from './data-folder.ts';
 
 /** Which database a command works on, never with its password; logs read out of context get the full path. */
 export function describeDatabase(target: DatabaseTarget, { fullPath = false } = {}): string {
@@ -13,8 +13,8 @@ export function describeDatabase(target: DatabaseTarget, { fullPath = false } = 
 }
 
 /** Makes the target ready for this process (an embedded folder is created, checked and locked). */
-export function claimDatabase(target: DatabaseTarget): () => void {
-  if (target.kind === 'server') return () => {};
+export function claimDatabase(target: DatabaseTarget): HeldFolder {
+  if (target.kind === 'server') return { release: () => {}, announce: () => {} };
   prepareDataFolder(target.dataDir);
   return lockDataFolder(target.dataDir);
 }
@@ -24,7 +24,7 @@ export async function withDatabase<T>(
   target: DatabaseTarget,
   work: (db: Database) => Promise<T>,
 ): Promise<T> {
-  const release = claimDatabase(target);
+  const folder = claimDatabase(target);
   try {
     const { openDatabase } = await import('../db/database.ts');
     const db = await openDatabase(
@@ -36,12 +36,12 @@ export async function withDatabase<T>(
       await db.close();
     }
   } finally {
-    release();
+    folder.release();
   }
 }
 
 /**
- * Opens the target for a command about one campaign: migrated, with the campaign's shop found (whichever
+ * Opens an existing database for a command about one campaign: with the campaign's shop found (whichever
  * shop it is: the person at the terminal holds the database) and the wall clock. An unknown campaign is a
  * usage error.
  */
@@ -51,10 +51,9 @@ export async function withCampaign<T>(
   command: Pick<Command, 'name' | 'help'>,
   work: (ctx: ServiceContext, shop: Shop) => Promise<T>,
 ): Promise<T> {
-  const { migrate } = await import('../db/migrate.ts');
+  const { withExistingDatabase } = await import('./read-source.ts');
   const { getShop } = await import('../services/shops.ts');
-  return withDatabase(target, async (db) => {
-    await migrate(db);
+  return withExistingDatabase(target, async (db) => {
     const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM campaigns WHERE id = $1', [
       campaignId,
     ]);

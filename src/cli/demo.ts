@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../domain/errors.ts';
 import { format, type Money, money } from '../domain/money.ts';
@@ -19,12 +18,10 @@ import {
 import { displayPath } from './data-folder.ts';
 import { describeDatabase } from './database.ts';
 import { BACKORDER, DEMO_PRODUCTS, type DemoVariant, LAUNCH } from './demo-catalogue.ts';
+import { DEFAULT_DEMO_DATA, DEMO_FILE, type DemoShop, readDemoFile, writeDemoFile } from './demo-file.ts';
 import { demoStore } from './demo-store.ts';
 import { startOn, untilStopSignal } from './lifecycle.ts';
-
-const DEFAULT_DEMO_DATA = './.presell/demo';
-/** The demo's keys: only their digests are in the database, so the demo keeps them here to show them again. */
-const DEMO_FILE = 'demo.json';
+import { readServerSettings, warnUnknownSettings } from './settings.ts';
 
 /** The demo sends nothing: every email is kept and shown on its inbox page. */
 const demoMail = {
@@ -47,13 +44,6 @@ const LAUNCH_SKU = LAUNCH_BRASS.sku;
 const BACKORDER_SKU = BACKORDER_SAND.sku;
 /** Raised when the seed changes, so that an older demo folder gets a shop its store's pages fit. */
 const SEED_VERSION = 2;
-
-interface DemoShop {
-  shopId: string;
-  adminKey: string;
-  publishableKey: string;
-  seed: number;
-}
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -81,19 +71,23 @@ Options:
     const options = parseOptions(this, argv, SERVER_OPTIONS);
     if (options.help) return printHelp(this);
     const port = resolvePort(options.port, env);
+    const host = options.host ?? DEFAULT_HOST;
     const target = {
       kind: 'embedded',
       dataDir: resolveDataDir(options.data, env, DEFAULT_DEMO_DATA),
     } as const;
+    const { settings, unknown } = await readServerSettings(env, `http://${host}:${port}`);
+    warnUnknownSettings(unknown);
     // Listening from the start: a Ctrl+C while the database is created waits for it, never leaves half a folder.
     const stopSignal = untilStopSignal();
     const store = demoStore();
     // A demo runs on the developer's machine: its webhooks may go to a receiver on it.
     const server = await startOn(target, {
       port,
-      host: options.host ?? DEFAULT_HOST,
+      host,
       logLevel: 'warn',
       routes: store.routes,
+      ...settings,
       webhooksAllowInternal: true,
       ...demoMail,
     });
@@ -115,10 +109,31 @@ Options:
 /** The demo shop of this data folder: the saved one if its shop is still in the database, else a new one. */
 async function demoShop(ctx: ServiceContext, dataDir: string): Promise<DemoShop> {
   const saved = readDemoFile(dataDir);
-  if (saved && saved.seed === SEED_VERSION && (await shopExists(ctx, saved.shopId))) return saved;
-  const seeded = await seed(ctx);
-  writeDemoFile(dataDir, seeded);
-  return seeded;
+  const demo =
+    saved && saved.seed === SEED_VERSION && (await shopExists(ctx, saved.shopId))
+      ? await withWorkingKeys(ctx, saved)
+      : await seed(ctx);
+  if (demo !== saved) writeDemoFile(dataDir, demo);
+  return demo;
+}
+
+/** The saved keys, or new ones for those that were rotated away (through the API) since they were saved. */
+async function withWorkingKeys(ctx: ServiceContext, saved: DemoShop): Promise<DemoShop> {
+  const { KeyAuthenticator, rotateKey } = await import('../services/shops.ts');
+  const keys = new KeyAuthenticator(ctx);
+  const working = async (key: string, kind: 'secret' | 'publishable') =>
+    keys.authenticate(key, kind).then(
+      () => key,
+      async (error) => {
+        if (!(error instanceof DomainError && error.code === 'unauthorized')) throw error;
+        return (await rotateKey(ctx, saved.shopId, kind)).key;
+      },
+    );
+  const adminKey = await working(saved.adminKey, 'secret');
+  const publishableKey = await working(saved.publishableKey, 'publishable');
+  return adminKey === saved.adminKey && publishableKey === saved.publishableKey
+    ? saved
+    : { ...saved, adminKey, publishableKey };
 }
 
 async function seed(ctx: ServiceContext): Promise<DemoShop> {
@@ -194,27 +209,6 @@ async function shopExists(ctx: ServiceContext, shopId: string): Promise<boolean>
   }
 }
 
-/** The saved demo shop, or undefined when there is none or the file is not one we wrote. */
-function readDemoFile(dataDir: string): DemoShop | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(join(dataDir, DEMO_FILE), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const { shopId, adminKey, publishableKey, seed } = (parsed ?? {}) as Record<string, unknown>;
-  return typeof shopId === 'string' && typeof adminKey === 'string' && typeof publishableKey === 'string'
-    ? { shopId, adminKey, publishableKey, seed: typeof seed === 'number' ? seed : 1 }
-    : undefined;
-}
-
-/** Written whole or not at all (a rename), and readable only by its owner: it holds the admin key. */
-function writeDemoFile(dataDir: string, demo: DemoShop) {
-  const path = join(dataDir, DEMO_FILE);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
-}
-
 /** The parts of the storefront's offer the banner shows. */
 interface OfferView {
   mode: string;
@@ -256,7 +250,8 @@ async function banner(
     return `${offer.mode}, ${offer.state}, ${price}${tier}, ${left}
              “${offer.promise.message}”${urgency}`;
   };
-  const offerUrl = (sku: string) => `${url}/v1/storefront/offers/${sku}`;
+  // With the publishable key in the query, as a page without headers sends it: the URL opens in a browser.
+  const offerUrl = (sku: string) => `${url}/v1/storefront/offers/${sku}?key=${demo.publishableKey}`;
   const body = JSON.stringify({
     sku: LAUNCH_SKU,
     quantity: 1,
@@ -292,7 +287,7 @@ Look at the offer, then place a pre-order. It pays a 20 % deposit with a test ca
 (4000000000000002 is declined; no card at all gives a client secret and 30 minutes to pay).
 Sending it again with the same Idempotency-Key gives the same answer, not a second pre-order:
 
-  curl -H 'Presell-Key: ${demo.publishableKey}' ${offerUrl(LAUNCH_SKU)}
+  curl -H 'Presell-Key: ${demo.publishableKey}' ${url}/v1/storefront/offers/${LAUNCH_SKU}
 
   curl -X POST ${url}/v1/storefront/preorders \\
     -H 'Presell-Key: ${demo.publishableKey}' \\

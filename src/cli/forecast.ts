@@ -1,6 +1,14 @@
-import { type Command, type Env, parseCommandLine, printHelp, resolveDatabase, UsageError } from './args.ts';
+import type { forecastView } from '../http/forecast-routes.ts';
+import { type Command, type Env, parseCommandLine, printHelp, UsageError } from './args.ts';
 import { groupedBarChart, table } from './chart.ts';
 import { withCampaign } from './database.ts';
+import { describeSource, findReadSource, readThroughApi } from './read-source.ts';
+
+/** Refusals said in the command's own words (its options), the same whichever way it read the data. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  horizon_required:
+    'the campaign has no closesAt: name the last day to forecast to with --horizon YYYY-MM-DD',
+};
 
 /** Rows a chart or table shows at most: a long horizon is thinned to every few days. */
 const MAX_ROWS = 20;
@@ -19,11 +27,15 @@ Options:
       --horizon DATE  the last day to forecast to (needed when the campaign has no closesAt)
       --sku SKU       one variant of the campaign (default: all of them together)
       --json          print the forecast as one JSON object, as GET /v1/campaigns/{id}/forecast answers
-      --data DIR      folder of the embedded database (env PRESELL_DATA; default ./.presell)
+      --data DIR      folder of the embedded database (env PRESELL_DATA)
   -h, --help          show this help
 
+It finds the data as presell promise does: never creating a database, in ./.presell then ./.presell/demo,
+through the API of a running serve or demo that holds the folder.
+
 Environment:
-  DATABASE_URL        postgres://user:password@host:5432/db — read the campaign from this server`,
+  DATABASE_URL        postgres://user:password@host:5432/db — read the campaign from this server
+  PRESELL_ADMIN_KEY   the shop's secret key, to read through a running serve that holds the folder`,
 
   async run(argv: string[], env: Env) {
     const { values: options, positionals } = parseCommandLine(this, argv, {
@@ -38,31 +50,37 @@ Environment:
     if (options.horizon !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.horizon)) {
       throw new UsageError(`--horizon must be a date YYYY-MM-DD, not "${options.horizon}"`, this);
     }
-    const target = resolveDatabase(options.data, env);
-    const { campaignForecast } = await import('../services/forecast.ts');
-    const { forecastView } = await import('../http/forecast-routes.ts');
-    const { DomainError } = await import('../domain/errors.ts');
-    const { forecast, shop } = await withCampaign(target, campaignId, this, async (ctx, shop) => {
-      try {
-        const query = { sku: options.sku, horizon: options.horizon };
-        return { forecast: forecastView(await campaignForecast(ctx, shop, campaignId, query)), shop };
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        throw new UsageError(
-          error.code === 'horizon_required'
-            ? 'the campaign has no closesAt: name the last day to forecast to with --horizon YYYY-MM-DD'
-            : error.message,
-          this,
-        );
-      }
-    });
+    const source = findReadSource(options.data, env);
+    const query = { sku: options.sku, horizon: options.horizon };
+    const forecast: ReturnType<typeof forecastView> =
+      source.kind === 'api'
+        ? await readThroughApi(
+            source,
+            `/v1/campaigns/${encodeURIComponent(campaignId)}/forecast?${new URLSearchParams(
+              Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
+            )}`,
+            this,
+            `no campaign ${campaignId}${options.sku ? ` or variant ${options.sku}` : ''} in the shop of that key`,
+            REFUSALS,
+          )
+        : await withCampaign(source.target, campaignId, this, async (ctx, shop) => {
+            const { campaignForecast } = await import('../services/forecast.ts');
+            const { forecastView } = await import('../http/forecast-routes.ts');
+            const { DomainError } = await import('../domain/errors.ts');
+            try {
+              return forecastView(await campaignForecast(ctx, shop, campaignId, query));
+            } catch (error) {
+              if (!(error instanceof DomainError)) throw error;
+              throw new UsageError(REFUSALS[error.code] ?? error.message, this);
+            }
+          });
     if (options.json) {
       process.stdout.write(`${JSON.stringify(forecast)}\n`);
       return 0;
     }
     const { finalDemand: final, parameters } = forecast;
     const out = [
-      `Forecast of ${forecast.campaignId}${forecast.sku ? ` (${forecast.sku})` : ''} for ${shop.name}, dates in ${forecast.timeZone}`,
+      `Forecast of ${forecast.campaignId}${forecast.sku ? ` (${forecast.sku})` : ''}, ${describeSource(source)}, dates in ${forecast.timeZone}`,
       forecast.message,
       forecast.method === 'bass' && parameters.kind === 'bass'
         ? `Bass curve: innovation p ${parameters.p}, imitation q ${parameters.q} a day, market m ${parameters.m} units; interval from a residual bootstrap.`

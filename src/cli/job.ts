@@ -1,6 +1,6 @@
-import { type Command, type Env, parseCommandLine, printHelp, resolveDatabase, UsageError } from './args.ts';
+import { type Command, type Env, parseCommandLine, printHelp, UsageError } from './args.ts';
 import { progressBar } from './chart.ts';
-import { withDatabase } from './database.ts';
+import { findReadSource, type ReadSource, readThroughApi, withExistingDatabase } from './read-source.ts';
 
 export const jobCommand: Command = {
   name: 'job',
@@ -8,13 +8,15 @@ export const jobCommand: Command = {
   help: `Usage: presell job JOB [--watch] [--json] [--data DIR]
 
 Shows a bulk job's progress: items done, failed and left, as a bar, and each refused item with its
-line and reason. --watch redraws the bar until the job has finished (the server or a worker runs it;
-with the embedded database that is this folder's own process, so watch it on PostgreSQL).
+line and reason. --watch redraws the bar until the job has finished (the server or a worker runs it).
+It reads the database and never creates one; beside a running serve or demo, which holds the folder, it
+asks that process's API (with the demo's key, or PRESELL_ADMIN_KEY).
 
 Options:
       --watch      keep watching until the job is done or refused
       --json       print the job as one JSON object (with --watch: once it has finished)
-      --data DIR   folder of the embedded database (env PRESELL_DATA; default ./.presell)
+      --data DIR   folder of the embedded database (env PRESELL_DATA; default ./.presell, then
+                   ./.presell/demo); never created
   -h, --help       show this help
 
 Environment:
@@ -29,16 +31,10 @@ Environment:
     if (options.help) return printHelp(this);
     const [jobId, ...extra] = positionals;
     if (!jobId || extra.length > 0) throw new UsageError('name one job id (job_…)', this);
-    const target = resolveDatabase(options.data, env);
-    const { migrate } = await import('../db/migrate.ts');
-    const { getJob, jobFailures } = await import('../services/bulk-jobs.ts');
+    const source = findReadSource(options.data, env);
     const tty = process.stdout.isTTY === true;
-    return withDatabase(target, async (db) => {
-      await migrate(db);
-      const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM jobs WHERE id = $1', [jobId]);
-      if (!owner) throw new UsageError(`no job ${jobId} in this database`, this);
-      const ctx = { db, clock: () => new Date() };
-      let job = await getJob(ctx, owner.shop_id, jobId);
+    return readJob(source, jobId, this, async (read) => {
+      let job = await read.job();
       const finished = () => job.status === 'done' || job.status === 'refused';
       let last = '';
       for (;;) {
@@ -49,9 +45,9 @@ Environment:
         }
         if (!options.watch || finished()) break;
         await new Promise((resolve) => setTimeout(resolve, 500));
-        job = await getJob(ctx, owner.shop_id, jobId);
+        job = await read.job();
       }
-      const failures = await jobFailures(ctx, owner.shop_id, jobId, { limit: 1000 });
+      const failures = await read.failures();
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ ...job, failures: failures.data })}\n`);
         return 0;
@@ -64,9 +60,89 @@ Environment:
           `  ${failure.line === null ? `item ${failure.seq}` : `line ${failure.line}`}: ${failure.code}: ${failure.message}`,
         );
       }
-      if (failures.nextSeq !== null) out.push('  … GET /v1/jobs/{id}/failures lists them all');
+      if (failures.more) out.push('  … GET /v1/jobs/{id}/failures lists them all');
       process.stdout.write(`${out.join('\n')}\n`);
       return 0;
     });
   },
 };
+
+/** A job's progress as `--json` prints it: the fields of GET /v1/jobs/{id}, whichever way it was read. */
+interface JobProgress {
+  id: string;
+  kind: string;
+  status: string;
+  allOrNothing: boolean;
+  total: number;
+  done: number;
+  failed: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+interface JobFailures {
+  data: { seq: number; line: number | null; code: string; message: string }[];
+  more: boolean;
+}
+
+/** The most refused items the command shows. */
+const FAILURES_SHOWN = 1000;
+
+/** Reads the job from the database, or through the API of the process that holds its folder. */
+async function readJob<T>(
+  source: ReadSource,
+  jobId: string,
+  command: Command,
+  work: (read: { job(): Promise<JobProgress>; failures(): Promise<JobFailures> }) => Promise<T>,
+): Promise<T> {
+  if (source.kind === 'api') {
+    const path = `/v1/jobs/${encodeURIComponent(jobId)}`;
+    const notFound = `no job ${jobId} in the shop of that key`;
+    return work({
+      job: async () => jobProgress(await readThroughApi<JobProgress>(source, path, command, notFound)),
+      failures: async () => {
+        const page = await readThroughApi<{ data: JobFailures['data']; nextCursor: number | null }>(
+          source,
+          `${path}/failures?limit=${FAILURES_SHOWN}`,
+          command,
+          notFound,
+        );
+        return { data: page.data, more: page.nextCursor !== null };
+      },
+    });
+  }
+  const { getJob, jobFailures } = await import('../services/bulk-jobs.ts');
+  return withExistingDatabase(source.target, async (db) => {
+    const [owner] = await db.query<{ shop_id: string }>('SELECT shop_id FROM jobs WHERE id = $1', [jobId]);
+    if (!owner) throw new UsageError(`no job ${jobId} in this database`, command);
+    const ctx = { db, clock: () => new Date() };
+    return work({
+      job: async () => jobProgress(await getJob(ctx, owner.shop_id, jobId)),
+      failures: async () => {
+        const page = await jobFailures(ctx, owner.shop_id, jobId, { limit: FAILURES_SHOWN });
+        return { data: page.data, more: page.nextSeq !== null };
+      },
+    });
+  });
+}
+
+/** The fields `--json` prints, times as ISO 8601 whether they came as dates (the database) or text (the API). */
+function jobProgress(
+  job: Omit<JobProgress, 'createdAt' | 'finishedAt'> & {
+    createdAt: Date | string;
+    finishedAt: Date | string | null;
+  },
+): JobProgress {
+  const { id, kind, status, allOrNothing, total, done, failed } = job;
+  return {
+    id,
+    kind,
+    status,
+    allOrNothing,
+    total,
+    done,
+    failed,
+    createdAt: new Date(job.createdAt).toISOString(),
+    finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+  };
+}

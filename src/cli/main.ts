@@ -32,9 +32,10 @@ Options:
   -v, --version    print the version
 
 Environment:
-  DATABASE_URL     PostgreSQL server to use (serve, migrate, shop); otherwise the embedded database
+  DATABASE_URL     PostgreSQL server to use; otherwise the embedded database
   PRESELL_DATA     folder of the embedded database (default ./.presell; demo: ./.presell/demo)
-  PORT             port for demo and serve (default 3000)`;
+  PORT             port for demo and serve (default 3000)
+'presell serve --help' lists every setting.`;
 
 const MAIN = { name: '', help: HELP };
 
@@ -63,10 +64,11 @@ function printMainHelp(topic: string | undefined): number {
 }
 
 /**
- * Setup problems the person can fix; matched by name so that `--help` need not load the server and
- * database modules that define them.
+ * Problems the person can fix, matched by name so that `--help` need not load the server and database
+ * modules that define them: a setting that cannot work (exit 2, like a bad option) and the rest (exit 1).
  */
-const SETUP_ERRORS = new Set(['PortInUseError', 'DatabaseUnavailableError', 'ConfigError']);
+const SETTING_ERRORS = new Set(['SettingError', 'ConfigError', 'ShopifyConfigError', 'PortInUseError']);
+const SETUP_ERRORS = new Set(['DatabaseUnavailableError']);
 
 /** One line for the person at the terminal; a stack trace only for what is a bug in Presell. */
 function report(error: unknown, env: Env): number {
@@ -79,6 +81,10 @@ function report(error: unknown, env: Env): number {
       say(firstLine(command.help));
       say(`Run '${prefix} --help' for more.`);
     }
+    return 2;
+  }
+  if (error instanceof Error && SETTING_ERRORS.has(error.name)) {
+    say(`presell: ${firstLine(error.message)}`);
     return 2;
   }
   if (error instanceof CliError || (error instanceof Error && SETUP_ERRORS.has(error.name))) {

@@ -1,6 +1,8 @@
-import { type Command, type Env, parseCommandLine, printHelp, resolveDatabase, UsageError } from './args.ts';
+import type { PromisePlanView } from '../http/supply-routes.ts';
+import { type Command, type Env, parseCommandLine, printHelp, UsageError } from './args.ts';
 import { groupedBarChart, table } from './chart.ts';
 import { withCampaign } from './database.ts';
+import { describeSource, findReadSource, readThroughApi } from './read-source.ts';
 
 export const promiseCommand: Command = {
   name: 'promise',
@@ -11,13 +13,18 @@ Prints, for each variant of the campaign, the supply batches with their ship win
 customers each serves, the customers still waiting for supply, and a chart of cumulative demand
 (units ordered) against cumulative supply (units arriving) over time.
 
+It reads the database and never creates one. Without --data it looks in ./.presell, then in the demo's
+./.presell/demo. Beside a running serve or demo, which holds that folder, it asks that process's API
+(with the demo's key, or PRESELL_ADMIN_KEY).
+
 Options:
-      --json       print the report as one JSON object
-      --data DIR   folder of the embedded database (env PRESELL_DATA; default ./.presell)
+      --json       print the plan as one JSON object, as GET /v1/campaigns/{id}/promise answers
+      --data DIR   folder of the embedded database (env PRESELL_DATA)
   -h, --help       show this help
 
 Environment:
-  DATABASE_URL     postgres://user:password@host:5432/db — read the campaign from this server`,
+  DATABASE_URL       postgres://user:password@host:5432/db — read the campaign from this server
+  PRESELL_ADMIN_KEY  the shop's secret key, to read through a running serve that holds the folder`,
 
   async run(argv: string[], env: Env) {
     const { values: options, positionals } = parseCommandLine(this, argv, {
@@ -27,20 +34,27 @@ Environment:
     if (options.help) return printHelp(this);
     const [campaignId, ...extra] = positionals;
     if (!campaignId || extra.length > 0) throw new UsageError('name one campaign id (cmp_…)', this);
-    const target = resolveDatabase(options.data, env);
-    const { promiseReport } = await import('../services/supply.ts');
-    const { wordingFor } = await import('../services/promise-view.ts');
-    const { wordShipWindow } = await import('../domain/ship-window-wording.ts');
-    const { report, shop } = await withCampaign(target, campaignId, this, async (ctx, shop) => ({
-      report: await promiseReport(ctx, shop, campaignId),
-      shop,
-    }));
+    const source = findReadSource(options.data, env);
+    const report: PromisePlanView =
+      source.kind === 'api'
+        ? await readThroughApi(
+            source,
+            `/v1/campaigns/${encodeURIComponent(campaignId)}/promise`,
+            this,
+            `no campaign ${campaignId} in the shop of that key`,
+          )
+        : await withCampaign(source.target, campaignId, this, async (ctx, shop) => {
+            const { promiseReport } = await import('../services/supply.ts');
+            const { promisePlanView } = await import('../http/supply-routes.ts');
+            return promisePlanView(await promiseReport(ctx, shop, campaignId), shop, ctx.clock());
+          });
     if (options.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
-    const wording = wordingFor(shop, new Date(), report.mode);
-    const out: string[] = [`Promise plan of ${report.campaignId} (${shop.name}, dates in ${shop.timeZone})`];
+    const out: string[] = [
+      `Promise plan of ${report.campaignId}, ${describeSource(source)} (dates in the shop's time zone)`,
+    ];
     for (const variant of report.variants) {
       out.push('', `${variant.sku}`);
       out.push(
@@ -52,7 +66,7 @@ Environment:
             b.quantity,
             b.unitsServed,
             b.customers,
-            wordShipWindow(b.window, wording).message,
+            b.message,
           ]),
         ),
       );

@@ -1,6 +1,10 @@
 import { type Command, type Env, parseOptions, printHelp, resolveDatabase, UsageError } from './args.ts';
 import { claimDatabase, describeDatabase } from './database.ts';
 import { untilStopSignal } from './lifecycle.ts';
+import { readServerSettings, warnUnknownSettings } from './settings.ts';
+
+/** Where the API is when PRESELL_PUBLIC_URL does not say: the worker serves nothing itself. */
+const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000';
 
 export const workerCommand: Command = {
   name: 'worker',
@@ -40,19 +44,14 @@ Environment:
       throw new UsageError('--interval must be a whole number of seconds from 1 to 3600', this);
     }
     const target = resolveDatabase(options.data, env);
+    const { settings, unknown } = await readServerSettings(env, DEFAULT_PUBLIC_URL);
+    warnUnknownSettings(unknown);
     const stopSignal = untilStopSignal();
-    const release = claimDatabase(target);
+    const folder = claimDatabase(target);
     try {
-      const [
-        { openDatabase },
-        { migrate },
-        { paymentsFromEnv, webhooksAllowInternalFromEnv },
-        { startJobLoop },
-        { pino },
-      ] = await Promise.all([
+      const [{ openDatabase }, { migrate }, { startJobLoop }, { pino }] = await Promise.all([
         import('../db/database.ts'),
         import('../db/migrate.ts'),
-        import('../server.ts'),
         import('../jobs.ts'),
         import('pino'),
       ]);
@@ -62,31 +61,27 @@ Environment:
           import('../consumers.ts'),
           import('../notify/mailer.ts'),
           import('../periodic.ts'),
-          Promise.all([
-            import('../shopify/settings.ts'),
-            import('../shopify/shopify.ts'),
-            import('../shopify/jobs.ts'),
-          ]),
+          Promise.all([import('../shopify/shopify.ts'), import('../shopify/jobs.ts')]),
         ]);
-      const [{ shopifySettingsFromEnv }, { Shopify }, { startShopifyJobLoop }] = shopifyModules;
+      const [{ Shopify }, { startShopifyJobLoop }] = shopifyModules;
       const log = pino();
-      const payments = paymentsFromEnv(env);
+      const payments = settings.payments;
       const db = await openDatabase(
         target.kind === 'server' ? { url: target.url, poolSize: 4 } : { dataDir: target.dataDir },
       );
       try {
         await migrate(db);
         const ctx = { db, clock: () => new Date() };
-        const mail = mailFromEnv({ PRESELL_PUBLIC_URL: 'http://127.0.0.1:3000', ...env }, db, ctx.clock);
+        const mail = mailFromEnv({ PRESELL_PUBLIC_URL: DEFAULT_PUBLIC_URL, ...env }, db, ctx.clock);
         if (!env.SMTP_URL) log.warn('SMTP_URL is not set: emails are kept in the database, not sent');
         const jobs = startJobLoop(ctx, payments, {
           intervalMs: seconds * 1000,
           mail,
           onError: (error) => log.error({ err: error }, 'jobs failed; the next pass retries'),
         });
-        const settings = shopifySettingsFromEnv(env, { publicUrl: 'http://127.0.0.1:3000' });
-        const shopify =
-          settings && new Shopify(ctx, settings, { warn: (details, message) => log.warn(details, message) });
+        const shopify = settings.shopify
+          ? new Shopify(ctx, settings.shopify, { warn: (details, message) => log.warn(details, message) })
+          : undefined;
         const loops = [jobs];
         if (shopify) {
           loops.push(
@@ -100,7 +95,7 @@ Environment:
           ctx,
           mail,
           shopify,
-          webhooksAllowInternal: webhooksAllowInternalFromEnv(env),
+          webhooksAllowInternal: settings.webhooksAllowInternal,
         });
         if (consumers.length > 0) {
           const relay = new OutboxRelay(ctx, consumers);
@@ -124,7 +119,7 @@ Environment:
         await db.close();
       }
     } finally {
-      release();
+      folder.release();
     }
     return 0;
   },

@@ -16,8 +16,9 @@ const MAX_NAME_LENGTH = 200;
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
 
 /**
- * Checks a shop's settings and returns them in their canonical spelling (`eur` → `EUR`,
- * `europe/berlin` → `Europe/Berlin`, `en-gb` → `en-GB`), or refuses the first bad one with `invalid_shop`.
+ * Checks a shop's settings and returns them in their canonical spelling (`europe/berlin` → `Europe/Berlin`,
+ * `en-gb` → `en-GB`), or refuses the first bad one with `invalid_shop`. A currency is taken only as ISO
+ * 4217 writes it (`EUR`), as everywhere in the API: a shop's currency is compared with its prices'.
  */
 export function checkShopSettings(input: ShopSettings): ShopSettings {
   const refuse = (field: keyof ShopSettings, message: string): never => {
@@ -27,9 +28,16 @@ export function checkShopSettings(input: ShopSettings): ShopSettings {
   if (name.length === 0 || name.length > MAX_NAME_LENGTH || CONTROL_CHARACTERS.test(name)) {
     refuse('name', `a shop name has 1 to ${MAX_NAME_LENGTH} characters and no control characters`);
   }
-  const currency = input.currency.trim().toUpperCase();
+  // The API's rule for every currency: the code as ISO 4217 writes it, so "eur" is refused here too.
+  const currency = input.currency;
   if (!isCurrency(currency)) {
-    refuse('currency', `"${input.currency}" is not an ISO 4217 currency code (for example EUR, USD, JPY)`);
+    const upper = currency.trim().toUpperCase();
+    refuse(
+      'currency',
+      isCurrency(upper)
+        ? `"${currency}" is not an ISO 4217 currency code as written: ${upper}`
+        : `"${currency}" is not an ISO 4217 currency code (for example EUR, USD, JPY)`,
+    );
   }
   const timeZone =
     canonicalTimeZone(input.timeZone) ??

@@ -25,7 +25,9 @@ import { dashboardRoutes } from './dashboard-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
+import { registerHomePage } from './home-page.ts';
 import { inboxRoutes } from './inbox-routes.ts';
+import { keyRoutes } from './key-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { OfferCache } from './offer-cache.ts';
 import { operationsRoutes } from './operations-routes.ts';
@@ -153,6 +155,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  registerHomePage(app);
 
   const keys = new KeyAuthenticator(ctx);
   const { payments, shopify } = options;
@@ -169,6 +172,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   installAudit(app, ctx);
   await app.register(adminRoutes(ctx, keys));
   await app.register(auditRoutes(ctx, keys));
+  await app.register(keyRoutes(ctx, keys));
   await app.register(
     operationsRoutes(ctx, keys, { jobs, webhooks: options.webhooks ?? { allowInternal: false } }),
   );

@@ -4,12 +4,13 @@ import { wordShipWindow } from '../domain/ship-window-wording.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { getPreorder, preorderView } from '../services/preorders.ts';
 import { wordingFor } from '../services/promise-view.ts';
-import type { KeyAuthenticator } from '../services/shops.ts';
+import type { KeyAuthenticator, Shop } from '../services/shops.ts';
 import {
   addBatch,
   type Batch,
   deleteBatch,
   listBatches,
+  type PromiseReport,
   promiseReport,
   setPriority,
   updateBatch,
@@ -153,24 +154,8 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           response: { 200: promiseReportSchema, ...errorResponses(ADMIN_CODES, 'not_found') },
         },
       },
-      async (request) => {
-        const report = await promiseReport(ctx, request.shop, request.params.id);
-        const wording = wordingFor(request.shop, ctx.clock(), report.mode);
-        return {
-          campaignId: report.campaignId,
-          variants: report.variants.map((variant) => ({
-            ...variant,
-            batches: variant.batches.map((b) => ({
-              batchId: b.batchId,
-              quantity: b.quantity,
-              unitsServed: b.unitsServed,
-              customers: b.customers,
-              window: b.window,
-              message: wordShipWindow(b.window, wording).message,
-            })),
-          })),
-        };
-      },
+      async (request) =>
+        promisePlanView(await promiseReport(ctx, request.shop, request.params.id), request.shop, ctx.clock()),
     );
 
     app.patch(
@@ -217,3 +202,24 @@ function batchView(b: Batch) {
     updatedAt: b.updatedAt.toISOString(),
   };
 }
+
+/** The promise plan as the API answers it (and `presell promise --json` prints it), worded for the shop. */
+export function promisePlanView(report: PromiseReport, shop: Shop, now: Date) {
+  const wording = wordingFor(shop, now, report.mode);
+  return {
+    campaignId: report.campaignId,
+    variants: report.variants.map((variant) => ({
+      ...variant,
+      batches: variant.batches.map((b) => ({
+        batchId: b.batchId,
+        quantity: b.quantity,
+        unitsServed: b.unitsServed,
+        customers: b.customers,
+        window: b.window,
+        message: wordShipWindow(b.window, wording).message,
+      })),
+    })),
+  };
+}
+
+export type PromisePlanView = ReturnType<typeof promisePlanView>;

@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
+import { inTransaction } from './unit-of-work.ts';
 
 export type KeyKind = 'secret' | 'publishable';
 
@@ -56,6 +57,86 @@ export async function createShop(
   return { shop, adminKey, publishableKey };
 }
 
+/** Every shop of the database, oldest first: for the operator at the terminal, who holds the database. */
+export async function listShops(ctx: ServiceContext): Promise<Shop[]> {
+  const rows = await ctx.db.query<ShopRow>('SELECT * FROM shops ORDER BY created_at, id');
+  return rows.map(shopFromRow);
+}
+
+/** A key of a shop as it is kept: never the key itself, only its last four characters. */
+export interface ApiKey {
+  id: string;
+  kind: KeyKind;
+  hint: string;
+  createdAt: Date;
+  /** When it stops working: null while it is the shop's key, a time once another replaced it. */
+  expiresAt: Date | null;
+}
+
+/** The longest a replaced key may keep working beside its successor. */
+export const MAX_KEY_OVERLAP_SECONDS = 7 * 86_400;
+
+/**
+ * Issues a new key of `kind` for the shop and retires the ones it had: they stop working after
+ * `overlapSeconds` (0: at once, the default for a key that may have leaked; up to a week, so that a
+ * deployment can move to the new one). The new key is returned this once; only its digest is kept.
+ */
+export async function rotateKey(
+  ctx: ServiceContext,
+  shopId: string,
+  kind: KeyKind,
+  overlapSeconds = 0,
+): Promise<{ key: string; apiKey: ApiKey; retired: ApiKey[] }> {
+  if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_KEY_OVERLAP_SECONDS) {
+    throw new DomainError(
+      'validation_failed',
+      `the overlap is whole seconds from 0 to ${MAX_KEY_OVERLAP_SECONDS}, not ${overlapSeconds}`,
+      { field: 'overlapSeconds' },
+    );
+  }
+  const key = makeKey(kind);
+  return inTransaction(ctx, async ({ tx, now }) => {
+    // One rotation of a shop at a time: two at once would each leave its key beside the other's.
+    const [shop] = await tx.query('SELECT id FROM shops WHERE id = $1 FOR UPDATE', [shopId]);
+    if (!shop) throw new DomainError('not_found', 'no such shop');
+    const expiresAt = new Date(now.getTime() + overlapSeconds * 1000);
+    const retired = await tx.query<ApiKeyRow>(
+      `UPDATE api_keys SET revoked_at = $3
+       WHERE shop_id = $1 AND kind = $2 AND (revoked_at IS NULL OR revoked_at > $3)
+       RETURNING id, kind, hint, created_at, revoked_at`,
+      [shopId, kind, expiresAt],
+    );
+    const [created] = await tx.query<ApiKeyRow>(
+      `INSERT INTO api_keys (id, shop_id, kind, key_digest, hint, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id, kind, hint, created_at, revoked_at`,
+      [newId('apiKey', now.getTime()), shopId, kind, digest(key), key.slice(-4), now],
+    );
+    return { key, apiKey: apiKeyFromRow(created as ApiKeyRow), retired: retired.map(apiKeyFromRow) };
+  });
+}
+
+/** The shop's keys that work now (its current ones and those still in their overlap), newest first. */
+export async function listKeys(ctx: ServiceContext, shopId: string): Promise<ApiKey[]> {
+  const rows = await ctx.db.query<ApiKeyRow>(
+    `SELECT id, kind, hint, created_at, revoked_at FROM api_keys
+     WHERE shop_id = $1 AND (revoked_at IS NULL OR revoked_at > $2) ORDER BY created_at DESC, id DESC`,
+    [shopId, ctx.clock()],
+  );
+  return rows.map(apiKeyFromRow);
+}
+
+interface ApiKeyRow {
+  id: string;
+  kind: KeyKind;
+  hint: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function apiKeyFromRow(row: ApiKeyRow): ApiKey {
+  return { id: row.id, kind: row.kind, hint: row.hint, createdAt: row.created_at, expiresAt: row.revoked_at };
+}
+
 export async function getShop(ctx: ServiceContext, shopId: string): Promise<Shop> {
   const [row] = await ctx.db.query<ShopRow>('SELECT * FROM shops WHERE id = $1', [shopId]);
   if (!row) throw new DomainError('not_found', 'no such shop');
@@ -84,7 +165,7 @@ function shopFromRow(row: ShopRow): Shop {
 
 /**
  * Finds the shop a key belongs to. Answers are kept for a short while, since every request asks;
- * a revoked key therefore stops working within `ttlMs`.
+ * a revoked key therefore stops working within `ttlMs` (at once in the process that rotated it).
  */
 export class KeyAuthenticator {
   private readonly cache = new Map<
@@ -122,8 +203,8 @@ export class KeyAuthenticator {
     if (!entry || entry.expires < now) {
       const [row] = await this.ctx.db.query<ShopRow & { kind: KeyKind; key_id: string; hint: string }>(
         `SELECT s.*, k.kind, k.id AS key_id, k.hint FROM api_keys k JOIN shops s ON s.id = k.shop_id
-         WHERE k.key_digest = $1 AND k.revoked_at IS NULL`,
-        [keyDigest],
+         WHERE k.key_digest = $1 AND (k.revoked_at IS NULL OR k.revoked_at > $2)`,
+        [keyDigest, this.ctx.clock()],
       );
       entry = {
         shop: row ? shopFromRow(row) : null,
@@ -139,6 +220,13 @@ export class KeyAuthenticator {
       throw new DomainError('unauthorized', 'unknown or revoked key');
     }
     return { shop: entry.shop, keyId: entry.keyId, hint: entry.hint };
+  }
+
+  /** Forgets what it knew of the shop's keys: after a rotation, so that this process asks again. */
+  forgetShop(shopId: string) {
+    for (const [keyDigest, entry] of this.cache) {
+      if (entry.shop?.id === shopId) this.cache.delete(keyDigest);
+    }
   }
 }
 

@@ -294,7 +294,7 @@ describe('presell CLI', { timeout: 10 * PROCESS_TIMEOUT_MS }, () => {
           '--name',
           'Beta',
           '--currency',
-          'eur',
+          'EUR',
           '--timezone',
           'Europe/Paris',
           '--locale',

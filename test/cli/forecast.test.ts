@@ -56,7 +56,7 @@ const usageError = (pattern: RegExp) => (error: { code: number; stderr: string }
 
 test('prints the fitted forecast, a chart of placed against fitted and the forecast by date', async () => {
   const { stdout } = await presell('forecast', fitted, '--data', dataDir);
-  assert.match(stdout, /^Forecast of cmp_\w+ for Curve Co\., dates in Europe\/Berlin\n/);
+  assert.match(stdout, /^Forecast of cmp_\w+, embedded database in \S+, dates in Europe\/Berlin\n/);
   assert.match(stdout, /Expected \d+ units by the end of \d{4}-\d{2}-\d{2} \(90 % interval \d+–\d+\)/);
   assert.match(stdout, /Bass curve: innovation p [\d.]+, imitation q [\d.]+ a day, market m \d+ units/);
   assert.match(stdout, /; the cap is 500\./);

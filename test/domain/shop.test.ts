@@ -15,15 +15,16 @@ describe('shop settings', () => {
 
   test('returns the canonical spelling of each setting', () => {
     assert.deepEqual(
-      checkShopSettings({ name: '  Acme  ', currency: 'jpy', timeZone: 'europe/berlin', locale: 'EN-gb' }),
+      checkShopSettings({ name: '  Acme  ', currency: 'JPY', timeZone: 'europe/berlin', locale: 'EN-gb' }),
       { name: 'Acme', currency: 'JPY', timeZone: 'Europe/Berlin', locale: 'en-GB' },
     );
   });
 
-  test('refuses a currency that is not ISO 4217', () => {
-    for (const currency of ['EURO', 'XYZ', '', 'E', '€']) {
+  test('refuses a currency that is not ISO 4217 as written, as the API does', () => {
+    for (const currency of ['EURO', 'XYZ', '', 'E', '€', 'eur', ' EUR']) {
       assert.throws(() => checkShopSettings({ ...valid, currency }), refusesField('currency'), currency);
     }
+    assert.throws(() => checkShopSettings({ ...valid, currency: 'eur' }), /"eur".*as written: EUR/);
   });
 
   test('refuses a time zone that is not an IANA name', () => {

@@ -440,7 +440,8 @@ const ATTEMPTS: Attempt[] = [
 
 /**
  * Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature;
- * the others name no id, only the key's own shop's things (its settings, its templates).
+ * the others name no id, only the key's own shop's things (its settings, its templates, its keys: see
+ * test/http/keys.test.ts).
  */
 const NOT_KEYED = [
   'POST /v1/webhooks/{provider}',
@@ -453,6 +454,8 @@ const NOT_KEYED = [
   'GET /v1/email-templates/{kind}/{language}',
   'PUT /v1/email-templates/{kind}/{language}',
   'DELETE /v1/email-templates/{kind}/{language}',
+  'GET /v1/keys',
+  'POST /v1/keys/rotate',
 ];
 
 /** Stand-ins for shop A's ids in test names, which are fixed before the ids exist. */

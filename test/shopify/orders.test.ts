@@ -29,7 +29,7 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
   let world: ShopifyWorld;
   before(async () => {
     world = await shopifyWorld(db(), { app: false });
-    for (const prefix of ['CXL', 'OOO', 'BAL', 'SHIP', 'EXP']) world.store.addVariants(1, prefix);
+    for (const prefix of ['CXL', 'OOO', 'BAL', 'DEC', 'SHIP', 'EXP']) world.store.addVariants(1, prefix);
     await connectStore(world);
   });
   after(() => world.store.stop());
@@ -180,6 +180,40 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
       [preorderId],
     );
     assert.equal(events.length, 1);
+  });
+
+  test('a declined mandate payment is tried on the schedule, then left to the merchant', async () => {
+    const campaignId = await openCampaign(world, {
+      skus: ['DEC-1'],
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    });
+    const { preorderId } = await sell('DEC-1');
+    await call(world.app, 'POST', `/v1/campaigns/${campaignId}/release`, world.shop.admin);
+    world.store.declineMandatePayments = true;
+    try {
+      const tries: number[] = [];
+      for (const days of [0, 1, 3, 7, 30]) {
+        world.clock.advance(days * 86_400_000);
+        tries.push((await collectShopifyBalances(world.shopify)).tries);
+      }
+      assert.deepEqual(tries, [1, 1, 1, 1, 0], 'the first try and three retries, then none');
+      const failures = await db().query<{ data: { attempt: number; retryAt: string | null } }>(
+        `SELECT data FROM events WHERE subject_id = $1 AND type = 'preorder.payment_failed' ORDER BY id`,
+        [preorderId],
+      );
+      assert.deepEqual(
+        failures.map((f) => [f.data.attempt, f.data.retryAt === null]),
+        [
+          [1, false],
+          [2, false],
+          [3, false],
+          [4, true],
+        ],
+      );
+      assert.equal((await preorder(preorderId)).state, 'confirmed', 'not cancelled: the merchant decides');
+    } finally {
+      world.store.declineMandatePayments = false;
+    }
   });
 
   test('fulfilment: Shopify’s hold is released once the pre-order is ready, and its shipment fulfils it', async () => {
