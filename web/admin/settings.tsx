@@ -1,6 +1,7 @@
 /** Settings: the shop's email and alert settings, and its webhook endpoints. */
 import { useState } from 'preact/hooks';
-import { ApiError, api, type Page } from './api.ts';
+import { ApiError, api, type Page, signIn } from './api.ts';
+import { instant } from './format.ts';
 import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
 
 interface CommunicationSettings {
@@ -28,6 +29,7 @@ export function SettingsScreen() {
     <section>
       <h2>Settings</h2>
       <EmailSettings />
+      <Keys />
       <WebhookEndpoints />
     </section>
   );
@@ -148,6 +150,89 @@ function EmailSettingsForm(props: { settings: CommunicationSettings }) {
       </button>
       {saved && <p role="status">Saved.</p>}
     </form>
+  );
+}
+
+interface ApiKey {
+  id: string;
+  kind: 'secret' | 'publishable';
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+function Keys() {
+  const list = useLoad(() => api<{ data: ApiKey[] }>('GET', '/v1/keys'), []);
+  const [kind, setKind] = useState<ApiKey['kind']>('publishable');
+  const [overlapHours, setOverlapHours] = useState('0');
+  const [made, setMade] = useState<{ kind: ApiKey['kind']; key: string } | null>(null);
+  return (
+    <section class="panel" aria-labelledby="keys-title">
+      <h3 id="keys-title">API keys</h3>
+      <Refusal error={list.error} />
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col">Ends in</th>
+            <th scope="col">Made</th>
+            <th scope="col">Stops</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.value?.data.map((key) => (
+            <tr key={key.id}>
+              <td>{key.kind}</td>
+              <td>…{key.hint}</td>
+              <td>{instant(key.createdAt)}</td>
+              <td>{key.expiresAt ? instant(key.expiresAt) : 'current'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="row">
+        <Field label="Key to replace">
+          {(id) => (
+            <select id={id} value={kind} onChange={(e) => setKind(e.currentTarget.value as ApiKey['kind'])}>
+              <option value="publishable">Publishable (pk_…, in the store’s pages)</option>
+              <option value="secret">Secret (sk_…, this app and your servers)</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Old key keeps working (hours)" hint="0: it stops at once, as for a key that leaked">
+          {(id, described) => (
+            <input
+              id={id}
+              inputMode="numeric"
+              aria-describedby={described}
+              value={overlapHours}
+              onInput={(e) => setOverlapHours(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Confirm
+          label="Rotate key"
+          question={`Make a new ${kind} key? Everything using the old one must get the new one.`}
+          confirmLabel="Make the new key"
+          danger
+          action={async () => {
+            const rotated = await api<{ key: string }>('POST', '/v1/keys/rotate', {
+              kind,
+              overlapSeconds: Math.round(Number(overlapHours) * 3600),
+            });
+            // This app goes on with the new secret key; the old one may already have stopped.
+            if (kind === 'secret') signIn(rotated.key);
+            setMade({ kind, key: rotated.key });
+            list.reload();
+          }}
+        />
+      </div>
+      {made && (
+        <p role="status">
+          The new {made.kind} key, shown this once: <code>{made.key}</code>
+        </p>
+      )}
+    </section>
   );
 }
 
