@@ -72,6 +72,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/variants',
       {
         schema: {
+          operationId: 'createVariant',
           tags: ['variants'],
           summary: 'Create a variant',
           security,
@@ -87,6 +88,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/variants',
       {
         schema: {
+          operationId: 'listVariants',
           tags: ['variants'],
           summary: 'List variants',
           security,
@@ -104,6 +106,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns',
       {
         schema: {
+          operationId: 'createCampaign',
           tags: ['campaigns'],
           summary: 'Create a campaign (as a draft)',
           security,
@@ -129,6 +132,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns/:id',
       {
         schema: {
+          operationId: 'getCampaign',
           tags: ['campaigns'],
           summary: 'Get a campaign with its variants’ caps and units held',
           security,
@@ -143,6 +147,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns/:id',
       {
         schema: {
+          operationId: 'updateCampaign',
           tags: ['campaigns'],
           summary: 'Change a campaign; a cap below the units held is refused with cap_below_held',
           security,
@@ -180,6 +185,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         `/v1/campaigns/:id/${action}`,
         {
           schema: {
+            operationId: `${action}Campaign`,
             tags: ['campaigns'],
             summary:
               action === 'open'
@@ -208,6 +214,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/preorders',
       {
         schema: {
+          operationId: 'listPreorders',
           tags: ['preorders'],
           summary: 'List pre-orders, oldest first',
           security,
@@ -229,6 +236,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/preorders/:id',
       {
         schema: {
+          operationId: 'getPreorder',
           tags: ['preorders'],
           summary:
             'Get a pre-order, with its promise and every announced change of it, and where its money stands',
@@ -265,6 +273,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/preorders/:id/fulfil',
       {
         schema: {
+          operationId: 'fulfilPreorder',
           tags: ['preorders'],
           summary: 'Record a parcel of a ready pre-order; the last one fulfils it, with carrier and tracking',
           description:

@@ -36,6 +36,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches',
       {
         schema: {
+          operationId: 'createBatch',
           tags: ['supply'],
           summary: 'Plan a supply batch; the customers it can serve are promised its window',
           security,
@@ -62,6 +63,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches',
       {
         schema: {
+          operationId: 'listBatches',
           tags: ['supply'],
           summary: 'List the supply batches of a campaign, earliest first',
           security,
@@ -78,6 +80,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches/:batchId',
       {
         schema: {
+          operationId: 'updateBatch',
           tags: ['supply'],
           summary: 'Change a batch: slip its date, change its quantity, confirm or receive it',
           description:
@@ -111,6 +114,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/promise',
       {
         schema: {
+          operationId: 'getPromiseReport',
           tags: ['supply'],
           summary:
             'The promise plan: units and customers per batch, the unpromised line, demand against supply',
@@ -143,6 +147,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/preorders/:id',
       {
         schema: {
+          operationId: 'changePreorderPriority',
           tags: ['preorders'],
           summary: 'Change a pre-order’s priority in the queue; the customers whose promise moves are told',
           security,
