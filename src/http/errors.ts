@@ -38,8 +38,16 @@ const BODY_CODES: ReadonlySet<ErrorCode> = new Set([
   'unsupported_media_type',
   'payload_too_large',
 ]);
-/** What any route may answer because of how HTTP requests are read. */
-export const REQUEST_CODES: readonly ErrorCode[] = ['validation_failed', ...BODY_CODES];
+/**
+ * What any route may answer: its inputs refused, a URL that does not decode, what reading the body refuses,
+ * and a failure of ours.
+ */
+export const REQUEST_CODES: readonly ErrorCode[] = [
+  'validation_failed',
+  'malformed_url',
+  ...BODY_CODES,
+  'internal_error',
+];
 /** What every route of a keyed scope may answer on top of that. */
 export const ADMIN_CODES: readonly ErrorCode[] = [...REQUEST_CODES, 'unauthorized'];
 export const STOREFRONT_CODES: readonly ErrorCode[] = [...REQUEST_CODES, 'unauthorized', 'rate_limited'];

@@ -12,7 +12,14 @@ import { HOLD_PROPERTY, placeHold } from '../shopify/holds.ts';
 import type { Shopify } from '../shopify/shopify.ts';
 import { receiveWebhook } from '../shopify/webhooks.ts';
 import { authenticateAdmin } from './admin-routes.ts';
-import { ADMIN_CODES, errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
+import {
+  ADMIN_CODES,
+  errorBody,
+  errorResponses,
+  REQUEST_CODES,
+  STOREFRONT_CODES,
+  statusFor,
+} from './errors.ts';
 import { email, id, idempotencyHeaders, MAX_QUANTITY, preorder, sku } from './schemas.ts';
 import { PLACEMENT_REFUSALS } from './storefront-routes.ts';
 
@@ -224,7 +231,7 @@ export function shopifyPublicRoutes(shopify: Shopify): FastifyPluginAsyncZod {
           response: {
             200: z.string().describe('A page saying the store is connected'),
             ...errorResponses(
-              ['validation_failed'],
+              REQUEST_CODES,
               'invalid_signature',
               'invalid_store_domain',
               'install_link_expired',
@@ -264,10 +271,7 @@ export function shopifyPublicRoutes(shopify: Shopify): FastifyPluginAsyncZod {
             'written. Kept once per X-Shopify-Webhook-Id and handled from the outbox.',
           response: {
             200: z.object({ received: z.literal(true), duplicate: z.boolean(), accepted: z.boolean() }),
-            ...errorResponses(
-              ['malformed_json', 'unsupported_media_type', 'payload_too_large'],
-              'invalid_signature',
-            ),
+            ...errorResponses(REQUEST_CODES, 'invalid_signature'),
           },
         },
       },
