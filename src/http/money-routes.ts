@@ -150,7 +150,16 @@ export function moneyAdminRoutes(
           summary: 'Cash collected, balances scheduled by week, at risk, refunded, refundable; JSON or CSV',
           security: adminSecurity,
           querystring: cashReportQuery,
-          response: { 200: cashReportSchema, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_range') },
+          response: {
+            200: {
+              description: 'The report: JSON, or CSV with `format=csv` or `Accept: text/csv`',
+              content: {
+                'application/json': { schema: cashReportSchema },
+                'text/csv': { schema: z.string() },
+              },
+            },
+            ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_range'),
+          },
         },
       },
       async (request, reply) => {

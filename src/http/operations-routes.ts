@@ -48,6 +48,7 @@ import {
   endpointChanges,
   endpointView,
   exportBody,
+  exportResponse,
   importQuery,
   jobView,
   parcel,
@@ -177,7 +178,7 @@ export function operationsRoutes(
           security,
           body: exportBody,
           response: {
-            200: z.string().describe('text/csv, or application/json `{object, id, data: [orders]}`'),
+            200: exportResponse,
             ...errorResponses(ADMIN_CODES, 'not_found'),
           },
         },
@@ -201,7 +202,7 @@ export function operationsRoutes(
           params: z.object({ id: id('exp') }),
           querystring: z.strictObject({ format: z.enum(['csv', 'json']).default('csv') }),
           response: {
-            200: z.string().describe('As POST /v1/exports answers'),
+            200: exportResponse,
             ...errorResponses(ADMIN_CODES, 'not_found'),
           },
         },

@@ -229,7 +229,10 @@ export function shopifyPublicRoutes(shopify: Shopify): FastifyPluginAsyncZod {
             })
             .catchall(z.string().max(2048)),
           response: {
-            200: z.string().describe('A page saying the store is connected'),
+            200: {
+              description: 'A page saying the store is connected',
+              content: { 'text/html': { schema: z.string() } },
+            },
             ...errorResponses(
               REQUEST_CODES,
               'invalid_signature',
