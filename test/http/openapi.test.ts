@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import type { ErrorCode } from '../../src/domain/errors.ts';
+import { ERRORS, type ErrorCode } from '../../src/domain/errors.ts';
 import { statusFor } from '../../src/http/errors.ts';
 import { createVariantBody, MAX_QUANTITY, sku } from '../../src/http/schemas.ts';
 import { testApp } from '../support/app.ts';
@@ -256,6 +256,7 @@ describe('the OpenAPI document', () => {
           const codes: string[] = inner.properties.code.enum;
           assert.ok(codes.length > 0, `${route} ${status} lists no code`);
           for (const code of codes) {
+            assert.ok(Object.hasOwn(ERRORS, code), `${route}: ${code} is not in the catalogue`);
             assert.equal(
               statusFor(code as ErrorCode),
               Number(status),
