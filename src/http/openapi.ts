@@ -93,7 +93,7 @@ function markOptionalBodies(document: Json, optionalBodies: ReadonlySet<string>)
  * says the same as `X` becomes `X`, and a component nothing refers to is left out. A lone `allOf` around a
  * reference (zod's way to describe one use of a shared schema) becomes the reference itself.
  */
-export function tidyComponents(document: Json): Json {
+function tidyComponents(document: Json): Json {
   const schemas: Record<string, Json> = document.components?.schemas ?? {};
   const twins = identicalInputTwins(schemas);
   const renamed = rewrite(document, (ref) => {

@@ -231,6 +231,11 @@ describe('the OpenAPI document', () => {
     assert.ok(body.required.includes('price') && body.required.includes('variants'));
   });
 
+  test('a body a route may leave out is not required; others are', () => {
+    assert.equal(operation('post', '/v1/updates/{id}/schedule').requestBody.required, false);
+    assert.equal(operation('post', '/v1/storefront/preorders').requestBody.required, true);
+  });
+
   test('the Idempotency-Key header is documented and required on the placement', () => {
     const parameters = operation('post', '/v1/storefront/preorders').parameters;
     const header = parameters.find(
