@@ -15,9 +15,6 @@ const SCHEMAS = '#/components/schemas/';
 // biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON.
 type Json = any;
 
-/** Routes @fastify/swagger-ui adds under /docs: hidden, and exempt from the rules for API routes. */
-const DOCS_PREFIX = '/docs';
-
 export async function registerOpenApi(app: FastifyInstance) {
   app.addHook('onRoute', requireOperationDetails);
   /** Routes whose body may be left out (a zod schema that accepts no body), by `METHOD url`. */
@@ -55,14 +52,14 @@ export async function registerOpenApi(app: FastifyInstance) {
       return tidyComponents(document);
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 
 /** Refuses to register a documented route without an `operationId` or an explicit `security`. */
 function requireOperationDetails(route: RouteOptions) {
   const schema = route.schema as { hide?: boolean; operationId?: string; security?: unknown } | undefined;
-  if (schema?.hide || route.url.startsWith(DOCS_PREFIX) || route.method === 'HEAD') return;
+  if (schema?.hide) return;
   const missing = [
     ...(schema?.operationId ? [] : ['an operationId']),
     ...(schema?.security ? [] : ['its security (`[]` when it takes no key)']),
@@ -90,8 +87,7 @@ function markOptionalBodies(document: Json, optionalBodies: ReadonlySet<string>)
 /**
  * The components as a client generator should see them. fastify-type-provider-zod writes every registered
  * schema twice, as read (`XInput`) and as written (`X`), whether or not a route uses it: an `XInput` that
- * says the same as `X` becomes `X`, and a component nothing refers to is left out. A lone `allOf` around a
- * reference (zod's way to describe one use of a shared schema) becomes the reference itself.
+ * says the same as `X` becomes `X`, and a component nothing refers to is left out.
  */
 function tidyComponents(document: Json): Json {
   const schemas: Record<string, Json> = document.components?.schemas ?? {};
@@ -131,15 +127,12 @@ function identicalInputTwins(schemas: Record<string, Json>): Map<string, string>
   return twins;
 }
 
-/** A copy of `value` with each `$ref` mapped, and each lone `allOf: [{$ref}]` folded into its schema. */
+/** A copy of `value` with each `$ref` mapped. */
 function rewrite(value: Json, mapRef: (ref: string) => string): Json {
   if (Array.isArray(value)) return value.map((inner) => rewrite(inner, mapRef));
   if (value === null || typeof value !== 'object') return value;
-  const { allOf, ...rest } = value;
-  const folded =
-    allOf?.length === 1 && allOf[0].$ref && rest.$ref === undefined ? { ...allOf[0], ...rest } : value;
   return Object.fromEntries(
-    Object.entries(folded).map(([key, inner]) => [
+    Object.entries(value).map(([key, inner]) => [
       key,
       key === '$ref' && typeof inner === 'string' ? mapRef(inner) : rewrite(inner, mapRef),
     ]),
