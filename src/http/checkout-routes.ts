@@ -84,6 +84,7 @@ export function checkoutApiRoutes(
       '/v1/storefront/checkouts',
       {
         schema: {
+          operationId: 'createCheckout',
           tags: ['storefront'],
           summary: 'Place a pre-order from the hosted checkout, with the address it ships to',
           description:
@@ -138,6 +139,7 @@ export function checkoutApiRoutes(
       '/v1/storefront/test-payments/confirm',
       {
         schema: {
+          operationId: 'confirmTestPayment',
           tags: ['storefront'],
           summary: 'Test provider only: pay a waiting payment with a test card, as a card form would',
           security,
@@ -155,6 +157,7 @@ export function checkoutApiRoutes(
       '/v1/storefront/test-payments/authenticate',
       {
         schema: {
+          operationId: 'authenticateTestPayment',
           tags: ['storefront'],
           summary: 'Test provider only: the shopper’s answer to the test bank’s 3-D Secure challenge',
           security,

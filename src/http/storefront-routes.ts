@@ -129,6 +129,7 @@ export function storefrontRoutes(
       '/v1/storefront/offers/:sku',
       {
         schema: {
+          operationId: 'getOffer',
           tags: ['storefront'],
           summary: 'What the pre-order button shows for a sku',
           description:
@@ -184,6 +185,7 @@ export function storefrontRoutes(
       '/v1/storefront/preorders',
       {
         schema: {
+          operationId: 'placePreorder',
           tags: ['storefront'],
           summary: 'Place a pre-order; units are held at once, never more than the cap',
           description:
