@@ -6,7 +6,8 @@
  * (1–10, 11–20, 21–end), the month when the window covers at least half of it, or else both days.
  *
  * Dates go through Intl in the requested locale with timeZone 'UTC' on calendar dates, so no zone
- * shifts a day; phrases come from a table per language (en, de, fr, ja), English for other languages.
+ * shifts a day; phrases come from a table per language (en, de, fr, ja). Other languages are worded whole
+ * in English: callers pass `wordingLocale(shop.locale)`, so that the dates are English too.
  * A date shows its year only when it is not in the shop's current year.
  */
 import {
@@ -395,6 +396,24 @@ export function hasWording(locale: string): boolean {
     return languageOf(locale) in phrasesByLanguage;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The locale a shop's texts are worded in: its own when its language has texts, else English of its region
+ * (es-ES → en-ES), so that words, dates and amounts are in one language, never "ships in diciembre".
+ */
+export function wordingLocale(locale: string): string {
+  if (hasWording(locale)) return locale;
+  const region = canonicalRegion(locale);
+  return region ? `en-${region}` : 'en';
+}
+
+function canonicalRegion(locale: string): string | undefined {
+  try {
+    return new Intl.Locale(locale).region;
+  } catch {
+    return undefined;
   }
 }
 

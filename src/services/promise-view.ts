@@ -1,7 +1,12 @@
 import { shopDate } from '../domain/calendar.ts';
 import type { CampaignMode } from '../domain/campaign.ts';
 import type { NextOffer, PromiseWindow } from '../domain/promise.ts';
-import { type WordingOptions, wordOffer, wordShipWindow } from '../domain/ship-window-wording.ts';
+import {
+  type WordingOptions,
+  wordingLocale,
+  wordOffer,
+  wordShipWindow,
+} from '../domain/ship-window-wording.ts';
 import type { StoredPromise } from './preorder-changes.ts';
 import type { Shop } from './shops.ts';
 
@@ -20,9 +25,9 @@ export interface OfferPromiseView {
   firstShipment: { unitsLeft: number; message: string | null } | null;
 }
 
-/** How promises are worded for a shop now: its language, its today, and the campaign's kind. */
+/** How promises are worded for a shop now: its language (whole), its today, and the campaign's kind. */
 export function wordingFor(shop: Shop, now: Date, mode: CampaignMode): WordingOptions {
-  return { locale: shop.locale, today: shopDate(now, shop.timeZone), mode };
+  return { locale: wordingLocale(shop.locale), today: shopDate(now, shop.timeZone), mode };
 }
 
 /** A stored promise as the API shows it: machine-readable dates and the sentence the customer reads. */
