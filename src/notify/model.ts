@@ -11,6 +11,7 @@
  * payment.{amount, dueDate, retryDate}, refund.{amount, kept, hasRefund, hasKept}, cancel.{by, reason},
  * kept.by, shipment.{carrier, trackingNumber, trackingUrl}, update.{subject, paragraphs}, link.days.
  */
+
 import type { Queryable } from '../db/database.ts';
 import { type CalendarDate, shopDate, utcMidnight } from '../domain/calendar.ts';
 import { charged, netPaid, outstanding } from '../domain/ledger.ts';
@@ -18,6 +19,7 @@ import { format, type Money } from '../domain/money.ts';
 import { type NextDue, nextDue } from '../domain/payment-plan.ts';
 import type { PromiseWindow } from '../domain/promise.ts';
 import type { CancellationPolicy } from '../domain/refund-policy.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { expiryAfter, signLink } from '../portal/link.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadLedger, loadMoneyPreorder, planOf } from '../services/payment-operations.ts';
@@ -141,14 +143,14 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
     campaign: { name: facts.campaignName },
     promise: { message: promiseMessage(shop, preorder, window, signer.now), window, ...window },
     money: {
-      total: format(facts.total, shop.locale),
-      paid: format(facts.paid, shop.locale),
-      balance: format(facts.outstanding, shop.locale),
+      total: format(facts.total, wordingLocale(shop.locale)),
+      paid: format(facts.paid, wordingLocale(shop.locale)),
+      balance: format(facts.outstanding, wordingLocale(shop.locale)),
       hasBalance: facts.outstanding.amount > 0,
-      balanceDate: due?.kind === 'date' ? formatDay(due.date, shop.locale) : null,
+      balanceDate: due?.kind === 'date' ? formatDay(due.date, wordingLocale(shop.locale)) : null,
       balanceWhen: '',
     },
-    terms: { cancellation: '', until: cutoffDay(facts.policy, shop.locale) },
+    terms: { cancellation: '', until: cutoffDay(facts.policy, wordingLocale(shop.locale)) },
     links: {
       portal: links.portal,
       unsubscribe: links.unsubscribe,
@@ -207,7 +209,7 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** An instant as a day in the shop's calendar and language. */
 export function formatInstant(instant: Date, shop: Pick<Shop, 'locale' | 'timeZone'>): string {
-  return formatDay(shopDate(instant, shop.timeZone), shop.locale);
+  return formatDay(shopDate(instant, shop.timeZone), wordingLocale(shop.locale));
 }
 
 /**

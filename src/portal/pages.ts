@@ -6,6 +6,7 @@
 import type { PreorderState } from '../domain/lifecycle.ts';
 import { format } from '../domain/money.ts';
 import type { RefundDecision } from '../domain/refund-policy.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { escapeHtml } from '../notify/html.ts';
 import { type Language, languageOf } from '../notify/kinds.ts';
 import { formatDay, formatInstant, portalPath, promiseMessage } from '../notify/model.ts';
@@ -126,7 +127,7 @@ export function listPage(
 function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, now: Date): string {
   const { copy, shop } = ctx;
   const { preorder } = view;
-  const money = (value: { amount: number; currency: string }) => format(value, shop.locale);
+  const money = (value: { amount: number; currency: string }) => format(value, wordingLocale(shop.locale));
   const url = (action: 'keep' | 'cancel' | 'card') => escapeHtml(portalPath(token, preorder.id, action));
   const window =
     preorder.promise?.from && preorder.promise.to
@@ -152,7 +153,7 @@ function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, 
         due?.kind === 'release'
           ? fill(copy.dueOnRelease, { amount })
           : due?.kind === 'date'
-            ? fill(copy.dueOn, { amount, date: formatDay(due.date, shop.locale) })
+            ? fill(copy.dueOn, { amount, date: formatDay(due.date, wordingLocale(shop.locale)) })
             : fill(copy.dueLater, { amount });
       facts.push([copy.due, escapeHtml(text)]);
     }
@@ -206,7 +207,7 @@ export function cancelPage(
 ): string {
   const { copy, shop } = ctx;
   const title = fill(copy.cancelTitle, { product: view.productName });
-  const money = (value: { amount: number; currency: string }) => format(value, shop.locale);
+  const money = (value: { amount: number; currency: string }) => format(value, wordingLocale(shop.locale));
   const lines = [
     quote.refund.amount > 0 ? t(copy.cancelRefund, { amount: money(quote.refund) }) : '',
     quote.kept.amount > 0 ? t(copy.cancelKept, { amount: money(quote.kept) }) : '',

@@ -5,7 +5,12 @@ import { addDays, daysBetween, weekStart } from '../../src/domain/calendar.ts';
 import type { CampaignMode, OfferState } from '../../src/domain/campaign.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import type { NextOffer } from '../../src/domain/promise.ts';
-import { buttonLabel, wordOffer, wordShipWindow } from '../../src/domain/ship-window-wording.ts';
+import {
+  buttonLabel,
+  wordingLocale,
+  wordOffer,
+  wordShipWindow,
+} from '../../src/domain/ship-window-wording.ts';
 
 const today = '2026-11-02';
 const locales = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'ja-JP'] as const;
@@ -241,14 +246,28 @@ describe('the offer lines', () => {
 });
 
 describe('other languages and bad input', () => {
-  test('other languages get English phrases around dates in their own locale', () => {
+  test('a language without texts is worded whole in English of its region, dates included', () => {
+    assert.deepEqual(['es-ES', 'it-IT', 'pt', 'de-AT', 'fr-CA', 'ja-JP', 'en-US'].map(wordingLocale), [
+      'en-ES',
+      'en-IT',
+      'en',
+      'de-AT',
+      'fr-CA',
+      'ja-JP',
+      'en-US',
+    ]);
+    const wording = (locale: string) => ({ locale: wordingLocale(locale), today });
     assert.equal(
-      wordShipWindow({ from: '2026-12-01', to: '2026-12-20' }, { locale: 'es-ES', today }).message,
-      'Ships in diciembre',
+      wordShipWindow({ from: '2026-12-01', to: '2026-12-20' }, wording('es-ES')).message,
+      'Ships in December',
     );
     assert.equal(
-      wordShipWindow({ from: '2026-12-14', to: '2026-12-18' }, { locale: 'it-IT', today }).message,
-      'Ships the week of 14 dicembre',
+      wordShipWindow({ from: '2026-12-14', to: '2026-12-18' }, wording('it-IT')).message,
+      'Ships the week of 14 December',
+    );
+    assert.equal(
+      wordShipWindow({ from: '2026-12-10', to: '2026-12-17' }, wording('es-ES')).message,
+      'Ships between 10 and 17 December',
     );
   });
 

@@ -11,6 +11,7 @@ import { type CommsWorld, commsWorld, launchWithBatch, place, plusDays } from '.
 describeOnEachEngine('messages in the shop’s language', ({ db }) => {
   let german: CommsWorld;
   let japanese: CommsWorld;
+  let spanish: CommsWorld;
 
   before(async () => {
     german = await commsWorld(db(), { name: 'Leuchten GmbH', locale: 'de-DE' });
@@ -19,8 +20,14 @@ describeOnEachEngine('messages in the shop’s language', ({ db }) => {
       { name: 'ルーメン商店', locale: 'ja-JP', timeZone: 'Asia/Tokyo', currency: 'JPY' },
       german.inbox,
     );
+    spanish = await commsWorld(
+      db(),
+      { name: 'Tienda', locale: 'es-ES', timeZone: 'Europe/Madrid' },
+      german.inbox,
+    );
   });
   after(async () => {
+    await spanish.close();
     await japanese.close();
     await german.close();
   });
@@ -59,6 +66,26 @@ describeOnEachEngine('messages in the shop’s language', ({ db }) => {
     assert.match(confirmation?.text ?? '', /合計：￥12,900/);
     assert.match(confirmation?.text ?? '', /発送：.+に発送/);
     assert.match(confirmation?.html ?? '', /<html lang="ja">/);
+  });
+
+  test('a shop locale without messages (es-ES): English throughout, its dates and amounts too', async () => {
+    const { sku } = await launchWithBatch(spanish, {
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    });
+    await place(spanish, sku, 'ana@example.es');
+    await spanish.deliver();
+    const [confirmation] = spanish.inbox.to('ana@example.es');
+    const text = confirmation?.text ?? '';
+    assert.match(confirmation?.html ?? '', /<html lang="en">/);
+    assert.match(text, /€129\.00/);
+    assert.match(
+      text,
+      /(January|February|March|April|May|June|July|August|September|October|November|December)/,
+    );
+    assert.doesNotMatch(
+      text,
+      /enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|\d,\d\d\s€/,
+    );
   });
 
   test('a shop’s own template: refused with the line when broken, previewed, then sent', async () => {

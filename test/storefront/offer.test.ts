@@ -2,18 +2,22 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../src/services/context.ts';
+import { createShop } from '../../src/services/shops.ts';
 import { call, manualClock, openLaunch, type TestShop, testApp, testShop } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
 
 describeOnEachEngine('the storefront offer', ({ db }) => {
   const clock = manualClock();
   let app: FastifyInstance;
+  let ctx: ServiceContext;
   let shop: TestShop;
 
   before(async () => {
     const made = await testApp(db(), { clock: clock.now });
     app = made.app;
-    shop = await testShop(made.ctx);
+    ctx = made.ctx;
+    shop = await testShop(ctx);
   });
 
   const offer = (sku: string, query = '') =>
@@ -129,5 +133,67 @@ describeOnEachEngine('the storefront offer', ({ db }) => {
     });
     assert.equal(refused.status, 400);
     assert.match(JSON.stringify(refused.body), /\{time\}/);
+  });
+
+  test('a shop locale without texts (es-ES) is worded whole in English; a page may ask for a language', async () => {
+    const made = await createShop(ctx, {
+      name: 'Tienda',
+      currency: 'EUR',
+      timeZone: 'Europe/Madrid',
+      locale: 'es-ES',
+    });
+    const spanish: TestShop = {
+      shopId: made.shop.id,
+      admin: { authorization: `Bearer ${made.adminKey}` },
+      storefront: { 'presell-key': made.publishableKey },
+    };
+    const launch = await openLaunch(app, spanish, {
+      sku: 'OFFER-ES',
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_date', date: '2027-01-15' } },
+    });
+    await call(app, 'POST', `/v1/campaigns/${launch.campaignId}/batches`, spanish.admin, {
+      sku: 'OFFER-ES',
+      quantity: 50,
+      readyDate: '2026-12-10',
+      bufferDays: 7,
+    });
+    const asked = (headers: Record<string, string> = {}, query = '') =>
+      call(app, 'GET', `/v1/storefront/offers/OFFER-ES${query}`, { ...spanish.storefront, ...headers });
+
+    const english = await asked();
+    assert.equal(english.status, 200, JSON.stringify(english.body));
+    assert.equal(english.body.locale, 'en-ES');
+    const sentences = [
+      english.body.buttonLabel,
+      english.body.promise.message,
+      english.body.texts.headline,
+      english.body.texts.paymentTerms,
+      english.body.availability.message,
+    ];
+    assert.equal(english.body.buttonLabel, 'Pre-order');
+    assert.match(english.body.promise.message, /^Order now — ships .*December$/);
+    assert.equal(english.body.texts.paymentTerms, 'Pay €15.80 now, €63.20 on 15 January 2027');
+    for (const sentence of sentences) {
+      assert.doesNotMatch(sentence, /diciembre|enero|€ |\d,\d\d/, `${sentence} mixes languages`);
+    }
+
+    const placed = await call(
+      app,
+      'POST',
+      '/v1/storefront/preorders',
+      { ...spanish.storefront, 'idempotency-key': 'offer-es-1' },
+      { sku: 'OFFER-ES', quantity: 1, email: 'ana@example.es' },
+    );
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.match(placed.body.promise.message, /^Ships .*December$/, 'the pre-order’s promise too');
+    assert.equal(placed.body.due.message, 'Pay €15.80 now, €63.20 on 15 January 2027');
+
+    const french = await asked({ 'accept-language': 'es-ES, fr;q=0.8, en;q=0.5' });
+    assert.equal(french.body.locale, 'fr', 'the first language of the page that has texts');
+    assert.equal(french.body.buttonLabel, 'Précommander');
+    assert.match(String(french.headers.vary), /Accept-Language/, 'caches keep one copy per language');
+    const german = await asked({ 'accept-language': 'fr' }, '?locale=de-CH');
+    assert.equal(german.body.locale, 'de-CH', 'the locale parameter comes before the header');
+    assert.equal(german.body.buttonLabel, 'Vorbestellen');
   });
 });
