@@ -95,7 +95,11 @@ export function offerView(o: Offer, shop: Shop, now: Date, locale = wordingLocal
           },
     availability: {
       kind: o.availability,
-      message: wordAvailability(o.availability, promise.window, wording),
+      // "Pre-order — ships …" describes an offer that sells or will; one that does not says why not.
+      message:
+        texts.display === 'unavailable' || texts.display === 'sold_out'
+          ? texts.buttonLabel
+          : wordAvailability(o.availability, promise.window, wording),
     },
   };
 }
