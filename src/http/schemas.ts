@@ -329,7 +329,16 @@ export const promise = z
     window: shipWindow.nullable(),
     placeInLine: z.number().nullable().describe('Among customers waiting for supply not yet planned'),
     message: z.string().describe('Worded in the shop’s locale, e.g. "Ships the week of 14 December"'),
-    batches: z.array(z.object({ batchId: z.string(), units: z.number(), inStock: z.boolean() })),
+    batches: z.array(
+      z.object({
+        batchId: z.string(),
+        units: z.number(),
+        inStock: z.boolean(),
+        ships: shipWindow
+          .nullish()
+          .describe('When these units ship: under the split policy each batch’s when it is ready'),
+      }),
+    ),
   })
   .meta({ id: 'Promise' });
 

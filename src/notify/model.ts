@@ -23,6 +23,7 @@ import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { expiryAfter, signLink } from '../portal/link.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadLedger, loadMoneyPreorder, planOf } from '../services/payment-operations.ts';
+import type { StoredPromise } from '../services/preorder-changes.ts';
 import { getPreorder, type Preorder } from '../services/preorders.ts';
 import { promiseView, wordingFor } from '../services/promise-view.ts';
 import { getShop, type Shop } from '../services/shops.ts';
@@ -141,7 +142,11 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
     },
     product: { name: facts.productName, sku: preorder.sku },
     campaign: { name: facts.campaignName },
-    promise: { message: promiseMessage(shop, preorder, window, signer.now), window, ...window },
+    promise: {
+      message: promiseMessage(shop, preorder, window, signer.now, preorder.promise?.batches),
+      window,
+      ...window,
+    },
     money: {
       total: format(facts.total, wordingLocale(shop.locale)),
       paid: format(facts.paid, wordingLocale(shop.locale)),
@@ -167,19 +172,23 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
   return model;
 }
 
-/** A promise window as the customer reads it ("Ships the week of 14 December"), or "to be confirmed". */
+/**
+ * A promise window as the customer reads it ("Ships the week of 14 December"), or "to be confirmed"; with
+ * the batches of the current promise, each part when its units ship at different times.
+ */
 export function promiseMessage(
   shop: Shop,
   preorder: Pick<Preorder, 'mode'>,
   window: PromiseWindow | null,
   now: Date,
+  batches: StoredPromise['batches'] = [],
 ) {
   const stored = {
     preorderId: '',
     from: window?.from ?? null,
     to: window?.to ?? null,
     placeInLine: null,
-    batches: [],
+    batches,
   };
   return promiseView(stored, wordingFor(shop, now, preorder.mode)).message;
 }

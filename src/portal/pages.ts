@@ -145,7 +145,10 @@ function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, 
   const live = preorder.state !== 'cancelled' && preorder.state !== 'fulfilled';
   if (live) {
     facts.splice(1, 0, [copy.queue, escapeHtml(String(preorder.queuePosition))]);
-    facts.splice(2, 0, [copy.promise, escapeHtml(promiseMessage(shop as Shop, preorder, window, now))]);
+    facts.splice(2, 0, [
+      copy.promise,
+      escapeHtml(promiseMessage(shop as Shop, preorder, window, now, preorder.promise?.batches)),
+    ]);
     if (view.outstanding.amount > 0) {
       const amount = money(view.outstanding);
       const due = view.nextDue;
@@ -237,7 +240,7 @@ export function keepPage(ctx: PageContext, token: string, view: PortalPreorder, 
     ctx,
     title,
     `<h1>${escapeHtml(title)}</h1>
-<div class="panel"><p>${t(copy.keepText, { promise: promiseMessage(shop as Shop, preorder, window, now) })}</p>
+<div class="panel"><p>${t(copy.keepText, { promise: promiseMessage(shop as Shop, preorder, window, now, preorder.promise?.batches) })}</p>
 <div class="actions"><form method="post" action="${url('keep')}"><button type="submit">${escapeHtml(copy.confirmKeep)}</button></form>
 <a class="button secondary" href="${url('cancel')}">${escapeHtml(copy.cancel)}</a>
 <a class="button secondary" href="${escapeHtml(portalPath(token))}">${escapeHtml(copy.back)}</a></div></div>`,

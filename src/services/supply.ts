@@ -632,6 +632,7 @@ function storedPromiseOf(promise: PreorderPromise): StoredPromise {
     batchId: a.batchId,
     units: a.units,
     inStock: a.inStock,
+    ships: a.ships,
   }));
   const { preorderId, promisedOn } = promise;
   return promise.status === 'promised'

@@ -9,6 +9,7 @@ import {
   buttonLabel,
   wordingLocale,
   wordOffer,
+  wordShipmentParts,
   wordShipWindow,
 } from '../../src/domain/ship-window-wording.ts';
 
@@ -241,6 +242,44 @@ describe('the offer lines', () => {
     assert.deepEqual(
       locales.map((locale) => past('sold_out', locale).headline),
       ['Sold out', 'Sold out', 'Ausverkauft', 'Épuisé', '完売'],
+    );
+  });
+});
+
+describe('units that ship at different times (split policy)', () => {
+  const december = { from: '2026-12-10', to: '2026-12-30' };
+  const february = { from: '2027-02-03', to: '2027-02-09' };
+  test('each part with its count and period, whole in each language', () => {
+    const parts = [
+      { units: 2, window: december },
+      { units: 1, window: february },
+    ];
+    assert.deepEqual(
+      locales.map((locale) => wordShipmentParts(parts, { locale, today })),
+      [
+        '2 ship in December, 1 early February 2027',
+        '2 ship in December, 1 early February 2027',
+        'Versand: 2 Stück im Dezember, 1 Stück Anfang Februar 2027',
+        'Expédition : 2 exemplaires en décembre, 1 exemplaire début février 2027',
+        '2点は12月に発送、1点は2027年2月上旬に発送',
+      ],
+    );
+  });
+
+  test('a backorder says by when each part ships', () => {
+    const parts = [
+      { units: 1, window: december },
+      { units: 3, window: february },
+    ];
+    assert.deepEqual(
+      locales.map((locale) => wordShipmentParts(parts, { locale, today, mode: 'backorder' })),
+      [
+        'Back in stock — 1 ships by December 30, 3 by February 9, 2027',
+        'Back in stock — 1 ships by 30 December, 3 by 9 February 2027',
+        'Wieder verfügbar – Versand: 1 Stück bis zum 30. Dezember, 3 Stück bis zum 9. Februar 2027',
+        'De retour en stock — expédition : 1 exemplaire d’ici le 30 décembre, 3 exemplaires d’ici le 9 février 2027',
+        '再入荷予定：1点は12月30日までに発送、3点は2027年2月9日までに発送',
+      ],
     );
   });
 });
