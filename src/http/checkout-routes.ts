@@ -68,7 +68,9 @@ export function checkoutApiRoutes(
           summary: 'Place a pre-order from the hosted checkout, with the address it ships to',
           description:
             'As POST /v1/storefront/preorders without a payment method: units are held while the shopper pays ' +
-            'in the browser with the client secret, then POST /v1/storefront/preorders/{id}/confirm.',
+            'in the browser with the client secret, then POST /v1/storefront/preorders/{id}/confirm. A retry ' +
+            'with the same Idempotency-Key and body returns the first answer as it was, with the header ' +
+            '`Idempotent-Replayed: true`; GET /v1/preorders/{id} tells where the pre-order stands now.',
           security,
           headers: idempotencyHeaders,
           body: checkoutBody,
