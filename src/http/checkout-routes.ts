@@ -180,7 +180,7 @@ export function checkoutPageRoutes(
           const locale = canonicalLocale(asked.locale ?? '') ?? 'en';
           return html(401, checkoutNotice(locale, checkoutWording(locale).notFound));
         }
-        const locale = storefrontLocale(shop, asked.locale);
+        const locale = storefrontLocale(shop, asked.locale, request.headers['accept-language']);
         const sku = request.params.sku;
         const [found, name] = await Promise.all([
           getOffer(ctx, shop, sku).catch((error: unknown) => {
