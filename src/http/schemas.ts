@@ -500,8 +500,8 @@ export const offerTexts = z
 /** What is paid now and what later, and when: from the payment plan, for one unit or for a pre-order. */
 export const dueTerms = z
   .object({
-    now: money.describe('Charged when it is ordered'),
-    later: money.describe('Charged later: the balance, or everything when nothing is paid now'),
+    now: total.describe('Charged when it is ordered'),
+    later: total.describe('Charged later: the balance, or everything when nothing is paid now'),
     laterDue: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('on_release') }),
