@@ -83,8 +83,9 @@ export function paymentsFromEnv(env: Readonly<Record<string, string | undefined>
 }
 
 /**
- * PRESELL_RATE_LIMIT: storefront requests allowed per client address and shop, as `N/SECONDS`
- * (default 120/60). Counted in each process.
+ * PRESELL_RATE_LIMIT: storefront writes (placements, holds, checkouts) allowed per client address and
+ * shop, as `N/SECONDS` (default 120/60); reads of offers get READS_PER_WRITE times as many. Counted in
+ * each process.
  */
 export function rateLimitFromEnv(env: Readonly<Record<string, string | undefined>>): AppOptions['rateLimit'] {
   const value = env.PRESELL_RATE_LIMIT?.trim();

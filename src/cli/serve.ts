@@ -28,7 +28,8 @@ Options:
 
 Environment:
   DATABASE_URL      postgres://user:password@host:5432/db — use this server instead of the folder
-  PRESELL_RATE_LIMIT   storefront requests per client address and shop, N/SECONDS (default 120/60)
+  PRESELL_RATE_LIMIT   storefront writes per client address and shop, N/SECONDS (default 120/60;
+                       reads of offers are allowed 20 times as many)
   PRESELL_TRUST_PROXY  behind a load balancer: true or its addresses, so rate limits count shoppers
   PRESELL_PAYMENTS  test (default) or stripe, with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
   PRESELL_WEBHOOKS_ALLOW_PRIVATE  true: webhook endpoints may be on loopback or private addresses (dev only)

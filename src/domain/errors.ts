@@ -96,7 +96,34 @@ export const ERRORS = {
     kind: 'conflict',
     meaning: 'A charge of this pre-order is running; try again shortly.',
   },
+  variant_in_use: {
+    kind: 'conflict',
+    meaning: 'The variant sells in a live campaign; close the campaign before archiving it.',
+  },
+  archived: {
+    kind: 'conflict',
+    meaning: 'The campaign or variant is archived: unarchive it before changing or using it.',
+  },
+  batch_in_use: {
+    kind: 'conflict',
+    meaning:
+      'The batch serves pre-orders or holds received units; shrink or move it instead. `details.preorders` counts them.',
+  },
   nothing_owed: { kind: 'conflict', meaning: 'The pre-order is paid in full.' },
+  refund_elsewhere: {
+    kind: 'conflict',
+    meaning:
+      'The money was taken through another channel (a Shopify checkout): it is refunded there, and Presell books the refund from that channel’s news.',
+  },
+  nothing_refundable: {
+    kind: 'conflict',
+    meaning: 'Everything the pre-order paid is refunded or on its way back.',
+  },
+  already_cancelled: {
+    kind: 'conflict',
+    meaning:
+      'The pre-order was cancelled before and this cancel asks for another refund; refunds after a cancellation go through `POST /v1/preorders/{id}/refunds`.',
+  },
   no_saved_card: { kind: 'conflict', meaning: 'The pre-order has no saved card to charge.' },
   invalid_state: {
     kind: 'conflict',

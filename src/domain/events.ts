@@ -61,6 +61,17 @@ export const EVENTS = {
     'The merchant set the units on hand; `toBackorders` of the units that came in went to waiting backorders first.',
     z.object({ onHand: z.number().int(), previousOnHand: z.number().int(), toBackorders: z.number().int() }),
   ),
+  'variant.updated': declare(
+    'variant',
+    'The merchant changed a variant’s name or external id; `fields` names what changed.',
+    z.object({ fields: z.array(z.string()) }),
+  ),
+  'variant.archived': declare(
+    'variant',
+    'The variant was archived: it leaves the default lists and no campaign can add it.',
+    z.object({}),
+  ),
+  'variant.unarchived': declare('variant', 'The variant is back in the lists.', z.object({})),
   'campaign.created': declare(
     'campaign',
     'A campaign was created as a draft.',
@@ -83,6 +94,22 @@ export const EVENTS = {
     'campaign',
     'The product was released: balances due on release and pay-later charges fall due.',
     z.object({}),
+  ),
+  'campaign.archived': declare(
+    'campaign',
+    'A finished (or never opened) campaign was archived: it leaves the default lists and reports.',
+    z.object({}),
+  ),
+  'campaign.unarchived': declare('campaign', 'An archived campaign is back in the lists.', z.object({})),
+  'campaign.deleted': declare(
+    'campaign',
+    'A draft campaign was deleted with its variants’ caps and its supply plan; no one had pre-ordered.',
+    z.object({ name: z.string() }),
+  ),
+  'batch.deleted': declare(
+    'batch',
+    'A supply batch that served no one was taken out of the plan.',
+    z.object({ campaignId: z.string() }),
   ),
   'batch.created': declare(
     'batch',
@@ -194,6 +221,11 @@ export const EVENTS = {
     'preorder',
     'A balance charge failed; `retryAt` is the next try, null when this was the last.',
     z.object({ amount: money, code: z.string(), attempt: z.number().int(), retryAt: z.string().nullable() }),
+  ),
+  'preorder.refund_issued': declare(
+    'preorder',
+    'The merchant refunded money outside a cancellation (goodwill, or the rest of a cancelled pre-order); `preorder.refunded` follows once the provider confirms.',
+    z.object({ amount: money, reason: z.string() }),
   ),
   'preorder.refunded': declare('preorder', 'A refund reached the customer.', z.object({ amount: money })),
   'preorder.refund_failed': declare(

@@ -204,3 +204,12 @@ function resolveBalanceDue(
     }
   }
 }
+
+/**
+ * When a failed balance is tried again: `retryDays[n - 1]` days after try n failed; null after the last
+ * try, when the card path cancels by the campaign's policy and a store's path leaves it to the merchant.
+ */
+export function balanceRetryAt(retryDays: readonly number[], attempt: number, now: Date): Date | null {
+  const days = retryDays[attempt - 1];
+  return days === undefined ? null : new Date(now.getTime() + days * 86_400_000);
+}

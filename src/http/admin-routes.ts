@@ -4,9 +4,12 @@ import { z } from 'zod';
 import type { CampaignAction } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import {
+  archiveCampaign,
   type CampaignChanges,
   createCampaign,
+  deleteDraftCampaign,
   getCampaign,
+  listCampaigns,
   moveCampaign,
   type NewCampaign,
   updateCampaign,
@@ -17,27 +20,36 @@ import { preorderLedger } from '../services/payments.ts';
 import { getPreorder, listPreorders, preorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { promiseHistory } from '../services/supply.ts';
-import { createVariant, listVariants } from '../services/variants.ts';
+import {
+  archiveVariant,
+  createVariant,
+  getVariant,
+  listVariants,
+  updateVariant,
+} from '../services/variants.ts';
 import { ADMIN_CODES, errorResponses } from './errors.ts';
 import {
   campaign,
+  campaignQuery,
   createCampaignBody,
   createVariantBody,
   fulfilBody,
   id,
   money,
   page,
-  pageQuery,
   preorder,
   preorderQuery,
   updateCampaignBody,
+  updateVariantBody,
   variant,
+  variantQuery,
 } from './schemas.ts';
 import { promiseHistoryEntry } from './supply-schemas.ts';
 import { campaignView, variantView } from './views.ts';
 
 const security = [{ adminKey: [] }];
 const campaignParams = z.object({ id: id('cmp') });
+const variantParams = z.object({ id: id('var') });
 const toDate = (value: string | null | undefined) => (value == null ? value : new Date(value));
 
 /**
@@ -88,9 +100,9 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       {
         schema: {
           tags: ['variants'],
-          summary: 'List variants',
+          summary: 'List variants (not archived unless asked), oldest first',
           security,
-          querystring: pageQuery,
+          querystring: variantQuery,
           response: { 200: page(variant), ...errorResponses(ADMIN_CODES) },
         },
       },
@@ -99,6 +111,123 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         return { data: result.data.map(variantView), nextCursor: result.nextCursor };
       },
     );
+
+    app.get(
+      '/v1/variants/:id',
+      {
+        schema: {
+          operationId: 'getVariant',
+          tags: ['variants'],
+          summary: 'Get a variant',
+          security,
+          params: variantParams,
+          response: { 200: variant, ...errorResponses(ADMIN_CODES, 'not_found') },
+        },
+      },
+      async (request) => variantView(await getVariant(ctx, request.shop.id, request.params.id)),
+    );
+
+    app.patch(
+      '/v1/variants/:id',
+      {
+        schema: {
+          operationId: 'updateVariant',
+          tags: ['variants'],
+          summary:
+            'Change a variant’s name, external id or units on hand (the sku is its identity and stays)',
+          security,
+          params: variantParams,
+          body: updateVariantBody,
+          response: {
+            200: variant,
+            ...errorResponses(ADMIN_CODES, 'not_found', 'archived', 'duplicate_variant', 'units_in_hand'),
+          },
+        },
+      },
+      async (request) => variantView(await updateVariant(ctx, request.shop, request.params.id, request.body)),
+    );
+
+    for (const action of ['archive', 'unarchive'] as const) {
+      app.post(
+        `/v1/variants/:id/${action}`,
+        {
+          schema: {
+            operationId: `${action}Variant`,
+            tags: ['variants'],
+            summary:
+              action === 'archive'
+                ? 'Archive a variant no live campaign sells: it leaves the default list and joins no campaign'
+                : 'Bring an archived variant back',
+            security,
+            params: variantParams,
+            response: { 200: variant, ...errorResponses(ADMIN_CODES, 'not_found', 'variant_in_use') },
+          },
+        },
+        async (request) =>
+          variantView(await archiveVariant(ctx, request.shop.id, request.params.id, action === 'archive')),
+      );
+    }
+
+    app.get(
+      '/v1/campaigns',
+      {
+        schema: {
+          operationId: 'listCampaigns',
+          tags: ['campaigns'],
+          summary: 'List campaigns (not archived unless asked), newest first',
+          security,
+          querystring: campaignQuery,
+          response: { 200: page(campaign), ...errorResponses(ADMIN_CODES) },
+        },
+      },
+      async (request) => {
+        const result = await listCampaigns(ctx, request.shop.id, request.query);
+        return { data: result.data.map(campaignView), nextCursor: result.nextCursor };
+      },
+    );
+
+    app.delete(
+      '/v1/campaigns/:id',
+      {
+        schema: {
+          operationId: 'deleteCampaign',
+          tags: ['campaigns'],
+          summary:
+            'Delete a draft campaign with its caps and supply plan (a campaign that opened is archived)',
+          security,
+          params: campaignParams,
+          response: {
+            204: z.null().describe('Deleted'),
+            ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition'),
+          },
+        },
+      },
+      async (request, reply) => {
+        await deleteDraftCampaign(ctx, request.shop.id, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    for (const action of ['archive', 'unarchive'] as const) {
+      app.post(
+        `/v1/campaigns/:id/${action}`,
+        {
+          schema: {
+            operationId: `${action}Campaign`,
+            tags: ['campaigns'],
+            summary:
+              action === 'archive'
+                ? 'Archive a closed (or never opened) campaign: it leaves the default lists and the cash report'
+                : 'Bring an archived campaign back',
+            security,
+            params: campaignParams,
+            response: { 200: campaign, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition') },
+          },
+        },
+        async (request) =>
+          campaignView(await archiveCampaign(ctx, request.shop.id, request.params.id, action === 'archive')),
+      );
+    }
 
     app.post(
       '/v1/campaigns',
@@ -110,7 +239,13 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           body: createCampaignBody,
           response: {
             201: campaign,
-            ...errorResponses(ADMIN_CODES, 'unknown_variant', 'invalid_campaign', 'currency_mismatch'),
+            ...errorResponses(
+              ADMIN_CODES,
+              'unknown_variant',
+              'invalid_campaign',
+              'currency_mismatch',
+              'archived',
+            ),
           },
         },
       },
@@ -160,6 +295,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
               'variant_in_other_campaign',
               'currency_mismatch',
               'units_in_hand',
+              'archived',
             ),
           },
         },
@@ -196,6 +332,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
                 'window_ended',
                 'invalid_campaign',
                 'variant_in_other_campaign',
+                'archived',
               ),
             },
           },

@@ -115,7 +115,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request) => {
     // Many clients send `Content-Type: application/json` on every POST, with or without a body.
-    if (request.headers['content-length'] === '0') delete request.headers['content-type'];
+    const { 'content-length': length, 'transfer-encoding': encoding } = request.headers;
+    if (length === '0' || (length === undefined && encoding === undefined)) {
+      delete request.headers['content-type'];
+    }
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -7,6 +7,7 @@ import type { Payments } from '../services/payment-operations.ts';
 import { receiveWebhook } from '../services/payment-webhooks.ts';
 import { confirmFirstStep, preorderLedger } from '../services/payments.ts';
 import { getPreorder, preorderView } from '../services/preorders.ts';
+import { refundPreorder } from '../services/refunds.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { authenticateAdmin } from './admin-routes.ts';
 import { ADMIN_CODES, errorBody, errorResponses, STOREFRONT_CODES } from './errors.ts';
@@ -20,9 +21,11 @@ import {
   ledger,
   placedPreorder,
   preorderParams,
+  refundBody,
+  refundResult,
   webhookParams,
 } from './money-schemas.ts';
-import { campaign } from './schemas.ts';
+import { campaign, idempotencyHeaders } from './schemas.ts';
 import { placedAnswer, storefrontLocale } from './storefront-routes.ts';
 import { campaignView } from './views.ts';
 
@@ -44,20 +47,69 @@ export function moneyAdminRoutes(
           tags: ['money'],
           summary: 'Cancel a pre-order: refund by policy (or override), units back on sale, in one step',
           description:
-            'A cancel sent again refunds nothing more. A refund the provider has not confirmed stays pending and ' +
-            'is retried with the same idempotency key, so it happens once.',
+            'A cancel sent again for a cancelled pre-order moves no money: it answers 200 when it asks for what ' +
+            'happened (the policy, or `full` when all is refunded, or `none` when nothing was) and 409 ' +
+            'already_cancelled otherwise; refund more with POST /v1/preorders/{id}/refunds. A refund the provider ' +
+            'has not confirmed stays pending and is retried with the same idempotency key, so it happens once.',
           security: adminSecurity,
           params: preorderParams,
           body: cancelBody,
           response: {
             200: cancelResult,
-            ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_transition', 'reason_required'),
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'invalid_transition',
+              'reason_required',
+              'already_cancelled',
+              'refund_elsewhere',
+            ),
           },
         },
       },
       async (request) => {
         const result = await cancelPreorder(ctx, payments, request.shop, request.params.id, request.body);
         return { object: 'cancellation' as const, state: 'cancelled' as const, ...result };
+      },
+    );
+
+    app.post(
+      '/v1/preorders/:id/refunds',
+      {
+        schema: {
+          operationId: 'refundPreorder',
+          tags: ['money'],
+          summary: 'Refund money of a pre-order outside a cancellation: goodwill, or the rest after a cancel',
+          description:
+            'Gives back `amount` (or all that is still refundable) across the payments that took it, newest first. ' +
+            'The pre-order’s state and what it owes do not change. Requires an Idempotency-Key: the same key and ' +
+            'amount answer the first refund again (200, `Idempotent-Replayed: true`) and move no more money; the ' +
+            'same key with another amount is refused (409 idempotency_conflict).',
+          security: adminSecurity,
+          params: preorderParams,
+          headers: idempotencyHeaders,
+          body: refundBody,
+          response: {
+            200: refundResult,
+            201: refundResult,
+            ...errorResponses(
+              ADMIN_CODES,
+              'not_found',
+              'nothing_refundable',
+              'refund_exceeds_payment',
+              'idempotency_conflict',
+              'refund_elsewhere',
+            ),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { created, ...result } = await refundPreorder(ctx, payments, request.shop, request.params.id, {
+          ...request.body,
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        if (!created) reply.header('idempotent-replayed', 'true');
+        return reply.status(created ? 201 : 200).send({ object: 'refund' as const, ...result });
       },
     );
 

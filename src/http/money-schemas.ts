@@ -51,7 +51,11 @@ export const placedPreorder = preorder
   .meta({ id: 'PlacedPreorder' });
 
 export const cancelBody = z.strictObject({
-  reason: text(500).describe('Why; shown in the event and required for an override of the policy'),
+  reason: text(500)
+    .optional()
+    .describe(
+      'Why, in the merchant’s words: kept in the event and told to the customer; required for an override of the policy',
+    ),
   refund: z
     .enum(['policy', 'full', 'none'])
     .default('policy')
@@ -77,6 +81,33 @@ export const cancelResult = z
       .describe('pending: the provider has not confirmed it yet; it is retried'),
   })
   .meta({ id: 'Cancellation' });
+
+export const refundBody = z.strictObject({
+  amount: z
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe(
+      'In the pre-order’s currency’s minor units; left out, everything still refundable is given back',
+    ),
+  reason: text(500).describe('Why, in the merchant’s words: kept in the event and the audit log'),
+});
+
+export const refundResult = z
+  .object({
+    object: z.literal('refund'),
+    preorderId: z.string(),
+    amount: money.describe('What this request gives back in all'),
+    reason: z.string(),
+    refunds: z
+      .array(operationSummary)
+      .describe(
+        'One provider refund per payment that took the money (a deposit and a balance are two); pending: not confirmed yet, retried',
+      ),
+  })
+  .meta({ id: 'Refund' });
 
 export const chargeResult = z
   .object({
@@ -113,7 +144,9 @@ export const preorderParams = z.object({ id: id('po') });
 export const campaignParams = z.object({ id: id('cmp') });
 
 export const cashReportQuery = z.strictObject({
-  campaign: id('cmp').optional(),
+  campaign: id('cmp')
+    .optional()
+    .describe('One campaign (archived too); without it, every campaign not archived'),
   from: isoDate.optional().describe('Shop-local date, included'),
   to: isoDate.optional().describe('Shop-local date, included'),
   format: z

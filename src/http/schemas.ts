@@ -291,6 +291,7 @@ export const campaign = z
       .string()
       .nullable()
       .describe('When the product was released; balances due on release then fall due'),
+    archivedAt: z.string().nullable().describe('When it was archived: out of the default lists and reports'),
     unitsHeld: z.number(),
     variants: z.array(campaignVariant),
     createdAt: z.string(),
@@ -313,9 +314,33 @@ export const variant = z
     name: z.string(),
     externalId: z.string().nullable(),
     onHand: z.number(),
+    archivedAt: z.string().nullable().describe('When it was archived: out of the default list'),
     createdAt: z.string(),
   })
   .meta({ id: 'Variant' });
+
+export const updateVariantBody = createVariantBody
+  .omit({ sku: true })
+  .partial()
+  .extend({
+    onHand: createVariantBody.shape.onHand.describe(
+      'Units in stock now; units that came in serve waiting backorders first',
+    ),
+  });
+
+/** A yes/no query parameter, written as the words true and false. */
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const variantQuery = pageQuery.extend({
+  sku: sku.optional(),
+  archived: flag.optional().describe('true: only archived variants; by default only the others'),
+});
+
+export const campaignQuery = pageQuery.extend({
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+  mode: z.enum(['preorder', 'backorder']).optional(),
+  archived: flag.optional().describe('true: only archived campaigns; by default only the others'),
+});
 
 export const shipWindow = z
   .object({ from: z.string(), to: z.string() })
@@ -462,7 +487,7 @@ export const idempotencyHeaders = z.object({
     .min(1)
     .max(255)
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .describe('A unique key per placement; a retry with the same key returns the first answer'),
+    .describe('A unique key per request; a retry with the same key returns the first answer'),
 });
 
 export const offerPromise = z

@@ -136,6 +136,13 @@ function hasCopy(request: FastifyRequest, etag: string): boolean {
  * What a shop's storefront calls from shoppers' browsers: the publishable key in `Presell-Key`.
  * CORS is open and every route is rate limited per client address and shop.
  */
+/** A storefront client may read this many times as often as it writes. */
+export const READS_PER_WRITE = 20;
+
+function isRead(request: FastifyRequest): boolean {
+  return request.method === 'GET' || request.method === 'HEAD';
+}
+
 export function storefrontRoutes(
   ctx: ServiceContext,
   keys: KeyAuthenticator,
@@ -159,9 +166,12 @@ export function storefrontRoutes(
       }
       request.shop = await keys.authenticate(key, 'publishable');
     });
+    // Writes (placements, holds, checkouts) and reads are counted apart: a shop page shows several offers
+    // to every shopper behind one office address, and reads are cheap and cached.
     await app.register(import('@fastify/rate-limit'), {
-      ...rateLimit,
-      keyGenerator: (request) => `${request.ip}|${request.shop.id}`,
+      timeWindow: rateLimit.timeWindow,
+      max: (request) => (isRead(request) ? rateLimit.max * READS_PER_WRITE : rateLimit.max),
+      keyGenerator: (request) => `${request.ip}|${request.shop.id}|${isRead(request) ? 'read' : 'write'}`,
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         ...errorBody('rate_limited', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`),

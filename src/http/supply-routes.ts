@@ -8,6 +8,7 @@ import type { KeyAuthenticator } from '../services/shops.ts';
 import {
   addBatch,
   type Batch,
+  deleteBatch,
   listBatches,
   promiseReport,
   setPriority,
@@ -18,7 +19,9 @@ import { ADMIN_CODES, errorResponses } from './errors.ts';
 import { id, preorder } from './schemas.ts';
 import {
   batch,
+  batchChange,
   createBatchBody,
+  MOVED_SHOWN,
   priorityBody,
   promiseReport as promiseReportSchema,
   updateBatchBody,
@@ -58,6 +61,28 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
         reply.status(201).send(batchView(await addBatch(ctx, request.shop, request.params.id, request.body))),
     );
 
+    app.delete(
+      '/v1/campaigns/:id/batches/:batchId',
+      {
+        schema: {
+          operationId: 'deleteBatch',
+          tags: ['supply'],
+          summary:
+            'Take a batch that serves no one out of the plan (one that serves customers is shrunk or moved)',
+          security,
+          params: campaignParams.extend({ batchId: id('bat') }),
+          response: {
+            204: z.null().describe('Deleted'),
+            ...errorResponses(ADMIN_CODES, 'not_found', 'batch_in_use'),
+          },
+        },
+      },
+      async (request, reply) => {
+        await deleteBatch(ctx, request.shop, request.params.id, request.params.batchId);
+        return reply.status(204).send(null);
+      },
+    );
+
     app.get(
       '/v1/campaigns/:id/batches',
       {
@@ -87,7 +112,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           params: campaignParams.extend({ batchId: id('bat') }),
           body: updateBatchBody,
           response: {
-            200: batch,
+            200: batchChange,
             ...errorResponses(
               ADMIN_CODES,
               'not_found',
@@ -101,10 +126,19 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
           },
         },
       },
-      async (request) =>
-        batchView(
-          await updateBatch(ctx, request.shop, request.params.id, request.params.batchId, request.body),
-        ),
+      async (request) => {
+        const { batch: changed, moved } = await updateBatch(
+          ctx,
+          request.shop,
+          request.params.id,
+          request.params.batchId,
+          request.body,
+        );
+        return {
+          ...batchView(changed),
+          moved: { count: moved.length, preorders: moved.slice(0, MOVED_SHOWN) },
+        };
+      },
     );
 
     app.get(

@@ -55,6 +55,28 @@ export const batch = z
   })
   .meta({ id: 'Batch' });
 
+/** How many moved, and the first of them: enough for the merchant to see what a change did. */
+export const MOVED_SHOWN = 20;
+
+export const batchChange = batch
+  .extend({
+    moved: z
+      .object({
+        count: z.number().describe('Pre-orders whose ship window this change moved'),
+        preorders: z
+          .array(
+            z.object({
+              preorderId: z.string(),
+              oldWindow: shipWindow.nullable(),
+              newWindow: shipWindow.nullable(),
+            }),
+          )
+          .describe(`The first ${MOVED_SHOWN} of them; GET /v1/preorders/{id} has the rest`),
+      })
+      .describe('Announced moves also reach each customer as `preorder.promise_changed`'),
+  })
+  .meta({ id: 'BatchChange' });
+
 export const promiseHistoryEntry = z.object({
   at: z.string(),
   cause: z.string(),

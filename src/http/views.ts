@@ -32,6 +32,7 @@ export function campaignView(c: Campaign) {
     cancellationPolicy: c.cancellationPolicy,
     oversellPolicy: c.oversellPolicy,
     releasedAt: iso(c.releasedAt),
+    archivedAt: iso(c.archivedAt),
     unitsHeld: c.unitsHeld,
     variants: c.variants.map((v) => ({
       variantId: v.variantId,
@@ -53,6 +54,7 @@ export function variantView(v: Variant) {
     name: v.name,
     externalId: v.externalId,
     onHand: v.onHand,
+    archivedAt: iso(v.archivedAt),
     createdAt: v.createdAt.toISOString(),
   };
 }

@@ -9,6 +9,7 @@ import type { Queryable } from '../db/database.ts';
 import type { EventData, EventType } from '../domain/events.ts';
 import { format, type Money } from '../domain/money.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
+import { MERCHANT_REQUEST } from '../services/cancellation.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { CUSTOMER_REQUEST } from '../services/customer-portal.ts';
@@ -69,8 +70,10 @@ export const MESSAGE_EVENTS = [
   'preorder.balance_charged',
   'preorder.payment_failed',
   'preorder.cancelled',
+  'preorder.refund_issued',
   'preorder.ready',
   'preorder.fulfilled',
+  'preorder.partly_shipped',
   'preorder.late',
   'campaign.cap_reached',
   'campaign.cancellation_rate_high',
@@ -248,11 +251,37 @@ async function chooseMessage(
       const by = cancelledBy(data.reason);
       return {
         kind: 'cancelled',
-        extra: { refund, cancel: { by, reason: by === 'merchant' ? data.reason : null } },
+        extra: {
+          refund,
+          cancel: { by, reason: by === 'merchant' && data.reason !== MERCHANT_REQUEST ? data.reason : null },
+        },
+      };
+    }
+    case 'preorder.refund_issued': {
+      const data = event.data as EventData<'preorder.refund_issued'>;
+      return {
+        kind: 'refunded',
+        extra: { refund: { amount: money(data.amount), live: preorder.state !== 'cancelled' } },
       };
     }
     case 'preorder.ready':
       return { kind: 'ready_to_ship', extra: {} };
+    case 'preorder.partly_shipped': {
+      const data = event.data as EventData<'preorder.partly_shipped'>;
+      return {
+        kind: 'shipped',
+        extra: {
+          shipment: {
+            carrier: data.carrier,
+            trackingNumber: data.trackingNumber,
+            trackingUrl: data.trackingUrl,
+            partial: true,
+            quantity: data.quantity,
+            unitsLeft: data.unitsLeft,
+          },
+        },
+      };
+    }
     case 'preorder.fulfilled': {
       const data = event.data as EventData<'preorder.fulfilled'>;
       return {

@@ -13,6 +13,7 @@ export const CUSTOMER_MESSAGES = [
   'shipped',
   'late',
   'cancelled',
+  'refunded',
   'portal_link',
 ] as const;
 export type CustomerMessage = (typeof CUSTOMER_MESSAGES)[number];

@@ -8,8 +8,8 @@
  * money.{total, paid, balance, hasBalance, balanceWhen, balanceDate}, terms.cancellation, links.{portal,
  * updateCard, unsubscribe}, language; and per message: previous.message and change.{direction, reason}
  * (ship date changed), consent.{deadline, withoutAnswer, keepUrl, cancelUrl}, missed.message (late),
- * payment.{amount, dueDate, retryDate}, refund.{amount, kept, hasRefund, hasKept}, cancel.{by, reason},
- * kept.by, shipment.{carrier, trackingNumber, trackingUrl}, update.{subject, paragraphs}, link.days.
+ * payment.{amount, dueDate, retryDate}, refund.{amount, kept, hasRefund, hasKept, live}, cancel.{by, reason},
+ * kept.by, shipment.{carrier, trackingNumber, trackingUrl, partial, quantity, unitsLeft}, update.{subject, paragraphs}, link.days.
  */
 
 import type { Queryable } from '../db/database.ts';

@@ -155,6 +155,8 @@ function sampleExtras(
         },
         cancel: { by: 'customer', reason: null },
       };
+    case 'refunded':
+      return { refund: { amount: base.money.paid, live: true } };
     case 'shipped':
       return {
         shipment: {

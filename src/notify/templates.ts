@@ -104,7 +104,7 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
   cancelled_nonpayment: (c) => [{ p: c.cancelled_nonpayment.intro }, ...refundBlocks(c)],
   ready_to_ship: (c) => [{ p: c.ready_to_ship.intro }, orderFacts(c)],
   shipped: (c) => [
-    { p: c.shipped.intro },
+    { when: 'shipment.partial', show: [{ p: c.shipped.part }], otherwise: [{ p: c.shipped.intro }] },
     {
       facts: [
         { label: c.common.product, value: '{{ product.name }} × {{ preorder.quantity }}' },
@@ -129,6 +129,11 @@ const LAYOUTS: Record<CustomerMessage, (c: Copy) => Block[]> = {
     },
     { when: 'promise.window', show: [], otherwise: [{ p: c.late.noPromise }] },
     consentBlock(c, c.ship_date_changed.consent),
+  ],
+  refunded: (c) => [
+    { p: c.refunded.intro },
+    moneyFacts(c),
+    { when: 'refund.live', show: [{ p: c.refunded.unchanged }] },
   ],
   cancelled: (c) => [
     {

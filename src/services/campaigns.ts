@@ -20,9 +20,11 @@ import type { CancellationPolicy } from '../domain/refund-policy.ts';
 import { buttonLabel } from '../domain/ship-window-wording.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
+import { type Page, type PageRequest, toPage } from './pagination.ts';
 import type { Shop } from './shops.ts';
 import { nextOfferFor, repromiseVariant } from './supply.ts';
 import { inTransaction } from './unit-of-work.ts';
+import { archivedError } from './variants.ts';
 
 export interface CampaignVariant {
   variantId: string;
@@ -73,6 +75,8 @@ export interface Campaign {
   oversellPolicy: OversellPolicy;
   /** When the merchant released the product: balances due on release fall due. */
   releasedAt: Date | null;
+  /** When the merchant archived it: out of the default lists and reports, and no longer changed. */
+  archivedAt: Date | null;
   unitsHeld: number;
   variants: CampaignVariant[];
   createdAt: Date;
@@ -202,6 +206,7 @@ export async function updateCampaign(
   return inTransaction(ctx, async (uow) => {
     const { tx, now } = uow;
     const current = await loadCampaign(tx, shop.id, id, { lock: true });
+    if (current.archivedAt) throw archivedError('campaign', id);
     if (current.status === 'closed') {
       throw new DomainError('campaign_closed', 'a closed campaign cannot be changed');
     }
@@ -260,6 +265,94 @@ export async function updateCampaign(
   });
 }
 
+export interface CampaignFilter extends PageRequest {
+  status?: CampaignStatus | undefined;
+  mode?: CampaignMode | undefined;
+  /** true: only archived campaigns; false (the default): only the others. */
+  archived?: boolean | undefined;
+}
+
+/** A shop's campaigns, newest first, a page at a time. */
+export async function listCampaigns(
+  ctx: ServiceContext,
+  shopId: string,
+  filter: CampaignFilter,
+): Promise<Page<Campaign>> {
+  const rows = await ctx.db.query<CampaignRow>(
+    `${campaignQuery(
+      `($2::text IS NULL OR c.id < $2) AND ($3::text IS NULL OR c.status = $3)
+       AND ($4::text IS NULL OR c.mode = $4) AND (c.archived_at IS NOT NULL) = $5`,
+      {},
+    )} ORDER BY c.id DESC LIMIT $6`,
+    [
+      shopId,
+      filter.after ?? null,
+      filter.status ?? null,
+      filter.mode ?? null,
+      filter.archived ?? false,
+      filter.limit + 1,
+    ],
+  );
+  return toPage(rows, filter.limit, campaignFromRow);
+}
+
+/**
+ * Archives a campaign that sells no more (closed, or a draft that never opened), or brings it back. An
+ * archived campaign leaves the default lists and the cash report; its pre-orders and history stay.
+ */
+export async function archiveCampaign(
+  ctx: ServiceContext,
+  shopId: string,
+  id: string,
+  archived: boolean,
+): Promise<Campaign> {
+  return inTransaction(ctx, async (uow) => {
+    const current = await loadCampaign(uow.tx, shopId, id, { lock: true });
+    if ((current.archivedAt !== null) === archived) return current;
+    if (archived && current.status !== 'closed' && current.status !== 'draft') {
+      throw new DomainError(
+        'invalid_transition',
+        `a ${current.status} campaign still sells: close it before archiving it`,
+        { from: current.status },
+      );
+    }
+    await uow.tx.query(
+      'UPDATE campaigns SET archived_at = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
+      [shopId, id, archived ? uow.now : null, uow.now],
+    );
+    uow.record(event(shopId, archived ? 'campaign.archived' : 'campaign.unarchived', id, {}));
+    return loadCampaign(uow.tx, shopId, id);
+  });
+}
+
+/**
+ * Deletes a draft campaign: it never opened, so no one pre-ordered; its caps, supply plan and settings go
+ * with it. Anything past draft has a history and is archived instead.
+ */
+export async function deleteDraftCampaign(ctx: ServiceContext, shopId: string, id: string): Promise<void> {
+  await inTransaction(ctx, async (uow) => {
+    const current = await loadCampaign(uow.tx, shopId, id, { lock: true });
+    if (current.status !== 'draft') {
+      throw new DomainError(
+        'invalid_transition',
+        `only a draft campaign can be deleted; this one is ${current.status}: close and archive it instead`,
+        { from: current.status },
+      );
+    }
+    await uow.tx.query(
+      `WITH batches AS (DELETE FROM supply_batches WHERE shop_id = $1 AND campaign_id = $2),
+            consent AS (DELETE FROM campaign_delay_consent WHERE shop_id = $1 AND campaign_id = $2),
+            updates AS (DELETE FROM progress_updates WHERE shop_id = $1 AND campaign_id = $2),
+            exports AS (DELETE FROM exports WHERE shop_id = $1 AND campaign_id = $2),
+            caps AS (DELETE FROM campaign_variants WHERE shop_id = $1 AND campaign_id = $2)
+       SELECT 1`,
+      [shopId, id],
+    );
+    await uow.tx.query('DELETE FROM campaigns WHERE shop_id = $1 AND id = $2', [shopId, id]);
+    uow.record(event(shopId, 'campaign.deleted', id, { name: current.name }));
+  });
+}
+
 /** Opens (or schedules), pauses or closes a campaign; each move writes its event. */
 export async function moveCampaign(
   ctx: ServiceContext,
@@ -269,6 +362,7 @@ export async function moveCampaign(
 ): Promise<Campaign> {
   return inTransaction(ctx, async ({ tx, now, record }) => {
     const current = await loadCampaign(tx, shopId, id, { lock: true });
+    if (current.archivedAt) throw archivedError('campaign', id);
     const status = nextStatus(current, action, now);
     if (status === current.status) return current;
     if (action === 'open') {
@@ -277,6 +371,11 @@ export async function moveCampaign(
           field: 'variants',
         });
       }
+      await resolveVariants(
+        tx,
+        shopId,
+        current.variants.map((v) => ({ variantId: v.variantId })),
+      );
       await assertNotInOtherLiveCampaign(
         tx,
         shopId,
@@ -392,6 +491,7 @@ interface CampaignRow {
   cancellation_policy: CancellationPolicy;
   oversell_policy: OversellPolicy;
   released_at: Date | null;
+  archived_at: Date | null;
   units_held: number;
   created_at: Date;
   updated_at: Date;
@@ -452,6 +552,7 @@ function campaignFromRow(row: CampaignRow): Campaign {
     cancellationPolicy: row.cancellation_policy,
     oversellPolicy: row.oversell_policy,
     releasedAt: row.released_at,
+    archivedAt: row.archived_at,
     unitsHeld: row.units_held,
     variants: row.variants.map((v) => ({
       variantId: v.variant_id,
@@ -471,8 +572,8 @@ export async function resolveVariants(
   shopId: string,
   refs: readonly VariantRef[],
 ): Promise<string[]> {
-  const rows = await tx.query<{ id: string; sku: string }>(
-    'SELECT id, sku FROM variants WHERE shop_id = $1 AND (id = ANY($2) OR sku = ANY($3))',
+  const rows = await tx.query<{ id: string; sku: string; archived_at: Date | null }>(
+    'SELECT id, sku, archived_at FROM variants WHERE shop_id = $1 AND (id = ANY($2) OR sku = ANY($3))',
     [
       shopId,
       refs.flatMap((r) => ('variantId' in r ? [r.variantId] : [])),
@@ -490,6 +591,12 @@ export async function resolveVariants(
   }
   if (new Set(ids).size !== ids.length) {
     throw new DomainError('invalid_campaign', 'a variant is listed twice', { field: 'variants' });
+  }
+  const archived = rows.find((row) => row.archived_at !== null && ids.includes(row.id));
+  if (archived) {
+    throw new DomainError('archived', `variant ${archived.sku} is archived: unarchive it to sell it`, {
+      id: archived.id,
+    });
   }
   return ids as string[];
 }

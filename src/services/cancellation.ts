@@ -2,12 +2,11 @@ import type { Queryable } from '../db/database.ts';
 import { shopDate } from '../domain/calendar.ts';
 import { DomainError } from '../domain/errors.ts';
 import { splitRefund } from '../domain/ledger.ts';
-import type { Money } from '../domain/money.ts';
+import { format, type Money } from '../domain/money.ts';
 import { cancellationRefund, type RefundChoice, type RefundDecision } from '../domain/refund-policy.ts';
 import { type Campaign, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import {
-  findOperations,
   insertOperations,
   leaseOperations,
   loadLedger,
@@ -20,6 +19,7 @@ import {
 } from './payment-operations.ts';
 import { runOperations } from './payments.ts';
 import { movePreorder } from './preorder-changes.ts';
+import { refundableHere, refundableNow, refundsOf } from './refunds.ts';
 import type { Shop } from './shops.ts';
 import { repromiseVariant } from './supply.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
@@ -58,12 +58,12 @@ export async function cancelInTx(
   const refunds = await insertOperations(
     uow.tx,
     payments,
-    splitRefund(ledger, decision.refund).map((part) =>
+    refundableHere(splitRefund(ledger, decision.refund), payments).map((part) =>
       refundOf(
         preorder,
         part.amount,
         part.paymentReference,
-        `${preorder.id}/cancel/${part.paymentReference}`,
+        `${cancelKeyPrefix(preorder.id)}${part.paymentReference}`,
       ),
     ),
     uow.now,
@@ -104,8 +104,12 @@ async function releaseUnits(tx: Queryable, preorder: MoneyPreorder) {
   );
 }
 
+/** The reason a merchant's cancel carries when the merchant gave none (only the policy's refund needs none). */
+export const MERCHANT_REQUEST = 'merchant_request';
+
 export interface CancelRequest {
-  reason: string;
+  /** Required for an override of the policy (`full` or `none`). */
+  reason?: string;
   refund: 'policy' | 'full' | 'none';
 }
 
@@ -131,12 +135,15 @@ export async function cancelPreorder(
   const found = await loadMoneyPreorder(ctx.db, shop.id, id);
   if (!found) throw new DomainError('not_found', 'no such pre-order', { id });
   const choice: RefundChoice =
-    request.refund === 'policy' ? { kind: 'policy' } : { kind: request.refund, reason: request.reason };
+    request.refund === 'policy' ? { kind: 'policy' } : { kind: request.refund, reason: request.reason ?? '' };
   const basis = await inTransaction(ctx, async (uow) => {
     const campaign = await loadCampaign(uow.tx, shop.id, found.campaignId, { lock: true });
     const preorder = (await loadMoneyPreorder(uow.tx, shop.id, id, { lock: true })) as MoneyPreorder;
     if (preorder.state === 'cancelled') {
-      const waiting = (await refundsOf(uow.tx, id)).map((op) => op.id);
+      await assertSameRefund(uow.tx, preorder, request.refund);
+      const waiting = (await refundsOf(uow.tx, preorder))
+        .filter((op) => op.idempotencyKey.startsWith(cancelKeyPrefix(id)))
+        .map((op) => op.id);
       const leased = await leaseOperations(uow.tx, payments, waiting, uow.now);
       uow.afterCommit(() => runOperations(ctx, payments, leased));
       return null;
@@ -145,7 +152,7 @@ export async function cancelPreorder(
       shop,
       campaign,
       preorder,
-      reason: request.reason,
+      reason: request.reason ?? MERCHANT_REQUEST,
       choice,
     });
     return decision.basis;
@@ -153,10 +160,35 @@ export async function cancelPreorder(
   return {
     preorderId: id,
     basis,
-    refunds: (await refundsOf(ctx.db, id)).map((op) => ({ amount: op.amount, status: op.status })),
+    refunds: (await refundsOf(ctx.db, { id }))
+      .filter((op) => op.idempotencyKey.startsWith(cancelKeyPrefix(id)))
+      .map((op) => ({ amount: op.amount, status: op.status })),
   };
 }
 
-function refundsOf(db: Queryable, preorderId: string): Promise<Operation[]> {
-  return findOperations(db, `o.preorder_id = $1 AND o.purpose = 'refund'`, [preorderId]);
+/**
+ * A cancel sent again for a cancelled pre-order changes nothing; it is answered as done only when it asks
+ * for what already happened. Asking for more money back, or for none after a refund, is refused with the
+ * way to get it: refunds after a cancellation go through the refunds route.
+ */
+async function assertSameRefund(tx: Queryable, preorder: MoneyPreorder, refund: CancelRequest['refund']) {
+  if (refund === 'policy') return;
+  const operations = await refundsOf(tx, preorder);
+  const stillRefundable = refundableNow(await loadLedger(tx, preorder), operations);
+  const given = operations.some((op) => op.status !== 'failed');
+  const same = refund === 'full' ? stillRefundable.amount === 0 : !given;
+  if (same) return;
+  throw new DomainError(
+    'already_cancelled',
+    refund === 'full'
+      ? `the pre-order is already cancelled; ${format(stillRefundable, 'en')} of what it paid is not refunded: ` +
+          `send POST /v1/preorders/${preorder.id}/refunds to refund it`
+      : 'the pre-order is already cancelled and its refund was sent; a refund cannot be taken back',
+    { refundable: stillRefundable.amount, currency: stillRefundable.currency },
+  );
+}
+
+/** The cancellation's refunds carry keys under this prefix; the merchant's later refunds have their own. */
+function cancelKeyPrefix(preorderId: string): string {
+  return `${preorderId}/cancel/`;
 }

@@ -70,7 +70,7 @@ export async function cashReport(
   const today = shopDate(ctx.clock(), shop.timeZone);
   const campaigns = await ctx.db.query<CampaignRow>(
     `SELECT id, name, cancellation_policy FROM campaigns
-     WHERE shop_id = $1 AND ($2::text IS NULL OR id = $2) ORDER BY id`,
+     WHERE shop_id = $1 AND (id = $2 OR ($2::text IS NULL AND archived_at IS NULL)) ORDER BY id`,
     [shop.id, query.campaignId ?? null],
   );
   if (query.campaignId && campaigns.length === 0) {

@@ -10,7 +10,7 @@ import { event } from '../domain/events.ts';
 import { charged, type LedgerEntry, netPaid, outstanding, refundable, refunded } from '../domain/ledger.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
-import { chargedAtOrder } from '../domain/payment-plan.ts';
+import { balanceRetryAt, chargedAtOrder } from '../domain/payment-plan.ts';
 import type { PaymentErrorCode } from '../payments/provider.ts';
 import { type Campaign, loadCampaign } from './campaigns.ts';
 import { cancelInTx } from './cancellation.ts';
@@ -38,8 +38,6 @@ import {
 import { advance, movePreorder, scheduleBalanceRetry } from './preorder-changes.ts';
 import { getShop, type Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
-
-const DAY_MS = 86_400_000;
 
 /** Where a pre-order's payment stands after an answer was applied. */
 export interface Settled {
@@ -331,10 +329,8 @@ async function failed(step: Step & { campaign: Campaign }, code: PaymentErrorCod
   }
   // A balance: try again on the schedule; after the last try, cancel by the campaign's policy.
   if (preorder.state === 'cancelled') return { operation, preorderState: preorder.state };
-  const delays = payments.settings.balanceRetryDays;
   const attempt = preorder.balanceAttempts;
-  const delay = delays[attempt - 1];
-  const retryAt = delay === undefined ? null : new Date(now.getTime() + delay * DAY_MS);
+  const retryAt = balanceRetryAt(payments.settings.balanceRetryDays, attempt, now);
   uow.record(
     event(shop.id, 'preorder.payment_failed', preorder.id, {
       amount: op.amount,

@@ -85,7 +85,7 @@ export type VariantChange =
     }
   | { kind: 'preorder_cancelled'; preorderId: string }
   | { kind: 'priority_changed'; preorderId: string; priority: number }
-  | { kind: 'settings_changed' | 'stock_changed' }
+  | { kind: 'settings_changed' | 'stock_changed' | 'batch_deleted' }
   /** These pre-orders' windows passed without shipping: their promises are made again from today. */
   | { kind: 'window_passed'; preorderIds: readonly string[] };
 
@@ -159,7 +159,7 @@ export async function updateBatch(
   campaignId: string,
   batchId: string,
   changes: BatchChanges,
-): Promise<Batch> {
+): Promise<{ batch: Batch; moved: MovedPromise[] }> {
   return inTransaction(ctx, async (uow) => {
     const { tx, now } = uow;
     const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
@@ -220,13 +220,49 @@ export async function updateBatch(
     uow.record(
       event(shop.id, 'batch.updated', batchId, { fields, campaignId, ...(reason ? { reason } : {}) }),
     );
-    await repromiseVariant(uow, shop, campaign, current.variantId, {
+    const { moved } = await repromiseVariant(uow, shop, campaign, current.variantId, {
       kind: causeOf(current, next),
       before: current,
       after: next,
       reason,
     });
-    return loadBatch(tx, shop.id, campaignId, batchId);
+    return { batch: await loadBatch(tx, shop.id, campaignId, batchId), moved };
+  });
+}
+
+/**
+ * Takes a batch out of the plan when it serves no one: no live pre-order is promised units of it and none
+ * of its units came. A batch that serves customers is shrunk or moved instead, which re-promises them.
+ */
+export async function deleteBatch(
+  ctx: ServiceContext,
+  shop: Shop,
+  campaignId: string,
+  batchId: string,
+): Promise<void> {
+  await inTransaction(ctx, async (uow) => {
+    const { tx } = uow;
+    const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
+    const current = await loadBatch(tx, shop.id, campaignId, batchId);
+    const [served] = await tx.query<{ preorders: number }>(
+      `SELECT count(*)::int AS preorders FROM preorders
+       WHERE shop_id = $1 AND campaign_id = $2 AND state <> 'cancelled'
+         AND promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $3::text))`,
+      [shop.id, campaignId, batchId],
+    );
+    const preorders = served?.preorders ?? 0;
+    if (preorders > 0 || current.quantityReceived > 0) {
+      throw new DomainError(
+        'batch_in_use',
+        current.quantityReceived > 0
+          ? `${current.quantityReceived} units of this batch came in: it stays in the plan`
+          : `${preorders} pre-orders are promised units of this batch: shrink it or move its date instead`,
+        { preorders, quantityReceived: current.quantityReceived },
+      );
+    }
+    await tx.query('DELETE FROM supply_batches WHERE shop_id = $1 AND id = $2', [shop.id, batchId]);
+    uow.record(event(shop.id, 'batch.deleted', batchId, { campaignId }));
+    await repromiseVariant(uow, shop, campaign, current.variantId, { kind: 'batch_deleted' });
   });
 }
 
@@ -413,7 +449,7 @@ export async function repromiseVariant(
   campaign: Campaign,
   variantId: string,
   change: VariantChange,
-): Promise<{ moved: number }> {
+): Promise<{ moved: MovedPromise[] }> {
   const { tx, now } = uow;
   const today = shopDate(now, shop.timeZone);
   const [counters] = await tx.query<{ queue_version: number }>(
@@ -451,7 +487,26 @@ export async function repromiseVariant(
   );
   const keep = { version: version + 1, today, lastPosition: next.lastPosition, plan: next.plan };
   uow.afterCommit(async () => keepPlan(uow.ctx.db, campaign.id, variantId, keep));
-  return { moved: next.updates.length };
+  return {
+    moved: next.updates.flatMap(({ next: promise, oldWindow }) =>
+      oldWindow?.from === promise.from && oldWindow?.to === promise.to
+        ? []
+        : [
+            {
+              preorderId: promise.preorderId,
+              oldWindow,
+              newWindow: promise.from && promise.to ? { from: promise.from, to: promise.to } : null,
+            },
+          ],
+    ),
+  };
+}
+
+/** A pre-order whose ship window a change moved (announced or within the tolerance). */
+export interface MovedPromise {
+  preorderId: string;
+  oldWindow: { from: CalendarDate; to: CalendarDate } | null;
+  newWindow: { from: CalendarDate; to: CalendarDate } | null;
 }
 
 interface Repromising {
@@ -577,6 +632,7 @@ function engineChangesOf(change: VariantChange): PromiseChange[] | null {
       return [{ kind: 'batch_added', batch: change.batch }];
     case 'settings_changed':
     case 'stock_changed':
+    case 'batch_deleted':
     case 'window_passed':
       return null;
     default: {

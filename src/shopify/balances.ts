@@ -12,9 +12,11 @@ import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
 import { due } from '../domain/ledger.ts';
 import { money } from '../domain/money.ts';
+import { balanceRetryAt } from '../domain/payment-plan.ts';
 import { newId } from '../ids.ts';
 import {
   book,
+  DEFAULT_PAYMENT_SETTINGS,
   loadLedger,
   loadMoneyPreorder,
   type MoneyPreorder,
@@ -28,7 +30,8 @@ import { SHOPIFY_PROVIDER } from './orders.ts';
 import type { Shopify } from './shopify.ts';
 
 const CHARGEABLE_STATES = ['confirmed', 'allocated', 'balance_due'];
-const DAY_MS = 86_400_000;
+/** The card path's default schedule (PRESELL_BALANCE_RETRY_DAYS does not reach the adapter yet). */
+const RETRY_DAYS = DEFAULT_PAYMENT_SETTINGS.balanceRetryDays;
 
 interface BalanceTry {
   shop_id: string;
@@ -51,11 +54,11 @@ export async function collectShopifyBalances(shopify: Shopify, limit = 100): Pro
     `SELECT p.id, p.shop_id FROM preorders p
      JOIN shopify_order_lines l ON l.shop_id = p.shop_id AND l.preorder_id = p.id
      WHERE p.balance_due_at <= $1 AND p.state = ANY($2) AND l.mandate_id IS NOT NULL
-       AND (p.balance_retry_at IS NULL OR p.balance_retry_at <= $1)
+       AND (p.balance_retry_at IS NULL OR p.balance_retry_at <= $1) AND p.balance_attempts <= $4
        AND NOT EXISTS (SELECT 1 FROM shopify_mandate_payments m
                        WHERE m.shop_id = p.shop_id AND m.preorder_id = p.id AND m.status = 'pending')
      ORDER BY p.balance_due_at LIMIT $3`,
-    [now, CHARGEABLE_STATES, limit],
+    [now, CHARGEABLE_STATES, limit, RETRY_DAYS.length],
   );
   const started: BalanceTry[] = [];
   for (const candidate of due) {
@@ -155,14 +158,16 @@ async function sendTry(shopify: Shopify, attempt: BalanceTry) {
          WHERE shop_id = $1 AND id = $2`,
         [attempt.shop_id, attempt.id, reason, uow.now],
       );
-      const retryAt = new Date(uow.now.getTime() + DAY_MS);
-      await scheduleBalanceRetry(uow, preorder, retryAt);
+      // Tried again on the card path's schedule; after the last try the merchant is alerted and decides
+      // (cancelling a Shopify order, and refunding it, happen in Shopify).
+      const retryAt = balanceRetryAt(RETRY_DAYS, preorder.balanceAttempts, uow.now);
+      if (retryAt) await scheduleBalanceRetry(uow, preorder, retryAt);
       uow.record(
         event(attempt.shop_id, 'preorder.payment_failed', preorder.id, {
           amount,
           code: 'store_refused',
           attempt: preorder.balanceAttempts,
-          retryAt: retryAt.toISOString(),
+          retryAt: retryAt?.toISOString() ?? null,
         }),
       );
       return;

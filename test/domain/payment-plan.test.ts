@@ -5,6 +5,7 @@ import { addDays } from '../../src/domain/calendar.ts';
 import type { PaymentTerms } from '../../src/domain/campaign.ts';
 import { money } from '../../src/domain/money.ts';
 import {
+  balanceRetryAt,
   chargedAtOrder,
   depositOf,
   isStepDue,
@@ -275,4 +276,14 @@ describe('what a plan still asks for, and when', () => {
       ),
     );
   });
+});
+
+test('a failed balance is tried again after each of the retry days, then no more', () => {
+  const now = new Date('2026-12-01T09:00:00Z');
+  const days = [1, 3, 7];
+  assert.deepEqual(
+    [1, 2, 3, 4].map((attempt) => balanceRetryAt(days, attempt, now)?.toISOString() ?? null),
+    ['2026-12-02T09:00:00.000Z', '2026-12-04T09:00:00.000Z', '2026-12-08T09:00:00.000Z', null],
+  );
+  assert.equal(balanceRetryAt([], 1, now), null, 'no retry days: the first failure is the last');
 });

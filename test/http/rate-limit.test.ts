@@ -1,9 +1,13 @@
-/** Storefront routes are limited per client address and key, and answer CORS; admin routes are not limited. */
+/**
+ * Storefront routes are limited per client address and key (writes and reads apart, reads far higher), and
+ * answer CORS; admin routes are not limited.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { READS_PER_WRITE } from '../../src/http/storefront-routes.ts';
 import { openLaunch, type TestShop, testApp, testShop } from '../support/app.ts';
 import { assertNothingWritten, assertRefused, databaseDigest } from '../support/http-assertions.ts';
 
@@ -53,16 +57,17 @@ describe('storefront rate limit and CORS', () => {
       payload: { sku, quantity: 1, email: 'limited@example.com' },
       remoteAddress,
     });
-  /** Uses up the allowance of shop A's key from `address`. */
+  let keys = 0;
+  /** Uses up the write allowance of shop A's key from `address`. */
   const exhaust = async (address: string) => {
     for (let n = 1; n <= LIMIT; n++)
-      assert.equal((await offer(shopA, 'A-1', address)).status, 200, `request ${n}`);
+      assert.equal((await place(shopA, 'A-1', address, `exhaust-${++keys}`)).status, 201, `placement ${n}`);
   };
 
-  test(`request ${LIMIT + 1} from one address with one key gets 429 with Retry-After`, async () => {
+  test(`placement ${LIMIT + 1} from one address with one key gets 429 with Retry-After`, async () => {
     const address = newAddress();
     await exhaust(address);
-    const limited = await offer(shopA, 'A-1', address);
+    const limited = await place(shopA, 'A-1', address, 'one-too-many');
     assertRefused(limited, 429, 'rate_limited');
     const retryAfter = Number(limited.headers['retry-after']);
     assert.ok(
@@ -72,6 +77,17 @@ describe('storefront rate limit and CORS', () => {
     assert.match(String(limited.headers['request-id']), /^req_/);
   });
 
+  test('reads are counted apart from placements, with a far higher allowance', async () => {
+    const address = newAddress();
+    await exhaust(address);
+    const reads = LIMIT * READS_PER_WRITE;
+    for (let n = 1; n <= reads; n++) {
+      const answer = await offer(shopA, 'A-1', address);
+      assert.equal(answer.status, 200, `read ${n} of ${reads}`);
+    }
+    assertRefused(await offer(shopA, 'A-1', address), 429, 'rate_limited');
+  });
+
   test('made-up keys are refused before the limit and buy no fresh allowance', async () => {
     const address = newAddress();
     await exhaust(address);
@@ -79,7 +95,7 @@ describe('storefront rate limit and CORS', () => {
       const forged = await offer(shopA, 'A-1', address, { 'presell-key': `pk_madeup${n}` });
       assertRefused(forged, 401, 'unauthorized');
     }
-    assertRefused(await offer(shopA, 'A-1', address), 429, 'rate_limited');
+    assertRefused(await place(shopA, 'A-1', address, 'after-forged'), 429, 'rate_limited');
   });
 
   test('a keyless request with a bad body is told about the key first', async () => {
@@ -111,7 +127,7 @@ describe('storefront rate limit and CORS', () => {
   test('the same key from another address still passes', async () => {
     const address = newAddress();
     await exhaust(address);
-    assert.equal((await offer(shopA, 'A-1', newAddress())).status, 200);
+    assert.equal((await place(shopA, 'A-1', newAddress(), 'other-address-1')).status, 201);
   });
 
   test('admin routes are not limited', async () => {
@@ -149,7 +165,7 @@ describe('storefront rate limit and CORS', () => {
     for (const answer of answers) assert.equal(answer.headers['access-control-allow-origin'], '*');
     const exhausted = newAddress();
     await exhaust(exhausted);
-    const limited = await offer(shopA, 'A-1', exhausted, origin);
+    const limited = await place(shopA, 'A-1', exhausted, 'cors-limited');
     assert.equal(limited.status, 429);
     assert.equal(limited.headers['access-control-allow-origin'], '*');
   });

@@ -41,10 +41,62 @@ interface Attempt {
   job?: true;
   /** A file, sent as text/csv. */
   csv?: (ids: Ids) => string;
+  /** Sent with an Idempotency-Key (every storefront POST is). */
+  idempotent?: true;
 }
 
 const ATTEMPTS: Attempt[] = [
   { method: 'GET', route: '/v1/variants', url: () => '/v1/variants', key: 'admin', list: true },
+  {
+    method: 'GET',
+    route: '/v1/variants/{id}',
+    url: (ids) => `/v1/variants/${ids.variantId}`,
+    key: 'admin',
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/variants/{id}',
+    url: (ids) => `/v1/variants/${ids.variantId}`,
+    key: 'admin',
+    body: () => ({ name: 'Renamed by another shop', onHand: 3 }),
+  },
+  ...(['archive', 'unarchive'] as const).map(
+    (action): Attempt => ({
+      method: 'POST',
+      route: `/v1/variants/{id}/${action}`,
+      url: (ids) => `/v1/variants/${ids.variantId}/${action}`,
+      key: 'admin',
+    }),
+  ),
+  { method: 'GET', route: '/v1/campaigns', url: () => '/v1/campaigns', key: 'admin', list: true },
+  {
+    method: 'DELETE',
+    route: '/v1/campaigns/{id}',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}`,
+    key: 'admin',
+  },
+  ...(['archive', 'unarchive'] as const).map(
+    (action): Attempt => ({
+      method: 'POST',
+      route: `/v1/campaigns/{id}/${action}`,
+      url: (ids) => `/v1/campaigns/${ids.campaignId}/${action}`,
+      key: 'admin',
+    }),
+  ),
+  {
+    method: 'DELETE',
+    route: '/v1/campaigns/{id}/batches/{batchId}',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/batches/${ids.batchId}`,
+    key: 'admin',
+  },
+  {
+    method: 'POST',
+    route: '/v1/preorders/{id}/refunds',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/refunds`,
+    key: 'admin',
+    body: () => ({ amount: 100, reason: 'not yours' }),
+    idempotent: true,
+  },
   {
     method: 'POST',
     route: '/v1/campaigns',
@@ -521,7 +573,7 @@ describeOnEachEngine('tenant isolation', ({ db }) => {
             shopB.app,
             attempt.method,
             attempt.url(ids),
-            attempt.method === 'POST' && attempt.key === 'storefront'
+            (attempt.method === 'POST' && attempt.key === 'storefront') || attempt.idempotent
               ? { ...headers, 'idempotency-key': 'steal' }
               : headers,
             attempt.body?.(ids),

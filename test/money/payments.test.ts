@@ -460,9 +460,11 @@ describeOnEachEngine('payments', ({ db }) => {
     const { sku } = await launch(eur, 1_000, 'EUR');
     const placed = await place(eur, sku, { paymentMethod: VISA });
     assertRefused(
-      await call(eur.app, 'POST', `/v1/preorders/${placed.body.id}/cancel`, eur.shop.admin, {}),
-      400,
-      'validation_failed',
+      await call(eur.app, 'POST', `/v1/preorders/${placed.body.id}/cancel`, eur.shop.admin, {
+        refund: 'none',
+      }),
+      422,
+      'reason_required',
     );
     assertRefused(
       await call(eur.app, 'POST', `/v1/preorders/${placed.body.id}/cancel`, eur.shop.admin, {

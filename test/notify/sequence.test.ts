@@ -200,6 +200,59 @@ describeOnEachEngine('the customer email sequence', ({ db }) => {
     assert.match(text, /We are refunding €25\.80 to the card you paid with/);
   });
 
+  test('a goodwill refund: the customer hears how much comes back and that the pre-order stays', async () => {
+    const { sku } = await launchWithBatch(world, {
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    });
+    const email = 'hedy@example.com';
+    const placed = await place(world, sku, email);
+    await world.deliver();
+    const refunded = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${placed.id}/refunds`,
+      { ...world.admin, 'idempotency-key': 'goodwill-hedy' },
+      { amount: 1_000, reason: 'Sorry for the wait' },
+    );
+    assert.equal(refunded.status, 201, JSON.stringify(refunded.body));
+    await world.deliver();
+    const messages = world.inbox.to(email);
+    assert.deepEqual(
+      messages.map((m) => m.subject.replace(`Variant ${sku}`, 'X')),
+      ['Your pre-order of X is confirmed', 'A refund for your pre-order of X'],
+    );
+    const text = messages[1]?.text ?? '';
+    assert.match(text, /We are refunding €10\.00 of your pre-order to the card you paid with/);
+    assert.match(text, /Your pre-order itself stays as it is/);
+    assert.doesNotMatch(text, /Sorry for the wait/, 'the merchant’s reason is for the merchant’s records');
+  });
+
+  test('a pre-order shipped in two parcels: each parcel is told, the first says how many follow', async () => {
+    const { sku, campaignId, batchId } = await launchWithBatch(world);
+    const email = 'katherine@example.com';
+    const placed = await place(world, sku, email, undefined, 3);
+    const received = await call(
+      world.app,
+      'PATCH',
+      `/v1/campaigns/${campaignId}/batches/${batchId}`,
+      world.admin,
+      { state: 'received' },
+    );
+    assert.equal(received.status, 200, JSON.stringify(received.body));
+    const fulfil = (body: Record<string, unknown>) =>
+      call(world.app, 'POST', `/v1/preorders/${placed.id}/fulfil`, world.admin, body);
+    assert.equal((await fulfil({ quantity: 2, carrier: 'DHL', trackingNumber: 'P-1' })).status, 200);
+    assert.equal((await fulfil({ carrier: 'DHL', trackingNumber: 'P-2' })).status, 200);
+    await world.deliver();
+    const parcels = world.inbox.to(email).filter((m) => /is on its way/.test(m.subject));
+    assert.equal(parcels.length, 2);
+    assert.match(parcels[0]?.text ?? '', /Part of your pre-order has shipped: 2 of 3 in this parcel/);
+    assert.match(parcels[0]?.text ?? '', /We will send the other 1 as soon as they are ready/);
+    assert.match(parcels[0]?.text ?? '', /Tracking number: P-1/);
+    assert.match(parcels[1]?.text ?? '', /Your pre-order has shipped\./);
+    assert.match(parcels[1]?.text ?? '', /Tracking number: P-2/);
+  });
+
   test('a message can be rendered for a pre-order and an event without being sent (the slip preview)', async () => {
     const { sku } = await launchWithBatch(world);
     const placed = await place(world, sku, 'lee@example.com');

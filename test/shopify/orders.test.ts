@@ -11,6 +11,7 @@ import { DEFAULT_PAYMENT_SETTINGS } from '../../src/services/payment-operations.
 import { collectShopifyBalances } from '../../src/shopify/balances.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
+import { assertNothingWritten, assertRefused, databaseDigest } from '../support/http-assertions.ts';
 import {
   checkout,
   connectStore,
@@ -28,7 +29,7 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
   let world: ShopifyWorld;
   before(async () => {
     world = await shopifyWorld(db(), { app: false });
-    for (const prefix of ['CXL', 'OOO', 'BAL', 'SHIP', 'EXP']) world.store.addVariants(1, prefix);
+    for (const prefix of ['CXL', 'OOO', 'BAL', 'DEC', 'SHIP', 'EXP']) world.store.addVariants(1, prefix);
     await connectStore(world);
   });
   after(() => world.store.stop());
@@ -60,6 +61,27 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
     assert.equal((await ledger(preorderId)).charged.amount, 1580, 'the deposit Shopify’s checkout took');
     const variant = world.store.variantBySku('CXL-1');
     assert.equal(variant.inventoryPolicy, 'DENY', 'at the cap');
+
+    // Shopify took the money: Presell cannot give it back through its own card provider, and says where.
+    const before = await databaseDigest(db());
+    const cancelHere = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${preorderId}/cancel`,
+      world.shop.admin,
+      {},
+    );
+    assertRefused(cancelHere, 409, 'refund_elsewhere');
+    assert.match(cancelHere.body.error.message, /paid through shopify: refund it in shopify/);
+    const refundHere = await call(
+      world.app,
+      'POST',
+      `/v1/preorders/${preorderId}/refunds`,
+      { ...world.shop.admin, 'idempotency-key': 'shopify-goodwill' },
+      { amount: 500, reason: 'goodwill' },
+    );
+    assertRefused(refundHere, 409, 'refund_elsewhere');
+    assertNothingWritten(before, await databaseDigest(db()));
 
     const refund = world.store.cancelOrder(order.id);
     await deliver(world, storeWebhook(world, 'orders/cancelled', world.store.orderPayload(order.id)));
@@ -158,6 +180,40 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
       [preorderId],
     );
     assert.equal(events.length, 1);
+  });
+
+  test('a declined mandate payment is tried on the schedule, then left to the merchant', async () => {
+    const campaignId = await openCampaign(world, {
+      skus: ['DEC-1'],
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    });
+    const { preorderId } = await sell('DEC-1');
+    await call(world.app, 'POST', `/v1/campaigns/${campaignId}/release`, world.shop.admin);
+    world.store.declineMandatePayments = true;
+    try {
+      const tries: number[] = [];
+      for (const days of [0, 1, 3, 7, 30]) {
+        world.clock.advance(days * 86_400_000);
+        tries.push((await collectShopifyBalances(world.shopify)).tries);
+      }
+      assert.deepEqual(tries, [1, 1, 1, 1, 0], 'the first try and three retries, then none');
+      const failures = await db().query<{ data: { attempt: number; retryAt: string | null } }>(
+        `SELECT data FROM events WHERE subject_id = $1 AND type = 'preorder.payment_failed' ORDER BY id`,
+        [preorderId],
+      );
+      assert.deepEqual(
+        failures.map((f) => [f.data.attempt, f.data.retryAt === null]),
+        [
+          [1, false],
+          [2, false],
+          [3, false],
+          [4, true],
+        ],
+      );
+      assert.equal((await preorder(preorderId)).state, 'confirmed', 'not cancelled: the merchant decides');
+    } finally {
+      world.store.declineMandatePayments = false;
+    }
   });
 
   test('fulfilment: Shopify’s hold is released once the pre-order is ready, and its shipment fulfils it', async () => {

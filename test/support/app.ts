@@ -62,7 +62,9 @@ export async function call(
     headers,
     ...(body === undefined ? {} : { payload: body as object }),
   });
-  return { status: response.statusCode, body: response.json(), headers: response.headers };
+  // A 204 has no body to read.
+  const answer = response.body === '' ? null : response.json();
+  return { status: response.statusCode, body: answer, headers: response.headers };
 }
 
 /** A variant and an open campaign selling it, made through the admin API. */

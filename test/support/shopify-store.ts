@@ -109,6 +109,8 @@ export class ShopifyStore {
   readonly orders = new Map<string, StoreOrder>();
   /** Balance payments by idempotency key: a key sent again is answered as the first time. */
   readonly mandatePayments = new Map<string, { reference: string; orderId: string; amount: number }>();
+  /** Every new mandate payment is declined, as a card that no longer works would be. */
+  declineMandatePayments = false;
   /** Operation names (the first field of each request), in order: what the adapter asked. */
   readonly requests: { field: string; variables: Record<string, unknown>; throttled: boolean }[] = [];
   /** Webhook subscriptions, as `TOPIC uri`. */
@@ -592,6 +594,13 @@ export class ShopifyStore {
         amount?: { amount: string; currencyCode: string };
       }) => {
         const known = this.mandatePayments.get(idempotencyKey);
+        if (!known && this.declineMandatePayments) {
+          return {
+            job: null,
+            paymentReferenceId: null,
+            userErrors: [{ field: ['mandateId'], message: 'The payment method was declined' }],
+          };
+        }
         if (known)
           return { job: { id: gid('Job'), done: true }, paymentReferenceId: known.reference, userErrors: [] };
         const order = this.orders.get(id);

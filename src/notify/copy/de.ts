@@ -91,6 +91,7 @@ export const de: Copy = {
   shipped: {
     subject: 'Ihr {{ product.name }} ist unterwegs',
     intro: 'Ihre Vorbestellung wurde versandt.',
+    part: 'Ein Teil Ihrer Vorbestellung wurde versandt: {{ shipment.quantity }} von {{ preorder.quantity }} in diesem Paket. Die übrigen {{ shipment.unitsLeft }} senden wir, sobald sie bereit sind.',
     carrier: 'Versanddienst',
     tracking: 'Sendungsnummer',
     track: 'Sendung verfolgen',
@@ -114,6 +115,12 @@ export const de: Copy = {
       'Wir erstatten {{ refund.amount }} auf die Karte, mit der Sie bezahlt haben. Es kann einige Tage dauern, bis der Betrag erscheint.',
     kept: 'Gemäß den Stornobedingungen behalten wir {{ refund.kept }}.',
     noRefund: 'Es wurde nichts abgebucht, daher gibt es nichts zu erstatten.',
+  },
+  refunded: {
+    subject: 'Eine Erstattung für Ihre Vorbestellung von {{ product.name }}',
+    intro:
+      'Wir erstatten {{ refund.amount }} Ihrer Vorbestellung auf die Karte, mit der Sie bezahlt haben. Es kann einige Tage dauern, bis der Betrag erscheint.',
+    unchanged: 'Ihre Vorbestellung selbst bleibt unverändert.',
   },
   portal_link: {
     subject: 'Ihr Link zu Ihren Vorbestellungen bei {{ shop.name }}',

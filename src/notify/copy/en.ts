@@ -89,6 +89,7 @@ export const en = {
   shipped: {
     subject: 'Your {{ product.name }} is on its way',
     intro: 'Your pre-order has shipped.',
+    part: 'Part of your pre-order has shipped: {{ shipment.quantity }} of {{ preorder.quantity }} in this parcel. We will send the other {{ shipment.unitsLeft }} as soon as they are ready.',
     carrier: 'Carrier',
     tracking: 'Tracking number',
     track: 'Track my parcel',
@@ -111,6 +112,12 @@ export const en = {
     refund: 'We are refunding {{ refund.amount }} to the card you paid with. It can take a few days to show.',
     kept: 'Under the cancellation terms we keep {{ refund.kept }}.',
     noRefund: 'Nothing was charged, so there is nothing to refund.',
+  },
+  refunded: {
+    subject: 'A refund for your pre-order of {{ product.name }}',
+    intro:
+      'We are refunding {{ refund.amount }} of your pre-order to the card you paid with. It can take a few days to show.',
+    unchanged: 'Your pre-order itself stays as it is.',
   },
   portal_link: {
     subject: 'Your link to your pre-orders at {{ shop.name }}',

@@ -89,6 +89,7 @@ export const fr: Copy = {
   shipped: {
     subject: 'Votre {{ product.name }} est en route',
     intro: 'Votre précommande a été expédiée.',
+    part: 'Une partie de votre précommande a été expédiée : {{ shipment.quantity }} sur {{ preorder.quantity }} dans ce colis. Nous enverrons les {{ shipment.unitsLeft }} autres dès qu’ils seront prêts.',
     carrier: 'Transporteur',
     tracking: 'Numéro de suivi',
     track: 'Suivre mon colis',
@@ -112,6 +113,12 @@ export const fr: Copy = {
       'Nous remboursons {{ refund.amount }} sur la carte utilisée pour le paiement. Cela peut prendre quelques jours.',
     kept: 'Selon les conditions d’annulation, nous conservons {{ refund.kept }}.',
     noRefund: 'Rien n’a été débité ; il n’y a donc rien à rembourser.',
+  },
+  refunded: {
+    subject: 'Un remboursement pour votre précommande de {{ product.name }}',
+    intro:
+      'Nous remboursons {{ refund.amount }} de votre précommande sur la carte utilisée pour le paiement. Cela peut prendre quelques jours.',
+    unchanged: 'Votre précommande elle-même reste inchangée.',
   },
   portal_link: {
     subject: 'Votre lien vers vos précommandes chez {{ shop.name }}',

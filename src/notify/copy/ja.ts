@@ -83,6 +83,7 @@ export const ja: Copy = {
   shipped: {
     subject: '{{ product.name }}を発送しました',
     intro: 'ご予約の商品を発送しました。',
+    part: 'ご予約の一部を発送しました。この荷物には{{ preorder.quantity }}点のうち{{ shipment.quantity }}点が入っています。残りの{{ shipment.unitsLeft }}点は準備ができ次第お送りします。',
     carrier: '配送業者',
     tracking: '追跡番号',
     track: '配送状況を確認する',
@@ -104,6 +105,12 @@ export const ja: Copy = {
     refund: 'お支払いに使われたカードに{{ refund.amount }}を返金します。反映まで数日かかる場合があります。',
     kept: 'キャンセル規定により、{{ refund.kept }}はお返しできません。',
     noRefund: 'ご請求はなかったため、返金はありません。',
+  },
+  refunded: {
+    subject: '{{ product.name }}のご予約の返金について',
+    intro:
+      'ご予約のお支払いから{{ refund.amount }}を、お支払いに使われたカードに返金します。反映まで数日かかる場合があります。',
+    unchanged: 'ご予約の内容に変更はありません。',
   },
   portal_link: {
     subject: '{{ shop.name }}の予約注文ページへのリンク',
