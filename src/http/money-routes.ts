@@ -27,6 +27,7 @@ import {
   webhookParams,
 } from './money-schemas.ts';
 import { campaign, idempotencyHeaders } from './schemas.ts';
+import { placedAnswer, storefrontLocale } from './storefront-routes.ts';
 import { campaignView } from './views.ts';
 
 const adminSecurity = [{ adminKey: [] }];
@@ -251,7 +252,9 @@ export function moneyStorefrontRoutes(ctx: ServiceContext, payments: Payments): 
       async (request) => {
         const step = await confirmFirstStep(ctx, payments, request.shop, request.params.id);
         const preorder = await getPreorder(ctx, request.shop.id, request.params.id);
-        return { ...preorderView(preorder, request.shop, ctx.clock()), payment: step.payment };
+        const placed = preorderView(preorder, request.shop, ctx.clock());
+        const locale = storefrontLocale(request.shop, undefined, request.headers['accept-language']);
+        return placedAnswer(ctx, request.shop, { placed, payment: step.payment }, locale);
       },
     );
   };

@@ -4,9 +4,11 @@
  * consumer sends what this composes, and a preview (the admin's template preview, the slip preview of
  * operations) shows it.
  */
+
 import type { Queryable } from '../db/database.ts';
 import type { EventData, EventType } from '../domain/events.ts';
 import { format, type Money } from '../domain/money.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { MERCHANT_REQUEST } from '../services/cancellation.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -143,7 +145,7 @@ async function chooseMessage(
   event: EventFacts,
 ): Promise<Chosen> {
   const { shop, preorder } = facts;
-  const money = (value: Money) => format(value, shop.locale);
+  const money = (value: Money) => format(value, wordingLocale(shop.locale));
   const ended = preorder.state === 'cancelled' || preorder.state === 'fulfilled';
   const language = languageOf(shop.locale);
   const consentLinks = (consent: { deadline: Date; withoutAnswer: 'keep' | 'cancel' } | undefined) => {
@@ -337,7 +339,7 @@ async function alertFor(
   shop: Shop,
   event: EventFacts,
 ): Promise<{ kind: MerchantAlert; content: AlertContent } | undefined> {
-  const money = (value: Money) => format(value, shop.locale);
+  const money = (value: Money) => format(value, wordingLocale(shop.locale));
   const campaignName = async (id: string) =>
     (
       await db.query<{ name: string }>('SELECT name FROM campaigns WHERE shop_id = $1 AND id = $2', [
