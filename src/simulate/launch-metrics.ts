@@ -23,7 +23,10 @@ export interface LaunchFigures {
   shippedInFirstWindow: number;
   /** Customers whose window moved later at least once. */
   moved: number;
-  /** Of those, the share told of every move before the window they had been given ended. */
+  /**
+   * Of those, the share told of every move before the last day of the window they had been given: news on
+   * the day itself, when the parcel should be leaving, is not news ahead.
+   */
   toldBeforeWindowEnded: number;
   cancelled: number;
   refunds: { count: number; amount: number };
@@ -45,7 +48,7 @@ export function launchFigures(
     (o) => o.firstWindowEnd !== null && (o.shippedDay as number) <= o.firstWindowEnd,
   );
   const moved = outcomes.filter((o) => o.moves.length > 0);
-  const toldInTime = moved.filter((o) => o.moves.every((move) => move.day <= move.oldEnd));
+  const toldInTime = moved.filter((o) => o.moves.every((move) => move.day < move.oldEnd));
   const waits = shipped.map((o) => (o.shippedDay as number) - o.placedDay).sort((a, b) => a - b);
   return {
     preorders: outcomes.length,
