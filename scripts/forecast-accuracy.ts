@@ -18,6 +18,8 @@ console.log(`${launches} simulated launches of ${windowDays} days, seed ${seed}:
 for (const result of results) {
   console.log(
     `  at ${percent(result.at)} of the window: median absolute percentage error ${percent(result.medianAbsolutePercentageError)}, ` +
-      `90th percentile ${percent(result.p90AbsolutePercentageError)}; Bass fit used in ${result.fitted} of ${launches}`,
+      `90th percentile ${percent(result.p90AbsolutePercentageError)}; Bass fit used in ${result.fitted} of ${launches} ` +
+      `(median error ${percent(result.medianByMethod.bass)}), the run-rate fallback in ${launches - result.fitted} ` +
+      `(median error ${percent(result.medianByMethod.runRate)})`,
   );
 }

@@ -24,6 +24,8 @@ export interface AccuracyAt {
   p90AbsolutePercentageError: number;
   /** Launches the Bass fit forecast; the others fell back to the run rate. */
   fitted: number;
+  /** The median error of each kind of forecast apart (0 when none was made). */
+  medianByMethod: { bass: number; runRate: number };
 }
 
 /**
@@ -43,8 +45,7 @@ export function drawBassParameters(random: Random): BassParameters {
 export function forecastAccuracy({ launches, seed, windowDays, at }: AccuracyOptions): AccuracyAt[] {
   const parameters = randomStream(seed, 'curves');
   const demand = randomStream(seed, 'demand');
-  const errors = at.map(() => [] as number[]);
-  const fitted = at.map(() => 0);
+  const errors = at.map(() => ({ bass: [] as number[], runRate: [] as number[] }));
   const start = 20_000;
   for (let launch = 0; launch < launches; launch++) {
     const curve = drawBassParameters(parameters);
@@ -56,17 +57,20 @@ export function forecastAccuracy({ launches, seed, windowDays, at }: AccuracyOpt
     at.forEach((share, index) => {
       const seen = Math.round(share * windowDays);
       const forecast = forecastAt(daily.slice(0, seen), start, windowDays);
-      (errors[index] as number[]).push(Math.abs(forecast.final.expected - final) / final);
-      if (forecast.method === 'bass') fitted[index] = (fitted[index] as number) + 1;
+      const error = Math.abs(forecast.final.expected - final) / final;
+      errors[index]?.[forecast.method === 'bass' ? 'bass' : 'runRate'].push(error);
     });
   }
+  const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
   return at.map((share, index) => {
-    const sorted = [...(errors[index] as number[])].sort((a, b) => a - b);
+    const { bass, runRate } = errors[index] as { bass: number[]; runRate: number[] };
+    const all = sorted([...bass, ...runRate]);
     return {
       at: share,
-      medianAbsolutePercentageError: middle(sorted, 0.5),
-      p90AbsolutePercentageError: middle(sorted, 0.9),
-      fitted: fitted[index] as number,
+      medianAbsolutePercentageError: middle(all, 0.5),
+      p90AbsolutePercentageError: middle(all, 0.9),
+      fitted: bass.length,
+      medianByMethod: { bass: middle(sorted(bass), 0.5), runRate: middle(sorted(runRate), 0.5) },
     };
   });
 }
