@@ -429,7 +429,8 @@ async function observe(
     }
     waiting.push({ follow, delayDays });
   }
-  return waiting;
+  // In the order they pre-ordered: whose cancellation frees units first must not depend on row order.
+  return waiting.sort((a, b) => a.follow.order.index - b.follow.order.index);
 }
 
 /** Each waiting customer takes in the day; those whose patience ran out cancel from the portal. */
