@@ -26,6 +26,7 @@ export function launchChartSvg(panels: readonly ChartPanel[], title: string): st
   const height = panels.length * PANEL_HEIGHT + 30;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`,
     ...panels.map((panel, index) => panelSvg(panel, 24 + index * PANEL_HEIGHT, top)),

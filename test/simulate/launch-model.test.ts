@@ -207,6 +207,7 @@ describe('the chart', () => {
     assert.equal(svg.match(/fill="#c0392b"/g)?.length, 2, 'one late per panel');
     assert.equal(svg.match(/stroke="#7f8c8d"/g)?.length, 2, 'one cancelled per panel');
     assert.match(svg, /one-date &lt;&amp;&gt;/);
+    assert.match(svg, /<title>Seed 1<\/title>/, 'a title for screen readers');
     assert.match(svg, /<\/svg>\n$/);
   });
 });
