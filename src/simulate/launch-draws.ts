@@ -46,7 +46,7 @@ export function drawLaunch(scenario: Scenario, seed: number): LaunchDraws {
 }
 
 /** Pre-orders a day: Poisson around the Bass curve's units for that day of the window. */
-export function dailyOrders(scenario: Scenario, random: Random): number[] {
+function dailyOrders(scenario: Scenario, random: Random): number[] {
   return Array.from({ length: scenario.windowDays }, (_, day) =>
     poisson(adoptersBetween(scenario.demand, day, day + 1), random),
   );
