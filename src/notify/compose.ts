@@ -266,24 +266,12 @@ async function chooseMessage(
     }
     case 'preorder.ready':
       return { kind: 'ready_to_ship', extra: {} };
-    case 'preorder.partly_shipped': {
-      const data = event.data as EventData<'preorder.partly_shipped'>;
-      return {
-        kind: 'shipped',
-        extra: {
-          shipment: {
-            carrier: data.carrier,
-            trackingNumber: data.trackingNumber,
-            trackingUrl: data.trackingUrl,
-            partial: true,
-            quantity: data.quantity,
-            unitsLeft: data.unitsLeft,
-          },
-        },
-      };
-    }
+    case 'preorder.partly_shipped':
     case 'preorder.fulfilled': {
-      const data = event.data as EventData<'preorder.fulfilled'>;
+      const data = event.data as EventData<'preorder.partly_shipped' | 'preorder.fulfilled'>;
+      // A parcel with some of the units says how many it holds and how many follow.
+      const part =
+        event.type === 'preorder.partly_shipped' ? (data as EventData<'preorder.partly_shipped'>) : undefined;
       return {
         kind: 'shipped',
         extra: {
@@ -291,6 +279,9 @@ async function chooseMessage(
             carrier: data.carrier,
             trackingNumber: data.trackingNumber,
             trackingUrl: data.trackingUrl,
+            partial: part !== undefined,
+            quantity: part?.quantity ?? null,
+            unitsLeft: part?.unitsLeft ?? null,
           },
         },
       };
