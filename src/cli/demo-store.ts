@@ -19,17 +19,19 @@ export function demoStore(): DemoStore {
   const routes: FastifyPluginAsync = async (app) => {
     const page = (reply: { type(value: string): { send(body: string): unknown } }, html: string) =>
       reply.type('text/html; charset=utf-8').send(html);
-    app.get('/store', async (_request, reply) => {
+    // Pages of a pretend store, not Presell's API: left out of the OpenAPI document.
+    const hide = { schema: { hide: true } };
+    app.get('/store', hide, async (_request, reply) => {
       if (!settings) return reply.status(503).send('The demo shop is being seeded; reload in a moment.');
       return page(reply, storeIndex(settings));
     });
-    app.get<{ Params: { handle: string } }>('/store/products/:handle', async (request, reply) => {
+    app.get<{ Params: { handle: string } }>('/store/products/:handle', hide, async (request, reply) => {
       const product = DEMO_PRODUCTS.find((each) => each.handle === request.params.handle);
       if (!product) return reply.status(404).type('text/plain').send('No such product in the demo store.');
       if (!settings) return reply.status(503).send('The demo shop is being seeded; reload in a moment.');
       return page(reply, productPage(product, settings));
     });
-    app.post('/store/cart/add', async (_request, reply) =>
+    app.post('/store/cart/add', hide, async (_request, reply) =>
       page(
         reply,
         layout(

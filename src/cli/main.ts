@@ -7,6 +7,7 @@ import { migrateCommand } from './migrate.ts';
 import { promiseCommand } from './promise.ts';
 import { serveCommand } from './serve.ts';
 import { shopCommand } from './shop.ts';
+import { simulateCommand } from './simulate.ts';
 import { workerCommand } from './worker.ts';
 
 const COMMANDS: readonly Command[] = [
@@ -17,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   shopCommand,
   promiseCommand,
   forecastCommand,
+  simulateCommand,
   jobCommand,
 ];
 

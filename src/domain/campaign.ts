@@ -126,9 +126,14 @@ export function offerState(
   if (campaign.status === 'draft') return { state: 'closed', reason: 'draft' };
   if (campaign.status === 'closed') return { state: 'closed', reason: 'closed' };
   if (campaign.closesAt && campaign.closesAt <= now) return { state: 'closed', reason: 'window_ended' };
+  const upcoming = campaign.opensAt !== null && campaign.opensAt > now;
+  // A backorder pauses itself when stock comes in: its variant then sells through the store's own cart,
+  // and the shopper is told it is in stock, not that it is unavailable.
+  if (campaign.mode === 'backorder' && supply.onHand > 0 && !upcoming) {
+    return { state: 'closed', reason: 'in_stock' };
+  }
   if (campaign.status === 'paused') return { state: 'closed', reason: 'paused' };
-  if (campaign.opensAt && campaign.opensAt > now) return { state: 'upcoming', reason: 'not_yet_open' };
-  if (campaign.mode === 'backorder' && supply.onHand > 0) return { state: 'closed', reason: 'in_stock' };
+  if (upcoming) return { state: 'upcoming', reason: 'not_yet_open' };
   if (supply.unitsLeft === 0) return { state: 'sold_out' };
   return { state: 'open' };
 }

@@ -147,7 +147,6 @@ export const ERRORS = {
     kind: 'conflict',
     meaning: 'A parcel with this tracking number is already recorded for the pre-order.',
   },
-  job_not_finished: { kind: 'conflict', meaning: 'The job is still running; try again once it finished.' },
   per_customer_limit: {
     kind: 'rule',
     meaning:
@@ -178,7 +177,6 @@ export const ERRORS = {
     kind: 'rule',
     meaning: 'The supply plan of one variant would pass the largest number of units Presell counts.',
   },
-  ship_date_required: { kind: 'rule', meaning: 'A balance due before shipping needs a promised ship date.' },
   refund_exceeds_payment: { kind: 'rule', meaning: 'A refund cannot give back more than was paid.' },
   reason_required: { kind: 'rule', meaning: 'Overriding the cancellation policy needs a reason.' },
   invalid_request: { kind: 'rule', meaning: 'The payment provider refused the request as we sent it.' },
@@ -212,10 +210,6 @@ export const ERRORS = {
     kind: 'rule',
     meaning:
       'A webhook endpoint on a loopback, private or link-local address, or one that does not resolve; `details.reason` says which.',
-  },
-  not_a_backorder: {
-    kind: 'rule',
-    meaning: 'Only a backorder campaign’s variant serves backorders from stock.',
   },
   invalid_template: {
     kind: 'rule',

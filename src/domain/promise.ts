@@ -882,7 +882,8 @@ function samePromise(a: PreorderPromise, b: PreorderPromise): boolean {
     return (
       allocation.batchId === other.batchId &&
       allocation.units === other.units &&
-      allocation.inStock === other.inStock
+      allocation.inStock === other.inStock &&
+      sameDates(allocation.ships, other.ships)
     );
   });
 }

@@ -6,7 +6,8 @@
  * (1–10, 11–20, 21–end), the month when the window covers at least half of it, or else both days.
  *
  * Dates go through Intl in the requested locale with timeZone 'UTC' on calendar dates, so no zone
- * shifts a day; phrases come from a table per language (en, de, fr, ja), English for other languages.
+ * shifts a day; phrases come from a table per language (en, de, fr, ja). Other languages are worded whole
+ * in English: callers pass `wordingLocale(shop.locale)`, so that the dates are English too.
  * A date shows its year only when it is not in the shop's current year.
  */
 import {
@@ -69,11 +70,38 @@ export function wordShipWindow(window: PromiseWindow, options: WordingOptions): 
   }
   const phrases = phrasesFor(options.locale);
   if (options.mode === 'backorder') {
-    const message = phrases.join(phrases.backInStock, phrases.by(dayAndMonth(window.to, options)));
+    const message = phrases.join(
+      phrases.backInStock,
+      phrases.ships(phrases.by(dayAndMonth(window.to, options))),
+    );
     return { kind: 'by', from: window.from, to: window.to, message };
   }
   const period = periodOf(window, options.locale);
   return { ...period, message: capitalise(predicateOf(period, phrases, options), options.locale) };
+}
+
+/**
+ * A promise whose units ship at different times (the split policy), earliest first: "2 ship in December,
+ * 1 early February"; a backorder's: "Back in stock — 2 ship by 3 March, 1 by 10 April".
+ */
+export function wordShipmentParts(
+  parts: readonly { readonly units: number; readonly window: PromiseWindow }[],
+  options: WordingOptions,
+): string {
+  const phrases = phrasesFor(options.locale);
+  const worded = phrases.shipsInParts(
+    parts.map(({ units, window }) => ({
+      count: new Intl.NumberFormat(options.locale).format(units),
+      plural: new Intl.PluralRules(options.locale).select(units),
+      period:
+        options.mode === 'backorder'
+          ? phrases.by(dayAndMonth(window.to, options))
+          : periodPhrase(periodOf(window, options.locale), phrases, options),
+    })),
+  );
+  return options.mode === 'backorder'
+    ? phrases.join(phrases.backInStock, worded)
+    : capitalise(worded, options.locale);
 }
 
 export function wordOffer(offer: NextOffer, options: WordingOptions): OfferWording {
@@ -113,7 +141,7 @@ export function wordAvailability(
   if (!window) return phrases.join(lead, phrases.toBeConfirmed);
   const predicate =
     kind === 'backorder'
-      ? phrases.by(dayAndMonth(window.to, options))
+      ? phrases.ships(phrases.by(dayAndMonth(window.to, options)))
       : predicateOf(periodOf(window, options.locale), phrases, options);
   return phrases.join(lead, predicate);
 }
@@ -153,6 +181,11 @@ function pad(day: number): string {
 
 /** The phrase without a capital, so that it can follow "Order now — ". */
 function predicateOf(period: WordedPeriod, phrases: Phrases, options: WordingOptions): string {
+  return phrases.ships(periodPhrase(period, phrases, options));
+}
+
+/** When, without saying what: "the week of 14 December", "early January". */
+function periodPhrase(period: WordedPeriod, phrases: Phrases, options: WordingOptions): string {
   switch (period.kind) {
     case 'week':
       return phrases.week(dayAndMonth(period.from, options));
@@ -233,12 +266,16 @@ function capitalise(text: string, locale: string): string {
 
 // ——— phrases per language ———
 
+/** Periods are phrases of time ("the week of 14 December"); `ships` makes one a promise. */
 interface Phrases {
   week(date: string): string;
   partOfMonth: Record<PartOfMonth, (month: string) => string>;
   month(month: string): string;
   range(from: string, to: string): string;
   by(date: string): string;
+  ships(period: string): string;
+  /** Units that ship at different times: "2 ship in December, 1 early February". */
+  shipsInParts(parts: readonly { count: string; plural: Intl.LDMLPluralRule; period: string }[]): string;
   toBeConfirmed: string;
   soldOut: string;
   orderNow: string;
@@ -257,15 +294,22 @@ type ButtonKind = CampaignMode | 'sold_out' | 'upcoming' | 'closed' | 'in_stock'
 type UnitsLeft = (count: string, shipment: 'first' | 'next') => string;
 
 const english: Phrases = {
-  week: (date) => `ships the week of ${date}`,
+  week: (date) => `the week of ${date}`,
   partOfMonth: {
-    early: (month) => `ships early ${month}`,
-    mid: (month) => `ships mid-${month}`,
-    late: (month) => `ships late ${month}`,
+    early: (month) => `early ${month}`,
+    mid: (month) => `mid-${month}`,
+    late: (month) => `late ${month}`,
   },
-  month: (month) => `ships in ${month}`,
-  range: (from, to) => `ships between ${from} and ${to}`,
-  by: (date) => `ships by ${date}`,
+  month: (month) => `in ${month}`,
+  range: (from, to) => `between ${from} and ${to}`,
+  by: (date) => `by ${date}`,
+  ships: (period) => `ships ${period}`,
+  shipsInParts: (parts) =>
+    parts
+      .map(({ count, plural, period }, index) =>
+        index === 0 ? `${count} ${plural === 'one' ? 'ships' : 'ship'} ${period}` : `${count} ${period}`,
+      )
+      .join(', '),
   toBeConfirmed: 'date to be confirmed',
   soldOut: 'sold out',
   orderNow: 'Order now',
@@ -286,15 +330,18 @@ const english: Phrases = {
 const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
   en: english,
   de: {
-    week: (date) => `Versand in der Woche vom ${date}`,
+    week: (date) => `in der Woche vom ${date}`,
     partOfMonth: {
-      early: (month) => `Versand Anfang ${month}`,
-      mid: (month) => `Versand Mitte ${month}`,
-      late: (month) => `Versand Ende ${month}`,
+      early: (month) => `Anfang ${month}`,
+      mid: (month) => `Mitte ${month}`,
+      late: (month) => `Ende ${month}`,
     },
-    month: (month) => `Versand im ${month}`,
-    range: (from, to) => `Versand zwischen dem ${from} und dem ${to}`,
-    by: (date) => `Versand bis zum ${date}`,
+    month: (month) => `im ${month}`,
+    range: (from, to) => `zwischen dem ${from} und dem ${to}`,
+    by: (date) => `bis zum ${date}`,
+    ships: (period) => `Versand ${period}`,
+    shipsInParts: (parts) =>
+      `Versand: ${parts.map(({ count, period }) => `${count} Stück ${period}`).join(', ')}`,
     toBeConfirmed: 'Liefertermin folgt',
     soldOut: 'ausverkauft',
     orderNow: 'Jetzt vorbestellen',
@@ -315,15 +362,23 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
     },
   },
   fr: {
-    week: (date) => `expédition la semaine du ${date}`,
+    week: (date) => `la semaine du ${date}`,
     partOfMonth: {
-      early: (month) => `expédition début ${month}`,
-      mid: (month) => `expédition mi-${month}`,
-      late: (month) => `expédition fin ${month}`,
+      early: (month) => `début ${month}`,
+      mid: (month) => `mi-${month}`,
+      late: (month) => `fin ${month}`,
     },
-    month: (month) => `expédition en ${month}`,
-    range: (from, to) => `expédition entre le ${from} et le ${to}`,
-    by: (date) => `expédition d’ici le ${date}`,
+    month: (month) => `en ${month}`,
+    range: (from, to) => `entre le ${from} et le ${to}`,
+    by: (date) => `d’ici le ${date}`,
+    ships: (period) => `expédition ${period}`,
+    shipsInParts: (parts) =>
+      `expédition : ${parts
+        .map(
+          ({ count, plural, period }) =>
+            `${count} ${plural === 'one' ? 'exemplaire' : 'exemplaires'} ${period}`,
+        )
+        .join(', ')}`,
     toBeConfirmed: 'date à confirmer',
     soldOut: 'épuisé',
     orderNow: 'Précommandez maintenant',
@@ -346,15 +401,17 @@ const phrasesByLanguage: Readonly<Record<string, Phrases>> = {
     },
   },
   ja: {
-    week: (date) => `${date}の週に発送`,
+    week: (date) => `${date}の週`,
     partOfMonth: {
-      early: (month) => `${month}上旬に発送`,
-      mid: (month) => `${month}中旬に発送`,
-      late: (month) => `${month}下旬に発送`,
+      early: (month) => `${month}上旬`,
+      mid: (month) => `${month}中旬`,
+      late: (month) => `${month}下旬`,
     },
-    month: (month) => `${month}に発送`,
-    range: (from, to) => `${from}～${to}に発送`,
-    by: (date) => `${date}までに発送`,
+    month: (month) => `${month}`,
+    range: (from, to) => `${from}～${to}`,
+    by: (date) => `${date}まで`,
+    ships: (period) => `${period}に発送`,
+    shipsInParts: (parts) => parts.map(({ count, period }) => `${count}点は${period}に発送`).join('、'),
     toBeConfirmed: '発送日未定',
     soldOut: '完売',
     orderNow: '今すぐ予約',
@@ -395,6 +452,24 @@ export function hasWording(locale: string): boolean {
     return languageOf(locale) in phrasesByLanguage;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The locale a shop's texts are worded in: its own when its language has texts, else English of its region
+ * (es-ES → en-ES), so that words, dates and amounts are in one language, never "ships in diciembre".
+ */
+export function wordingLocale(locale: string): string {
+  if (hasWording(locale)) return locale;
+  const region = canonicalRegion(locale);
+  return region ? `en-${region}` : 'en';
+}
+
+function canonicalRegion(locale: string): string | undefined {
+  try {
+    return new Intl.Locale(locale).region;
+  } catch {
+    return undefined;
   }
 }
 

@@ -84,6 +84,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/variants',
       {
         schema: {
+          operationId: 'createVariant',
           tags: ['variants'],
           summary: 'Create a variant',
           security,
@@ -99,6 +100,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/variants',
       {
         schema: {
+          operationId: 'listVariants',
           tags: ['variants'],
           summary: 'List variants (not archived unless asked), oldest first',
           security,
@@ -233,6 +235,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns',
       {
         schema: {
+          operationId: 'createCampaign',
           tags: ['campaigns'],
           summary: 'Create a campaign (as a draft)',
           security,
@@ -264,6 +267,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns/:id',
       {
         schema: {
+          operationId: 'getCampaign',
           tags: ['campaigns'],
           summary: 'Get a campaign with its variants’ caps and units held',
           security,
@@ -278,6 +282,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/campaigns/:id',
       {
         schema: {
+          operationId: 'updateCampaign',
           tags: ['campaigns'],
           summary: 'Change a campaign; a cap below the units held is refused with cap_below_held',
           security,
@@ -316,6 +321,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         `/v1/campaigns/:id/${action}`,
         {
           schema: {
+            operationId: `${action}Campaign`,
             tags: ['campaigns'],
             summary:
               action === 'open'
@@ -345,6 +351,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/preorders',
       {
         schema: {
+          operationId: 'listPreorders',
           tags: ['preorders'],
           summary: 'List pre-orders, oldest first',
           security,
@@ -366,6 +373,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/preorders/:id',
       {
         schema: {
+          operationId: 'getPreorder',
           tags: ['preorders'],
           summary:
             'Get a pre-order, with its promise and every announced change of it, and where its money stands',
@@ -402,6 +410,7 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/preorders/:id/fulfil',
       {
         schema: {
+          operationId: 'fulfilPreorder',
           tags: ['preorders'],
           summary: 'Record a parcel of a ready pre-order; the last one fulfils it, with carrier and tracking',
           description:

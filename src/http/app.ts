@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Mail } from '../notify/mailer.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { JobStarter } from '../services/job-kinds.ts';
@@ -30,6 +24,7 @@ import { inboxRoutes } from './inbox-routes.ts';
 import { keyRoutes } from './key-routes.ts';
 import { moneyAdminRoutes, moneyStorefrontRoutes, webhookRoutes } from './money-routes.ts';
 import { OfferCache } from './offer-cache.ts';
+import { registerOpenApi } from './openapi.ts';
 import { operationsRoutes } from './operations-routes.ts';
 import { portalRoutes } from './portal-routes.ts';
 import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
@@ -133,28 +128,20 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   });
   installErrorHandling(app, { strictErrorCodes: options.strictErrorCodes ?? false });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: {
-        title: 'Presell API',
-        version: '1',
-        description:
-          'Pre-orders with zero oversell. Money is `{amount, currency}` in minor units; times are ISO 8601 UTC; ' +
-          'errors are `{error: {code, message, details}}` with a stable code.',
-      },
-      components: {
-        securitySchemes: {
-          adminKey: { type: 'http', scheme: 'bearer', description: 'The shop’s secret key, sk_…' },
-          publishableKey: { type: 'apiKey', in: 'header', name: 'Presell-Key', description: 'pk_…' },
-        },
+  await registerOpenApi(app);
+  app.get(
+    '/health',
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['health'],
+        summary: 'Whether the server is up (for load balancers and monitors)',
+        security: [],
+        response: { 200: z.object({ ok: z.literal(true) }) },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+    async () => ({ ok: true as const }),
+  );
   registerHomePage(app);
 
   const keys = new KeyAuthenticator(ctx);

@@ -124,6 +124,7 @@ export function auditRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/audit-log',
       {
         schema: {
+          operationId: 'listAuditEntries',
           tags: ['audit'],
           summary:
             'Every merchant action: which key, when, what, and its subject before and after; oldest first',

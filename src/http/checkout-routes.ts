@@ -6,15 +6,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { shopDate } from '../domain/calendar.ts';
 import { checkoutWording } from '../domain/checkout-wording.ts';
 import { DomainError } from '../domain/errors.ts';
 import { normaliseAddress } from '../domain/fulfilment.ts';
-import { dueTerms, wordDueTerms } from '../domain/offer-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
 import { TestPaymentProvider } from '../payments/test-provider.ts';
 import { getOffer } from '../services/campaigns.ts';
-import { isShopsPreorder, placedTerms, placeFromCheckout, variantName } from '../services/checkouts.ts';
+import { isShopsPreorder, placeFromCheckout, variantName } from '../services/checkouts.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Payments } from '../services/payment-operations.ts';
 import type { Placements } from '../services/placement.ts';
@@ -23,14 +21,8 @@ import { checkoutNotice, checkoutPage } from './checkout-page.ts';
 import { errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
 import { safeLink } from './html.ts';
 import { placedPreorder } from './money-schemas.ts';
-import {
-  idempotencyHeaders,
-  MAX_QUANTITY,
-  money,
-  placePreorderBody,
-  shippingAddressInput,
-} from './schemas.ts';
-import { PLACEMENT_CODES, storefrontLocale } from './storefront-routes.ts';
+import { idempotencyHeaders, MAX_QUANTITY, placePreorderBody, shippingAddressInput } from './schemas.ts';
+import { PLACEMENT_CODES, placedAnswer, storefrontLocale } from './storefront-routes.ts';
 import { offerView } from './views.ts';
 import { type Bundle, webBundles } from './web-assets.ts';
 
@@ -46,18 +38,6 @@ export const checkoutBody = placePreorderBody
       .describe('The language the answer’s texts are in, as for the offer'),
   })
   .strict();
-
-const checkoutAnswer = placedPreorder
-  .extend({
-    due: z
-      .object({
-        now: money,
-        later: money,
-        message: z.string().nullable().describe('e.g. "Pay €39.60 now, €158.40 when it ships"'),
-      })
-      .describe('What this pre-order pays now and later'),
-  })
-  .meta({ id: 'CheckoutPreorder' });
 
 const clientSecret = z
   .string()
@@ -84,15 +64,18 @@ export function checkoutApiRoutes(
       '/v1/storefront/checkouts',
       {
         schema: {
+          operationId: 'createCheckout',
           tags: ['storefront'],
           summary: 'Place a pre-order from the hosted checkout, with the address it ships to',
           description:
             'As POST /v1/storefront/preorders without a payment method: units are held while the shopper pays ' +
-            'in the browser with the client secret, then POST /v1/storefront/preorders/{id}/confirm.',
+            'in the browser with the client secret, then POST /v1/storefront/preorders/{id}/confirm. A retry ' +
+            'with the same Idempotency-Key and body returns the first answer as it was, with the header ' +
+            '`Idempotent-Replayed: true`; GET /v1/preorders/{id} tells where the pre-order stands now.',
           security,
           headers: idempotencyHeaders,
           body: checkoutBody,
-          response: { 201: checkoutAnswer, ...errorResponses(STOREFRONT_CODES, ...PLACEMENT_CODES) },
+          response: { 201: placedPreorder, ...errorResponses(STOREFRONT_CODES, ...PLACEMENT_CODES) },
         },
       },
       async (request, reply) => {
@@ -103,20 +86,10 @@ export function checkoutApiRoutes(
           shippingAddress: normaliseAddress(shippingAddress),
           idempotencyKey: request.headers['idempotency-key'],
         });
+        if (answer.replayed) reply.header('idempotent-replayed', 'true');
         if ('placed' in answer) {
-          const { placed } = answer;
-          const terms = dueTerms(
-            placed.total,
-            placed.quantity,
-            await placedTerms(ctx, shop.id, placed.id),
-            placed.promise?.window?.to ?? null,
-          );
-          const wording = {
-            locale: storefrontLocale(shop, locale),
-            today: shopDate(ctx.clock(), shop.timeZone),
-          };
-          const due = { now: terms.now, later: terms.later, message: wordDueTerms(terms, wording) };
-          return reply.status(201).send({ ...placed, payment: answer.payment, due });
+          const placed = await placedAnswer(ctx, shop, answer, storefrontLocale(shop, locale));
+          return reply.status(201).send(placed);
         }
         const { code, message, details } = answer.refused;
         return reply.status(statusFor(code)).send(errorBody(code, message, details));
@@ -138,6 +111,7 @@ export function checkoutApiRoutes(
       '/v1/storefront/test-payments/confirm',
       {
         schema: {
+          operationId: 'confirmTestPayment',
           tags: ['storefront'],
           summary: 'Test provider only: pay a waiting payment with a test card, as a card form would',
           security,
@@ -155,6 +129,7 @@ export function checkoutApiRoutes(
       '/v1/storefront/test-payments/authenticate',
       {
         schema: {
+          operationId: 'authenticateTestPayment',
           tags: ['storefront'],
           summary: 'Test provider only: the shopper’s answer to the test bank’s 3-D Secure challenge',
           security,
@@ -208,7 +183,7 @@ export function checkoutPageRoutes(
           const locale = canonicalLocale(asked.locale ?? '') ?? 'en';
           return html(401, checkoutNotice(locale, checkoutWording(locale).notFound));
         }
-        const locale = storefrontLocale(shop, asked.locale);
+        const locale = storefrontLocale(shop, asked.locale, request.headers['accept-language']);
         const sku = request.params.sku;
         const [found, name] = await Promise.all([
           getOffer(ctx, shop, sku).catch((error: unknown) => {

@@ -167,6 +167,7 @@ export function communicationRoutes(
       '/v1/communication/settings',
       {
         schema: {
+          operationId: 'getCommunicationSettings',
           tags,
           security,
           summary: 'The shop’s email settings',
@@ -180,6 +181,7 @@ export function communicationRoutes(
       '/v1/communication/settings',
       {
         schema: {
+          operationId: 'updateCommunicationSettings',
           tags,
           security,
           summary:
@@ -195,6 +197,7 @@ export function communicationRoutes(
       '/v1/communication/portal-secret',
       {
         schema: {
+          operationId: 'rotatePortalSecret',
           tags,
           security,
           summary: 'Make a new portal secret: every portal and unsubscribe link sent so far stops working',
@@ -211,6 +214,7 @@ export function communicationRoutes(
       '/v1/campaigns/:id/delay-consent',
       {
         schema: {
+          operationId: 'getDelayConsentSettings',
           tags,
           security,
           summary:
@@ -231,6 +235,7 @@ export function communicationRoutes(
       '/v1/campaigns/:id/delay-consent',
       {
         schema: {
+          operationId: 'updateDelayConsentSettings',
           tags,
           security,
           summary:
@@ -248,6 +253,7 @@ export function communicationRoutes(
       '/v1/email-templates',
       {
         schema: {
+          operationId: 'listEmailTemplates',
           tags,
           security,
           summary: 'Every customer message in every language, and whether the shop has its own version',
@@ -277,6 +283,7 @@ export function communicationRoutes(
       '/v1/email-templates/:kind/:language',
       {
         schema: {
+          operationId: 'getEmailTemplate',
           tags,
           security,
           summary: 'A message’s template as it is used now: the shop’s own or the default, as Liquid',
@@ -295,6 +302,7 @@ export function communicationRoutes(
       '/v1/email-templates/:kind/:language',
       {
         schema: {
+          operationId: 'replaceEmailTemplate',
           tags,
           security,
           summary: 'Use the shop’s own template for a message in a language',
@@ -333,6 +341,7 @@ export function communicationRoutes(
       '/v1/email-templates/:kind/:language',
       {
         schema: {
+          operationId: 'deleteEmailTemplate',
           tags,
           security,
           summary: 'Go back to the default template for a message in a language',
@@ -355,6 +364,7 @@ export function communicationRoutes(
       '/v1/email-templates/:kind/:language/preview',
       {
         schema: {
+          operationId: 'previewEmailTemplate',
           tags,
           security,
           summary:
@@ -390,6 +400,7 @@ export function communicationRoutes(
       '/v1/campaigns/:id/updates',
       {
         schema: {
+          operationId: 'createProgressUpdate',
           tags,
           security,
           summary:
@@ -427,6 +438,7 @@ export function communicationRoutes(
       '/v1/campaigns/:id/updates',
       {
         schema: {
+          operationId: 'listProgressUpdates',
           tags,
           security,
           summary: 'The campaign’s progress updates with how far each has gone',
@@ -447,6 +459,7 @@ export function communicationRoutes(
       '/v1/updates/:id',
       {
         schema: {
+          operationId: 'getProgressUpdate',
           tags,
           security,
           summary: 'A progress update: sent, failed and left while it goes out',
@@ -461,6 +474,7 @@ export function communicationRoutes(
       '/v1/updates/:id/schedule',
       {
         schema: {
+          operationId: 'scheduleProgressUpdate',
           tags,
           security,
           summary: 'Schedule a progress update (now when sendAt is left out)',
@@ -479,6 +493,7 @@ export function communicationRoutes(
       '/v1/updates/:id/preview',
       {
         schema: {
+          operationId: 'previewProgressUpdate',
           tags,
           security,
           summary: 'The progress update as a customer will get it',

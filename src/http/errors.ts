@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { DomainError, ERRORS, type ErrorCode, type ErrorKind } from '../domain/errors.ts';
 import { InvalidRequest } from './validation.ts';
@@ -32,12 +32,21 @@ export function errorBody(code: ErrorCode, message: string, details?: Record<str
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
-/** What any route may answer because of how HTTP bodies are read. */
-const REQUEST_CODES: readonly ErrorCode[] = [
-  'validation_failed',
+/** What a route may answer because of how a body is read: not a GET's, whose body Fastify never reads. */
+const BODY_CODES: ReadonlySet<ErrorCode> = new Set([
   'malformed_json',
   'unsupported_media_type',
   'payload_too_large',
+]);
+/**
+ * What any route may answer: its inputs refused, a URL that does not decode, what reading the body refuses,
+ * and a failure of ours.
+ */
+export const REQUEST_CODES: readonly ErrorCode[] = [
+  'validation_failed',
+  'malformed_url',
+  ...BODY_CODES,
+  'internal_error',
 ];
 /** What every route of a keyed scope may answer on top of that. */
 export const ADMIN_CODES: readonly ErrorCode[] = [...REQUEST_CODES, 'unauthorized'];
@@ -67,6 +76,22 @@ export function errorResponses(base: readonly ErrorCode[], ...codes: ErrorCode[]
   }
   // Typed as every error status, so that handlers may answer any of them; the document lists only these.
   return responses as Record<ErrorStatus, ErrorResponse>;
+}
+
+/**
+ * A GET route keeps the scope's codes (ADMIN_CODES, STOREFRONT_CODES) but cannot answer the body's: its
+ * error responses are made again without them, before the route is compiled and documented.
+ */
+function withoutBodyCodes(route: RouteOptions) {
+  const responses = route.schema?.response as Record<string, object> | undefined;
+  if (route.method !== 'GET' || !responses) return;
+  const declared = Object.values(responses).flatMap((schema) => [...(declaredCodes.get(schema) ?? [])]);
+  if (!declared.some((code) => BODY_CODES.has(code))) return;
+  const others = Object.entries(responses).filter(([, schema]) => !declaredCodes.has(schema));
+  (route.schema as { response: unknown }).response = {
+    ...Object.fromEntries(others),
+    ...errorResponses(declared.filter((code) => !BODY_CODES.has(code))),
+  };
 }
 
 export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
@@ -107,6 +132,7 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
 };
 
 export function installErrorHandling(app: FastifyInstance, options: { strictErrorCodes?: boolean } = {}) {
+  app.addHook('onRoute', withoutBodyCodes);
   app.setErrorHandler((error, request, reply) => answerError(error as FastifyError, request, reply, options));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),

@@ -62,6 +62,7 @@ export function eventRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/events',
       {
         schema: {
+          operationId: 'listEvents',
           tags: ['events'],
           summary: 'List what happened in the shop, oldest first',
           description:
@@ -91,6 +92,7 @@ export function eventRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/dead-letters',
       {
         schema: {
+          operationId: 'listDeadLetters',
           tags: ['events'],
           summary: 'Deliveries that failed every try (emails, webhooks), newest last',
           security,
@@ -115,6 +117,7 @@ export function eventRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
       '/v1/dead-letters/:id/retry',
       {
         schema: {
+          operationId: 'retryDeadLetter',
           tags: ['events'],
           summary: 'Deliver a dead letter once more, at the relay’s next pass',
           security,

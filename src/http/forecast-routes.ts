@@ -31,6 +31,7 @@ export function forecastRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fas
       '/v1/campaigns/:id/forecast',
       {
         schema: {
+          operationId: 'getForecast',
           tags: ['forecast'],
           summary: 'Forecast final demand from the daily placements so far, with an interval',
           description:
@@ -63,6 +64,7 @@ export function forecastRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fas
       '/v1/campaigns/:id/production-advice',
       {
         schema: {
+          operationId: 'adviseProduction',
           tags: ['forecast'],
           summary: 'How many units to produce: the newsvendor rule on the demand forecast',
           description:

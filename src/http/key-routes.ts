@@ -71,6 +71,7 @@ export function keyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): FastifyP
       '/v1/keys',
       {
         schema: {
+          operationId: 'listKeys',
           tags: ['keys'],
           summary: 'The shop’s keys that work now (never the keys themselves), newest first',
           security,
@@ -84,6 +85,7 @@ export function keyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): FastifyP
       '/v1/keys/rotate',
       {
         schema: {
+          operationId: 'rotateKey',
           tags: ['keys'],
           summary: 'Issue a new secret or publishable key; the one it replaces stops after `overlapSeconds`',
           security,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { chargeBalanceNow, releaseCampaign } from '../services/balances.ts';
 import { cancelPreorder } from '../services/cancellation.ts';
 import { cashReport, cashReportCsv } from '../services/cash-report.ts';
@@ -10,7 +11,7 @@ import { getPreorder, preorderView } from '../services/preorders.ts';
 import { refundPreorder } from '../services/refunds.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { authenticateAdmin } from './admin-routes.ts';
-import { ADMIN_CODES, errorBody, errorResponses, STOREFRONT_CODES } from './errors.ts';
+import { ADMIN_CODES, errorBody, errorResponses, REQUEST_CODES, STOREFRONT_CODES } from './errors.ts';
 import {
   campaignParams,
   cancelBody,
@@ -26,6 +27,7 @@ import {
   webhookParams,
 } from './money-schemas.ts';
 import { campaign, idempotencyHeaders } from './schemas.ts';
+import { placedAnswer, storefrontLocale } from './storefront-routes.ts';
 import { campaignView } from './views.ts';
 
 const adminSecurity = [{ adminKey: [] }];
@@ -43,6 +45,7 @@ export function moneyAdminRoutes(
       '/v1/preorders/:id/cancel',
       {
         schema: {
+          operationId: 'cancelPreorder',
           tags: ['money'],
           summary: 'Cancel a pre-order: refund by policy (or override), units back on sale, in one step',
           description:
@@ -116,6 +119,7 @@ export function moneyAdminRoutes(
       '/v1/preorders/:id/charge-balance',
       {
         schema: {
+          operationId: 'chargeBalance',
           tags: ['money'],
           summary:
             'Charge what the pre-order still owes now, off session (counts as one of the balance tries)',
@@ -150,6 +154,7 @@ export function moneyAdminRoutes(
       '/v1/preorders/:id/ledger',
       {
         schema: {
+          operationId: 'getPreorderLedger',
           tags: ['money'],
           summary: 'The pre-order’s money movements, and what is paid, refundable and outstanding',
           security: adminSecurity,
@@ -178,6 +183,7 @@ export function moneyAdminRoutes(
       '/v1/campaigns/:id/release',
       {
         schema: {
+          operationId: 'releaseCampaign',
           tags: ['campaigns'],
           summary: 'Mark the product released: balances due on release and pay-later charges fall due',
           security: adminSecurity,
@@ -192,11 +198,21 @@ export function moneyAdminRoutes(
       '/v1/reports/cash',
       {
         schema: {
+          operationId: 'getCashReport',
           tags: ['money'],
           summary: 'Cash collected, balances scheduled by week, at risk, refunded, refundable; JSON or CSV',
           security: adminSecurity,
           querystring: cashReportQuery,
-          response: { 200: cashReportSchema, ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_range') },
+          response: {
+            200: {
+              description: 'The report: JSON, or CSV with `format=csv` or `Accept: text/csv`',
+              content: {
+                'application/json': { schema: cashReportSchema },
+                'text/csv': { schema: z.string() },
+              },
+            },
+            ...errorResponses(ADMIN_CODES, 'not_found', 'invalid_range'),
+          },
         },
       },
       async (request, reply) => {
@@ -224,6 +240,7 @@ export function moneyStorefrontRoutes(ctx: ServiceContext, payments: Payments): 
       '/v1/storefront/preorders/:id/confirm',
       {
         schema: {
+          operationId: 'confirmPreorderPayment',
           tags: ['storefront'],
           summary:
             'After the shopper paid in the browser: complete the first payment step and answer the pre-order',
@@ -235,7 +252,9 @@ export function moneyStorefrontRoutes(ctx: ServiceContext, payments: Payments): 
       async (request) => {
         const step = await confirmFirstStep(ctx, payments, request.shop, request.params.id);
         const preorder = await getPreorder(ctx, request.shop.id, request.params.id);
-        return { ...preorderView(preorder, request.shop, ctx.clock()), payment: step.payment };
+        const placed = preorderView(preorder, request.shop, ctx.clock());
+        const locale = storefrontLocale(request.shop, undefined, request.headers['accept-language']);
+        return placedAnswer(ctx, request.shop, { placed, payment: step.payment }, locale);
       },
     );
   };
@@ -255,9 +274,16 @@ export function webhookRoutes(ctx: ServiceContext, payments: Payments): FastifyP
       '/v1/webhooks/:provider',
       {
         schema: {
+          operationId: 'receivePaymentWebhook',
           tags: ['webhooks'],
           summary: 'Payment provider events (Stripe: the endpoint’s signing secret verifies them)',
+          // No key: the provider's signature over the body authenticates the call.
+          security: [],
           params: webhookParams,
+          response: {
+            200: z.object({ received: z.literal(true), handled: z.boolean() }),
+            ...errorResponses(REQUEST_CODES, 'invalid_webhook', 'not_found'),
+          },
         },
       },
       async (request, reply) => {
@@ -270,7 +296,7 @@ export function webhookRoutes(ctx: ServiceContext, payments: Payments): FastifyP
           body: typeof request.body === 'string' ? request.body : '',
           headers: request.headers,
         });
-        return { received: true, handled: result.handled };
+        return { received: true as const, handled: result.handled };
       },
     );
   };

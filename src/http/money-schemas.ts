@@ -1,7 +1,7 @@
 /** The money API's shapes: payments at placement, cancellation, ledger, balances, the cash report. */
 import { z } from 'zod';
 import { PREORDER_STATES } from '../domain/lifecycle.ts';
-import { currency, id, isoDate, placePreorderBody, preorder, text } from './schemas.ts';
+import { currency, dueTerms, id, isoDate, placePreorderBody, preorder, text } from './schemas.ts';
 
 /** Money as answered: sums of many pre-orders may pass the bound a single request's amount has. */
 const money = z.object({ amount: z.number().int(), currency });
@@ -44,6 +44,9 @@ export const paymentStatus = z
 export const placedPreorder = preorder
   .extend({
     payment: paymentStatus.optional().describe('The first payment step: charge, deposit or saved card'),
+    due: dueTerms.describe(
+      'What this pre-order pays now and later, by the terms locked when it was placed, in the shop’s language',
+    ),
   })
   .meta({ id: 'PlacedPreorder' });
 

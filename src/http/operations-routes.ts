@@ -48,6 +48,7 @@ import {
   endpointChanges,
   endpointView,
   exportBody,
+  exportResponse,
   importQuery,
   jobView,
   parcel,
@@ -85,6 +86,7 @@ export function operationsRoutes(
       {
         config: { audit: false },
         schema: {
+          operationId: 'previewBatchSlip',
           tags: ['supply'],
           summary: 'What slipping a batch to a new ready date would do, without changing anything',
           description:
@@ -121,6 +123,7 @@ export function operationsRoutes(
       '/v1/preorders/:id/shipping-address',
       {
         schema: {
+          operationId: 'setShippingAddress',
           tags: ['fulfilment'],
           summary: 'Set or change where a pre-order ships, until it is exported',
           security,
@@ -144,6 +147,7 @@ export function operationsRoutes(
       '/v1/preorders/:id/shipments',
       {
         schema: {
+          operationId: 'listShipments',
           tags: ['fulfilment'],
           summary: 'The parcels a pre-order left in, first shipped first',
           security,
@@ -162,6 +166,7 @@ export function operationsRoutes(
       '/v1/exports',
       {
         schema: {
+          operationId: 'createExport',
           tags: ['fulfilment'],
           summary:
             'Export the pre-orders ready to ship, in queue order, as CSV or JSON, and mark them exported',
@@ -173,7 +178,7 @@ export function operationsRoutes(
           security,
           body: exportBody,
           response: {
-            200: z.string().describe('text/csv, or application/json `{object, id, data: [orders]}`'),
+            200: exportResponse,
             ...errorResponses(ADMIN_CODES, 'not_found'),
           },
         },
@@ -189,6 +194,7 @@ export function operationsRoutes(
       '/v1/exports/:id',
       {
         schema: {
+          operationId: 'getExport',
           tags: ['fulfilment'],
           summary:
             'Hand out again the pre-orders an export was the last to hand out (as they are now), CSV or JSON',
@@ -196,7 +202,7 @@ export function operationsRoutes(
           params: z.object({ id: id('exp') }),
           querystring: z.strictObject({ format: z.enum(['csv', 'json']).default('csv') }),
           response: {
-            200: z.string().describe('As POST /v1/exports answers'),
+            200: exportResponse,
             ...errorResponses(ADMIN_CODES, 'not_found'),
           },
         },
@@ -216,6 +222,7 @@ export function operationsRoutes(
       '/v1/shipments/import',
       {
         schema: {
+          operationId: 'importShipments',
           tags: ['fulfilment'],
           summary:
             'Record shipments from a CSV file (order_reference, carrier, tracking_number, shipped_date)',
@@ -240,6 +247,7 @@ export function operationsRoutes(
       '/v1/stock/import',
       {
         schema: {
+          operationId: 'importStock',
           tags: ['stock'],
           summary: 'Set on-hand stock from a CSV file (sku, on_hand)',
           description: `${FILE_DESCRIPTION} Each row works as POST /v1/variants/{id}/stock.`,
@@ -260,6 +268,7 @@ export function operationsRoutes(
       '/v1/variants/:id/stock',
       {
         schema: {
+          operationId: 'setVariantStock',
           tags: ['stock'],
           summary: 'Set the units on hand; units that came in serve waiting backorders first, in queue order',
           description:
@@ -281,6 +290,7 @@ export function operationsRoutes(
       '/v1/preorders/bulk-cancel',
       {
         schema: {
+          operationId: 'bulkCancelPreorders',
           tags: ['preorders'],
           summary: 'Cancel many pre-orders as a resumable job (each as a single cancel: refund, units back)',
           security,
@@ -296,6 +306,7 @@ export function operationsRoutes(
       '/v1/jobs',
       {
         schema: {
+          operationId: 'listJobs',
           tags: ['jobs'],
           summary: 'Bulk jobs, oldest first',
           security,
@@ -313,6 +324,7 @@ export function operationsRoutes(
       '/v1/jobs/:id',
       {
         schema: {
+          operationId: 'getJob',
           tags: ['jobs'],
           summary: 'A bulk job’s progress: done, failed, left, and the first refused items',
           security,
@@ -327,6 +339,7 @@ export function operationsRoutes(
       '/v1/jobs/:id/failures',
       {
         schema: {
+          operationId: 'listJobFailures',
           tags: ['jobs'],
           summary: 'Every item a job refused, with its line and reason, in file order',
           security,
@@ -369,6 +382,7 @@ export function operationsRoutes(
       '/v1/webhook-endpoints',
       {
         schema: {
+          operationId: 'createWebhookEndpoint',
           tags: ['webhooks'],
           summary: 'Register an endpoint for events; its secret (whsec_…) is in this answer only',
           description:
@@ -394,6 +408,7 @@ export function operationsRoutes(
       '/v1/webhook-endpoints',
       {
         schema: {
+          operationId: 'listWebhookEndpoints',
           tags: ['webhooks'],
           summary: 'The shop’s webhook endpoints',
           security,
@@ -412,6 +427,7 @@ export function operationsRoutes(
       '/v1/webhook-endpoints/:id',
       {
         schema: {
+          operationId: 'getWebhookEndpoint',
           tags: ['webhooks'],
           summary: 'A webhook endpoint',
           security,
@@ -426,6 +442,7 @@ export function operationsRoutes(
       '/v1/webhook-endpoints/:id',
       {
         schema: {
+          operationId: 'updateWebhookEndpoint',
           tags: ['webhooks'],
           summary: 'Change an endpoint’s URL, event types or description; enable or disable it',
           security,
@@ -444,6 +461,7 @@ export function operationsRoutes(
       '/v1/webhook-endpoints/:id',
       {
         schema: {
+          operationId: 'deleteWebhookEndpoint',
           tags: ['webhooks'],
           summary: 'Remove an endpoint',
           security,
@@ -468,6 +486,7 @@ export function operationsRoutes(
       '/v1/webhook-endpoints/:id/rotate-secret',
       {
         schema: {
+          operationId: 'rotateWebhookSecret',
           tags: ['webhooks'],
           summary: 'A new secret; the current one keeps signing beside it for `overlapSeconds`',
           security,

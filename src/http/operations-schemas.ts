@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events.ts';
 import { JOB_STATUSES } from '../services/bulk-jobs.ts';
-import { id, isoDate, text } from './schemas.ts';
+import { id, isoDate, shippingAddress, text } from './schemas.ts';
 
 export const slipPreviewBody = z.strictObject({
   readyDate: isoDate.describe('The supplier’s new ready date'),
@@ -180,3 +180,35 @@ export const parcel = z.object({
   trackingUrl: z.string().nullable(),
   shippedAt: z.string(),
 });
+
+/** An export as JSON (`format: json`). It is streamed past the serializer: the fulfilment test holds it to this. */
+export const exportJson = z
+  .object({
+    object: z.literal('export'),
+    id: z.string(),
+    campaignId: z.string(),
+    data: z.array(
+      z.object({
+        orderReference: z.string().describe('The pre-order’s id'),
+        campaignId: z.string(),
+        queuePosition: z.number(),
+        email: z.string(),
+        shippingAddress,
+        lines: z.array(
+          z.object({
+            sku: z.string(),
+            quantity: z.number(),
+            perk: z.string().nullable().describe('On a bonus line: the tier that granted it'),
+            note: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'Export' });
+
+/** What an export answers: CSV unless `format: json` asks for JSON. */
+export const exportResponse = {
+  description: 'The pre-orders handed out: CSV, or JSON with `format: json`',
+  content: { 'text/csv': { schema: z.string() }, 'application/json': { schema: exportJson } },
+};

@@ -354,7 +354,16 @@ export const promise = z
     window: shipWindow.nullable(),
     placeInLine: z.number().nullable().describe('Among customers waiting for supply not yet planned'),
     message: z.string().describe('Worded in the shop’s locale, e.g. "Ships the week of 14 December"'),
-    batches: z.array(z.object({ batchId: z.string(), units: z.number(), inStock: z.boolean() })),
+    batches: z.array(
+      z.object({
+        batchId: z.string(),
+        units: z.number(),
+        inStock: z.boolean(),
+        ships: shipWindow
+          .nullish()
+          .describe('When these units ship: under the split policy each batch’s when it is ready'),
+      }),
+    ),
   })
   .meta({ id: 'Promise' });
 
@@ -513,6 +522,23 @@ export const offerTexts = z
   .describe('What the storefront shows, worded for the offer’s state and locale')
   .meta({ id: 'OfferTexts' });
 
+/** What is paid now and what later, and when: from the payment plan, for one unit or for a pre-order. */
+export const dueTerms = z
+  .object({
+    now: total.describe('Charged when it is ordered'),
+    later: total.describe('Charged later: the balance, or everything when nothing is paid now'),
+    laterDue: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('on_release') }),
+        z.object({ kind: z.literal('on_date'), date: isoDate }),
+        z.object({ kind: z.literal('before_ship') }),
+      ])
+      .nullable()
+      .describe('When the later part falls due; null when nothing is left to pay later'),
+    message: z.string().nullable().describe('e.g. "Pay €20 now, €80 when it ships"'),
+  })
+  .meta({ id: 'DueTerms' });
+
 export const offer = z
   .object({
     object: z.literal('offer'),
@@ -541,20 +567,7 @@ export const offer = z
     buttonLabel: z.string(),
     message: z.string().nullable(),
     promise: offerPromise,
-    payment: z
-      .object({
-        now: money.describe('Charged for one unit when it is ordered'),
-        later: money.describe('Charged for one unit later'),
-        laterDue: z
-          .discriminatedUnion('kind', [
-            z.object({ kind: z.literal('on_release') }),
-            z.object({ kind: z.literal('on_date'), date: z.string() }),
-            z.object({ kind: z.literal('before_ship') }),
-          ])
-          .nullable(),
-        message: z.string().nullable().describe('e.g. "Pay €20 now, €80 when it ships"'),
-      })
-      .describe('One unit’s payment terms at today’s price'),
+    payment: dueTerms.describe('One unit’s payment terms at today’s price'),
     texts: offerTexts,
     availability: z
       .object({

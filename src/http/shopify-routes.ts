@@ -12,7 +12,14 @@ import { HOLD_PROPERTY, placeHold } from '../shopify/holds.ts';
 import type { Shopify } from '../shopify/shopify.ts';
 import { receiveWebhook } from '../shopify/webhooks.ts';
 import { authenticateAdmin } from './admin-routes.ts';
-import { ADMIN_CODES, errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
+import {
+  ADMIN_CODES,
+  errorBody,
+  errorResponses,
+  REQUEST_CODES,
+  STOREFRONT_CODES,
+  statusFor,
+} from './errors.ts';
 import { email, id, idempotencyHeaders, MAX_QUANTITY, preorder, sku } from './schemas.ts';
 import { PLACEMENT_REFUSALS } from './storefront-routes.ts';
 
@@ -88,6 +95,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
       '/v1/shopify/connection',
       {
         schema: {
+          operationId: 'connectShopify',
           tags: ['shopify'],
           summary: 'Connect a store through its own custom app: its Admin API access token and API secret',
           description:
@@ -120,6 +128,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
       '/v1/shopify/connection',
       {
         schema: {
+          operationId: 'getShopifyConnection',
           tags: ['shopify'],
           summary: 'The store connected to this shop',
           security: adminSecurity,
@@ -133,6 +142,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
       '/v1/shopify/install-links',
       {
         schema: {
+          operationId: 'createShopifyInstallLink',
           tags: ['shopify'],
           summary: 'A link that installs Presell’s Shopify app on a store for this shop (valid 10 minutes)',
           security: adminSecurity,
@@ -161,6 +171,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
       '/v1/shopify/imports',
       {
         schema: {
+          operationId: 'startShopifyImport',
           tags: ['shopify'],
           summary: 'Import the store’s catalogue (or answer the import already running)',
           description: 'Read page by page in the background; it resumes where it was after a restart.',
@@ -176,6 +187,7 @@ export function shopifyAdminRoutes(shopify: Shopify, keys: KeyAuthenticator): Fa
       '/v1/shopify/imports/:id',
       {
         schema: {
+          operationId: 'getShopifyImport',
           tags: ['shopify'],
           summary: 'An import’s progress',
           security: adminSecurity,
@@ -200,8 +212,11 @@ export function shopifyPublicRoutes(shopify: Shopify): FastifyPluginAsyncZod {
       '/v1/shopify/oauth/callback',
       {
         schema: {
+          operationId: 'completeShopifyInstall',
           tags: ['shopify'],
           summary: 'Where Shopify sends the merchant after they install the app',
+          // No key: Shopify's HMAC over the query authenticates the call.
+          security: [],
           description:
             'Every query parameter is covered by Shopify’s HMAC; unknown ones are kept for the check.',
           querystring: z
@@ -214,9 +229,12 @@ export function shopifyPublicRoutes(shopify: Shopify): FastifyPluginAsyncZod {
             })
             .catchall(z.string().max(2048)),
           response: {
-            200: z.string().describe('A page saying the store is connected'),
+            200: {
+              description: 'A page saying the store is connected',
+              content: { 'text/html': { schema: z.string() } },
+            },
             ...errorResponses(
-              ['validation_failed'],
+              REQUEST_CODES,
               'invalid_signature',
               'invalid_store_domain',
               'install_link_expired',
@@ -246,17 +264,17 @@ export function shopifyPublicRoutes(shopify: Shopify): FastifyPluginAsyncZod {
       {
         bodyLimit: WEBHOOK_BODY_LIMIT,
         schema: {
+          operationId: 'receiveShopifyWebhook',
           tags: ['shopify'],
           summary: 'Shopify’s webhooks (orders, refunds, fulfilments, products, uninstall, privacy)',
+          // No key: Shopify's HMAC over the body authenticates the call.
+          security: [],
           description:
             'Verified with X-Shopify-Hmac-Sha256 over the raw body; a forged one is answered 401 and nothing is ' +
             'written. Kept once per X-Shopify-Webhook-Id and handled from the outbox.',
           response: {
             200: z.object({ received: z.literal(true), duplicate: z.boolean(), accepted: z.boolean() }),
-            ...errorResponses(
-              ['malformed_json', 'unsupported_media_type', 'payload_too_large'],
-              'invalid_signature',
-            ),
+            ...errorResponses(REQUEST_CODES, 'invalid_signature'),
           },
         },
       },
@@ -279,6 +297,7 @@ export function shopifyStorefrontRoutes(shopify: Shopify): FastifyPluginAsyncZod
       '/v1/storefront/holds',
       {
         schema: {
+          operationId: 'createHold',
           tags: ['storefront'],
           summary:
             'Hold units for Shopify’s cart: never more than the cap, with a queue position and promise',

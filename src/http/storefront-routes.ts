@@ -1,20 +1,25 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shopDate } from '../domain/calendar.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { DomainError } from '../domain/errors.ts';
 import { normaliseAddress } from '../domain/fulfilment.ts';
-import { hasWording } from '../domain/ship-window-wording.ts';
+import { dueTerms } from '../domain/offer-wording.ts';
+import { hasWording, wordingLocale } from '../domain/ship-window-wording.ts';
 import { canonicalLocale } from '../domain/shop.ts';
 import { getOffer } from '../services/campaigns.ts';
+import { placedTerms } from '../services/checkouts.ts';
 import type { ServiceContext } from '../services/context.ts';
+import type { PaymentStatus } from '../services/payments.ts';
 import type { Placements } from '../services/placement.ts';
+import type { PreorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator, Shop } from '../services/shops.ts';
 import { errorBody, errorResponses, STOREFRONT_CODES, statusFor } from './errors.ts';
 import { placedPreorder, placePreorderWithPaymentBody } from './money-schemas.ts';
 import type { OfferCache } from './offer-cache.ts';
 import { idempotencyHeaders, offer, sku } from './schemas.ts';
-import { offerView } from './views.ts';
+import { dueView, offerView } from './views.ts';
 
 const security = [{ publishableKey: [] }];
 
@@ -56,7 +61,10 @@ export const offerQuery = z
       .max(35)
       .refine((tag) => canonicalLocale(tag) !== undefined, 'a BCP 47 locale such as de-DE or fr')
       .optional()
-      .describe('The page’s language; used when Presell has texts in it (en, de, fr, ja), else the shop’s'),
+      .describe(
+        'The page’s language; used when Presell has texts in it (en, de, fr, ja), else the Accept-Language ' +
+          'header’s first such language, else the shop’s (English when Presell has no texts in it)',
+      ),
   })
   .strict();
 
@@ -68,10 +76,55 @@ function publishableKeyOf(request: FastifyRequest): string | undefined {
   return typeof query === 'string' ? query : undefined;
 }
 
-/** The locale a storefront page asked for when Presell speaks its language, else the shop's. */
-export function storefrontLocale(shop: Shop, asked: string | undefined): string {
-  const locale = asked && canonicalLocale(asked);
-  return locale && hasWording(locale) ? locale : shop.locale;
+/**
+ * The locale a storefront page asked for (`?locale=`, then its `Accept-Language` in order of preference)
+ * when Presell has texts in its language, else the shop's, worded whole (es-ES → English).
+ */
+export function storefrontLocale(
+  shop: Shop,
+  asked: string | undefined,
+  acceptLanguage: string | undefined = undefined,
+): string {
+  for (const tag of [asked, ...acceptedLanguages(acceptLanguage)]) {
+    const locale = tag && canonicalLocale(tag);
+    if (locale && hasWording(locale)) return locale;
+  }
+  return wordingLocale(shop.locale);
+}
+
+/** The tags of an Accept-Language header, most preferred first; `*` and refused (q=0) ones left out. */
+function acceptedLanguages(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((entry, index) => {
+      const [tag = '', ...parameters] = entry.trim().split(';');
+      const q = parameters.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+      return { tag: tag.trim(), weight: q === undefined ? 1 : Number(q), index };
+    })
+    .filter(({ tag, weight }) => tag !== '' && tag !== '*' && weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index)
+    .map(({ tag }) => tag);
+}
+
+/**
+ * A placed pre-order as the shopper is answered: with what it pays now and later and when, by the terms
+ * locked when it was placed and the promise it was given (the same for a replay of that answer).
+ */
+export async function placedAnswer(
+  ctx: ServiceContext,
+  shop: Shop,
+  { placed, payment }: { placed: PreorderView; payment?: PaymentStatus | undefined },
+  locale: string,
+) {
+  const terms = dueTerms(
+    placed.total,
+    placed.quantity,
+    await placedTerms(ctx, shop.id, placed.id),
+    placed.promise?.window?.to ?? null,
+  );
+  const due = dueView(terms, { locale, today: shopDate(ctx.clock(), shop.timeZone) });
+  return { ...placed, ...(payment ? { payment } : {}), due };
 }
 
 /** Whether the client's If-None-Match names this ETag. */
@@ -129,6 +182,7 @@ export function storefrontRoutes(
       '/v1/storefront/offers/:sku',
       {
         schema: {
+          operationId: 'getOffer',
           tags: ['storefront'],
           summary: 'What the pre-order button shows for a sku',
           description:
@@ -148,7 +202,7 @@ export function storefrontRoutes(
       async (request, reply) => {
         const { shop } = request;
         const { sku } = request.params;
-        const locale = storefrontLocale(shop, request.query.locale);
+        const locale = storefrontLocale(shop, request.query.locale, request.headers['accept-language']);
         const answer = await offers.get(`${shop.id}|${sku}|${locale}`, async () => {
           try {
             const view = offerView(await getOffer(ctx, shop, sku), shop, ctx.clock(), locale);
@@ -161,7 +215,7 @@ export function storefrontRoutes(
         });
         reply
           .header('cache-control', `public, max-age=${OFFER_MAX_AGE_SECONDS}`)
-          .header('vary', 'Presell-Key');
+          .header('vary', 'Presell-Key, Accept-Language');
         if (answer.status === 200) {
           reply.header('etag', answer.etag);
           if (hasCopy(request, answer.etag)) {
@@ -184,6 +238,7 @@ export function storefrontRoutes(
       '/v1/storefront/preorders',
       {
         schema: {
+          operationId: 'placePreorder',
           tags: ['storefront'],
           summary: 'Place a pre-order; units are held at once, never more than the cap',
           description:
@@ -205,7 +260,10 @@ export function storefrontRoutes(
           idempotencyKey: request.headers['idempotency-key'],
         });
         if (answer.replayed) reply.header('idempotent-replayed', 'true');
-        if ('placed' in answer) return reply.status(201).send({ ...answer.placed, payment: answer.payment });
+        if ('placed' in answer) {
+          const locale = storefrontLocale(request.shop, undefined, request.headers['accept-language']);
+          return reply.status(201).send(await placedAnswer(ctx, request.shop, answer, locale));
+        }
         const { code, message, details } = answer.refused;
         return reply.status(statusFor(code)).send(errorBody(code, message, details));
       },

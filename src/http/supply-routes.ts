@@ -40,6 +40,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches',
       {
         schema: {
+          operationId: 'createBatch',
           tags: ['supply'],
           summary: 'Plan a supply batch; the customers it can serve are promised its window',
           security,
@@ -88,6 +89,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches',
       {
         schema: {
+          operationId: 'listBatches',
           tags: ['supply'],
           summary: 'List the supply batches of a campaign, earliest first',
           security,
@@ -104,6 +106,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/batches/:batchId',
       {
         schema: {
+          operationId: 'updateBatch',
           tags: ['supply'],
           summary: 'Change a batch: slip its date, change its quantity, confirm or receive it',
           description:
@@ -146,6 +149,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/campaigns/:id/promise',
       {
         schema: {
+          operationId: 'getPromiseReport',
           tags: ['supply'],
           summary:
             'The promise plan: units and customers per batch, the unpromised line, demand against supply',
@@ -162,6 +166,7 @@ export function supplyRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fasti
       '/v1/preorders/:id',
       {
         schema: {
+          operationId: 'changePreorderPriority',
           tags: ['preorders'],
           summary: 'Change a pre-order’s priority in the queue; the customers whose promise moves are told',
           security,

@@ -1,6 +1,11 @@
 import type { NotOpenReason } from '../domain/campaign.ts';
-import { dueTerms, offerTexts, overridesFor } from '../domain/offer-wording.ts';
-import { wordAvailability, wordShipWindow } from '../domain/ship-window-wording.ts';
+import { type DueTerms, dueTerms, offerTexts, overridesFor, wordDueTerms } from '../domain/offer-wording.ts';
+import {
+  type WordingOptions,
+  wordAvailability,
+  wordingLocale,
+  wordShipWindow,
+} from '../domain/ship-window-wording.ts';
 import type { Campaign, Offer } from '../services/campaigns.ts';
 import { offerPromiseView, wordingFor } from '../services/promise-view.ts';
 import type { Shop } from '../services/shops.ts';
@@ -58,7 +63,7 @@ export function variantView(v: Variant) {
  * The offer as the storefront reads it, in `locale` (the shop's unless the page asked for one we have):
  * one coherent set of texts for its state, and what one unit costs now and later.
  */
-export function offerView(o: Offer, shop: Shop, now: Date, locale = shop.locale) {
+export function offerView(o: Offer, shop: Shop, now: Date, locale = wordingLocale(shop.locale)) {
   const { paymentTerms, wording: campaignWording, ...offer } = o;
   const wording = { ...wordingFor(shop, now, o.mode), locale };
   const promisedShipDate = o.promise?.kind === 'promised' ? o.promise.window.to : null;
@@ -92,7 +97,16 @@ export function offerView(o: Offer, shop: Shop, now: Date, locale = shop.locale)
           },
     availability: {
       kind: o.availability,
-      message: wordAvailability(o.availability, promise.window, wording),
+      // "Pre-order — ships …" describes an offer that sells or will; one that does not says why not.
+      message:
+        texts.display === 'unavailable' || texts.display === 'sold_out'
+          ? texts.buttonLabel
+          : wordAvailability(o.availability, promise.window, wording),
     },
   };
+}
+
+/** What a pre-order pays now and later, and when, with the sentence that says so in `wording.locale`. */
+export function dueView(terms: DueTerms, wording: Pick<WordingOptions, 'locale' | 'today'>) {
+  return { ...terms, message: wordDueTerms(terms, wording) };
 }

@@ -4,9 +4,11 @@
  * consumer sends what this composes, and a preview (the admin's template preview, the slip preview of
  * operations) shows it.
  */
+
 import type { Queryable } from '../db/database.ts';
 import type { EventData, EventType } from '../domain/events.ts';
 import { format, type Money } from '../domain/money.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { MERCHANT_REQUEST } from '../services/cancellation.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -143,7 +145,7 @@ async function chooseMessage(
   event: EventFacts,
 ): Promise<Chosen> {
   const { shop, preorder } = facts;
-  const money = (value: Money) => format(value, shop.locale);
+  const money = (value: Money) => format(value, wordingLocale(shop.locale));
   const ended = preorder.state === 'cancelled' || preorder.state === 'fulfilled';
   const language = languageOf(shop.locale);
   const consentLinks = (consent: { deadline: Date; withoutAnswer: 'keep' | 'cancel' } | undefined) => {
@@ -264,24 +266,12 @@ async function chooseMessage(
     }
     case 'preorder.ready':
       return { kind: 'ready_to_ship', extra: {} };
-    case 'preorder.partly_shipped': {
-      const data = event.data as EventData<'preorder.partly_shipped'>;
-      return {
-        kind: 'shipped',
-        extra: {
-          shipment: {
-            carrier: data.carrier,
-            trackingNumber: data.trackingNumber,
-            trackingUrl: data.trackingUrl,
-            partial: true,
-            quantity: data.quantity,
-            unitsLeft: data.unitsLeft,
-          },
-        },
-      };
-    }
+    case 'preorder.partly_shipped':
     case 'preorder.fulfilled': {
-      const data = event.data as EventData<'preorder.fulfilled'>;
+      const data = event.data as EventData<'preorder.partly_shipped' | 'preorder.fulfilled'>;
+      // A parcel with some of the units says how many it holds and how many follow.
+      const part =
+        event.type === 'preorder.partly_shipped' ? (data as EventData<'preorder.partly_shipped'>) : undefined;
       return {
         kind: 'shipped',
         extra: {
@@ -289,6 +279,9 @@ async function chooseMessage(
             carrier: data.carrier,
             trackingNumber: data.trackingNumber,
             trackingUrl: data.trackingUrl,
+            partial: part !== undefined,
+            quantity: part?.quantity ?? null,
+            unitsLeft: part?.unitsLeft ?? null,
           },
         },
       };
@@ -337,7 +330,7 @@ async function alertFor(
   shop: Shop,
   event: EventFacts,
 ): Promise<{ kind: MerchantAlert; content: AlertContent } | undefined> {
-  const money = (value: Money) => format(value, shop.locale);
+  const money = (value: Money) => format(value, wordingLocale(shop.locale));
   const campaignName = async (id: string) =>
     (
       await db.query<{ name: string }>('SELECT name FROM campaigns WHERE shop_id = $1 AND id = $2', [

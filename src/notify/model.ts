@@ -11,6 +11,7 @@
  * payment.{amount, dueDate, retryDate}, refund.{amount, kept, hasRefund, hasKept, live}, cancel.{by, reason},
  * kept.by, shipment.{carrier, trackingNumber, trackingUrl, partial, quantity, unitsLeft}, update.{subject, paragraphs}, link.days.
  */
+
 import type { Queryable } from '../db/database.ts';
 import { type CalendarDate, shopDate, utcMidnight } from '../domain/calendar.ts';
 import { charged, netPaid, outstanding } from '../domain/ledger.ts';
@@ -18,9 +19,11 @@ import { format, type Money } from '../domain/money.ts';
 import { type NextDue, nextDue } from '../domain/payment-plan.ts';
 import type { PromiseWindow } from '../domain/promise.ts';
 import type { CancellationPolicy } from '../domain/refund-policy.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { expiryAfter, signLink } from '../portal/link.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadLedger, loadMoneyPreorder, planOf } from '../services/payment-operations.ts';
+import type { StoredPromise } from '../services/preorder-changes.ts';
 import { getPreorder, type Preorder } from '../services/preorders.ts';
 import { promiseView, wordingFor } from '../services/promise-view.ts';
 import { getShop, type Shop } from '../services/shops.ts';
@@ -139,16 +142,20 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
     },
     product: { name: facts.productName, sku: preorder.sku },
     campaign: { name: facts.campaignName },
-    promise: { message: promiseMessage(shop, preorder, window, signer.now), window, ...window },
+    promise: {
+      message: promiseMessage(shop, preorder, window, signer.now, preorder.promise?.batches),
+      window,
+      ...window,
+    },
     money: {
-      total: format(facts.total, shop.locale),
-      paid: format(facts.paid, shop.locale),
-      balance: format(facts.outstanding, shop.locale),
+      total: format(facts.total, wordingLocale(shop.locale)),
+      paid: format(facts.paid, wordingLocale(shop.locale)),
+      balance: format(facts.outstanding, wordingLocale(shop.locale)),
       hasBalance: facts.outstanding.amount > 0,
-      balanceDate: due?.kind === 'date' ? formatDay(due.date, shop.locale) : null,
+      balanceDate: due?.kind === 'date' ? formatDay(due.date, wordingLocale(shop.locale)) : null,
       balanceWhen: '',
     },
-    terms: { cancellation: '', until: cutoffDay(facts.policy, shop.locale) },
+    terms: { cancellation: '', until: cutoffDay(facts.policy, wordingLocale(shop.locale)) },
     links: {
       portal: links.portal,
       unsubscribe: links.unsubscribe,
@@ -165,19 +172,23 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
   return model;
 }
 
-/** A promise window as the customer reads it ("Ships the week of 14 December"), or "to be confirmed". */
+/**
+ * A promise window as the customer reads it ("Ships the week of 14 December"), or "to be confirmed"; with
+ * the batches of the current promise, each part when its units ship at different times.
+ */
 export function promiseMessage(
   shop: Shop,
   preorder: Pick<Preorder, 'mode'>,
   window: PromiseWindow | null,
   now: Date,
+  batches: StoredPromise['batches'] = [],
 ) {
   const stored = {
     preorderId: '',
     from: window?.from ?? null,
     to: window?.to ?? null,
     placeInLine: null,
-    batches: [],
+    batches,
   };
   return promiseView(stored, wordingFor(shop, now, preorder.mode)).message;
 }
@@ -207,7 +218,7 @@ const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** An instant as a day in the shop's calendar and language. */
 export function formatInstant(instant: Date, shop: Pick<Shop, 'locale' | 'timeZone'>): string {
-  return formatDay(shopDate(instant, shop.timeZone), shop.locale);
+  return formatDay(shopDate(instant, shop.timeZone), wordingLocale(shop.locale));
 }
 
 /**

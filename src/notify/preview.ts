@@ -3,8 +3,10 @@
  * preview, and the check when a shop saves its own template), and the message an event would make for a
  * pre-order (for previews elsewhere, such as the slip preview of a supply change).
  */
+
 import { addDays, shopDate } from '../domain/calendar.ts';
 import { format, money } from '../domain/money.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { DEFAULT_CANCELLATION_POLICY } from '../services/campaigns.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -109,7 +111,7 @@ function sampleExtras(
       ? { from: preorder.promise.from, to: preorder.promise.to }
       : later;
   const base = preorderModel(facts, signer);
-  const day = (offset: number) => formatDay(addDays(today, offset), shop.locale);
+  const day = (offset: number) => formatDay(addDays(today, offset), wordingLocale(shop.locale));
   const consent = {
     deadline: day(14),
     withoutAnswer: LANGUAGE_COPY[language].withoutAnswer.keep,
@@ -147,7 +149,7 @@ function sampleExtras(
       return {
         refund: {
           amount: base.money.paid,
-          kept: format(money(0, facts.total.currency), shop.locale),
+          kept: format(money(0, facts.total.currency), wordingLocale(shop.locale)),
           hasRefund: true,
           hasKept: false,
         },

@@ -6,6 +6,7 @@
 import type { PreorderState } from '../domain/lifecycle.ts';
 import { format } from '../domain/money.ts';
 import type { RefundDecision } from '../domain/refund-policy.ts';
+import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { escapeHtml } from '../notify/html.ts';
 import { type Language, languageOf } from '../notify/kinds.ts';
 import { formatDay, formatInstant, portalPath, promiseMessage } from '../notify/model.ts';
@@ -126,7 +127,7 @@ export function listPage(
 function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, now: Date): string {
   const { copy, shop } = ctx;
   const { preorder } = view;
-  const money = (value: { amount: number; currency: string }) => format(value, shop.locale);
+  const money = (value: { amount: number; currency: string }) => format(value, wordingLocale(shop.locale));
   const url = (action: 'keep' | 'cancel' | 'card') => escapeHtml(portalPath(token, preorder.id, action));
   const window =
     preorder.promise?.from && preorder.promise.to
@@ -144,7 +145,10 @@ function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, 
   const live = preorder.state !== 'cancelled' && preorder.state !== 'fulfilled';
   if (live) {
     facts.splice(1, 0, [copy.queue, escapeHtml(String(preorder.queuePosition))]);
-    facts.splice(2, 0, [copy.promise, escapeHtml(promiseMessage(shop as Shop, preorder, window, now))]);
+    facts.splice(2, 0, [
+      copy.promise,
+      escapeHtml(promiseMessage(shop as Shop, preorder, window, now, preorder.promise?.batches)),
+    ]);
     if (view.outstanding.amount > 0) {
       const amount = money(view.outstanding);
       const due = view.nextDue;
@@ -152,7 +156,7 @@ function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, 
         due?.kind === 'release'
           ? fill(copy.dueOnRelease, { amount })
           : due?.kind === 'date'
-            ? fill(copy.dueOn, { amount, date: formatDay(due.date, shop.locale) })
+            ? fill(copy.dueOn, { amount, date: formatDay(due.date, wordingLocale(shop.locale)) })
             : fill(copy.dueLater, { amount });
       facts.push([copy.due, escapeHtml(text)]);
     }
@@ -206,7 +210,7 @@ export function cancelPage(
 ): string {
   const { copy, shop } = ctx;
   const title = fill(copy.cancelTitle, { product: view.productName });
-  const money = (value: { amount: number; currency: string }) => format(value, shop.locale);
+  const money = (value: { amount: number; currency: string }) => format(value, wordingLocale(shop.locale));
   const lines = [
     quote.refund.amount > 0 ? t(copy.cancelRefund, { amount: money(quote.refund) }) : '',
     quote.kept.amount > 0 ? t(copy.cancelKept, { amount: money(quote.kept) }) : '',
@@ -236,7 +240,7 @@ export function keepPage(ctx: PageContext, token: string, view: PortalPreorder, 
     ctx,
     title,
     `<h1>${escapeHtml(title)}</h1>
-<div class="panel"><p>${t(copy.keepText, { promise: promiseMessage(shop as Shop, preorder, window, now) })}</p>
+<div class="panel"><p>${t(copy.keepText, { promise: promiseMessage(shop as Shop, preorder, window, now, preorder.promise?.batches) })}</p>
 <div class="actions"><form method="post" action="${url('keep')}"><button type="submit">${escapeHtml(copy.confirmKeep)}</button></form>
 <a class="button secondary" href="${url('cancel')}">${escapeHtml(copy.cancel)}</a>
 <a class="button secondary" href="${escapeHtml(portalPath(token))}">${escapeHtml(copy.back)}</a></div></div>`,

@@ -24,7 +24,7 @@ import {
 import { money } from '../domain/money.ts';
 import { nextDue, outstandingAfter, owedBy, type PaymentPlan } from '../domain/payment-plan.ts';
 import { type PriceLine, perksOf } from '../domain/pricing.ts';
-import { windowMoved } from '../domain/promise.ts';
+import { type PromiseWindow, windowMoved } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { requestDelayConsents } from './delay-consent-requests.ts';
 import { planOf } from './payment-operations.ts';
@@ -138,7 +138,8 @@ export interface StoredPromise {
   from: CalendarDate | null;
   to: CalendarDate | null;
   placeInLine: number | null;
-  batches: { batchId: string; units: number; inStock: boolean }[];
+  /** `ships`: when these units ship (split policy: each batch when it is ready); absent on older rows. */
+  batches: { batchId: string; units: number; inStock: boolean; ships?: PromiseWindow | null }[];
   /** The shop-local day the customer was told this promise; its window does not start before. */
   promisedOn: CalendarDate;
 }

@@ -1,7 +1,13 @@
 import { shopDate } from '../domain/calendar.ts';
 import type { CampaignMode } from '../domain/campaign.ts';
 import type { NextOffer, PromiseWindow } from '../domain/promise.ts';
-import { type WordingOptions, wordOffer, wordShipWindow } from '../domain/ship-window-wording.ts';
+import {
+  type WordingOptions,
+  wordingLocale,
+  wordOffer,
+  wordShipmentParts,
+  wordShipWindow,
+} from '../domain/ship-window-wording.ts';
 import type { StoredPromise } from './preorder-changes.ts';
 import type { Shop } from './shops.ts';
 
@@ -20,9 +26,9 @@ export interface OfferPromiseView {
   firstShipment: { unitsLeft: number; message: string | null } | null;
 }
 
-/** How promises are worded for a shop now: its language, its today, and the campaign's kind. */
+/** How promises are worded for a shop now: its language (whole), its today, and the campaign's kind. */
 export function wordingFor(shop: Shop, now: Date, mode: CampaignMode): WordingOptions {
-  return { locale: shop.locale, today: shopDate(now, shop.timeZone), mode };
+  return { locale: wordingLocale(shop.locale), today: shopDate(now, shop.timeZone), mode };
 }
 
 /** A stored promise as the API shows it: machine-readable dates and the sentence the customer reads. */
@@ -36,7 +42,7 @@ export function promiseView(
       status: 'promised',
       window,
       placeInLine: null,
-      message: wordShipWindow(window, wording).message,
+      message: shippingMessage(window, promise.batches, wording),
       batches: promise.batches,
     };
   }
@@ -47,6 +53,28 @@ export function promiseView(
     message: toBeConfirmed(wording),
     batches: promise.batches,
   };
+}
+
+/**
+ * The sentence a customer reads about their units: one window ("Ships in December"), or, when their units
+ * ship at different times (the split policy), each part ("2 ship in December, 1 early February").
+ */
+export function shippingMessage(
+  window: PromiseWindow,
+  batches: StoredPromise['batches'],
+  wording: WordingOptions,
+): string {
+  const parts = new Map<string, { units: number; window: PromiseWindow }>();
+  for (const { units, ships } of batches) {
+    if (!ships) continue;
+    const key = `${ships.from}|${ships.to}`;
+    parts.set(key, { units: (parts.get(key)?.units ?? 0) + units, window: ships });
+  }
+  if (parts.size < 2) return wordShipWindow(window, wording).message;
+  const byDate = [...parts.values()].sort(
+    (a, b) => a.window.to.localeCompare(b.window.to) || a.window.from.localeCompare(b.window.from),
+  );
+  return wordShipmentParts(byDate, wording);
 }
 
 /** What the pre-order button says about shipping: the next unit's window and the room left in the first batch. */

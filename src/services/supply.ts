@@ -688,6 +688,7 @@ function storedPromiseOf(promise: PreorderPromise): StoredPromise {
     batchId: a.batchId,
     units: a.units,
     inStock: a.inStock,
+    ships: a.ships,
   }));
   const { preorderId, promisedOn } = promise;
   return promise.status === 'promised'

@@ -3,44 +3,18 @@
  * person runs it (a child process on a free port, its data in a temporary folder).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { axeViolations, browserSkipReason, CHROMIUM, launchChromium } from '../support/browser.ts';
 import { freePort } from '../support/ports.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { browserSkipReason, CHROMIUM, launchChromium };
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
-
-/**
- * Why the browser tests cannot run here, or undefined when they can. Only a machine without Chromium
- * outside CI skips them; in CI a missing Chromium fails the run.
- */
-export function browserSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  if (process.env.CI)
-    throw new Error(`CI=${process.env.CI} and ${CHROMIUM} is missing: install Debian's chromium`);
-  return `${CHROMIUM} is missing (apt-get install chromium); the browser tests are skipped outside CI`;
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 export interface RunningDemo {
   /** The server as the demo prints it (127.0.0.1). */
@@ -98,23 +72,11 @@ export async function startDemo(): Promise<RunningDemo> {
   };
 }
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 /** axe-core's violations on the page as it is now, one line each. */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations.map(
-      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`,
-    );
-  });
-  return violations;
+  return (await axeViolations(page)).map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`,
+  );
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -282,6 +282,18 @@ describe('offerState', () => {
       { state: 'closed', reason: 'in_stock' },
     ],
     [
+      'a backorder paused by its stock coming in: in stock, not unavailable',
+      { mode: 'backorder', status: 'paused' },
+      { onHand: 8 },
+      { state: 'closed', reason: 'in_stock' },
+    ],
+    [
+      'a backorder paused out of stock',
+      { mode: 'backorder', status: 'paused' },
+      { onHand: 0 },
+      { state: 'closed', reason: 'paused' },
+    ],
+    [
       'a backorder in stock with a cap of 0',
       { mode: 'backorder' },
       { onHand: 3, cap: 0, unitsLeft: 0 },

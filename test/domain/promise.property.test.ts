@@ -263,7 +263,13 @@ function visible(promise: ReturnType<PromisePlan['promiseOf']>) {
   return {
     window: promise.window,
     placeInLine: promise.status === 'unpromised' ? promise.placeInLine : null,
-    drawn: promise.allocations.map(({ batchId, units, inStock }) => ({ batchId, units, inStock })),
+    // Under the split policy each part's window is told too ("2 ship in December, 1 early February").
+    drawn: promise.allocations.map(({ batchId, units, inStock, ships }) => ({
+      batchId,
+      units,
+      inStock,
+      ships,
+    })),
   };
 }
 

@@ -5,7 +5,13 @@ import { addDays, daysBetween, weekStart } from '../../src/domain/calendar.ts';
 import type { CampaignMode, OfferState } from '../../src/domain/campaign.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import type { NextOffer } from '../../src/domain/promise.ts';
-import { buttonLabel, wordOffer, wordShipWindow } from '../../src/domain/ship-window-wording.ts';
+import {
+  buttonLabel,
+  wordingLocale,
+  wordOffer,
+  wordShipmentParts,
+  wordShipWindow,
+} from '../../src/domain/ship-window-wording.ts';
 
 const today = '2026-11-02';
 const locales = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'ja-JP'] as const;
@@ -240,15 +246,67 @@ describe('the offer lines', () => {
   });
 });
 
+describe('units that ship at different times (split policy)', () => {
+  const december = { from: '2026-12-10', to: '2026-12-30' };
+  const february = { from: '2027-02-03', to: '2027-02-09' };
+  test('each part with its count and period, whole in each language', () => {
+    const parts = [
+      { units: 2, window: december },
+      { units: 1, window: february },
+    ];
+    assert.deepEqual(
+      locales.map((locale) => wordShipmentParts(parts, { locale, today })),
+      [
+        '2 ship in December, 1 early February 2027',
+        '2 ship in December, 1 early February 2027',
+        'Versand: 2 Stück im Dezember, 1 Stück Anfang Februar 2027',
+        'Expédition : 2 exemplaires en décembre, 1 exemplaire début février 2027',
+        '2点は12月に発送、1点は2027年2月上旬に発送',
+      ],
+    );
+  });
+
+  test('a backorder says by when each part ships', () => {
+    const parts = [
+      { units: 1, window: december },
+      { units: 3, window: february },
+    ];
+    assert.deepEqual(
+      locales.map((locale) => wordShipmentParts(parts, { locale, today, mode: 'backorder' })),
+      [
+        'Back in stock — 1 ships by December 30, 3 by February 9, 2027',
+        'Back in stock — 1 ships by 30 December, 3 by 9 February 2027',
+        'Wieder verfügbar – Versand: 1 Stück bis zum 30. Dezember, 3 Stück bis zum 9. Februar 2027',
+        'De retour en stock — expédition : 1 exemplaire d’ici le 30 décembre, 3 exemplaires d’ici le 9 février 2027',
+        '再入荷予定：1点は12月30日までに発送、3点は2027年2月9日までに発送',
+      ],
+    );
+  });
+});
+
 describe('other languages and bad input', () => {
-  test('other languages get English phrases around dates in their own locale', () => {
+  test('a language without texts is worded whole in English of its region, dates included', () => {
+    assert.deepEqual(['es-ES', 'it-IT', 'pt', 'de-AT', 'fr-CA', 'ja-JP', 'en-US'].map(wordingLocale), [
+      'en-ES',
+      'en-IT',
+      'en',
+      'de-AT',
+      'fr-CA',
+      'ja-JP',
+      'en-US',
+    ]);
+    const wording = (locale: string) => ({ locale: wordingLocale(locale), today });
     assert.equal(
-      wordShipWindow({ from: '2026-12-01', to: '2026-12-20' }, { locale: 'es-ES', today }).message,
-      'Ships in diciembre',
+      wordShipWindow({ from: '2026-12-01', to: '2026-12-20' }, wording('es-ES')).message,
+      'Ships in December',
     );
     assert.equal(
-      wordShipWindow({ from: '2026-12-14', to: '2026-12-18' }, { locale: 'it-IT', today }).message,
-      'Ships the week of 14 dicembre',
+      wordShipWindow({ from: '2026-12-14', to: '2026-12-18' }, wording('it-IT')).message,
+      'Ships the week of 14 December',
+    );
+    assert.equal(
+      wordShipWindow({ from: '2026-12-10', to: '2026-12-17' }, wording('es-ES')).message,
+      'Ships between 10 and 17 December',
     );
   });
 

@@ -1,17 +1,15 @@
 /** The OpenAPI document: valid OpenAPI 3, every route of the contract, shapes taken from the zod schemas. */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import type { ErrorCode } from '../../src/domain/errors.ts';
+import { ERRORS, type ErrorCode } from '../../src/domain/errors.ts';
 import { statusFor } from '../../src/http/errors.ts';
 import { createVariantBody, MAX_QUANTITY, sku } from '../../src/http/schemas.ts';
-import { SHOPIFY_API_VERSION } from '../../src/shopify/settings.ts';
-import { Shopify } from '../../src/shopify/shopify.ts';
 import { testApp } from '../support/app.ts';
+import { documentedApp } from '../support/documented-app.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked as plain JSON.
 type Json = any;
@@ -74,14 +72,7 @@ describe('the OpenAPI document', () => {
   before(async () => {
     db = await openDatabase();
     await migrate(db);
-    // With the Shopify adapter on, so that its routes are held to the same rules.
-    const settings = {
-      tokenKey: randomBytes(32),
-      publicUrl: 'https://presell.example',
-      holdMinutes: 15,
-      apiVersion: SHOPIFY_API_VERSION,
-    };
-    ({ app } = await testApp(db, { shopify: new Shopify({ db, clock: () => new Date() }, settings) }));
+    ({ app } = await documentedApp(db));
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^application\/json/);
@@ -94,13 +85,67 @@ describe('the OpenAPI document', () => {
 
   const operation = (method: string, path: string) => document.paths[path]?.[method];
 
-  test('is OpenAPI 3 with info, paths and components', () => {
-    assert.match(document.openapi, /^3\.\d+\.\d+$/);
+  test('is OpenAPI 3.1 with info, a server, paths and components', () => {
+    assert.equal(document.openapi, '3.1.0');
     assert.equal(typeof document.info.title, 'string');
     assert.equal(typeof document.info.version, 'string');
+    assert.ok(document.servers.length > 0 && document.servers.every((server: Json) => server.url));
     assert.equal(typeof document.paths, 'object');
     for (const path of Object.keys(document.paths))
-      assert.match(path, /^\/v1\//, 'only the API is documented');
+      assert.match(path, /^\/v1\/|^\/health$/, 'only the API is documented, not pages or files');
+  });
+
+  test('every operation has a unique operationId and says which key it takes, if any', () => {
+    const seen = new Map<string, string>();
+    for (const [path, item] of Object.entries<Json>(document.paths)) {
+      for (const [method, op] of Object.entries<Json>(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.match(op.operationId ?? '', /^[a-z][A-Za-z]+$/, `${where}: operationId`);
+        assert.equal(seen.get(op.operationId), undefined, `${where}: ${op.operationId} is taken`);
+        seen.set(op.operationId, where);
+        assert.ok(Array.isArray(op.security), `${where}: security`);
+        for (const requirement of op.security)
+          for (const scheme of Object.keys(requirement))
+            assert.ok(document.components.securitySchemes[scheme], `${where}: ${scheme}`);
+      }
+    }
+    assert.equal(operation('get', '/health').operationId, 'getHealth');
+    assert.deepEqual(operation('get', '/health').security, []);
+  });
+
+  test('a documented route without an operationId or a security stops the app from starting', async () => {
+    const { app: broken } = await testApp(db);
+    assert.throws(
+      () => broken.get('/v1/undocumented', { schema: { security: [] } }, async () => ({})),
+      /GET \/v1\/undocumented is documented without an operationId/,
+    );
+    assert.throws(
+      () => broken.get('/v1/unsecured', { schema: { operationId: 'unsecured' } }, async () => ({})),
+      /without its security/,
+    );
+    await broken.close();
+  });
+
+  test('components: no input twin that says the same as its schema, none unused, nullable as 3.1 says', () => {
+    const schemas = Object.keys(document.components.schemas);
+    for (const name of schemas.filter((name) => name.endsWith('Input'))) {
+      const base = name.slice(0, -'Input'.length);
+      assert.notDeepEqual(document.components.schemas[name], document.components.schemas[base], name);
+    }
+    const { components, ...outside } = document;
+    const name = (ref: string) => ref.slice('#/components/schemas/'.length);
+    const used = new Set(refs(outside).map(name));
+    for (let grew = true; grew; ) {
+      const size = used.size;
+      for (const schema of [...used]) for (const ref of refs(components.schemas[schema])) used.add(name(ref));
+      grew = used.size > size;
+    }
+    assert.deepEqual(
+      schemas.filter((name) => !used.has(name)),
+      [],
+      'unused components',
+    );
+    assert.doesNotMatch(JSON.stringify(document), /"nullable":/);
   });
 
   test('every operation has responses and declares each of its path parameters', () => {
@@ -169,7 +214,8 @@ describe('the OpenAPI document', () => {
 
   test('a request body is the JSON Schema of the zod schema that validates it', () => {
     const body = operation('post', '/v1/variants').requestBody.content['application/json'].schema;
-    assert.deepEqual(body, z.toJSONSchema(createVariantBody, { target: 'openapi-3.0', io: 'input' }));
+    const { $schema, ...expected } = z.toJSONSchema(createVariantBody, { io: 'input' });
+    assert.deepEqual(body, expected);
   });
 
   test('the campaign body carries its rules: price in minor units, caps, modes', () => {
@@ -183,6 +229,11 @@ describe('the OpenAPI document', () => {
     assert.equal(price.properties.amount.minimum, 0);
     assert.equal(price.properties.currency.minLength, 3);
     assert.ok(body.required.includes('price') && body.required.includes('variants'));
+  });
+
+  test('a body a route may leave out is not required; others are', () => {
+    assert.equal(operation('post', '/v1/updates/{id}/schedule').requestBody.required, false);
+    assert.equal(operation('post', '/v1/storefront/preorders').requestBody.required, true);
   });
 
   test('the Idempotency-Key header is documented and required on the placement', () => {
@@ -210,6 +261,7 @@ describe('the OpenAPI document', () => {
           const codes: string[] = inner.properties.code.enum;
           assert.ok(codes.length > 0, `${route} ${status} lists no code`);
           for (const code of codes) {
+            assert.ok(Object.hasOwn(ERRORS, code), `${route}: ${code} is not in the catalogue`);
             assert.equal(
               statusFor(code as ErrorCode),
               Number(status),
@@ -219,6 +271,15 @@ describe('the OpenAPI document', () => {
           }
         }
       }
+    }
+    // Fastify reads no body on a GET, so a GET answers none of the body's refusals.
+    for (const [path, item] of Object.entries<Json>(document.paths)) {
+      for (const status of ['413', '415'])
+        assert.equal(item.get?.responses[status], undefined, `GET ${path}`);
+      const malformed = deref(document, item.get?.responses['400']?.content['application/json'].schema);
+      assert.ok(
+        !deref(document, malformed?.properties.error)?.properties.code.enum.includes('malformed_json'),
+      );
     }
     for (const [method, path, key] of CONTRACT) {
       const responses = operation(method, path).responses;
@@ -235,7 +296,7 @@ describe('the OpenAPI document', () => {
     ] as const) {
       const op = operation(method, path);
       assert.ok(op, `${method.toUpperCase()} ${path} is missing`);
-      assert.equal(op.security, undefined);
+      assert.deepEqual(op.security, [], 'their HMAC authenticates them, not a key');
       assert.ok(op.responses['401'], `${path} answers a forged request 401`);
     }
   });

@@ -440,11 +440,12 @@ const ATTEMPTS: Attempt[] = [
 
 /**
  * Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature;
- * the others name no id, only the key's own shop's things (its settings, its templates, its keys: see
- * test/http/keys.test.ts).
+ * /health answers the same to anyone; the others name no id, only the key's own shop's things (its
+ * settings, its templates, its keys: see test/http/keys.test.ts).
  */
 const NOT_KEYED = [
   'POST /v1/webhooks/{provider}',
+  'GET /health',
   'POST /v1/variants',
   'POST /v1/webhook-endpoints',
   'GET /v1/communication/settings',

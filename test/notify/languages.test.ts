@@ -6,11 +6,20 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
-import { type CommsWorld, commsWorld, launchWithBatch, place, plusDays } from './support.ts';
+import {
+  type CommsWorld,
+  commsWorld,
+  launchWithBatch,
+  place,
+  plusDays,
+  portalPage,
+  portalTokenIn,
+} from './support.ts';
 
 describeOnEachEngine('messages in the shop’s language', ({ db }) => {
   let german: CommsWorld;
   let japanese: CommsWorld;
+  let spanish: CommsWorld;
 
   before(async () => {
     german = await commsWorld(db(), { name: 'Leuchten GmbH', locale: 'de-DE' });
@@ -19,8 +28,14 @@ describeOnEachEngine('messages in the shop’s language', ({ db }) => {
       { name: 'ルーメン商店', locale: 'ja-JP', timeZone: 'Asia/Tokyo', currency: 'JPY' },
       german.inbox,
     );
+    spanish = await commsWorld(
+      db(),
+      { name: 'Tienda', locale: 'es-ES', timeZone: 'Europe/Madrid' },
+      german.inbox,
+    );
   });
   after(async () => {
+    await spanish.close();
     await japanese.close();
     await german.close();
   });
@@ -59,6 +74,26 @@ describeOnEachEngine('messages in the shop’s language', ({ db }) => {
     assert.match(confirmation?.text ?? '', /合計：￥12,900/);
     assert.match(confirmation?.text ?? '', /発送：.+に発送/);
     assert.match(confirmation?.html ?? '', /<html lang="ja">/);
+  });
+
+  test('a shop locale without messages (es-ES): English throughout, its dates and amounts too', async () => {
+    const { sku } = await launchWithBatch(spanish, {
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
+    });
+    await place(spanish, sku, 'ana@example.es');
+    await spanish.deliver();
+    const [confirmation] = spanish.inbox.to('ana@example.es');
+    const text = confirmation?.text ?? '';
+    assert.match(confirmation?.html ?? '', /<html lang="en">/);
+    assert.match(text, /€129\.00/);
+    assert.match(
+      text,
+      /(January|February|March|April|May|June|July|August|September|October|November|December)/,
+    );
+    assert.doesNotMatch(
+      text,
+      /enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|\d,\d\d\s€/,
+    );
   });
 
   test('a shop’s own template: refused with the line when broken, previewed, then sent', async () => {
@@ -111,5 +146,30 @@ describeOnEachEngine('messages in the shop’s language', ({ db }) => {
 
     assert.equal((await call(german.app, 'DELETE', url, german.admin)).status, 200);
     assert.equal((await call(german.app, 'GET', url, german.admin)).body.custom, false);
+  });
+
+  test('split: units in two batches are promised both dates, in the email and the portal', async () => {
+    const { sku, campaignId } = await launchWithBatch(
+      german,
+      { promiseSettings: { policy: 'split' } },
+      { quantity: 2, readyInDays: 10 },
+    );
+    const later = await call(german.app, 'POST', `/v1/campaigns/${campaignId}/batches`, german.admin, {
+      sku,
+      quantity: 10,
+      readyDate: '2027-02-03',
+      bufferDays: 6,
+    });
+    assert.equal(later.status, 201, JSON.stringify(later.body));
+    const placed = await place(german, sku, 'lena@example.de', undefined, 3);
+    await german.deliver();
+    const [confirmation] = german.inbox.to('lena@example.de');
+    const parts = /Versand: 2 Stück [^,\n]+, 1 Stück Anfang Februar 2027/;
+    assert.match(confirmation?.text ?? '', parts);
+    const portal = await german.app.inject({ url: portalPage(portalTokenIn(confirmation?.text ?? '')) });
+    assert.equal(portal.statusCode, 200);
+    assert.match(portal.body, parts);
+    const api = await call(german.app, 'GET', `/v1/preorders/${placed.id}`, german.admin);
+    assert.match(api.body.promise.message, parts, 'the same words as the API');
   });
 });

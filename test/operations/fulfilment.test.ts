@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { exportJson } from '../../src/http/operations-schemas.ts';
 import { runJobs } from '../../src/services/bulk-jobs.ts';
 import { jobHandlers } from '../../src/services/job-kinds.ts';
 import { launch, type MoneyWorld, moneyWorld, VISA } from '../money/support.ts';
@@ -192,6 +193,7 @@ describeOnEachEngine('fulfilment', ({ db }) => {
       headers: world.shop.admin,
     });
     const document = json.json();
+    assert.deepEqual(exportJson.parse(document), document, 'the JSON export is as the OpenAPI document says');
     assert.equal(document.id, again.id);
     assert.deepEqual(
       document.data.map((order: { orderReference: string; lines: unknown[] }) => [

@@ -2,18 +2,22 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../src/services/context.ts';
+import { createShop } from '../../src/services/shops.ts';
 import { call, manualClock, openLaunch, type TestShop, testApp, testShop } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
 
 describeOnEachEngine('the storefront offer', ({ db }) => {
   const clock = manualClock();
   let app: FastifyInstance;
+  let ctx: ServiceContext;
   let shop: TestShop;
 
   before(async () => {
     const made = await testApp(db(), { clock: clock.now });
     app = made.app;
-    shop = await testShop(made.ctx);
+    ctx = made.ctx;
+    shop = await testShop(ctx);
   });
 
   const offer = (sku: string, query = '') =>
@@ -129,5 +133,239 @@ describeOnEachEngine('the storefront offer', ({ db }) => {
     });
     assert.equal(refused.status, 400);
     assert.match(JSON.stringify(refused.body), /\{time\}/);
+  });
+
+  test('a shop locale without texts (es-ES) is worded whole in English; a page may ask for a language', async () => {
+    const made = await createShop(ctx, {
+      name: 'Tienda',
+      currency: 'EUR',
+      timeZone: 'Europe/Madrid',
+      locale: 'es-ES',
+    });
+    const spanish: TestShop = {
+      shopId: made.shop.id,
+      admin: { authorization: `Bearer ${made.adminKey}` },
+      storefront: { 'presell-key': made.publishableKey },
+    };
+    const launch = await openLaunch(app, spanish, {
+      sku: 'OFFER-ES',
+      paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_date', date: '2027-01-15' } },
+    });
+    await call(app, 'POST', `/v1/campaigns/${launch.campaignId}/batches`, spanish.admin, {
+      sku: 'OFFER-ES',
+      quantity: 50,
+      readyDate: '2026-12-10',
+      bufferDays: 7,
+    });
+    const asked = (headers: Record<string, string> = {}, query = '') =>
+      call(app, 'GET', `/v1/storefront/offers/OFFER-ES${query}`, { ...spanish.storefront, ...headers });
+
+    const english = await asked();
+    assert.equal(english.status, 200, JSON.stringify(english.body));
+    assert.equal(english.body.locale, 'en-ES');
+    const sentences = [
+      english.body.buttonLabel,
+      english.body.promise.message,
+      english.body.texts.headline,
+      english.body.texts.paymentTerms,
+      english.body.availability.message,
+    ];
+    assert.equal(english.body.buttonLabel, 'Pre-order');
+    assert.match(english.body.promise.message, /^Order now — ships .*December$/);
+    assert.equal(english.body.texts.paymentTerms, 'Pay €15.80 now, €63.20 on 15 January 2027');
+    for (const sentence of sentences) {
+      assert.doesNotMatch(sentence, /diciembre|enero|€ |\d,\d\d/, `${sentence} mixes languages`);
+    }
+
+    const placed = await call(
+      app,
+      'POST',
+      '/v1/storefront/preorders',
+      { ...spanish.storefront, 'idempotency-key': 'offer-es-1' },
+      { sku: 'OFFER-ES', quantity: 1, email: 'ana@example.es' },
+    );
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.match(placed.body.promise.message, /^Ships .*December$/, 'the pre-order’s promise too');
+    assert.equal(placed.body.due.message, 'Pay €15.80 now, €63.20 on 15 January 2027');
+
+    const french = await asked({ 'accept-language': 'es-ES, fr;q=0.8, en;q=0.5' });
+    assert.equal(french.body.locale, 'fr', 'the first language of the page that has texts');
+    assert.equal(french.body.buttonLabel, 'Précommander');
+    assert.match(String(french.headers.vary), /Accept-Language/, 'caches keep one copy per language');
+    const german = await asked({ 'accept-language': 'fr' }, '?locale=de-CH');
+    assert.equal(german.body.locale, 'de-CH', 'the locale parameter comes before the header');
+    assert.equal(german.body.buttonLabel, 'Vorbestellen');
+  });
+
+  test('one coherent set of texts per state, in each language (table)', async () => {
+    const batch = (campaignId: string, sku: string, readyDate = '2026-12-20') =>
+      call(app, 'POST', `/v1/campaigns/${campaignId}/batches`, shop.admin, { sku, quantity: 5, readyDate });
+    const campaign = async (sku: string, fields: Record<string, unknown>, onHand = 0) => {
+      await call(app, 'POST', '/v1/variants', shop.admin, { sku, name: sku, onHand });
+      const made = await call(app, 'POST', '/v1/campaigns', shop.admin, {
+        name: sku,
+        mode: 'preorder',
+        price: { amount: 2_400, currency: 'EUR' },
+        variants: [{ sku, cap: 100 }],
+        ...fields,
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await batch(made.body.id, sku);
+      const opened = await call(app, 'POST', `/v1/campaigns/${made.body.id}/open`, shop.admin);
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      return made.body.id as string;
+    };
+    const open = await openLaunch(app, shop, { sku: 'STATE-OPEN', cap: 100 });
+    await batch(open.campaignId, 'STATE-OPEN');
+    await campaign('STATE-BACKORDER', { mode: 'backorder' });
+    await campaign('STATE-UPCOMING', { opensAt: '2026-12-24T00:00:00Z' });
+    const paused = await campaign('STATE-PAUSED', {});
+    await call(app, 'POST', `/v1/campaigns/${paused}/pause`, shop.admin);
+    const closed = await campaign('STATE-CLOSED', {});
+    await call(app, 'POST', `/v1/campaigns/${closed}/close`, shop.admin);
+    const soldOut = await openLaunch(app, shop, { sku: 'STATE-SOLD-OUT', cap: 1 });
+    await batch(soldOut.campaignId, 'STATE-SOLD-OUT');
+    const sold = await call(
+      app,
+      'POST',
+      '/v1/storefront/preorders',
+      { ...shop.storefront, 'idempotency-key': 'state-sold-out' },
+      { sku: 'STATE-SOLD-OUT', quantity: 1, email: 'last@example.com' },
+    );
+    assert.equal(sold.status, 201);
+    await campaign('STATE-IN-STOCK', { mode: 'backorder' }, 5);
+
+    type Language = 'en' | 'de' | 'fr' | 'ja';
+    const words: Record<
+      Language,
+      { orderNow: string; backInStock: string; inStock: string; leads: string[] }
+    > = {
+      en: {
+        orderNow: 'Order now',
+        backInStock: 'Back in stock',
+        inStock: 'In stock',
+        leads: ['Pre-order', 'Backorder'],
+      },
+      de: {
+        orderNow: 'Jetzt vorbestellen',
+        backInStock: 'Wieder verfügbar',
+        inStock: 'Auf Lager',
+        leads: ['Vorbestellen', 'Nachbestellen'],
+      },
+      fr: {
+        orderNow: 'Précommandez maintenant',
+        backInStock: 'De retour en stock',
+        inStock: 'En stock',
+        leads: ['Précommander', 'Commander'],
+      },
+      ja: {
+        orderNow: '今すぐ予約',
+        backInStock: '再入荷予定',
+        inStock: '在庫あり',
+        leads: ['予約注文', '取り寄せ注文'],
+      },
+    };
+    const locales: Record<Language, string> = { en: 'en-GB', de: 'de-DE', fr: 'fr-FR', ja: 'ja-JP' };
+    const states: [
+      string,
+      string,
+      'order' | 'upcoming' | 'unavailable' | 'sold_out' | 'in_stock',
+      Record<Language, string>,
+    ][] = [
+      [
+        'open',
+        'STATE-OPEN',
+        'order',
+        { en: 'Pre-order', de: 'Vorbestellen', fr: 'Précommander', ja: '予約注文' },
+      ],
+      [
+        'backorder',
+        'STATE-BACKORDER',
+        'order',
+        { en: 'Backorder', de: 'Nachbestellen', fr: 'Commander', ja: '取り寄せ注文' },
+      ],
+      [
+        'upcoming',
+        'STATE-UPCOMING',
+        'upcoming',
+        { en: 'Coming up', de: 'Demnächst', fr: 'Bientôt disponible', ja: '近日販売' },
+      ],
+      [
+        'paused',
+        'STATE-PAUSED',
+        'unavailable',
+        { en: 'Unavailable', de: 'Nicht verfügbar', fr: 'Indisponible', ja: '販売停止' },
+      ],
+      [
+        'closed',
+        'STATE-CLOSED',
+        'unavailable',
+        { en: 'Unavailable', de: 'Nicht verfügbar', fr: 'Indisponible', ja: '販売停止' },
+      ],
+      [
+        'sold out',
+        'STATE-SOLD-OUT',
+        'sold_out',
+        { en: 'Sold out', de: 'Ausverkauft', fr: 'Épuisé', ja: '完売' },
+      ],
+      [
+        'backorder in stock',
+        'STATE-IN-STOCK',
+        'in_stock',
+        { en: 'Add to cart', de: 'In den Warenkorb', fr: 'Ajouter au panier', ja: 'カートに追加' },
+      ],
+    ];
+    for (const [state, sku, display, buttons] of states) {
+      for (const language of Object.keys(locales) as Language[]) {
+        const said = `${state} in ${language}`;
+        const { body } = await offer(sku, `?locale=${locales[language]}`);
+        const { orderNow, backInStock, inStock, leads } = words[language];
+        const sentences: string[] = [
+          body.buttonLabel,
+          body.promise.message,
+          body.promise.firstShipment?.message,
+          body.availability.message,
+          body.payment.message,
+          ...Object.values(body.texts).filter((text): text is string => typeof text === 'string'),
+        ].filter((text): text is string => typeof text === 'string');
+        assert.equal(body.texts.display, display, said);
+        assert.equal(body.buttonLabel, buttons[language], said);
+        assert.equal(body.texts.buttonLabel, buttons[language], said);
+        const invites = sentences.filter(
+          (text) =>
+            text.includes(orderNow) ||
+            text.includes(backInStock) ||
+            leads.some((lead) => text.startsWith(lead)),
+        );
+        if (display === 'order') {
+          assert.ok(body.texts.headline, said);
+          assert.equal(body.promise.message, body.texts.headline, `${said}: one sentence about shipping`);
+          assert.ok(
+            body.availability.message.startsWith(buttons[language]),
+            `${said}: ${body.availability.message}`,
+          );
+          assert.ok(body.texts.paymentTerms, said);
+          continue;
+        }
+        if (display === 'upcoming') {
+          assert.ok(body.texts.countdown, said);
+          assert.ok(
+            !sentences.some((text) => text.includes(orderNow)),
+            `${said} invites no order yet: ${sentences}`,
+          );
+          continue;
+        }
+        assert.deepEqual(invites, [], `${said} invites no order`);
+        for (const text of ['headline', 'paymentTerms', 'unitsLeft', 'earlyBird', 'countdown', 'message']) {
+          assert.equal(body.texts[text], null, `${said}: ${text}`);
+        }
+        assert.equal(body.promise.firstShipment?.message ?? null, null, said);
+        assert.equal(
+          body.availability.message,
+          display === 'in_stock' ? inStock : buttons[language],
+          `${said}: the availability says the same as the button`,
+        );
+      }
+    }
   });
 });

@@ -65,6 +65,11 @@ describeOnEachEngine('the browser code and the checkout page', ({ db }) => {
     assert.doesNotMatch(german.body, /javascript:alert/, 'only http(s) links go back to the shop');
     const japanese = await app.inject({ url: `/checkout/PAGE-1?key=${key}&locale=ja-JP` });
     assert.match(japanese.body, /お客様情報/);
+    const french = await app.inject({
+      url: `/checkout/PAGE-1?key=${key}`,
+      headers: { 'accept-language': 'es;q=0.9, fr-FR;q=0.8' },
+    });
+    assert.match(french.body, /<html lang="fr-FR">/, 'the browser’s first language Presell has texts in');
     const noKey = await app.inject({ url: '/checkout/PAGE-1?key=pk_nonsense' });
     assert.equal(noKey.statusCode, 401);
     const unknown = await app.inject({ url: `/checkout/NOT-SOLD?key=${key}` });

@@ -2,15 +2,28 @@
  * Real headless Chromium (Debian's) driven by playwright-core, and axe-core run inside the page. Nothing is
  * downloaded: the browser is the system's, axe-core comes from node_modules.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Why the browser tests cannot run here, or undefined when they can. Only a machine without Chromium
+ * outside CI skips them; in CI a missing Chromium fails the run.
+ */
+export function browserSkipReason(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  if (process.env.CI)
+    throw new Error(`CI=${process.env.CI} and ${CHROMIUM} is missing: install Debian's chromium`);
+  return `${CHROMIUM} is missing (apt-get install chromium); the browser tests are skipped outside CI`;
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: [
       '--headless',
       '--no-sandbox',

@@ -1,14 +1,6 @@
 /** Demand drawn from known curves, seeded: what the fit and the forecast are tested on. */
 import { adoptersBetween, type BassParameters, type Observation } from '../../src/simulate/bass.ts';
-import { type Random, seededRandom } from '../../src/simulate/random.ts';
-
-/** A Poisson draw by Knuth's method: fine for the daily means of these tests (below a few hundred). */
-export function poisson(mean: number, random: Random): number {
-  const limit = Math.exp(-mean);
-  let count = -1;
-  for (let product = 1; product > limit; product *= random()) count++;
-  return count;
-}
+import { poisson, seededRandom } from '../../src/simulate/random.ts';
 
 /** Daily units drawn around a Bass curve: what a launch with these parameters could have seen. */
 export function simulatedDays(truth: BassParameters, days: number, seed: number): Observation[] {
