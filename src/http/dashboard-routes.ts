@@ -62,6 +62,7 @@ export function dashboardRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fa
       {
         schema: {
           tags: ['campaigns'],
+          operationId: 'getCampaignDashboard',
           summary:
             'A campaign’s launch in figures: held against cap, placements and cancellations per day, supply, ship weeks',
           description:
