@@ -265,6 +265,8 @@ async function banner(
 
 Presell demo is ready in ${process.uptime().toFixed(1)} s: ${SHOP.name} (${demo.shopId}), ${database}
 
+  Admin      ${url}/admin
+             the merchant's web app: sign in with the admin key below
   API        ${url}/v1
   Docs       ${url}/docs
   OpenAPI    ${url}/openapi.json

@@ -10,10 +10,12 @@ import { Placements } from '../services/placement.ts';
 import { KeyAuthenticator, type Shop } from '../services/shops.ts';
 import type { Shopify } from '../shopify/shopify.ts';
 import type { AddressPolicy } from '../webhooks/safe-request.ts';
+import { adminPageRoutes } from './admin-page.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { auditRoutes, installAudit } from './audit.ts';
 import { checkoutApiRoutes, checkoutPageRoutes } from './checkout-routes.ts';
 import { communicationRoutes } from './communication-routes.ts';
+import { dashboardRoutes } from './dashboard-routes.ts';
 import { answerClientError, answerError, installErrorHandling } from './errors.ts';
 import { eventRoutes } from './event-routes.ts';
 import { forecastRoutes } from './forecast-routes.ts';
@@ -164,6 +166,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(supplyRoutes(ctx, keys));
   await app.register(eventRoutes(ctx, keys));
   await app.register(forecastRoutes(ctx, keys));
+  await app.register(dashboardRoutes(ctx, keys));
   await app.register(
     storefrontRoutes(ctx, keys, placements, options.rateLimit ?? { max: 120, timeWindow: 60_000 }, offers, [
       ...(payments ? [moneyStorefrontRoutes(ctx, payments)] : []),
@@ -172,6 +175,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     ]),
   );
   await app.register(webAssetRoutes());
+  await app.register(adminPageRoutes());
   await app.register(checkoutPageRoutes(ctx, keys, payments, options.stripePublishableKey));
   if (shopify) {
     await app.register(shopifyAdminRoutes(shopify, keys));

@@ -1,5 +1,5 @@
 /**
- * The browser code (web/widget, web/checkout), bundled and minified by esbuild in memory when the server
+ * The browser code (web/widget, web/checkout, web/admin), bundled and minified by esbuild in memory when the server
  * starts; nothing built is written to disk. Each bundle is served under a content-hashed name with a
  * year's immutable caching; `/widget.js`, the name merchants paste, redirects to it with a short cache, so
  * a new release reaches every store within minutes.
@@ -9,11 +9,12 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './errors.ts';
 
-export type BundleName = 'widget' | 'checkout';
+export type BundleName = 'widget' | 'checkout' | 'admin';
 
 const ENTRY_POINTS: Record<BundleName, string> = {
   widget: new URL('../../web/widget/widget.ts', import.meta.url).pathname,
   checkout: new URL('../../web/checkout/checkout.ts', import.meta.url).pathname,
+  admin: new URL('../../web/admin/main.tsx', import.meta.url).pathname,
 };
 
 export interface Bundle {
@@ -49,6 +50,8 @@ async function buildBundles(): Promise<Map<BundleName, Bundle>> {
         minify: true,
         format: 'iife',
         target: 'es2022',
+        jsx: 'automatic',
+        jsxImportSource: 'preact',
         write: false,
         legalComments: 'none',
         logLevel: 'silent',

@@ -648,3 +648,16 @@ function assertShopCurrency(shop: Shop, price: Money) {
     });
   }
 }
+
+/** The campaign's variant of this SKU, or unknown_variant naming the ones it sells. */
+export function campaignVariantBySku(campaign: Campaign, sku: string): CampaignVariant {
+  const variant = campaign.variants.find((v) => v.sku === sku);
+  if (!variant) {
+    throw new DomainError('unknown_variant', `${sku} is not part of this campaign`, {
+      field: 'sku',
+      expected: campaign.variants.map((v) => v.sku),
+      received: sku,
+    });
+  }
+  return variant;
+}

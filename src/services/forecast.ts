@@ -23,7 +23,7 @@ import {
   forecastDemand,
 } from '../simulate/forecast.ts';
 import { newsvendor, type ProductionAdvice } from '../simulate/newsvendor.ts';
-import { type Campaign, type CampaignVariant, loadCampaign } from './campaigns.ts';
+import { type Campaign, type CampaignVariant, campaignVariantBySku, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import type { Shop } from './shops.ts';
 import { plannedSupply } from './supply.ts';
@@ -62,7 +62,8 @@ export async function campaignForecast(
   const now = ctx.clock();
   const read = await ctx.db.transaction(async (tx) => {
     const campaign = await loadCampaign(tx, shop.id, campaignId);
-    const variants = query.sku === undefined ? campaign.variants : [variantBySku(campaign, query.sku)];
+    const variants =
+      query.sku === undefined ? campaign.variants : [campaignVariantBySku(campaign, query.sku)];
     return { campaign, variants, demand: await demandOf(tx, shop, campaign, variants, now, query.horizon) };
   });
   return forecastOf(shop, read.campaign, read.variants, read.demand, now, query.sku ?? null);
@@ -305,21 +306,9 @@ function startOf(
   return shopDayPosition(Math.min(...candidates, now.getTime()), timeZone);
 }
 
-function variantBySku(campaign: Campaign, sku: string) {
-  const variant = campaign.variants.find((v) => v.sku === sku);
-  if (!variant) {
-    throw new DomainError('unknown_variant', `${sku} is not part of this campaign`, {
-      field: 'sku',
-      expected: campaign.variants.map((v) => v.sku),
-      received: sku,
-    });
-  }
-  return variant;
-}
-
 /** Production is per variant: a campaign of several needs to be told which. */
 function onlyVariant(campaign: Campaign, sku: string | undefined) {
-  if (sku !== undefined) return variantBySku(campaign, sku);
+  if (sku !== undefined) return campaignVariantBySku(campaign, sku);
   const [only, ...others] = campaign.variants;
   if (!only || others.length > 0) {
     throw new DomainError('variant_required', 'this campaign sells several variants: name one with sku', {

@@ -203,6 +203,12 @@ const ATTEMPTS: Attempt[] = [
     key: 'admin',
   },
   {
+    method: 'GET',
+    route: '/v1/campaigns/{id}/dashboard',
+    url: (ids) => `/v1/campaigns/${ids.campaignId}/dashboard`,
+    key: 'admin',
+  },
+  {
     method: 'POST',
     route: '/v1/campaigns/{id}/production-advice',
     url: (ids) => `/v1/campaigns/${ids.campaignId}/production-advice`,

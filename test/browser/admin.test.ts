@@ -1,0 +1,310 @@
+/**
+ * The admin web app in real headless Chromium against `presell demo`: sign in with the demo's key, create a
+ * campaign with an early-bird tier, add two batches, place pre-orders through the storefront API, watch the
+ * dashboard's numbers change, run the delay wizard, cancel one pre-order with a refund, export CSV; axe-core
+ * on each screen, screenshots of the dashboard and the wizard (test-results/screenshots; docs/images when
+ * PRESELL_DOC_IMAGES is set).
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  accessibilityViolations,
+  browserSkipReason,
+  launchChromium,
+  type RunningDemo,
+  SCREENSHOTS,
+  screenshot,
+  startDemo,
+  until,
+} from './support.ts';
+
+const DESKTOP = { width: 1280, height: 900 };
+const TABLET = { width: 768, height: 1024 };
+const SKU = 'ADMIN-LAMP';
+const DAY = 86_400_000;
+const dateIn = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
+
+const skip = browserSkipReason();
+
+describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 60_000 }, () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+    const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('pageerror', (error) => assert.fail(`the page threw: ${error.message}`));
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  const figure = (name: string) => page.locator(`[data-figure="${name}"]`).first().textContent();
+  /** Waits until a figure reads `text`: a minute, as the demo's jobs share this machine's cores with the page. */
+  const shows = (name: string, text: string) =>
+    page
+      .locator(`[data-figure="${name}"]`, {
+        hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+      })
+      .first()
+      .waitFor({ timeout: 60_000 });
+  async function accessible(screen: string) {
+    assert.deepEqual(await accessibilityViolations(page), [], screen);
+  }
+  async function shot(name: string) {
+    await screenshot(page, name);
+    if (process.env.PRESELL_DOC_IMAGES) {
+      const images = join(SCREENSHOTS, '..', '..', 'docs', 'images');
+      mkdirSync(images, { recursive: true });
+      copyFileSync(join(SCREENSHOTS, `${name}.png`), join(images, `${name}.png`));
+    }
+  }
+  async function place(email: string, quantity: number) {
+    const response = await fetch(`${demo.url}/v1/storefront/preorders`, {
+      method: 'POST',
+      headers: {
+        'presell-key': demo.publishableKey,
+        'idempotency-key': `admin-test-${email}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ sku: SKU, quantity, email, paymentMethod: '4242424242424242' }),
+    });
+    assert.equal(response.status, 201, await response.text());
+  }
+  const button = (name: string) => page.getByRole('button', { name, exact: true });
+  /** A fresh page load forgets the key (it lives in memory only): sign in again. */
+  async function signIn() {
+    await page.goto(`${demo.url}/admin`);
+    await page.getByLabel('Secret key').fill(demo.adminKey);
+    await button('Sign in').click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+  }
+
+  test('a launch run from the browser, from sign-in to the CSV export', async () => {
+    // Sign in: a wrong key is refused in words; the demo's key opens the app.
+    await page.goto(`${demo.url}/admin`);
+    await page.getByLabel('Secret key').waitFor();
+    await accessible('sign-in');
+    await page.getByLabel('Secret key').fill('sk_wrong');
+    await button('Sign in').click();
+    await page.getByRole('alert').waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /unauthorized/);
+    await page.getByLabel('Secret key').fill(demo.adminKey);
+    await button('Sign in').click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByRole('link', { name: 'Aurora launch' }).waitFor();
+    await accessible('campaigns');
+    assert.equal(
+      await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length),
+      0,
+      'the key is in memory only',
+    );
+
+    // A campaign with an early-bird tier, on a variant made for it; a bad price is refused inline first.
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.getByLabel('New variant SKU').fill(SKU);
+    await page.getByLabel('New variant name').fill('Admin lamp');
+    await button('Create variant').click();
+    await page.getByText(`Variant ${SKU} created.`).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Admin lamp launch');
+    await page.getByLabel('Price', { exact: true }).fill('-5');
+    await page.getByLabel('SKU 1').fill(SKU);
+    await page.getByLabel('Cap 1').fill('40');
+    await button('Add an early-bird tier').click();
+    await page.getByLabel('Tier 1 first units').fill('5');
+    await page.getByLabel('Tier 1 price').fill('79');
+    await button('Create campaign').click();
+    const priceError = page.locator('.field.invalid .error-text').first();
+    await priceError.waitFor();
+    assert.match((await priceError.textContent()) ?? '', /price\.amount/, 'the message names the field');
+    await accessible('campaign editor with a refusal');
+    await page.getByLabel('Price', { exact: true }).fill('99');
+    await button('Create campaign').click();
+    await page.waitForURL(/#\/campaigns\/cmp_[^/]+\/supply$/);
+    const campaignUrl = page.url().replace(/\/supply$/, '');
+
+    // Two batches, then open the campaign (asked first).
+    await page.getByLabel('Batch units').fill('3');
+    await page.getByLabel('Ready date').fill(dateIn(30));
+    await page.getByLabel('Buffer days').fill('0');
+    await button('Add batch').click();
+    await until(
+      page,
+      'the first batch is listed',
+      async () => (await page.locator('tbody tr').count()) === 1,
+    );
+    await page.getByLabel('Batch units').fill('10');
+    await page.getByLabel('Ready date').fill(dateIn(60));
+    await button('Add batch').click();
+    await until(page, 'two batches are listed', async () => (await page.locator('tbody tr').count()) === 2);
+    await accessible('supply plan');
+    await button('Open').click();
+    await page.getByText('Open this campaign to shoppers?').waitFor();
+    await button('Open').click();
+    await page.locator('.heading .status.open').waitFor();
+
+    // The editor changes one field of the open campaign; what it does not show stays as it was.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Quiet moves (days)').fill('2');
+    await button('Save changes').click();
+    await page.getByText('Changes saved.').waitFor();
+    await accessible('campaign editor');
+    const campaignId = /campaigns\/(cmp_[^/]+)/.exec(campaignUrl)?.[1];
+    const edited = await (
+      await fetch(`${demo.url}/v1/campaigns/${campaignId}`, {
+        headers: { authorization: `Bearer ${demo.adminKey}` },
+      })
+    ).json();
+    assert.equal(edited.promiseSettings.toleranceDays, 2);
+    assert.deepEqual(
+      edited.earlyBird.map((tier: { firstUnits: number; unitAmount: number }) => [
+        tier.firstUnits,
+        tier.unitAmount,
+      ]),
+      [[5, 7900]],
+    );
+
+    // The dashboard before and after pre-orders placed through the storefront API.
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await until(page, 'the dashboard shows', async () => (await figure('units-held')) !== null);
+    assert.equal(await figure('units-held'), '0 of 40');
+    await place('ada@example.com', 2);
+    await place('grace@example.com', 1);
+    await place('alan@example.com', 3);
+    await page.goto(`${campaignUrl}/edit`);
+    await page.goto(`${campaignUrl}/dashboard`);
+    await shows('preorders', '3');
+    assert.equal(await figure('units-held'), '6 of 40');
+    assert.equal(await figure('unpromised'), '0', '13 units of supply cover 6 ordered');
+    assert.match((await figure('collected')) ?? '', /€/);
+    await accessible('dashboard');
+    await shot('admin-dashboard');
+
+    // The delay wizard: new date and reason → impact → confirm.
+    await page.getByRole('link', { name: 'Supply plan' }).click();
+    await button('Delay').first().click();
+    await page.getByLabel('New ready date').fill(dateIn(45));
+    await page.getByLabel('Reason (customers read it)').fill('The glass supplier needs two more weeks.');
+    await button('Preview the impact').click();
+    await until(page, 'the impact shows', async () => (await figure('moved')) !== null);
+    assert.equal(await figure('moved'), '2', 'the first batch served two customers (2 of them moved)');
+    await accessible('delay wizard');
+    await shot('admin-delay-wizard');
+    await button('Apply the delay').click();
+    await button('Yes, delay').click();
+    await page.locator('.wizard').waitFor({ state: 'detached' });
+
+    // Cancel one pre-order with a full refund, from its page.
+    await page.getByRole('link', { name: 'Pre-orders' }).click();
+    await page.getByRole('link', { name: 'grace@example.com' }).click();
+    await shows('state', 'confirmed');
+    await accessible('pre-order');
+    await button('Cancel and refund').click();
+    await page.getByLabel('Reason').fill('Asked by email');
+    await page.getByLabel('Refund').selectOption('full');
+    await button('Cancel the pre-order').click();
+    await shows('state', 'cancelled');
+    assert.equal(await figure('refunded'), '€79.00', 'its early-bird price, refunded in full');
+
+    // The dashboard counts the cancellation; the CSV export answers.
+    await page.goto(`${campaignUrl}/dashboard`);
+    await shows('units-held', '5 of 40');
+    assert.match((await figure('cancellation-rate')) ?? '', /^33(\.3)?\s?%$/);
+    await page.getByRole('link', { name: 'Pre-orders' }).click();
+    await page.getByLabel('Customer email').fill('ada@example.com');
+    await button('Search').click();
+    await until(page, 'the search finds one', async () => (await page.locator('tbody tr').count()) === 1);
+    await button('Export ready pre-orders (CSV)').click();
+    await page.getByRole('status').waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Save the CSV file' }).click();
+    const saved = await (await download).path();
+    assert.ok(saved, 'the CSV file was saved');
+    await accessible('pre-orders');
+
+    // A goodwill refund without cancelling: part of what Ada paid.
+    await page.getByRole('link', { name: 'ada@example.com' }).click();
+    await shows('state', 'confirmed');
+    await button('Refund').click();
+    await page.getByLabel('Refund reason').fill('A scratch on the box');
+    await page.getByLabel('Amount').fill('10');
+    await button('Send the refund').click();
+    await shows('refunded', '€10.00');
+    assert.equal(await figure('state'), 'confirmed', 'still on its way');
+  });
+
+  test('on a tablet the dashboard fits the width', async () => {
+    await page.setViewportSize(TABLET);
+    await signIn();
+    await page.getByRole('link', { name: 'Admin lamp launch' }).click();
+    await shows('units-held', '5 of 40');
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth);
+    assert.ok(fits, 'nothing scrolls sideways');
+  });
+
+  test('messages: a template edited with its live preview; a progress update sent; settings saved', async () => {
+    await page.setViewportSize(DESKTOP);
+    await signIn();
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await page.getByLabel('Message', { exact: true }).selectOption('confirmation');
+    await page.getByLabel('Language').selectOption('de');
+    const preview = page.locator('.template strong');
+    await until(page, 'the preview shows', async () => (await preview.count()) === 1);
+    await page.getByLabel('Subject').fill('Danke, {{ customer.email }}');
+    await until(page, 'the preview follows the draft', async () =>
+      /^Danke, /.test((await preview.textContent()) ?? ''),
+    );
+    await button('Save template').click();
+    await page.getByText('Saved: customers get this version from now on.').waitFor();
+    await page.getByText('The shop’s own version.').waitFor();
+    await page.getByText('None: every delivery went through.').waitFor();
+    await accessible('messages');
+
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('link', { name: 'Admin lamp launch' }).click();
+    await page.getByRole('link', { name: 'Updates' }).click();
+    await page.getByLabel('Update subject').fill('The glass is in');
+    await page
+      .getByLabel('Update text')
+      .fill('Our supplier delivered the glass.\n\nAssembly starts next week.');
+    await button('Save update').click();
+    await page.getByRole('cell', { name: 'The glass is in' }).waitFor();
+    await button('Send now').click();
+    await button('Send now').click();
+    await page.locator('tbody', { hasText: /2 of 2 sent/ }).waitFor({ timeout: 60_000 });
+    await accessible('progress updates');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Cancellation alert (%)').fill('150');
+    await button('Save settings').click();
+    const refusal = page.locator('.field.invalid .error-text').first();
+    await refusal.waitFor();
+    assert.match((await refusal.textContent()) ?? '', /cancellationAlert\.percent/);
+    await page.getByLabel('Cancellation alert (%)').fill('15');
+    await button('Save settings').click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByLabel('Endpoint URL').fill(`${demo.url}/health`);
+    await button('Add endpoint').click();
+    await page.getByText(/^Signing secret of .*whsec_/).waitFor();
+    await accessible('settings');
+
+    // The secret key rotated at once: the app goes on with the new one, the old one is refused.
+    await page.getByLabel('Key to replace').selectOption('secret');
+    await button('Rotate key').click();
+    await button('Make the new key').click();
+    const shown = page.getByText(/^The new secret key, shown this once: sk_/);
+    await shown.waitFor();
+    const newKey = /(sk_\S+)/.exec((await shown.textContent()) ?? '')?.[1];
+    assert.ok(newKey && newKey !== demo.adminKey);
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('link', { name: 'Admin lamp launch' }).waitFor();
+    const old = await fetch(`${demo.url}/v1/keys`, { headers: { authorization: `Bearer ${demo.adminKey}` } });
+    assert.equal(old.status, 401);
+  });
+});

@@ -1,0 +1,339 @@
+/** Settings: the shop's email and alert settings, and its webhook endpoints. */
+import { useState } from 'preact/hooks';
+import { ApiError, api, type Page, signIn } from './api.ts';
+import { instant } from './format.ts';
+import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+
+interface CommunicationSettings {
+  senderName: string | null;
+  replyTo: string | null;
+  alertEmails: string[];
+  portalLinkDays: number;
+  balanceReminderDays: number;
+  cancellationAlert: { percent: number; windowDays: number };
+  readyDateAlertDays: number;
+}
+
+interface Endpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  status: 'enabled' | 'disabled';
+  disabledReason: string | null;
+  secret?: string;
+}
+
+export function SettingsScreen() {
+  return (
+    <section>
+      <h2>Settings</h2>
+      <EmailSettings />
+      <Keys />
+      <WebhookEndpoints />
+    </section>
+  );
+}
+
+function EmailSettings() {
+  const loaded = useLoad(() => api<CommunicationSettings>('GET', '/v1/communication/settings'), []);
+  if (loaded.error) return <Refusal error={loaded.error} />;
+  if (!loaded.value) return <p aria-busy="true">Loading…</p>;
+  return <EmailSettingsForm settings={loaded.value} />;
+}
+
+function EmailSettingsForm(props: { settings: CommunicationSettings }) {
+  const s = props.settings;
+  const [senderName, setSenderName] = useState(s.senderName ?? '');
+  const [replyTo, setReplyTo] = useState(s.replyTo ?? '');
+  const [alertEmails, setAlertEmails] = useState(s.alertEmails.join(', '));
+  const [percent, setPercent] = useState(String(s.cancellationAlert.percent));
+  const [windowDays, setWindowDays] = useState(String(s.cancellationAlert.windowDays));
+  const [reminderDays, setReminderDays] = useState(String(s.balanceReminderDays));
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const issue = (path: string) => (error instanceof ApiError ? error.issueAt(path) : undefined);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await api('PATCH', '/v1/communication/settings', {
+        senderName: senderName.trim() || null,
+        replyTo: replyTo.trim() || null,
+        alertEmails: alertEmails
+          .split(',')
+          .map((address) => address.trim())
+          .filter(Boolean),
+        balanceReminderDays: Number(reminderDays),
+        cancellationAlert: { percent: Number(percent), windowDays: Number(windowDays) },
+      });
+      setSaved(true);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <form class="panel" onSubmit={save} noValidate aria-labelledby="email-title">
+      <h3 id="email-title">Email and alerts</h3>
+      <div class="row">
+        <Field label="Sender name" error={issue('senderName')} hint="Empty: the shop’s name">
+          {(id, described) => (
+            <input
+              id={id}
+              aria-describedby={described}
+              value={senderName}
+              onInput={(e) => setSenderName(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Reply-to address" error={issue('replyTo')}>
+          {(id, described) => (
+            <input
+              id={id}
+              type="email"
+              aria-describedby={described}
+              value={replyTo}
+              onInput={(e) => setReplyTo(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <Field label="Alert addresses" error={issue('alertEmails')} hint="Comma-separated">
+        {(id, described) => (
+          <input
+            id={id}
+            aria-describedby={described}
+            value={alertEmails}
+            onInput={(e) => setAlertEmails(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <div class="row">
+        <Field label="Cancellation alert (%)" error={issue('cancellationAlert.percent')}>
+          {(id, described) => (
+            <input
+              id={id}
+              inputMode="decimal"
+              aria-describedby={described}
+              value={percent}
+              onInput={(e) => setPercent(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Over the last days" error={issue('cancellationAlert.windowDays')}>
+          {(id, described) => (
+            <input
+              id={id}
+              inputMode="numeric"
+              aria-describedby={described}
+              value={windowDays}
+              onInput={(e) => setWindowDays(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Balance reminder (days before)" error={issue('balanceReminderDays')}>
+          {(id, described) => (
+            <input
+              id={id}
+              inputMode="numeric"
+              aria-describedby={described}
+              value={reminderDays}
+              onInput={(e) => setReminderDays(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <Refusal error={error} />
+      <button type="submit" class="primary">
+        Save settings
+      </button>
+      {saved && <p role="status">Saved.</p>}
+    </form>
+  );
+}
+
+interface ApiKey {
+  id: string;
+  kind: 'secret' | 'publishable';
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+function Keys() {
+  const list = useLoad(() => api<{ data: ApiKey[] }>('GET', '/v1/keys'), []);
+  const [kind, setKind] = useState<ApiKey['kind']>('publishable');
+  const [overlapHours, setOverlapHours] = useState('0');
+  const [made, setMade] = useState<{ kind: ApiKey['kind']; key: string } | null>(null);
+  return (
+    <section class="panel" aria-labelledby="keys-title">
+      <h3 id="keys-title">API keys</h3>
+      <Refusal error={list.error} />
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col">Ends in</th>
+            <th scope="col">Made</th>
+            <th scope="col">Stops</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.value?.data.map((key) => (
+            <tr key={key.id}>
+              <td>{key.kind}</td>
+              <td>…{key.hint}</td>
+              <td>{instant(key.createdAt)}</td>
+              <td>{key.expiresAt ? instant(key.expiresAt) : 'current'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="row">
+        <Field label="Key to replace">
+          {(id) => (
+            <select id={id} value={kind} onChange={(e) => setKind(e.currentTarget.value as ApiKey['kind'])}>
+              <option value="publishable">Publishable (pk_…, in the store’s pages)</option>
+              <option value="secret">Secret (sk_…, this app and your servers)</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Old key keeps working (hours)" hint="0: it stops at once, as for a key that leaked">
+          {(id, described) => (
+            <input
+              id={id}
+              inputMode="numeric"
+              aria-describedby={described}
+              value={overlapHours}
+              onInput={(e) => setOverlapHours(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Confirm
+          label="Rotate key"
+          question={`Make a new ${kind} key? Everything using the old one must get the new one.`}
+          confirmLabel="Make the new key"
+          danger
+          action={async () => {
+            const rotated = await api<{ key: string }>('POST', '/v1/keys/rotate', {
+              kind,
+              overlapSeconds: Math.round(Number(overlapHours) * 3600),
+            });
+            // This app goes on with the new secret key; the old one may already have stopped.
+            if (kind === 'secret') signIn(rotated.key);
+            setMade({ kind, key: rotated.key });
+            list.reload();
+          }}
+        />
+      </div>
+      {made && (
+        <p role="status">
+          The new {made.kind} key, shown this once: <code>{made.key}</code>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function WebhookEndpoints() {
+  const list = useLoad(() => api<Page<Endpoint>>('GET', '/v1/webhook-endpoints?limit=100'), []);
+  const [url, setUrl] = useState('');
+  const [eventTypes, setEventTypes] = useState('preorder.*');
+  const [created, setCreated] = useState<Endpoint | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const issue = (path: string) => (error instanceof ApiError ? error.issueAt(path) : undefined);
+  const add = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const endpoint = await api<Endpoint>('POST', '/v1/webhook-endpoints', {
+        url,
+        eventTypes: eventTypes
+          .split(',')
+          .map((type) => type.trim())
+          .filter(Boolean),
+      });
+      setCreated(endpoint);
+      setUrl('');
+      list.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <section class="panel" aria-labelledby="webhooks-title">
+      <h3 id="webhooks-title">Webhook endpoints</h3>
+      <Refusal error={list.error} />
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">URL</th>
+            <th scope="col">Events</th>
+            <th scope="col">Status</th>
+            <th scope="col">Action</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.value?.data.map((endpoint) => (
+            <tr key={endpoint.id}>
+              <td>{endpoint.url}</td>
+              <td>{endpoint.eventTypes.join(', ')}</td>
+              <td>
+                {endpoint.status}
+                {endpoint.disabledReason && ` (${endpoint.disabledReason})`}
+              </td>
+              <td>
+                <Confirm
+                  label="Remove"
+                  question={`Remove ${endpoint.url}? It gets no more events.`}
+                  danger
+                  action={async () => {
+                    await api('DELETE', `/v1/webhook-endpoints/${endpoint.id}`);
+                    list.reload();
+                  }}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form onSubmit={add} noValidate aria-label="Add a webhook endpoint">
+        <div class="row">
+          <Field label="Endpoint URL" error={issue('url')}>
+            {(id, described) => (
+              <input
+                id={id}
+                type="url"
+                aria-describedby={described}
+                value={url}
+                onInput={(e) => setUrl(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label="Event types"
+            error={issue('eventTypes')}
+            hint="Comma-separated; preorder.* for a family"
+          >
+            {(id, described) => (
+              <input
+                id={id}
+                aria-describedby={described}
+                value={eventTypes}
+                onInput={(e) => setEventTypes(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <button type="submit">Add endpoint</button>
+        </div>
+      </form>
+      <Refusal error={error} />
+      {created?.secret && (
+        <p role="status">
+          Signing secret of {created.url}, shown this once: <code>{created.secret}</code>
+        </p>
+      )}
+    </section>
+  );
+}
