@@ -17,7 +17,7 @@ type Json = any;
 
 export async function registerOpenApi(app: FastifyInstance) {
   app.addHook('onRoute', requireOperationDetails);
-  /** Routes whose body may be left out (a zod schema that accepts no body), by `METHOD url`. */
+  /** Routes whose body may be left out (no body reads as {}: a schema that accepts it), by `METHOD url`. */
   const optionalBodies = new Set<string>();
   await app.register(fastifySwagger, {
     openapi: {
@@ -41,7 +41,7 @@ export async function registerOpenApi(app: FastifyInstance) {
     },
     transform: (route) => {
       const body = route.schema?.body;
-      if (body instanceof z.ZodType && body.safeParse(undefined).success) {
+      if (body instanceof z.ZodType && body.safeParse({}).success) {
         for (const method of [route.route.method].flat()) optionalBodies.add(`${method} ${route.url}`);
       }
       return jsonSchemaTransform(route);

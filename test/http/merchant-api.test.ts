@@ -276,4 +276,27 @@ describeOnEachEngine('the merchant API', ({ db }) => {
     assert.equal(answer.statusCode, 200, answer.body);
     assert.equal(answer.json().status, 'open');
   });
+
+  test('over a real connection, a body-less POST with Content-Type: application/json takes the defaults', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const launch = await openLaunch(app, shop, { sku: 'EMPTY-2' });
+      const placed = await place('EMPTY-2');
+      const cancel = await fetch(`${address}/v1/preorders/${placed.body.id}/cancel`, {
+        method: 'POST',
+        headers: { ...shop.admin, 'content-type': 'application/json' },
+      });
+      assert.equal(cancel.status, 200, await cancel.clone().text());
+      assert.equal(((await cancel.json()) as { basis: string }).basis, 'policy_before_cutoff');
+      const refund = await fetch(`${address}/v1/preorders/${placed.body.id}/refunds`, {
+        method: 'POST',
+        headers: { ...shop.admin, 'content-type': 'application/json', 'idempotency-key': 'empty' },
+      });
+      assert.equal(refund.status, 400);
+      assert.match(await refund.text(), /body\.reason is required/);
+      assert.ok(launch.campaignId);
+    } finally {
+      await app.close();
+    }
+  });
 });
