@@ -79,9 +79,12 @@ export function portalRoutes(deps: PortalDeps) {
     return { status: checked.status, shop, email: checked.claims.email, page };
   };
 
+  const invalidLink = (reply: FastifyReply, page: Access['page']) =>
+    html(reply, 403, messagePage(page, page.copy.invalidTitle, page.copy.invalidText));
+
   const refuse = (reply: FastifyReply, found: Access, token: string) =>
     found.status === 'tampered'
-      ? html(reply, 403, messagePage(found.page, found.page.copy.invalidTitle, found.page.copy.invalidText))
+      ? invalidLink(reply, found.page)
       : html(reply, 200, expiredPage(found.page, portalPath(token, undefined, 'link')));
 
   return async (app: FastifyInstance) => {
@@ -225,12 +228,7 @@ export function portalRoutes(deps: PortalDeps) {
     app.get('/unsubscribe', hide, async (request, reply) => {
       const token = tokenOf(request);
       const found = await access(token, 'unsubscribe');
-      if (found.status !== 'valid')
-        return html(
-          reply,
-          403,
-          messagePage(found.page, found.page.copy.invalidTitle, found.page.copy.invalidText),
-        );
+      if (found.status !== 'valid') return invalidLink(reply, found.page);
       return html(reply, 200, unsubscribePage(found.page, `/unsubscribe?t=${token}`));
     });
 
@@ -238,12 +236,7 @@ export function portalRoutes(deps: PortalDeps) {
     app.post('/unsubscribe', hide, async (request, reply) => {
       const token = tokenOf(request);
       const found = await access(token, 'unsubscribe');
-      if (found.status !== 'valid')
-        return html(
-          reply,
-          403,
-          messagePage(found.page, found.page.copy.invalidTitle, found.page.copy.invalidText),
-        );
+      if (found.status !== 'valid') return invalidLink(reply, found.page);
       await ctx.db.query(
         'INSERT INTO email_unsubscribes (shop_id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [found.shop.id, found.email.toLowerCase(), ctx.clock()],
