@@ -9,7 +9,7 @@ import {
   PREORDER_STATES,
   type PromiseSettings,
 } from './types.ts';
-import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+import { Confirm, Field, Pager, Refusal, TextField, useLoad } from './ui.tsx';
 
 export function CampaignList() {
   const [pages, setPages] = useState<string[]>(['']);
@@ -59,18 +59,7 @@ export function CampaignList() {
           })}
         </tbody>
       </table>
-      <div class="pager">
-        {pages.length > 1 && (
-          <button type="button" onClick={() => setPages(pages.slice(0, -1))}>
-            Previous page
-          </button>
-        )}
-        {list.value?.nextCursor && (
-          <button type="button" onClick={() => setPages([...pages, list.value?.nextCursor ?? ''])}>
-            Next page
-          </button>
-        )}
-      </div>
+      <Pager pages={pages} setPages={setPages} nextCursor={list.value?.nextCursor} />
     </section>
   );
 }
@@ -581,26 +570,8 @@ export function NewVariant() {
     <form class="inline-form" onSubmit={create} noValidate aria-label="New variant">
       <h3>New variant</h3>
       <div class="row">
-        <Field label="New variant SKU" error={issue('sku')}>
-          {(id, described) => (
-            <input
-              id={id}
-              aria-describedby={described}
-              value={sku}
-              onInput={(e) => setSku(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="New variant name" error={issue('name')}>
-          {(id, described) => (
-            <input
-              id={id}
-              aria-describedby={described}
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField label="New variant SKU" error={issue('sku')} value={sku} onValue={setSku} />
+        <TextField label="New variant name" error={issue('name')} value={name} onValue={setName} />
         <button type="submit">Create variant</button>
       </div>
       {made && <p role="status">Variant {made} created.</p>}

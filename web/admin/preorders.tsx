@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, apiText, idempotencyKey, type Page } from './api.ts';
 import { count, instant, minorUnits, money } from './format.ts';
 import { PREORDER_STATES, type Preorder, type PreorderDetail } from './types.ts';
-import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+import { Confirm, Field, Pager, Refusal, useLoad } from './ui.tsx';
 
 export function PreorderTable(props: { campaignId: string; version: number }) {
   const [email, setEmail] = useState('');
@@ -87,18 +87,7 @@ export function PreorderTable(props: { campaignId: string; version: number }) {
           ))}
         </tbody>
       </table>
-      <div class="pager">
-        {pages.length > 1 && (
-          <button type="button" onClick={() => setPages(pages.slice(0, -1))}>
-            Previous page
-          </button>
-        )}
-        {list.value?.nextCursor && (
-          <button type="button" onClick={() => setPages([...pages, list.value?.nextCursor ?? ''])}>
-            Next page
-          </button>
-        )}
-      </div>
+      <Pager pages={pages} setPages={setPages} nextCursor={list.value?.nextCursor} />
       <CsvExport campaignId={props.campaignId} />
     </section>
   );

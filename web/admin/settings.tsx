@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Page, signIn } from './api.ts';
 import { instant } from './format.ts';
-import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+import { Confirm, Field, Refusal, TextField, useLoad } from './ui.tsx';
 
 interface CommunicationSettings {
   senderName: string | null;
@@ -110,39 +110,27 @@ function EmailSettingsForm(props: { settings: CommunicationSettings }) {
         )}
       </Field>
       <div class="row">
-        <Field label="Cancellation alert (%)" error={issue('cancellationAlert.percent')}>
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="decimal"
-              aria-describedby={described}
-              value={percent}
-              onInput={(e) => setPercent(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Over the last days" error={issue('cancellationAlert.windowDays')}>
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              aria-describedby={described}
-              value={windowDays}
-              onInput={(e) => setWindowDays(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Balance reminder (days before)" error={issue('balanceReminderDays')}>
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              aria-describedby={described}
-              value={reminderDays}
-              onInput={(e) => setReminderDays(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Cancellation alert (%)"
+          error={issue('cancellationAlert.percent')}
+          inputMode="decimal"
+          value={percent}
+          onValue={setPercent}
+        />
+        <TextField
+          label="Over the last days"
+          error={issue('cancellationAlert.windowDays')}
+          inputMode="numeric"
+          value={windowDays}
+          onValue={setWindowDays}
+        />
+        <TextField
+          label="Balance reminder (days before)"
+          error={issue('balanceReminderDays')}
+          inputMode="numeric"
+          value={reminderDays}
+          onValue={setReminderDays}
+        />
       </div>
       <Refusal error={error} />
       <button type="submit" class="primary">

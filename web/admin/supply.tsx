@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, api } from './api.ts';
 import { count, day, money } from './format.ts';
 import type { Batch, Campaign, SlipPreview } from './types.ts';
-import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+import { Confirm, Field, Refusal, TextField, useLoad } from './ui.tsx';
 
 export function SupplyScreen(props: { campaign: Campaign; changed: () => void }) {
   const id = props.campaign.id;
@@ -144,17 +144,13 @@ function NewBatch(props: { campaign: Campaign; created: () => void }) {
             </select>
           )}
         </Field>
-        <Field label="Batch units" error={issue('quantity')}>
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              aria-describedby={described}
-              value={quantity}
-              onInput={(e) => setQuantity(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Batch units"
+          error={issue('quantity')}
+          inputMode="numeric"
+          value={quantity}
+          onValue={setQuantity}
+        />
         <Field label="Ready date" error={issue('readyDate')}>
           {(id, described) => (
             <input

@@ -31,6 +31,55 @@ export function Field(props: {
   );
 }
 
+/** A one-line text input in a Field, the form most of the app's fields take. */
+export function TextField(props: {
+  label: string;
+  error?: string | undefined;
+  inputMode?: 'numeric' | 'decimal';
+  value: string;
+  onValue: (value: string) => void;
+}) {
+  return (
+    <Field label={props.label} error={props.error}>
+      {(id, described) => (
+        <input
+          id={id}
+          inputMode={props.inputMode}
+          aria-describedby={described}
+          value={props.value}
+          onInput={(e) => props.onValue(e.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/**
+ * Pages of a list the API serves with `nextCursor`: `pages` holds the cursor each page was asked with
+ * ('' for the first), so going back needs no cursor of its own.
+ */
+export function Pager(props: {
+  pages: string[];
+  setPages: (pages: string[]) => void;
+  nextCursor: string | null | undefined;
+}) {
+  const { pages, setPages, nextCursor } = props;
+  return (
+    <div class="pager">
+      {pages.length > 1 && (
+        <button type="button" onClick={() => setPages(pages.slice(0, -1))}>
+          Previous page
+        </button>
+      )}
+      {nextCursor && (
+        <button type="button" onClick={() => setPages([...pages, nextCursor])}>
+          Next page
+        </button>
+      )}
+    </div>
+  );
+}
+
 /** What went wrong, in the API's words (and its code, for the merchant who asks for help). */
 export function Refusal(props: { error: unknown }) {
   if (!props.error) return null;
