@@ -41,12 +41,14 @@ export function JobProgress(props: { jobId: string; label: string; finished?: ()
       clearTimeout(timer);
     };
   }, [props.jobId]);
+  const barId = `job-${props.jobId}`;
   const finished = job !== null && FINISHED.includes(job.status);
   return (
     <div class="job">
+      <label for={barId}>{props.label}</label>{' '}
       {/* No value while the job is still being staged: the bar says "working" without a share. */}
       <progress
-        aria-label={props.label}
+        id={barId}
         max={Math.max(job?.total ?? 0, 1)}
         {...(job && job.status !== 'staging'
           ? { value: finished ? Math.max(job.total, 1) : job.done + job.failed }
