@@ -23,6 +23,16 @@ export interface LedgerEntry {
   readonly createdAt: Date;
 }
 
+/**
+ * Where a pre-order's money stands, one word each: `unpaid` nothing charged yet (payment pending, or a card
+ * saved for later); `deposit_paid` part of the total charged, the balance not yet; `failed` a balance charge
+ * failed and its retry is scheduled; `paid` the whole total charged; `refunded` some or all of what was paid
+ * given back. The rule is the generated column `preorders.payment_status` (migration 011), so an index
+ * serves the filter.
+ */
+export const PAYMENT_STATUSES = ['unpaid', 'deposit_paid', 'failed', 'paid', 'refunded'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
 /** Append-only money movements of one pre-order, all in its currency. */
 export interface Ledger {
   readonly currency: string;

@@ -17,7 +17,7 @@ import {
 import type { ServiceContext } from '../services/context.ts';
 import { recordShipment } from '../services/fulfilment.ts';
 import { preorderLedger } from '../services/payments.ts';
-import { getPreorder, listPreorders, preorderView } from '../services/preorders.ts';
+import { getPreorder, listPreorders, preorderEmails, preorderView } from '../services/preorders.ts';
 import type { KeyAuthenticator } from '../services/shops.ts';
 import { promiseHistory } from '../services/supply.ts';
 import {
@@ -38,6 +38,7 @@ import {
   money,
   page,
   preorder,
+  preorderEmail,
   preorderQuery,
   updateCampaignBody,
   updateVariantBody,
@@ -353,15 +354,15 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
         schema: {
           operationId: 'listPreorders',
           tags: ['preorders'],
-          summary: 'List pre-orders, oldest first',
+          summary: 'List pre-orders, oldest first, by campaign, state, email, batch or payment status',
           security,
           querystring: preorderQuery,
           response: { 200: page(preorder), ...errorResponses(ADMIN_CODES) },
         },
       },
       async (request) => {
-        const { campaign: campaignId, ...filter } = request.query;
-        const result = await listPreorders(ctx, request.shop.id, { ...filter, campaignId });
+        const { campaign: campaignId, batch: batchId, ...filter } = request.query;
+        const result = await listPreorders(ctx, request.shop.id, { ...filter, campaignId, batchId });
         return {
           data: result.data.map((p) => preorderView(p, request.shop, ctx.clock())),
           nextCursor: result.nextCursor,
@@ -403,6 +404,30 @@ export function adminRoutes(ctx: ServiceContext, keys: KeyAuthenticator): Fastif
           promiseHistory: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
           money: { charged: ledger.charged, refunded: ledger.refunded, outstanding: ledger.outstanding },
         };
+      },
+    );
+
+    app.get(
+      '/v1/preorders/:id/emails',
+      {
+        schema: {
+          operationId: 'listPreorderEmails',
+          tags: ['preorders'],
+          summary: 'The emails sent about a pre-order (and any whose last try failed), oldest first',
+          description:
+            'A failed message is tried again by the outbox relay on its schedule (GET /v1/dead-letters after ' +
+            'the last try); its row then says sent.',
+          security,
+          params: z.object({ id: id('po') }),
+          response: {
+            200: z.object({ data: z.array(preorderEmail) }),
+            ...errorResponses(ADMIN_CODES, 'not_found'),
+          },
+        },
+      },
+      async (request) => {
+        const emails = await preorderEmails(ctx, request.shop.id, request.params.id);
+        return { data: emails.map((email) => ({ ...email, at: email.at.toISOString() })) };
       },
     );
 

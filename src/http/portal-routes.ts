@@ -292,6 +292,8 @@ async function sendFreshLink(ctx: ServiceContext, mail: Mail | undefined, shop: 
       text: rendered.text,
       headers: {},
       eventId: null,
+      preorderId: null,
+      language,
     },
     now,
   );

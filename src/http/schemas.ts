@@ -7,6 +7,7 @@ import { EARLIEST_DATE, LATEST_DATE } from '../domain/calendar.ts';
 import { CAMPAIGN_STATUSES } from '../domain/campaign.ts';
 import { isCountry } from '../domain/countries.ts';
 import { normaliseEmail } from '../domain/customer.ts';
+import { PAYMENT_STATUSES } from '../domain/ledger.ts';
 import { PREORDER_STATES } from '../domain/lifecycle.ts';
 import { isCurrency } from '../domain/money.ts';
 import { canonicalLocale } from '../domain/shop.ts';
@@ -419,6 +420,11 @@ const priceLine = z.object({
   perk: tierPerk.optional().describe('What the tier granted with this price; never taken away'),
 });
 
+const PAYMENT_STATUS_MEANING =
+  'Where its money stands: unpaid (nothing charged yet), deposit_paid (part charged, the balance not yet), ' +
+  'failed (a balance charge failed; a retry is scheduled), paid (the whole total charged), ' +
+  'refunded (some or all of what was paid given back)';
+
 export const preorder = z
   .object({
     id: z.string(),
@@ -434,6 +440,7 @@ export const preorder = z
     total,
     priceLines: z.array(priceLine).describe('Units at each price, when a pre-order spans an early-bird tier'),
     state: z.enum(PREORDER_STATES),
+    paymentStatus: z.enum(PAYMENT_STATUSES).describe(PAYMENT_STATUS_MEANING),
     promise: promise.nullable().describe('The ship window this customer was promised'),
     shipment: shipment.nullable().describe('Carrier and tracking of the last parcel, once fulfilled'),
     shippingAddress: shippingAddress.nullable().describe('Required before the pre-order can be exported'),
@@ -443,6 +450,19 @@ export const preorder = z
     updatedAt: z.string(),
   })
   .meta({ id: 'Preorder' });
+
+export const preorderEmail = z
+  .object({
+    messageId: z.string().describe('The Message-ID header; the same on every try of one message'),
+    kind: z.string().describe('Which message, e.g. confirmation, ship_date_changed, balance_charged'),
+    language: z.string().nullable().describe('The language it was written in (en, de, fr, ja)'),
+    subject: z.string(),
+    to: z.string(),
+    status: z.enum(['sent', 'failed']).describe('failed: the last try was refused; the relay tries again'),
+    at: z.string().describe('When it was handed to the mail server, or when the last try failed'),
+    error: z.string().nullable().describe('What the mail server answered to a failed try'),
+  })
+  .meta({ id: 'PreorderEmail' });
 
 export const fulfilBody = z
   .strictObject({
@@ -470,6 +490,8 @@ export const preorderQuery = pageQuery.extend({
   campaign: id('cmp').optional(),
   state: z.enum(PREORDER_STATES).optional(),
   email: email.optional(),
+  batch: id('bat').optional().describe('Only pre-orders whose promise draws units from this batch'),
+  paymentStatus: z.enum(PAYMENT_STATUSES).optional().describe(PAYMENT_STATUS_MEANING),
 });
 
 export const placePreorderBody = z.strictObject({

@@ -55,6 +55,8 @@ export interface ComposedMessage {
   to: string[];
   rendered: RenderedMessage;
   audience: 'customer' | 'merchant';
+  /** The customer's messages are in the shop's language; the merchant's alerts in English. */
+  language: Language;
 }
 
 /** Cancellations that never reached the customer as an order: nothing to tell them. */
@@ -110,6 +112,7 @@ export async function composeMessages(
       to: settings.alertEmails,
       rendered: renderAlert(shop.name, alert.kind, alert.content),
       audience: 'merchant',
+      language: 'en',
     });
   }
   return messages;
@@ -132,6 +135,7 @@ async function customerMessage(
     to: [facts.preorder.email],
     rendered: renderTemplate(template, model),
     audience: 'customer',
+    language,
   };
 }
 

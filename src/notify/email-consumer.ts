@@ -47,6 +47,8 @@ async function deliverEmails(ctx: ServiceContext, mail: Mail, event: OutboxEvent
           text: message.rendered.text,
           headers: { 'X-Presell-Event': event.id },
           eventId: event.id,
+          preorderId: event.type.startsWith('preorder.') ? event.subjectId : null,
+          language: message.language,
         },
         ctx.clock(),
       );

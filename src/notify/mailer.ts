@@ -25,6 +25,13 @@ export interface OutgoingEmail {
   eventId: string | null;
 }
 
+/** A message whose delivery is noted in `sent_emails`, with what a pre-order's page lists of it. */
+export interface NotedEmail extends OutgoingEmail {
+  /** The pre-order it is about, when it is about one. */
+  preorderId: string | null;
+  language: string;
+}
+
 export interface MailTransport {
   /** Hands one message over; throws when the server refused it or could not be reached. */
   send(email: OutgoingEmail, from: string): Promise<void>;
@@ -113,22 +120,56 @@ export function messageIdOf(parts: readonly string[], fromAddress: string): stri
 }
 
 /**
- * Sends a message unless a previous try already handed it over, and notes that it went. A crash between
- * the two sends it again under the same Message-ID.
+ * Sends a message unless a previous try already handed it over, and notes that it went, or that this try
+ * failed (the error goes on to the caller, whose retry sends it under the same Message-ID). A crash
+ * between sending and noting sends it again under the same Message-ID.
  */
-export async function sendOnce(db: Queryable, mail: Mail, email: OutgoingEmail, now: Date): Promise<boolean> {
-  const [seen] = await db.query('SELECT 1 FROM sent_emails WHERE shop_id = $1 AND message_id = $2', [
-    email.shopId,
-    email.messageId,
-  ]);
-  if (seen) return false;
-  await mail.transport.send(email, mail.fromAddress);
-  await db.query(
-    `INSERT INTO sent_emails (shop_id, message_id, kind, recipient, subject, event_id, sent_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-    [email.shopId, email.messageId, email.kind, email.to, email.subject, email.eventId, now],
+export async function sendOnce(db: Queryable, mail: Mail, email: NotedEmail, now: Date): Promise<boolean> {
+  const [seen] = await db.query(
+    `SELECT 1 FROM sent_emails WHERE shop_id = $1 AND message_id = $2 AND status = 'sent'`,
+    [email.shopId, email.messageId],
   );
+  if (seen) return false;
+  try {
+    await mail.transport.send(email, mail.fromAddress);
+  } catch (error) {
+    await noteDelivery(db, email, now, {
+      status: 'failed',
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  }
+  await noteDelivery(db, email, now, { status: 'sent', error: null });
   return true;
+}
+
+/** One row per Message-ID: the outcome of its last try. */
+async function noteDelivery(
+  db: Queryable,
+  email: NotedEmail,
+  now: Date,
+  outcome: { status: 'sent' | 'failed'; error: string | null },
+) {
+  await db.query(
+    `INSERT INTO sent_emails (shop_id, message_id, kind, recipient, subject, event_id, preorder_id, language,
+       status, error, sent_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (shop_id, message_id) DO UPDATE SET status = excluded.status, error = excluded.error,
+       sent_at = excluded.sent_at`,
+    [
+      email.shopId,
+      email.messageId,
+      email.kind,
+      email.to,
+      email.subject,
+      email.eventId,
+      email.preorderId,
+      email.language,
+      outcome.status,
+      outcome.error?.slice(0, 500) ?? null,
+      now,
+    ],
+  );
 }
 
 /**

@@ -70,6 +70,7 @@ function sampleFacts(shop: Shop, now: Date): PreorderFacts {
       currency,
       priceLines: [],
       state: 'confirmed',
+      paymentStatus: 'paid',
       idempotencyKey: null,
       promise: {
         preorderId: 'po_sample',

@@ -19,6 +19,7 @@ import {
   type PaymentProvider,
   type Refund,
 } from '../payments/provider.ts';
+import { addToLedgerSums } from './preorder-changes.ts';
 import type { Preorder } from './preorders.ts';
 
 export interface PaymentSettings {
@@ -262,7 +263,9 @@ export async function book(
       now,
     ],
   );
-  return inserted.length > 0;
+  if (inserted.length === 0) return false;
+  await addToLedgerSums(tx, preorder, entry.kind, entry.amount.amount);
+  return true;
 }
 
 export interface NewOperation {

@@ -370,6 +370,8 @@ async function placeBatch(
       currency: campaign.currency,
       priceLines: price.lines,
       state: 'placed',
+      // The first payment step comes after the placement.
+      paymentStatus: 'unpaid',
       idempotencyKey: request.idempotencyKey,
       promise: null,
       shipment: null,

@@ -8,12 +8,14 @@
  * Every function takes the caller's unit of work: the caller holds the locks (campaign first, then the
  * pre-order) and the transaction.
  */
+import type { Queryable } from '../db/database.ts';
 import type { CalendarDate } from '../domain/calendar.ts';
 import { shopDate, shopDayStart } from '../domain/calendar.ts';
 import type { PaymentTerms } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import { type EventData, type EventType, event } from '../domain/events.ts';
 import type { ShippingAddress } from '../domain/fulfilment.ts';
+import type { LedgerEntry } from '../domain/ledger.ts';
 import {
   automaticMoves,
   IN_HAND_STATES,
@@ -486,6 +488,24 @@ export async function shipParcels(
 }
 
 // ——— money the pre-order owes ———
+
+/**
+ * A movement the ledger booked, added to the pre-order's sums of it, in the same transaction: the payment
+ * status (a generated column) follows, and the table filters by it through an index.
+ */
+export async function addToLedgerSums(
+  tx: Queryable,
+  preorder: PreorderRef,
+  kind: LedgerEntry['kind'],
+  amount: number,
+) {
+  if (kind === 'authorisation') return;
+  await tx.query(
+    `UPDATE preorders SET charged_amount = charged_amount + $3, refunded_amount = refunded_amount + $4
+     WHERE shop_id = $1 AND id = $2`,
+    [preorder.shopId, preorder.id, kind === 'charge' ? amount : 0, kind === 'refund' ? amount : 0],
+  );
+}
 
 /** A balance try is starting: it is counted, so its key is unique to it. */
 export async function countBalanceTry(uow: UnitOfWork, preorder: PreorderRef, attempt: number) {

@@ -1,6 +1,7 @@
 import type { CampaignMode } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ShippingAddress } from '../domain/fulfilment.ts';
+import type { PaymentStatus } from '../domain/ledger.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
 import type { PriceLine, TierPerk } from '../domain/pricing.ts';
@@ -28,6 +29,7 @@ export interface Preorder {
   currency: string;
   priceLines: PriceLine[];
   state: PreorderState;
+  paymentStatus: PaymentStatus;
   idempotencyKey: string | null;
   /** The promise the customer was last told; null only before it is first computed. */
   promise: StoredPromise | null;
@@ -64,6 +66,7 @@ export interface PreorderView {
   total: Money;
   priceLines: { tier: string | null; quantity: number; unitPrice: Money; perk?: TierPerk }[];
   state: PreorderState;
+  paymentStatus: PaymentStatus;
   promise: PromiseView | null;
   shipment: {
     carrier: string | null;
@@ -100,6 +103,7 @@ export function preorderView(p: Preorder, shop: Shop, now: Date): PreorderView {
       ...(line.perk ? { perk: line.perk } : {}),
     })),
     state: p.state,
+    paymentStatus: p.paymentStatus,
     promise: p.promise && promiseView(p.promise, wordingFor(shop, now, p.mode)),
     shipment: p.shipment && { ...p.shipment, shippedAt: p.shipment.shippedAt.toISOString() },
     shippingAddress: p.shippingAddress,
@@ -114,6 +118,9 @@ export interface PreorderFilter extends PageRequest {
   campaignId?: string | undefined;
   state?: PreorderState | undefined;
   email?: string | undefined;
+  /** Pre-orders whose promise draws units from this batch (as the export and the batch's rules read it). */
+  batchId?: string | undefined;
+  paymentStatus?: PaymentStatus | undefined;
 }
 
 interface PreorderRow {
@@ -132,6 +139,7 @@ interface PreorderRow {
   currency: string;
   price_lines: PriceLine[];
   state: PreorderState;
+  payment_status: PaymentStatus;
   idempotency_key: string | null;
   promise_from: string | null;
   promise_to: string | null;
@@ -162,13 +170,17 @@ export async function listPreorders(
     `${SELECT_PREORDERS}
      WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.id > $2) AND ($3::text IS NULL OR p.campaign_id = $3)
        AND ($4::text IS NULL OR p.state = $4) AND ($5::text IS NULL OR p.email = $5)
-     ORDER BY p.id LIMIT $6`,
+       AND ($6::text IS NULL OR p.promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $6::text)))
+       AND ($7::text IS NULL OR p.payment_status = $7)
+     ORDER BY p.id LIMIT $8`,
     [
       shopId,
       filter.after ?? null,
       filter.campaignId ?? null,
       filter.state ?? null,
       filter.email ?? null,
+      filter.batchId ?? null,
+      filter.paymentStatus ?? null,
       filter.limit + 1,
     ],
   );
@@ -201,6 +213,7 @@ function preorderFromRow(row: PreorderRow): Preorder {
     currency: row.currency,
     priceLines: row.price_lines,
     state: row.state,
+    paymentStatus: row.payment_status,
     idempotencyKey: row.idempotency_key,
     promise: {
       preorderId: row.id,
@@ -222,4 +235,50 @@ function preorderFromRow(row: PreorderRow): Preorder {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** A message sent about a pre-order, or the last try of one that failed. */
+export interface PreorderEmail {
+  messageId: string;
+  kind: string;
+  language: string | null;
+  subject: string;
+  to: string;
+  status: 'sent' | 'failed';
+  /** When it was handed to the mail server, or when the last try failed. */
+  at: Date;
+  error: string | null;
+}
+
+/** The messages the email consumer noted for one pre-order, oldest first. */
+export async function preorderEmails(
+  ctx: ServiceContext,
+  shopId: string,
+  id: string,
+): Promise<PreorderEmail[]> {
+  await getPreorder(ctx, shopId, id);
+  const rows = await ctx.db.query<{
+    message_id: string;
+    kind: string;
+    language: string | null;
+    subject: string;
+    recipient: string;
+    status: 'sent' | 'failed';
+    sent_at: Date;
+    error: string | null;
+  }>(
+    `SELECT message_id, kind, language, subject, recipient, status, sent_at, error FROM sent_emails
+     WHERE shop_id = $1 AND preorder_id = $2 ORDER BY sent_at, message_id`,
+    [shopId, id],
+  );
+  return rows.map((row) => ({
+    messageId: row.message_id,
+    kind: row.kind,
+    language: row.language,
+    subject: row.subject,
+    to: row.recipient,
+    status: row.status,
+    at: row.sent_at,
+    error: row.error,
+  }));
 }

@@ -1,7 +1,9 @@
 /**
  * The admin web app in real headless Chromium against `presell demo`: sign in with the demo's key, create a
  * campaign with an early-bird tier, add two batches, place pre-orders through the storefront API, watch the
- * dashboard's numbers change, run the delay wizard, cancel one pre-order with a refund, export CSV; axe-core
+ * dashboard's numbers change, run the delay wizard, cancel one pre-order with a refund, export CSV; filter
+ * pre-orders by payment and batch, read one's emails, cancel in bulk and import shipments with a progress bar
+ * followed to the end; axe-core
  * on each screen, screenshots of the dashboard and the wizard (test-results/screenshots; docs/images when
  * PRESELL_DOC_IMAGES is set).
  */
@@ -246,6 +248,93 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
     await shows('units-held', '5 of 40');
     const fits = await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth);
     assert.ok(fits, 'nothing scrolls sideways');
+  });
+
+  test('pre-orders: filters by payment and batch, the emails of one, a bulk cancel and an import followed to the end', async () => {
+    await page.setViewportSize(DESKTOP);
+    await signIn();
+    await page.getByRole('link', { name: 'Admin lamp launch' }).click();
+    await page.getByRole('link', { name: 'Pre-orders' }).click();
+    const rows = page.locator('table.list tbody tr');
+    const customers = async () => (await rows.locator('td a').allTextContents()).sort();
+    /** Searches with the filters as chosen and waits for the table to show `expected` customers. */
+    const search = async (expected: string[]) => {
+      await button('Search').click();
+      await until(page, `the table shows ${expected.join(', ')}`, async () => {
+        const shown = await customers();
+        return JSON.stringify(shown) === JSON.stringify([...expected].sort());
+      });
+    };
+
+    // Alan paid in full; Ada was given €10 back and Grace cancelled with a refund: both refunded.
+    await page.getByLabel('Payment').selectOption('paid');
+    await search(['alan@example.com']);
+    assert.deepEqual(await rows.locator('td[data-payment]').allTextContents(), ['Paid']);
+    await page.getByLabel('Payment').selectOption('refunded');
+    await search(['ada@example.com', 'grace@example.com']);
+    // The later batch (10 units, ready in 60 days) serves Alan's units beyond the first batch's 3.
+    await page.getByLabel('Payment').selectOption('');
+    await page.getByLabel('Batch', { exact: true }).selectOption({ index: 2 });
+    await search(['alan@example.com']);
+    await page.getByRole('button', { name: /^Export ready pre-orders of ADMIN-LAMP, ready/ }).waitFor();
+    await accessible('pre-orders filtered');
+
+    // Ada's page lists the emails the demo sent her: the confirmation first, in the shop's language.
+    await page.getByLabel('Batch', { exact: true }).selectOption('');
+    await page.getByLabel('Customer email').fill('ada@example.com');
+    await search(['ada@example.com']);
+    await page.getByRole('link', { name: 'ada@example.com' }).click();
+    await shows('payment', 'Refunded');
+    const emails = page.locator('table.list', { has: page.getByRole('columnheader', { name: 'Subject' }) });
+    await emails.locator('tbody tr', { hasText: 'confirmation' }).first().waitFor({ timeout: 60_000 });
+    const confirmation = emails.locator('tbody tr', { hasText: 'confirmation' }).first();
+    assert.match((await confirmation.textContent()) ?? '', /ada@example\.com.*sent/);
+    await accessible('pre-order emails');
+    await shot('admin-preorder-emails');
+
+    // Three more customers, cancelled in one go: the bar follows the job until every one is done.
+    for (const email of ['bulk1@example.com', 'bulk2@example.com', 'bulk3@example.com'])
+      await place(email, 1);
+    await page.getByRole('link', { name: '← The campaign’s pre-orders' }).click();
+    await page.getByLabel('Payment').selectOption('paid');
+    await search(['alan@example.com', 'bulk1@example.com', 'bulk2@example.com', 'bulk3@example.com']);
+    for (const email of ['bulk1@example.com', 'bulk2@example.com', 'bulk3@example.com']) {
+      await page.getByLabel(new RegExp(`^Select ${email.replace('.', '\\.')}`)).check();
+    }
+    await button('Cancel 3 selected').click();
+    await page.getByLabel('Reason').fill('Duplicate orders');
+    await button('Cancel them').click();
+    const cancelling = page.getByRole('progressbar', { name: 'Cancelling pre-orders' });
+    await cancelling.waitFor();
+    await page.getByText('Finished: 3 of 3 done.').waitFor({ timeout: 60_000 });
+    assert.deepEqual(
+      await cancelling.evaluate((bar: HTMLProgressElement) => [bar.value, bar.max]),
+      [3, 3],
+      'the bar is full',
+    );
+    await until(
+      page,
+      'the paid list has only Alan left',
+      async () => JSON.stringify(await customers()) === JSON.stringify(['alan@example.com']),
+    );
+    await accessible('bulk cancel done');
+    await shot('admin-bulk-cancel');
+
+    // A shipment file with a reference no pre-order has: the job finishes and says which line it refused.
+    await page.getByLabel('Import shipments (CSV file)').setInputFiles({
+      name: 'shipments.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'order_reference,carrier,tracking_number,shipped_date\npo_unknown,DHL,123,2026-12-01\n',
+      ),
+    });
+    await button('Import shipments').click();
+    const importing = page.getByRole('progressbar', { name: 'Import shipments' });
+    await importing.waitFor();
+    await page.getByText('Finished: 0 of 1 done.').waitFor({ timeout: 60_000 });
+    assert.deepEqual(await importing.evaluate((bar: HTMLProgressElement) => [bar.value, bar.max]), [1, 1]);
+    await page.locator('.failures li', { hasText: /^Line 2: / }).waitFor();
+    await accessible('shipment import done');
   });
 
   test('messages: a template edited with its live preview; a progress update sent; settings saved', async () => {

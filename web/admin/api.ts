@@ -47,14 +47,16 @@ export const signedIn = (): boolean => secretKey !== null;
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 async function send(method: Method, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  // A file is a CSV import and goes as it is (a browser may type a .csv file otherwise); anything else as JSON.
+  const file = body instanceof Blob;
   const response = await fetch(path, {
     method,
     headers: {
       authorization: `Bearer ${secretKey ?? ''}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(body === undefined ? {} : { 'content-type': file ? 'text/csv' : 'application/json' }),
       ...headers,
     },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    ...(body === undefined ? {} : { body: file ? body : JSON.stringify(body) }),
   });
   if (!response.ok) {
     const answer = (await response.json().catch(() => ({}))) as {

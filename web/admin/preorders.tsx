@@ -1,29 +1,71 @@
-/** Pre-orders: the table (search, filter, pages in queue order), the CSV export, and one pre-order's page. */
+/**
+ * Pre-orders: the table (search, filters by state, batch and payment, pages in queue order), bulk cancel,
+ * the CSV export and the shipment import, and one pre-order's page with its emails.
+ */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, apiText, idempotencyKey, type Page } from './api.ts';
-import { count, instant, minorUnits, money } from './format.ts';
-import { PREORDER_STATES, type Preorder, type PreorderDetail } from './types.ts';
-import { Confirm, Field, Pager, Refusal, useLoad } from './ui.tsx';
+import { count, day, instant, minorUnits, money } from './format.ts';
+import { CsvImport, JobProgress } from './jobs.tsx';
+import {
+  type Batch,
+  type Job,
+  PAYMENT_STATUSES,
+  PREORDER_STATES,
+  type Preorder,
+  type PreorderDetail,
+  type PreorderEmail,
+} from './types.ts';
+import { Confirm, Field, Pager, Refusal, TextField, useLoad } from './ui.tsx';
+
+/** A label for each payment status, as the filter and the table show it. */
+const PAYMENT_LABELS: Record<Preorder['paymentStatus'], string> = {
+  unpaid: 'Unpaid',
+  deposit_paid: 'Deposit paid',
+  failed: 'Payment failed',
+  paid: 'Paid',
+  refunded: 'Refunded',
+};
+
+const NO_FILTER = { email: '', state: '', batch: '', paymentStatus: '' };
 
 export function PreorderTable(props: { campaignId: string; version: number }) {
-  const [email, setEmail] = useState('');
-  const [state, setState] = useState('');
-  const [filter, setFilter] = useState({ email: '', state: '' });
+  const [chosen, setChosen] = useState(NO_FILTER);
+  const [filter, setFilter] = useState(NO_FILTER);
   const [pages, setPages] = useState<string[]>(['']);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [cancelReason, setCancelReason] = useState('');
+  const [cancelJob, setCancelJob] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
   const cursor = pages[pages.length - 1] ?? '';
   const query = new URLSearchParams({ campaign: props.campaignId, limit: '25' });
-  if (filter.email) query.set('email', filter.email);
-  if (filter.state) query.set('state', filter.state);
+  for (const [name, value] of Object.entries(filter)) if (value) query.set(name, value);
   if (cursor) query.set('after', cursor);
   const list = useLoad(
     () => api<Page<Preorder>>('GET', `/v1/preorders?${query}`),
-    [`${query}`, props.version],
+    [`${query}`, props.version, version],
   );
+  const batches = useLoad(
+    () => api<{ data: Batch[] }>('GET', `/v1/campaigns/${props.campaignId}/batches`),
+    [props.campaignId],
+  );
+  const choose = (name: keyof typeof NO_FILTER) => (value: string) => setChosen({ ...chosen, [name]: value });
   const search = (event: Event) => {
     event.preventDefault();
-    setFilter({ email: email.trim(), state });
+    setFilter({ ...chosen, email: chosen.email.trim() });
     setPages(['']);
+    setSelected(new Set());
   };
+  const rows = list.value?.data ?? [];
+  const cancellable = rows.filter((p) => p.state !== 'cancelled' && p.state !== 'fulfilled');
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+  const batchName = (batch: Batch) =>
+    `${batch.sku}, ready ${day(batch.readyDate)} (${count(batch.quantity)} units)`;
   return (
     <section>
       <search>
@@ -31,47 +73,82 @@ export function PreorderTable(props: { campaignId: string; version: number }) {
           <div class="row">
             <Field label="Customer email">
               {(id) => (
-                <input id={id} type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+                <input
+                  id={id}
+                  type="email"
+                  value={chosen.email}
+                  onInput={(e) => choose('email')(e.currentTarget.value)}
+                />
               )}
             </Field>
-            <Field label="State">
-              {(id) => (
-                <select id={id} value={state} onChange={(e) => setState(e.currentTarget.value)}>
-                  <option value="">Any</option>
-                  {PREORDER_STATES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <Choice label="State" value={chosen.state} onValue={choose('state')}>
+              {PREORDER_STATES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </Choice>
+            <Choice label="Batch" value={chosen.batch} onValue={choose('batch')}>
+              {batches.value?.data.map((batch) => (
+                <option key={batch.id} value={batch.id}>
+                  {batchName(batch)}
+                </option>
+              ))}
+            </Choice>
+            <Choice label="Payment" value={chosen.paymentStatus} onValue={choose('paymentStatus')}>
+              {PAYMENT_STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {PAYMENT_LABELS[status]}
+                </option>
+              ))}
+            </Choice>
             <button type="submit">Search</button>
           </div>
         </form>
       </search>
-      <Refusal error={list.error} />
+      <Refusal error={list.error ?? batches.error} />
       <table class="list">
         <caption>Pre-orders in queue order</caption>
         <thead>
           <tr>
+            <th scope="col">
+              <input
+                type="checkbox"
+                aria-label="Select every pre-order on this page that can be cancelled"
+                checked={cancellable.length > 0 && cancellable.every((p) => selected.has(p.id))}
+                onChange={(e) =>
+                  setSelected(e.currentTarget.checked ? new Set(cancellable.map((p) => p.id)) : new Set())
+                }
+              />
+            </th>
             <th scope="col">Queue</th>
             <th scope="col">Customer</th>
             <th scope="col">SKU</th>
             <th scope="col">Units</th>
             <th scope="col">Total</th>
             <th scope="col">State</th>
+            <th scope="col">Payment</th>
             <th scope="col">Promise</th>
           </tr>
         </thead>
         <tbody>
           {list.value?.data.length === 0 && (
             <tr>
-              <td colSpan={7}>No pre-orders match.</td>
+              <td colSpan={9}>No pre-orders match.</td>
             </tr>
           )}
-          {list.value?.data.map((p) => (
+          {rows.map((p) => (
             <tr key={p.id}>
+              <td>
+                {cancellable.includes(p) && (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${p.email}, queue ${p.queuePosition}`}
+                    checked={selected.has(p.id)}
+                    onChange={() => toggle(p.id)}
+                  />
+                )}
+              </td>
               <td>{p.queuePosition}</td>
               <td>
                 <a href={`#/preorders/${p.id}`}>{p.email}</a>
@@ -82,19 +159,84 @@ export function PreorderTable(props: { campaignId: string; version: number }) {
               <td>
                 <span class={`status ${p.state}`}>{p.state}</span>
               </td>
+              <td data-payment={p.paymentStatus}>{PAYMENT_LABELS[p.paymentStatus]}</td>
               <td>{p.promise?.message ?? '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
       <Pager pages={pages} setPages={setPages} nextCursor={list.value?.nextCursor} />
-      <CsvExport campaignId={props.campaignId} />
+      {selected.size > 0 && (
+        <div class="moves">
+          <Confirm
+            label={`Cancel ${count(selected.size)} selected`}
+            question={`Cancel ${count(selected.size)} pre-orders? Each is refunded as its cancellation policy gives and its units go back on sale.`}
+            confirmLabel="Cancel them"
+            danger
+            action={async () => {
+              const job = await api<Job>('POST', '/v1/preorders/bulk-cancel', {
+                preorderIds: [...selected],
+                reason: cancelReason,
+              });
+              setSelected(new Set());
+              setCancelJob(job.id);
+            }}
+          >
+            <TextField label="Reason" value={cancelReason} onValue={setCancelReason} />
+          </Confirm>
+        </div>
+      )}
+      {cancelJob && (
+        <JobProgress
+          key={cancelJob}
+          jobId={cancelJob}
+          label="Cancelling pre-orders"
+          finished={() => setVersion((v) => v + 1)}
+        />
+      )}
+      <CsvExport
+        campaignId={props.campaignId}
+        batch={batches.value?.data.find((batch) => batch.id === filter.batch)}
+        batchName={batchName}
+      />
+      <CsvImport
+        label="Import shipments"
+        path="/v1/shipments/import"
+        hint="Columns: order_reference, carrier, tracking_number, shipped_date (quantity, tracking_url optional)"
+        finished={() => setVersion((v) => v + 1)}
+      />
     </section>
   );
 }
 
-/** POST /v1/exports: the ready pre-orders for fulfilment, as a CSV file the browser saves. */
-function CsvExport(props: { campaignId: string }) {
+/** A select of a filter whose first choice is "Any". */
+function Choice(props: {
+  label: string;
+  value: string;
+  onValue: (value: string) => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <Field label={props.label}>
+      {(id) => (
+        <select id={id} value={props.value} onChange={(e) => props.onValue(e.currentTarget.value)}>
+          <option value="">Any</option>
+          {props.children}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/**
+ * POST /v1/exports: the ready pre-orders for fulfilment, as a CSV file the browser saves; only the chosen
+ * batch's when the table is filtered by one.
+ */
+function CsvExport(props: {
+  campaignId: string;
+  batch: Batch | undefined;
+  batchName: (batch: Batch) => string;
+}) {
   const [file, setFile] = useState<{ url: string; rows: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [running, setRunning] = useState(false);
@@ -102,7 +244,11 @@ function CsvExport(props: { campaignId: string }) {
     setRunning(true);
     setError(null);
     try {
-      const csv = await apiText('POST', '/v1/exports', { campaignId: props.campaignId, format: 'csv' });
+      const csv = await apiText('POST', '/v1/exports', {
+        campaignId: props.campaignId,
+        ...(props.batch ? { batchId: props.batch.id } : {}),
+        format: 'csv',
+      });
       if (file) URL.revokeObjectURL(file.url);
       const rows = csv.split('\n').filter((line) => line.trim() !== '').length - 1;
       setFile({ url: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), rows: Math.max(rows, 0) });
@@ -115,7 +261,11 @@ function CsvExport(props: { campaignId: string }) {
   return (
     <div class="export">
       <button type="button" onClick={exportNow} disabled={running}>
-        {running ? 'Exporting…' : 'Export ready pre-orders (CSV)'}
+        {running
+          ? 'Exporting…'
+          : props.batch
+            ? `Export ready pre-orders of ${props.batchName(props.batch)} (CSV)`
+            : 'Export ready pre-orders (CSV)'}
       </button>
       {file && (
         <p role="status">
@@ -148,6 +298,10 @@ export function PreorderPage(props: { id: string }) {
   const ledger = useLoad(() => api<Ledger>('GET', `/v1/preorders/${props.id}/ledger`), [props.id, version]);
   const events = useLoad(
     () => api<Page<EventRow>>('GET', `/v1/events?subject=${props.id}&limit=100`),
+    [props.id, version],
+  );
+  const emails = useLoad(
+    () => api<{ data: PreorderEmail[] }>('GET', `/v1/preorders/${props.id}/emails`),
     [props.id, version],
   );
   const [reason, setReason] = useState('');
@@ -185,6 +339,10 @@ export function PreorderPage(props: { id: string }) {
         <div>
           <dt>Refunded</dt>
           <dd data-figure="refunded">{money(p.money.refunded)}</dd>
+        </div>
+        <div>
+          <dt>Payment</dt>
+          <dd data-figure="payment">{PAYMENT_LABELS[p.paymentStatus]}</dd>
         </div>
         <div>
           <dt>Outstanding</dt>
@@ -315,7 +473,42 @@ export function PreorderPage(props: { id: string }) {
         ))}
       </ul>
 
-      <h3>Events and emails</h3>
+      <h3>Emails</h3>
+      <Refusal error={emails.error} />
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Message</th>
+            <th scope="col">Language</th>
+            <th scope="col">To</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {emails.value?.data.length === 0 && (
+            <tr>
+              <td colSpan={6}>No email has gone out about this pre-order yet.</td>
+            </tr>
+          )}
+          {emails.value?.data.map((email) => (
+            <tr key={email.messageId} title={`Message-ID ${email.messageId}`}>
+              <td>{instant(email.at)}</td>
+              <td>{email.kind}</td>
+              <td>{email.language ?? '—'}</td>
+              <td>{email.to}</td>
+              <td>{email.subject}</td>
+              <td>
+                <span class={`status ${email.status}`}>{email.status}</span>
+                {email.error && ` (${email.error}; it is tried again)`}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h3>Events</h3>
       <Refusal error={events.error} />
       <ul class="timeline">
         {events.value?.data.map((event) => (

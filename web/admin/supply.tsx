@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from './api.ts';
 import { count, day, money } from './format.ts';
+import { CsvImport } from './jobs.tsx';
 import type { Batch, Campaign, SlipPreview } from './types.ts';
 import { Confirm, Field, Refusal, TextField, useLoad } from './ui.tsx';
 
@@ -73,6 +74,12 @@ export function SupplyScreen(props: { campaign: Campaign; changed: () => void })
         />
       )}
       <NewBatch campaign={props.campaign} created={changed} />
+      <CsvImport
+        label="Import stock"
+        path="/v1/stock/import"
+        hint="Columns: sku, on_hand (units on the shelf now, for any of the shop's variants)"
+        finished={changed}
+      />
     </section>
   );
 }

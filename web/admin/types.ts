@@ -113,6 +113,9 @@ export const PREORDER_STATES = [
   'cancelled',
 ] as const;
 
+/** Where a pre-order's money stands (the API's `paymentStatus`). */
+export const PAYMENT_STATUSES = ['unpaid', 'deposit_paid', 'failed', 'paid', 'refunded'] as const;
+
 export interface Preorder {
   id: string;
   campaignId: string;
@@ -122,6 +125,7 @@ export interface Preorder {
   queuePosition: number;
   total: Money;
   state: (typeof PREORDER_STATES)[number];
+  paymentStatus: (typeof PAYMENT_STATUSES)[number];
   promise: { status: 'promised' | 'unpromised'; message: string } | null;
   createdAt: string;
 }
@@ -135,4 +139,27 @@ export interface PreorderDetail extends Preorder {
     newWindow: { from: string; to: string } | null;
   }[];
   money: { charged: Money; refunded: Money; outstanding: Money };
+}
+
+export interface PreorderEmail {
+  messageId: string;
+  kind: string;
+  language: string | null;
+  subject: string;
+  to: string;
+  status: 'sent' | 'failed';
+  at: string;
+  error: string | null;
+}
+
+/** A bulk job (GET /v1/jobs/{id}): a bulk cancel or an import, with how far it got. */
+export interface Job {
+  id: string;
+  kind: string;
+  status: 'staging' | 'queued' | 'running' | 'done' | 'refused';
+  total: number;
+  done: number;
+  failed: number;
+  left: number;
+  failures: { line: number | null; code: string; message: string }[];
 }

@@ -73,12 +73,17 @@ export function UpdatesScreen(props: { campaignId: string }) {
                 ) : (
                   <>
                     <progress
-                      max={update.progress.recipients}
-                      value={update.progress.sent}
-                      aria-label="Sent"
+                      max={Math.max(update.progress.recipients, 1)}
+                      value={
+                        update.status === 'sent'
+                          ? Math.max(update.progress.recipients, 1)
+                          : update.progress.sent + update.progress.failed
+                      }
+                      aria-label={`Sending “${update.subject}”`}
                     />{' '}
                     {update.progress.sent} of {update.progress.recipients} sent, {update.progress.failed}{' '}
                     failed
+                    {update.progress.left !== null && `, ${update.progress.left} left`}
                   </>
                 )}
               </td>
