@@ -184,7 +184,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let log: FastifyInstance['log'] | undefined;
     const shopify =
       shopifySettings &&
-      new Shopify(ctx, shopifySettings, { warn: (details, message) => log?.warn(details, message) });
+      new Shopify(ctx, shopifySettings, payments.settings, {
+        warn: (details, message) => log?.warn(details, message),
+      });
     const mail = options.mail?.(ctx);
     const app = await buildApp(ctx, {
       payments,

@@ -80,7 +80,9 @@ Environment:
           onError: (error) => log.error({ err: error }, 'jobs failed; the next pass retries'),
         });
         const shopify = settings.shopify
-          ? new Shopify(ctx, settings.shopify, { warn: (details, message) => log.warn(details, message) })
+          ? new Shopify(ctx, settings.shopify, payments.settings, {
+              warn: (details, message) => log.warn(details, message),
+            })
           : undefined;
         const loops = [jobs];
         if (shopify) {

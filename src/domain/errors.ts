@@ -8,8 +8,6 @@ export type ErrorKind =
   | 'malformed'
   /** No key, or a key nobody knows: 401. */
   | 'unauthorized'
-  /** Known, but not allowed: 403. */
-  | 'forbidden'
   /** Unknown, or another shop's: 404. */
   | 'not_found'
   /** Clashes with the current state of something: 409. */
@@ -52,7 +50,6 @@ export const ERRORS = {
     kind: 'unauthorized',
     meaning: 'No key, a malformed key, or a key that is unknown or revoked.',
   },
-  forbidden: { kind: 'forbidden', meaning: 'The key is known but may not do this.' },
   not_found: { kind: 'not_found', meaning: 'No such thing in this shop.' },
   payload_too_large: { kind: 'too_large', meaning: 'The body is larger than 64 KiB.' },
   unsupported_media_type: { kind: 'unsupported_media_type', meaning: 'Send the body as application/json.' },

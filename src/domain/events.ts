@@ -137,7 +137,10 @@ export const EVENTS = {
       campaignId: z.string(),
       variantId: z.string(),
       quantity: z.number().int(),
-      queuePosition: z.number().int(),
+      queuePosition: z
+        .number()
+        .int()
+        .describe('Its place among the campaign’s live pre-orders when placed, as the customer was told'),
       totalAmount: z.number().int(),
       currency: z.string(),
       perks: z.array(perk).optional(),

@@ -9,7 +9,6 @@ const STATUS_BY_KIND: Record<ErrorKind, ErrorStatus> = {
   malformed: 400,
   unauthorized: 401,
   payment_refused: 402,
-  forbidden: 403,
   not_found: 404,
   conflict: 409,
   too_large: 413,
@@ -94,7 +93,7 @@ function withoutBodyCodes(route: RouteOptions) {
   };
 }
 
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 402 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 function errorResponse(codes: readonly ErrorCode[]) {
   return z.object({

@@ -191,7 +191,9 @@ export const exportJson = z
       z.object({
         orderReference: z.string().describe('The pre-order’s id'),
         campaignId: z.string(),
-        queuePosition: z.number(),
+        queuePosition: z
+          .number()
+          .describe('The customer’s place among the campaign’s pre-orders still waiting or shipped'),
         email: z.string(),
         shippingAddress,
         lines: z.array(

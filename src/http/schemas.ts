@@ -434,7 +434,11 @@ export const preorder = z
     sku: z.string(),
     email: z.string(),
     quantity: z.number(),
-    queuePosition: z.number().describe('Place in the campaign’s queue; earlier is served first'),
+    queuePosition: z
+      .number()
+      .describe(
+        'The customer’s place among the campaign’s pre-orders still waiting or shipped (cancelled ones are not counted); it moves up when someone ahead cancels',
+      ),
     priority: z.number().describe('Merchant priority: higher is served first, then queue position'),
     unitPrice: money,
     total,

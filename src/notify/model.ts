@@ -137,7 +137,7 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
     preorder: {
       id: preorder.id,
       quantity: preorder.quantity,
-      queuePosition: preorder.queuePosition,
+      queuePosition: preorder.placeInQueue,
       state: preorder.state,
     },
     product: { name: facts.productName, sku: preorder.sku },

@@ -64,6 +64,7 @@ function sampleFacts(shop: Shop, now: Date): PreorderFacts {
       email: 'customer@example.com',
       quantity: 1,
       queuePosition: 42,
+      placeInQueue: 42,
       priority: 0,
       unitAmount: 12_900,
       totalAmount: 12_900,

@@ -144,7 +144,7 @@ function preorderArticle(ctx: PageContext, token: string, view: PortalPreorder, 
   ];
   const live = preorder.state !== 'cancelled' && preorder.state !== 'fulfilled';
   if (live) {
-    facts.splice(1, 0, [copy.queue, escapeHtml(String(preorder.queuePosition))]);
+    facts.splice(1, 0, [copy.queue, escapeHtml(String(preorder.placeInQueue))]);
     facts.splice(2, 0, [
       copy.promise,
       escapeHtml(promiseMessage(shop as Shop, preorder, window, now, preorder.promise?.batches)),

@@ -13,6 +13,7 @@ import { newId } from '../ids.ts';
 import { loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import { markExported } from './preorder-changes.ts';
+import { PLACE_IN_QUEUE } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction } from './unit-of-work.ts';
 
@@ -38,6 +39,7 @@ export interface ExportRecord {
 export interface ExportedOrder {
   orderReference: string;
   campaignId: string;
+  /** The place shown to the customer (`placeInQueue`). */
   queuePosition: number;
   email: string;
   shippingAddress: ShippingAddress;
@@ -90,6 +92,7 @@ interface OrderRow {
   id: string;
   campaign_id: string;
   queue_position: number;
+  place_in_queue: number;
   priority: number;
   email: string;
   shipping_address: ShippingAddress;
@@ -104,7 +107,7 @@ interface OrderRow {
  * so that the walk stays on the index in queue order (with a join, the planner sorts every row left).
  */
 const CHUNK_ORDERS = `SELECT p.id, p.campaign_id, p.queue_position, p.priority, p.email, p.shipping_address, v.sku,
-    p.quantity, p.units_shipped, p.price_lines
+    p.quantity, p.units_shipped, p.price_lines, ${PLACE_IN_QUEUE}
   FROM chunk JOIN preorders p ON p.shop_id = $1 AND p.id = chunk.id
   JOIN variants v ON v.shop_id = p.shop_id AND v.id = p.variant_id
   ORDER BY -p.priority, p.queue_position`;
@@ -179,7 +182,7 @@ function orderOf(row: OrderRow): ExportedOrder {
   return {
     orderReference: row.id,
     campaignId: row.campaign_id,
-    queuePosition: row.queue_position,
+    queuePosition: row.place_in_queue,
     email: row.email,
     shippingAddress: row.shipping_address,
     lines: exportLines(

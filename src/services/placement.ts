@@ -18,7 +18,7 @@ import {
   runFirstSteps,
 } from './payments.ts';
 import { insertPlacements } from './preorder-changes.ts';
-import { getPreorder, type Preorder, type PreorderView, preorderView } from './preorders.ts';
+import { getPreorder, type Preorder, type PreorderView, placeInQueue, preorderView } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { promisesForNewPlacements } from './supply.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
@@ -344,6 +344,12 @@ async function placeBatch(
         : [],
     ),
   );
+  const ahead = await cancelledAhead(
+    tx,
+    shop.id,
+    campaignId,
+    reserved.find((row) => row.outcome === 'held')?.queue_position,
+  );
   for (const row of reserved) {
     const index = toReserve[row.request - 1] as number;
     const { request } = batch[index] as Pending;
@@ -364,6 +370,7 @@ async function placeBatch(
       email: request.email,
       quantity: request.quantity,
       queuePosition: row.queue_position,
+      placeInQueue: row.queue_position - ahead,
       priority: 0,
       unitAmount: price.unitAmount,
       totalAmount: price.totalAmount,
@@ -476,6 +483,25 @@ async function recordAnswers(
 }
 
 /** Units each of these customers holds in the campaign now (live pre-orders only: a cancellation gives them back). */
+/**
+ * How many cancelled pre-orders are ahead of a batch's new positions, which each customer's shown place
+ * leaves out. The positions follow each other and none is cancelled yet, so the first one's count (one
+ * small index scan) is every one's.
+ */
+async function cancelledAhead(
+  tx: Queryable,
+  shopId: string,
+  campaignId: string,
+  firstPosition: number | undefined,
+): Promise<number> {
+  if (firstPosition === undefined) return 0;
+  const [row] = await tx.query<{ place: number }>(
+    `SELECT ${placeInQueue('$1', '$2', '$3::bigint')} AS place`,
+    [shopId, campaignId, firstPosition],
+  );
+  return firstPosition - (row as { place: number }).place;
+}
+
 async function customerHolds(
   tx: Queryable,
   shopId: string,

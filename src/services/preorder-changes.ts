@@ -125,6 +125,8 @@ export interface NewPreorder {
   email: string;
   quantity: number;
   queuePosition: number;
+  /** The place the customer is shown when it is placed (`placeInQueue`). */
+  placeInQueue: number;
   unitAmount: number;
   totalAmount: number;
   currency: string;
@@ -204,7 +206,7 @@ export async function insertPlacements(
         campaignId: p.campaignId,
         variantId: p.variantId,
         quantity: p.quantity,
-        queuePosition: p.queuePosition,
+        queuePosition: p.placeInQueue,
         totalAmount: p.totalAmount,
         currency: p.currency,
         ...perksData(p.priceLines),

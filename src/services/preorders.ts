@@ -21,7 +21,10 @@ export interface Preorder {
   mode: CampaignMode;
   email: string;
   quantity: number;
+  /** The order of placement in the campaign (dense, never reused): the queue the promise engine serves. */
   queuePosition: number;
+  /** What the customer and the merchant are shown: the place among the campaign's live pre-orders. */
+  placeInQueue: number;
   /** Merchant priority in the queue: higher is served first. */
   priority: number;
   unitAmount: number;
@@ -92,7 +95,7 @@ export function preorderView(p: Preorder, shop: Shop, now: Date): PreorderView {
     sku: p.sku,
     email: p.email,
     quantity: p.quantity,
-    queuePosition: p.queuePosition,
+    queuePosition: p.placeInQueue,
     priority: p.priority,
     unitPrice: money(p.unitAmount),
     total: money(p.totalAmount),
@@ -133,6 +136,7 @@ interface PreorderRow {
   email: string;
   quantity: number;
   queue_position: number;
+  place_in_queue: number;
   priority: number;
   unit_amount: number;
   total_amount: number;
@@ -157,7 +161,22 @@ interface PreorderRow {
   updated_at: Date;
 }
 
-const SELECT_PREORDERS = `SELECT p.*, v.sku, c.mode FROM preorders p
+/**
+ * The place shown as `queuePosition`, as a SQL expression: a pre-order's stored position less the cancelled
+ * pre-orders of its campaign placed before it. Positions are numbered per campaign without gaps
+ * (presell_reserve), so this is the place among the pre-orders still waiting or shipped; it moves up when
+ * someone ahead cancels. The index preorders_cancelled_in_queue keeps the count a small index scan.
+ */
+export function placeInQueue(shopId: string, campaignId: string, position: string): string {
+  return `(${position} - (SELECT count(*) FROM preorders cancelled
+    WHERE cancelled.shop_id = ${shopId} AND cancelled.campaign_id = ${campaignId}
+      AND cancelled.state = 'cancelled' AND cancelled.queue_position < ${position}))::int`;
+}
+
+/** `placeInQueue` of the pre-order row `p`. */
+export const PLACE_IN_QUEUE = `${placeInQueue('p.shop_id', 'p.campaign_id', 'p.queue_position')} AS place_in_queue`;
+
+const SELECT_PREORDERS = `SELECT p.*, v.sku, c.mode, ${PLACE_IN_QUEUE} FROM preorders p
   JOIN variants v ON v.id = p.variant_id AND v.shop_id = p.shop_id
   JOIN campaigns c ON c.id = p.campaign_id AND c.shop_id = p.shop_id`;
 
@@ -207,6 +226,7 @@ function preorderFromRow(row: PreorderRow): Preorder {
     email: row.email,
     quantity: row.quantity,
     queuePosition: row.queue_position,
+    placeInQueue: row.place_in_queue,
     priority: row.priority,
     unitAmount: row.unit_amount,
     totalAmount: row.total_amount,

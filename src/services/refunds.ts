@@ -106,12 +106,13 @@ export function refundableHere(
   payments: Payments,
 ): readonly RefundablePayment[] {
   const elsewhere = parts.filter((part) => part.provider !== payments.provider.name);
-  if (elsewhere.length === 0) return parts;
+  const [first] = elsewhere;
+  if (!first) return parts;
   const amount = sum(
-    parts[0]?.amount.currency ?? 'EUR',
+    first.amount.currency,
     elsewhere.map((part) => part.amount),
   );
-  const channel = elsewhere[0]?.provider;
+  const channel = first.provider;
   throw new DomainError(
     'refund_elsewhere',
     `${format(amount, 'en')} of this refund was paid through ${channel}: refund it in ${channel} ` +

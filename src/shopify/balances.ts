@@ -16,7 +16,6 @@ import { balanceRetryAt } from '../domain/payment-plan.ts';
 import { newId } from '../ids.ts';
 import {
   book,
-  DEFAULT_PAYMENT_SETTINGS,
   loadLedger,
   loadMoneyPreorder,
   type MoneyPreorder,
@@ -30,8 +29,6 @@ import { SHOPIFY_PROVIDER } from './orders.ts';
 import type { Shopify } from './shopify.ts';
 
 const CHARGEABLE_STATES = ['confirmed', 'allocated', 'balance_due'];
-/** The card path's default schedule (PRESELL_BALANCE_RETRY_DAYS does not reach the adapter yet). */
-const RETRY_DAYS = DEFAULT_PAYMENT_SETTINGS.balanceRetryDays;
 
 interface BalanceTry {
   shop_id: string;
@@ -58,7 +55,7 @@ export async function collectShopifyBalances(shopify: Shopify, limit = 100): Pro
        AND NOT EXISTS (SELECT 1 FROM shopify_mandate_payments m
                        WHERE m.shop_id = p.shop_id AND m.preorder_id = p.id AND m.status = 'pending')
      ORDER BY p.balance_due_at LIMIT $3`,
-    [now, CHARGEABLE_STATES, limit, RETRY_DAYS.length],
+    [now, CHARGEABLE_STATES, limit, shopify.paymentSettings.balanceRetryDays.length],
   );
   const started: BalanceTry[] = [];
   for (const candidate of due) {
@@ -158,9 +155,13 @@ async function sendTry(shopify: Shopify, attempt: BalanceTry) {
          WHERE shop_id = $1 AND id = $2`,
         [attempt.shop_id, attempt.id, reason, uow.now],
       );
-      // Tried again on the card path's schedule; after the last try the merchant is alerted and decides
-      // (cancelling a Shopify order, and refunding it, happen in Shopify).
-      const retryAt = balanceRetryAt(RETRY_DAYS, preorder.balanceAttempts, uow.now);
+      // Tried again on the card path's schedule (PRESELL_BALANCE_RETRY_DAYS); after the last try the
+      // merchant is alerted and decides (cancelling a Shopify order, and refunding it, happen in Shopify).
+      const retryAt = balanceRetryAt(
+        shopify.paymentSettings.balanceRetryDays,
+        preorder.balanceAttempts,
+        uow.now,
+      );
       if (retryAt) await scheduleBalanceRetry(uow, preorder, retryAt);
       uow.record(
         event(attempt.shop_id, 'preorder.payment_failed', preorder.id, {

@@ -28,7 +28,6 @@ import { cancelInTx } from '../services/cancellation.ts';
 import { shipAll } from '../services/fulfilment.ts';
 import {
   book,
-  DEFAULT_PAYMENT_SETTINGS,
   loadLedger,
   loadMoneyPreorder,
   type MoneyPreorder,
@@ -354,7 +353,7 @@ export async function orderCancelled(
       const preorder = (await loadMoneyPreorder(uow.tx, shopId, preorderId, { lock: true })) as MoneyPreorder;
       if (preorder.state === 'cancelled' || preorder.state === 'fulfilled') return;
       // Shopify gives its money back itself (its refunds are booked as they come): nothing more is refunded here.
-      await cancelInTx(uow, SHOPIFY_MONEY, {
+      await cancelInTx(uow, shopifyMoney(shopify), {
         shop,
         campaign,
         preorder,
@@ -495,12 +494,14 @@ async function assertNotAwaited(shopify: Shopify, shopId: string, orderId: strin
  * Shopify's money never moves through Presell's card provider: cancellations for Shopify orders refund
  * nothing here (choice `none`), so no call reaches it, and one that did would fail loudly.
  */
-const SHOPIFY_MONEY: Payments = {
-  provider: new Proxy({ name: SHOPIFY_PROVIDER } as PaymentProvider, {
-    get: (target, key) =>
-      key in target
-        ? target[key as keyof PaymentProvider]
-        : () => Promise.reject(new Error('Shopify’s money moves through Shopify, not a card provider')),
-  }),
-  settings: DEFAULT_PAYMENT_SETTINGS,
-};
+const NO_CARD_PROVIDER = new Proxy({ name: SHOPIFY_PROVIDER } as PaymentProvider, {
+  get: (target, key) =>
+    key in target
+      ? target[key as keyof PaymentProvider]
+      : () => Promise.reject(new Error('Shopify’s money moves through Shopify, not a card provider')),
+});
+
+/** The payments a cancellation of a Shopify order runs with: no card provider, the server's timings. */
+function shopifyMoney(shopify: Shopify): Payments {
+  return { provider: NO_CARD_PROVIDER, settings: shopify.paymentSettings };
+}

@@ -7,6 +7,7 @@ import '@shopify/shopify-api/adapters/node';
 import { LogSeverity, type Shopify as ShopifyLibrary, shopifyApi } from '@shopify/shopify-api';
 import { DomainError } from '../domain/errors.ts';
 import type { ServiceContext } from '../services/context.ts';
+import type { PaymentSettings } from '../services/payment-operations.ts';
 import { Placements } from '../services/placement.ts';
 import { ShopifyAdminApi } from './admin-api.ts';
 import type { ShopifySettings } from './settings.ts';
@@ -45,6 +46,8 @@ export class Shopify {
   constructor(
     readonly ctx: ServiceContext,
     readonly settings: ShopifySettings,
+    /** The server's payment timings, as the card path has them: declined balances retry on its schedule. */
+    readonly paymentSettings: PaymentSettings,
     readonly log: ShopifyLog = { warn: () => {} },
     private readonly sleep?: (ms: number) => Promise<void>,
   ) {

@@ -25,10 +25,16 @@ import {
   storeWebhook,
 } from '../support/shopify.ts';
 
+/** A server whose PRESELL_BALANCE_RETRY_DAYS is not the default (1,3,7): the adapter follows it too. */
+const RETRY_DAYS = [2, 5];
+
 describeOnEachEngine('Shopify: orders and money', ({ db }) => {
   let world: ShopifyWorld;
   before(async () => {
-    world = await shopifyWorld(db(), { app: false });
+    world = await shopifyWorld(db(), {
+      app: false,
+      paymentSettings: { ...DEFAULT_PAYMENT_SETTINGS, balanceRetryDays: RETRY_DAYS },
+    });
     for (const prefix of ['CXL', 'OOO', 'BAL', 'DEC', 'SHIP', 'EXP']) world.store.addVariants(1, prefix);
     await connectStore(world);
   });
@@ -182,7 +188,7 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
     assert.equal(events.length, 1);
   });
 
-  test('a declined mandate payment is tried on the schedule, then left to the merchant', async () => {
+  test('a declined mandate payment is tried on the server’s schedule, then left to the merchant', async () => {
     const campaignId = await openCampaign(world, {
       skus: ['DEC-1'],
       paymentTerms: { kind: 'deposit', percent: 20, balanceDue: { kind: 'on_release' } },
@@ -192,22 +198,23 @@ describeOnEachEngine('Shopify: orders and money', ({ db }) => {
     world.store.declineMandatePayments = true;
     try {
       const tries: number[] = [];
-      for (const days of [0, 1, 3, 7, 30]) {
+      const started = world.clock.now().getTime();
+      for (const days of [0, 1, 1, 5, 30]) {
         world.clock.advance(days * 86_400_000);
         tries.push((await collectShopifyBalances(world.shopify)).tries);
       }
-      assert.deepEqual(tries, [1, 1, 1, 1, 0], 'the first try and three retries, then none');
+      assert.deepEqual(tries, [1, 0, 1, 1, 0], 'the first try, none a day later, retries 2 and 5 days on');
       const failures = await db().query<{ data: { attempt: number; retryAt: string | null } }>(
         `SELECT data FROM events WHERE subject_id = $1 AND type = 'preorder.payment_failed' ORDER BY id`,
         [preorderId],
       );
+      const day = (n: number) => new Date(started + n * 86_400_000).toISOString();
       assert.deepEqual(
-        failures.map((f) => [f.data.attempt, f.data.retryAt === null]),
+        failures.map((f) => [f.data.attempt, f.data.retryAt]),
         [
-          [1, false],
-          [2, false],
-          [3, false],
-          [4, true],
+          [1, day(2)],
+          [2, day(2 + 5)],
+          [3, null],
         ],
       );
       assert.equal((await preorder(preorderId)).state, 'confirmed', 'not cancelled: the merchant decides');

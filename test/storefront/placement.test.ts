@@ -1,11 +1,14 @@
 /**
  * What a shopper is answered when they place a pre-order: what they pay now, the balance and when it falls
- * due (from the payment plan); what a refused card leaves behind; and a replay, which is the first answer as
- * it was, on every route that places.
+ * due (from the payment plan); what a refused card leaves behind (no units, no place in the queue shown to
+ * anyone); and a replay, which is the first answer as it was, on every route that places.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { addDays } from '../../src/domain/calendar.ts';
+import { loadPreorderFacts, preorderModel } from '../../src/notify/model.ts';
+import { expiryAfter, signLink } from '../../src/portal/link.ts';
+import { portalSecret } from '../../src/services/communication-settings.ts';
 import { DECLINED, launch, type MoneyWorld, moneyWorld, place, stateOf, VISA } from '../money/support.ts';
 import { call } from '../support/app.ts';
 import { describeOnEachEngine } from '../support/databases.ts';
@@ -142,6 +145,114 @@ describeOnEachEngine('the placement’s answer', ({ db }) => {
       live.body.data.map((p: { state: string }) => p.state).sort(),
       ['cancelled', 'cancelled', 'cancelled', 'confirmed'],
       'each refused attempt is kept, cancelled, for the merchant to see',
+    );
+  });
+
+  test('the place shown counts only pre-orders still waiting or shipped, wherever it is shown', async () => {
+    const { sku, campaignId } = await launch(world, 5_000, 'EUR', { cap: 10 });
+    const address = { name: 'Ada', line1: 'Rue 1', postalCode: '75001', city: 'Paris', country: 'FR' };
+    const buy = async (email: string) => {
+      const placed = await call(
+        world.app,
+        'POST',
+        '/v1/storefront/preorders',
+        { ...world.shop.storefront, 'idempotency-key': `place-in-queue-${email}` },
+        { sku, quantity: 1, email, paymentMethod: VISA, shippingAddress: address },
+      );
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      return placed.body as { id: string; queuePosition: number };
+    };
+    const shown = async (id: string) =>
+      (await call(world.app, 'GET', `/v1/preorders/${id}`, world.shop.admin)).body.queuePosition;
+
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      assertRefused(
+        await place(world, sku, { email: 'ada@example.com', paymentMethod: DECLINED }),
+        402,
+        'card_declined',
+      );
+    }
+    const ada = await buy('ada@example.com');
+    assert.equal(ada.queuePosition, 1, 'three refused cards ahead take no place');
+    const bob = await buy('bob@example.com');
+    const cy = await buy('cy@example.com');
+    assert.deepEqual([bob.queuePosition, cy.queuePosition], [2, 3]);
+
+    const cancelled = await call(world.app, 'POST', `/v1/preorders/${ada.id}/cancel`, world.shop.admin, {
+      reason: 'changed her mind',
+    });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.deepEqual([await shown(bob.id), await shown(cy.id)], [1, 2], 'everyone behind moves up');
+    const [stored] = await db().query<{ queue_position: number }>(
+      'SELECT queue_position FROM preorders WHERE shop_id = $1 AND id = $2',
+      [world.shop.shopId, cy.id],
+    );
+    assert.equal(stored?.queue_position, 6, 'the order of placement itself is kept, never reused');
+    const dee = await buy('dee@example.com');
+    assert.equal(dee.queuePosition, 3);
+    const listed = await call(world.app, 'GET', `/v1/preorders?campaign=${campaignId}`, world.shop.admin);
+    assert.deepEqual(
+      listed.body.data
+        .filter((p: { state: string }) => p.state !== 'cancelled')
+        .map((p: { id: string; queuePosition: number }) => [p.id, p.queuePosition]),
+      [
+        [bob.id, 1],
+        [cy.id, 2],
+        [dee.id, 3],
+      ],
+    );
+
+    // The confirmation email's model and the customer portal say the same.
+    const now = world.clock.now();
+    const secret = await portalSecret(db(), world.shop.shopId, now);
+    const facts = await loadPreorderFacts(world.ctx, world.shop.shopId, cy.id);
+    const model = preorderModel(facts, { publicUrl: 'http://shop.test', secret, linkDays: 30, now });
+    assert.equal(model.preorder.queuePosition, 2);
+    const token = signLink(
+      {
+        shopId: world.shop.shopId,
+        email: 'cy@example.com',
+        purpose: 'portal',
+        expiresAt: expiryAfter(now, 30),
+      },
+      secret,
+    );
+    const portal = await world.app.inject({ url: `/portal?t=${token}` });
+    assert.equal(portal.statusCode, 200);
+    assert.match(portal.body, /Platz in der Warteschlange<\/dt><dd>2<\/dd>/);
+
+    // So does the fulfilment export, once the stock is in.
+    const batch = await call(world.app, 'POST', `/v1/campaigns/${campaignId}/batches`, world.shop.admin, {
+      sku,
+      quantity: 10,
+      readyDate: '2027-01-10',
+    });
+    await call(world.app, 'PATCH', `/v1/campaigns/${campaignId}/batches/${batch.body.id}`, world.shop.admin, {
+      quantityReceived: 10,
+    });
+    const exported = await world.app.inject({
+      method: 'POST',
+      url: '/v1/exports',
+      headers: world.shop.admin,
+      payload: { campaignId },
+    });
+    assert.equal(exported.statusCode, 200, exported.body);
+    const json = await world.app.inject({
+      url: `/v1/exports/${exported.headers['presell-export-id']}?format=json`,
+      headers: world.shop.admin,
+    });
+    assert.deepEqual(
+      json
+        .json()
+        .data.map((order: { orderReference: string; queuePosition: number }) => [
+          order.orderReference,
+          order.queuePosition,
+        ]),
+      [
+        [bob.id, 1],
+        [cy.id, 2],
+        [dee.id, 3],
+      ],
     );
   });
 

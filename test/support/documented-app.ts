@@ -19,7 +19,7 @@ export function documentedApp(db: Database) {
   };
   return testApp(db, {
     payments: { provider: new TestPaymentProvider(), settings: DEFAULT_PAYMENT_SETTINGS },
-    shopify: new Shopify({ db, clock: () => new Date() }, settings),
+    shopify: new Shopify({ db, clock: () => new Date() }, settings, DEFAULT_PAYMENT_SETTINGS),
     inbox: true,
   });
 }

@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import { OutboxRelay } from '../../src/outbox/relay.ts';
 import { TestPaymentProvider } from '../../src/payments/test-provider.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
-import { DEFAULT_PAYMENT_SETTINGS } from '../../src/services/payment-operations.ts';
+import { DEFAULT_PAYMENT_SETTINGS, type PaymentSettings } from '../../src/services/payment-operations.ts';
 import { runImports } from '../../src/shopify/catalogue.ts';
 import { shopifyConsumer } from '../../src/shopify/consumer.ts';
 import { SHOPIFY_API_VERSION } from '../../src/shopify/settings.ts';
@@ -27,8 +27,13 @@ export interface ShopifyWorld {
 /**
  * An app whose clock the test moves, the Shopify adapter pointed at a fresh store (sleeps are real but
  * short: the store refills 1000 points a second), and a relay that retries failed deliveries at once.
+ * `paymentSettings` are the server's, given to the card path and the adapter alike.
  */
-export async function shopifyWorld(db: Database, options: { app?: boolean } = {}): Promise<ShopifyWorld> {
+export async function shopifyWorld(
+  db: Database,
+  options: { app?: boolean; paymentSettings?: PaymentSettings } = {},
+): Promise<ShopifyWorld> {
+  const paymentSettings = options.paymentSettings ?? DEFAULT_PAYMENT_SETTINGS;
   const store = await new ShopifyStore().start();
   const clock = manualClock(new Date());
   const warnings: string[] = [];
@@ -43,10 +48,11 @@ export async function shopifyWorld(db: Database, options: { app?: boolean } = {}
       adminOrigin: store.url,
       apiVersion: SHOPIFY_API_VERSION,
     },
+    paymentSettings,
     { warn: (details, message) => warnings.push(`${message} ${JSON.stringify(details)}`) },
   );
   // Card payments too, as a server has them: the money routes (ledger, release) are served with them.
-  const payments = { provider: new TestPaymentProvider(), settings: DEFAULT_PAYMENT_SETTINGS };
+  const payments = { provider: new TestPaymentProvider(), settings: paymentSettings };
   const { app } = await testApp(db, { clock: clock.now, shopify, payments });
   const shop = await testShop(ctx, `Shopify shop ${randomBytes(3).toString('hex')}`);
   const relay = new OutboxRelay(ctx, [shopifyConsumer(shopify)], {
