@@ -9,16 +9,20 @@
  * goes.
  */
 import { event } from '../domain/events.ts';
-import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
+import {
+  type CommunicationSettings,
+  getCommunicationSettings,
+  portalSecret,
+} from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadUpdate, RECIPIENTS_SQL } from '../services/progress-updates.ts';
-import { getShop } from '../services/shops.ts';
+import { getShop, type Shop } from '../services/shops.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
 import { templateFor } from './compose.ts';
 import { languageOf } from './kinds.ts';
 import { type Mail, messageIdOf, type OutgoingEmail } from './mailer.ts';
-import { progressModel } from './model.ts';
-import { renderTemplate } from './templates.ts';
+import { type LinkSigner, progressModels } from './model.ts';
+import { renderTemplate, type TemplateSource } from './templates.ts';
 
 export interface SenderOptions {
   /** How long a claimed chunk stays with this sender without news. */
@@ -114,27 +118,15 @@ async function sendUpdate(
     linkDays: settings.portalLinkDays,
     now,
   };
-  const compose = (email: string): OutgoingEmail => {
-    const model = progressModel(shop, campaign?.name ?? '', update, signer, email);
-    const rendered = renderTemplate(template, model);
-    return {
-      shopId,
-      messageId: messageIdOf([updateId, email], mail.fromAddress),
-      kind: 'progress_update',
-      fromName: settings.senderName ?? shop.name,
-      to: email,
-      replyTo: settings.replyTo,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: {
-        'List-Unsubscribe': `<${model.links.unsubscribe}>`,
-        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-        'X-Presell-Update': updateId,
-      },
-      eventId: null,
-    };
-  };
+  const compose = progressEmails({
+    shop,
+    campaignName: campaign?.name ?? '',
+    update,
+    template,
+    settings,
+    signer,
+    fromAddress: mail.fromAddress,
+  });
   const recorder = answerRecorder(ctx, shopId, updateId);
   const maxAttempts = options.maxAttempts ?? 3;
   const window = sendWindow(2 * CHUNK);
@@ -168,6 +160,44 @@ async function sendUpdate(
   }
   await Promise.all(chunksInFlight);
   await finishUpdate(ctx, shopId, updateId, update.campaignId);
+}
+
+/**
+ * A progress update's message to each of its customers, as it is sent: the template rendered with the
+ * customer's own links, the Message-ID made from the update and the address, the unsubscribe headers.
+ */
+export function progressEmails(source: {
+  shop: Shop;
+  campaignName: string;
+  update: { id: string; subject: string; body: string };
+  template: TemplateSource;
+  settings: Pick<CommunicationSettings, 'senderName' | 'replyTo'>;
+  signer: LinkSigner;
+  fromAddress: string;
+}): (email: string) => OutgoingEmail {
+  const { shop, update, settings, fromAddress } = source;
+  const modelFor = progressModels(shop, source.campaignName, update, source.signer);
+  return (email) => {
+    const model = modelFor(email);
+    const rendered = renderTemplate(source.template, model);
+    return {
+      shopId: shop.id,
+      messageId: messageIdOf([update.id, email], fromAddress),
+      kind: 'progress_update',
+      fromName: settings.senderName ?? shop.name,
+      to: email,
+      replyTo: settings.replyTo,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: {
+        'List-Unsubscribe': `<${model.links.unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'X-Presell-Update': update.id,
+      },
+      eventId: null,
+    };
+  };
 }
 
 /**
@@ -259,27 +289,45 @@ async function closeChunk(ctx: ServiceContext, shopId: string, updateId: string,
 
 type Answer = { n: number; status: 'sent' | 'retry' | 'failed'; attempts: number; error: string | null };
 
-/** Records answers as they come, twenty at a time, one statement each, in order; `flush` waits for all. */
+/** Fewest answers a write waits for while sending goes on; a crash resends at most these and one write's. */
+const ANSWERS_PER_WRITE = 100;
+
+/**
+ * Records answers as they come, one write at a time: a write takes every answer that came in while the
+ * previous one ran (at least ANSWERS_PER_WRITE), so writes grow with the rate of answers rather than
+ * queueing a transaction per twenty messages behind each other. `flush` waits until every answer is
+ * written and fails when a write did.
+ */
 function answerRecorder(ctx: ServiceContext, shopId: string, updateId: string) {
   let answers: Answer[] = [];
-  let flushing = Promise.resolve();
-  const flush = () => {
+  let writing = Promise.resolve();
+  let busy = false;
+  let failure: unknown;
+  const write = (): Promise<void> => {
+    busy = true;
     const batch = answers;
     answers = [];
-    if (batch.length > 0) {
-      flushing = flushing.then(() => recordAnswers(ctx, shopId, updateId, batch));
-      // A failed write surfaces where the chunk waits for `flush`, not as an unhandled rejection here.
-      flushing.catch(() => {});
-    }
-    return flushing;
+    writing = recordAnswers(ctx, shopId, updateId, batch).then(
+      () => {
+        busy = false;
+        if (answers.length >= ANSWERS_PER_WRITE) return write();
+      },
+      (error: unknown) => {
+        busy = false;
+        failure ??= error;
+      },
+    );
+    return writing;
   };
   return {
-    /** Notes an answer; every twentieth starts writing them without making the sender wait. */
     add(answer: Answer) {
       answers.push(answer);
-      if (answers.length >= 20) void flush();
+      if (!busy && answers.length >= ANSWERS_PER_WRITE) void write();
     },
-    flush,
+    async flush() {
+      while (busy || answers.length > 0) await (busy ? writing : write());
+      if (failure) throw failure;
+    },
   };
 }
 
