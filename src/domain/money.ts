@@ -37,13 +37,24 @@ const ISO_MINOR_UNITS: Readonly<Record<string, number>> = {
 
 /** Decimal places of the currency's ISO 4217 minor unit: JPY 0, EUR 2, HUF 2, KWD 3. */
 export function minorUnitDigits(currency: string): number {
-  assertCurrency(currency);
-  return (
-    ISO_MINOR_UNITS[currency] ??
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-    2
-  );
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    assertCurrency(currency);
+    digits =
+      ISO_MINOR_UNITS[currency] ??
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
+
+/**
+ * Number formats made once per currency and locale: making one costs tens of microseconds, more than
+ * the rest of wording a message's money. Both maps stay as small as the currencies and locales in use.
+ */
+const digitsByCurrency = new Map<string, number>();
+const currencyFormats = new Map<string, Intl.NumberFormat>();
 
 export function money(amount: number, currency: string): Money {
   assertCurrency(currency);
@@ -104,9 +115,14 @@ export function percentOf(amount: number, percent: number): number {
 /** Formats for people, e.g. `€19.99`, `¥1,999`, `KWD 1.250`, in the given locale. */
 export function format(value: Money, locale: string): string {
   const digits = minorUnitDigits(value.currency);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency }).format(
-    value.amount / 10 ** digits,
-  );
+  const key = `${locale}|${value.currency}`;
+  let numberFormat = currencyFormats.get(key);
+  if (!numberFormat) {
+    numberFormat = new Intl.NumberFormat(locale, { style: 'currency', currency: value.currency });
+    if (currencyFormats.size >= 500) currencyFormats.clear();
+    currencyFormats.set(key, numberFormat);
+  }
+  return numberFormat.format(value.amount / 10 ** digits);
 }
 
 function assertCurrency(currency: string) {

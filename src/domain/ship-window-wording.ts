@@ -466,20 +466,34 @@ export function wordingLocale(locale: string): string {
 }
 
 function canonicalRegion(locale: string): string | undefined {
-  try {
-    return new Intl.Locale(locale).region;
-  } catch {
-    return undefined;
-  }
+  return parsedLocale(locale)?.region;
 }
 
 function languageOf(locale: string): string {
-  try {
-    return new Intl.Locale(locale).language;
-  } catch {
-    throw new DomainError('invalid_locale', `${locale} is not a locale`, { locale });
-  }
+  const parsed = parsedLocale(locale);
+  if (!parsed) throw new DomainError('invalid_locale', `${locale} is not a locale`, { locale });
+  return parsed.language;
 }
+
+/**
+ * Each locale parsed once: every storefront answer asks which locale to word it in, and parsing a tag
+ * costs more than the rest of answering an offer from the cache. Kept to a few hundred tags.
+ */
+function parsedLocale(locale: string): Intl.Locale | undefined {
+  let parsed = parsedLocales.get(locale);
+  if (!parsed) {
+    try {
+      parsed = new Intl.Locale(locale);
+    } catch {
+      return undefined;
+    }
+    if (parsedLocales.size >= 500) parsedLocales.clear();
+    parsedLocales.set(locale, parsed);
+  }
+  return parsed;
+}
+
+const parsedLocales = new Map<string, Intl.Locale>();
 
 function phrasesFor(locale: string): Phrases {
   return phrasesByLanguage[languageOf(locale)] ?? english;

@@ -16,7 +16,7 @@ import {
   languageOf,
 } from '../notify/kinds.ts';
 import type { Mail } from '../notify/mailer.ts';
-import { progressModel } from '../notify/model.ts';
+import { progressModels } from '../notify/model.ts';
 import { previewModel, previewTemplate } from '../notify/preview.ts';
 import { checkTemplate, defaultTemplate, renderTemplate } from '../notify/templates.ts';
 import {
@@ -516,7 +516,7 @@ export function communicationRoutes(
           linkDays: settings.portalLinkDays,
           now,
         };
-        const model = progressModel(shop, campaign?.name ?? '', update, signer, 'customer@example.com');
+        const model = progressModels(shop, campaign?.name ?? '', update, signer)('customer@example.com');
         const template = await templateFor(ctx.db, shop.id, 'progress_update', languageOf(shop.locale));
         return renderTemplate(template, model);
       },

@@ -85,12 +85,18 @@ export const MESSAGE_EVENTS = [
   'shop.dead_letters',
 ] as const satisfies readonly EventType[];
 
-/** Everything one event says, to the customer and to the merchant. */
+/** Who the shop's messages come from, by its settings: the display name, and where customers reply. */
+export interface Sender {
+  name: string;
+  replyTo: string | null;
+}
+
+/** Everything one event says, to the customer and to the merchant, and who says it. */
 export async function composeMessages(
   ctx: ServiceContext,
   publicUrl: string,
   event: EventFacts,
-): Promise<ComposedMessage[]> {
+): Promise<{ messages: ComposedMessage[]; sender: Sender }> {
   const shop = await getShop(ctx, event.shopId);
   const now = ctx.clock();
   const settings = await getCommunicationSettings(ctx.db, shop.id, now);
@@ -115,7 +121,7 @@ export async function composeMessages(
       language: 'en',
     });
   }
-  return messages;
+  return { messages, sender: { name: settings.senderName ?? shop.name, replyTo: settings.replyTo } };
 }
 
 async function customerMessage(

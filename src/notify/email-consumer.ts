@@ -6,9 +6,7 @@
  * delivery fail: the relay retries it on its schedule and keeps it as a dead letter after the last try.
  */
 import type { Consumer, OutboxEvent } from '../outbox/relay.ts';
-import { getCommunicationSettings } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { getShop } from '../services/shops.ts';
 import { composeMessages, MESSAGE_EVENTS } from './compose.ts';
 import { type Mail, messageIdOf, sendOnce } from './mailer.ts';
 
@@ -25,10 +23,7 @@ export function emailConsumer(ctx: ServiceContext, mail: Mail): Consumer {
 
 async function deliverEmails(ctx: ServiceContext, mail: Mail, event: OutboxEvent): Promise<void> {
   if (!mail.publicUrl) throw new Error('mail has no public URL for its links yet');
-  const messages = await composeMessages(ctx, mail.publicUrl, event);
-  if (messages.length === 0) return;
-  const shop = await getShop(ctx, event.shopId);
-  const settings = await getCommunicationSettings(ctx.db, shop.id, ctx.clock());
+  const { messages, sender } = await composeMessages(ctx, mail.publicUrl, event);
   for (const message of messages) {
     for (const to of message.to) {
       const parts = message.to.length > 1 ? [event.id, message.kind, to] : [event.id, message.kind];
@@ -36,12 +31,12 @@ async function deliverEmails(ctx: ServiceContext, mail: Mail, event: OutboxEvent
         ctx.db,
         mail,
         {
-          shopId: shop.id,
+          shopId: event.shopId,
           messageId: messageIdOf(parts, mail.fromAddress),
           kind: message.kind,
-          fromName: settings.senderName ?? shop.name,
+          fromName: sender.name,
           to,
-          replyTo: message.audience === 'customer' ? settings.replyTo : null,
+          replyTo: message.audience === 'customer' ? sender.replyTo : null,
           subject: message.rendered.subject,
           html: message.rendered.html,
           text: message.rendered.text,

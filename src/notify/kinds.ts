@@ -38,11 +38,19 @@ export type Language = (typeof LANGUAGES)[number];
 
 /** The language a locale's messages are in: its own when we have it, English otherwise. */
 export function languageOf(locale: string): Language {
-  let language = 'en';
-  try {
-    language = new Intl.Locale(locale).language;
-  } catch {
-    // An unknown tag speaks English.
+  let language = languages.get(locale);
+  if (!language) {
+    let tag = 'en';
+    try {
+      tag = new Intl.Locale(locale).language;
+    } catch {
+      // An unknown tag speaks English.
+    }
+    language = (LANGUAGES as readonly string[]).includes(tag) ? (tag as Language) : 'en';
+    languages.set(locale, language);
   }
-  return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : 'en';
+  return language;
 }
+
+/** Parsing a locale costs more than rendering a line of a message; shops have few. */
+const languages = new Map<string, Language>();

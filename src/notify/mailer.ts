@@ -49,12 +49,7 @@ export interface Mail {
 
 /** SMTP through nodemailer: `smtp://user:password@host:587`, `smtps://…:465`; pooled connections. */
 export function smtpTransport(url: string, options: { maxConnections?: number } = {}): MailTransport {
-  const transporter: Transporter = nodemailer.createTransport({
-    url,
-    pool: true,
-    maxConnections: options.maxConnections ?? 5,
-    maxMessages: Number.POSITIVE_INFINITY,
-  } as never);
+  const transporter: Transporter = nodemailer.createTransport(smtpOptions(url, options) as never);
   return {
     async send(email, from) {
       await transporter.sendMail(nodemailerMessage(email, from));
@@ -62,6 +57,16 @@ export function smtpTransport(url: string, options: { maxConnections?: number } 
     async close() {
       transporter.close();
     },
+  };
+}
+
+/** The transport's nodemailer options (bench/email gives its baseline the same). */
+export function smtpOptions(url: string, options: { maxConnections?: number } = {}) {
+  return {
+    url,
+    pool: true,
+    maxConnections: options.maxConnections ?? 5,
+    maxMessages: Number.POSITIVE_INFINITY,
   };
 }
 

@@ -241,27 +241,33 @@ export async function reasonGiven(
   );
   return row?.note ?? null;
 }
-/** The variables of a progress update to one customer: the merchant's text, split into paragraphs. */
-export function progressModel(
+/**
+ * The variables of a progress update, per customer: the merchant's text, split into paragraphs, is worked
+ * out once for the update; each customer's model adds only their own links.
+ */
+export function progressModels(
   shop: Shop,
   campaignName: string,
   update: { subject: string; body: string },
   signer: LinkSigner,
-  email: string,
 ) {
-  const links = customerLinks(signer, shop.id, email);
-  return {
-    language: languageOf(shop.locale),
-    shop: { name: shop.name },
-    customer: { email },
-    campaign: { name: campaignName },
-    update: {
-      subject: update.subject,
-      paragraphs: update.body
-        .split(/\n\s*\n/)
-        .map((paragraph) => paragraph.trim())
-        .filter(Boolean),
-    },
-    links: { portal: links.portal, unsubscribe: links.unsubscribe },
+  const language = languageOf(shop.locale);
+  const content = {
+    subject: update.subject,
+    paragraphs: update.body
+      .split(/\n\s*\n/)
+      .map((paragraph) => paragraph.trim())
+      .filter(Boolean),
+  };
+  return (email: string) => {
+    const links = customerLinks(signer, shop.id, email);
+    return {
+      language,
+      shop: { name: shop.name },
+      customer: { email },
+      campaign: { name: campaignName },
+      update: content,
+      links: { portal: links.portal, unsubscribe: links.unsubscribe },
+    };
   };
 }

@@ -34,7 +34,8 @@ export async function renderCustomerMessage(
   publicUrl: string,
   event: EventFacts,
 ): Promise<ComposedMessage | undefined> {
-  return (await composeMessages(ctx, publicUrl, event)).find((message) => message.audience === 'customer');
+  const { messages } = await composeMessages(ctx, publicUrl, event);
+  return messages.find((message) => message.audience === 'customer');
 }
 
 async function signerFor(ctx: ServiceContext, shop: Shop, publicUrl: string): Promise<LinkSigner> {

@@ -380,19 +380,28 @@ const htmlEngine = new Liquid({ ...ENGINE_OPTIONS, outputEscape: 'escape' });
 const textEngine = new Liquid(ENGINE_OPTIONS);
 
 type Part = keyof TemplateSource;
-const parsed = new Map<string, Template[]>();
+/**
+ * Parsed templates by part and source. Keyed by the source itself, not a key built from it: a string keeps
+ * its hash, so looking up the same template again costs nothing, where a new key string is hashed whole
+ * for every message.
+ */
+const parsed: Record<Part, Map<string, Template[]>> = {
+  subject: new Map(),
+  html: new Map(),
+  text: new Map(),
+};
 
 function parse(part: Part, source: string): Template[] {
-  const key = `${part}\u0000${source}`;
-  let templates = parsed.get(key);
+  const cache = parsed[part];
+  let templates = cache.get(source);
   if (!templates) {
     try {
       templates = (part === 'html' ? htmlEngine : textEngine).parse(source);
     } catch (error) {
       throw templateError(part, error);
     }
-    if (parsed.size > 2_000) parsed.clear();
-    parsed.set(key, templates);
+    if (cache.size > 1_000) cache.clear();
+    cache.set(source, templates);
   }
   return templates;
 }
