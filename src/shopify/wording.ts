@@ -3,7 +3,9 @@
  * English for the others). The selling plan's own name and description come from the promise wording.
  */
 
-const apologies: Readonly<Record<string, string>> = {
+import { type Language, languageOf } from '../notify/kinds.ts';
+
+const apologies: Readonly<Record<Language, string>> = {
   en: 'We are sorry: this item sold out before your order reached us, so we have cancelled it and refunded you in full.',
   de: 'Es tut uns leid: Dieser Artikel war ausverkauft, bevor Ihre Bestellung bei uns ankam. Wir haben sie storniert und Ihnen den vollen Betrag erstattet.',
   fr: 'Nous sommes désolés : cet article était épuisé avant que votre commande ne nous parvienne. Nous l’avons annulée et vous avons intégralement remboursé.',
@@ -12,15 +14,5 @@ const apologies: Readonly<Record<string, string>> = {
 
 /** The note on the refund of an order line Presell could not take: the shop's language, else English. */
 export function oversellApology(locale: string): string {
-  return apologies[languageOf(locale)] ?? (apologies.en as string);
-}
-
-export const APOLOGY_LANGUAGES = Object.keys(apologies);
-
-function languageOf(locale: string): string {
-  try {
-    return new Intl.Locale(locale).language;
-  } catch {
-    return 'en';
-  }
+  return apologies[languageOf(locale)];
 }

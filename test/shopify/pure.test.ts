@@ -14,7 +14,7 @@ import {
 import { shopifySettingsFromEnv } from '../../src/shopify/settings.ts';
 import { throttledBackoff, waitForPoints } from '../../src/shopify/throttle.ts';
 import { openSecret, sealSecret } from '../../src/shopify/token-vault.ts';
-import { APOLOGY_LANGUAGES, oversellApology } from '../../src/shopify/wording.ts';
+import { oversellApology } from '../../src/shopify/wording.ts';
 
 const base: CampaignSellingTerms = {
   campaignId: 'cmp_1',
@@ -191,11 +191,11 @@ describe('sealed secrets', () => {
 
 describe('what a Shopify customer reads', () => {
   test('the apology exists whole in every language offered, English for the others', () => {
-    assert.deepEqual(APOLOGY_LANGUAGES.sort(), ['de', 'en', 'fr', 'ja']);
     const texts = ['en-GB', 'de-DE', 'fr-FR', 'ja-JP'].map(oversellApology);
     assert.equal(new Set(texts).size, 4);
     for (const text of texts) assert.ok(text.length > 40);
     assert.equal(oversellApology('nl-NL'), oversellApology('en'));
+    assert.equal(oversellApology('not a locale'), oversellApology('en'));
   });
 });
 
