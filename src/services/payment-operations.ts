@@ -211,11 +211,29 @@ interface LedgerRow {
 }
 
 export async function loadLedger(tx: Queryable, preorder: { id: string; total: Money }): Promise<Ledger> {
-  const rows = await tx.query<LedgerRow>(
-    'SELECT * FROM ledger_entries WHERE preorder_id = $1 ORDER BY created_at, id',
-    [preorder.id],
+  return (await loadLedgers(tx, [preorder])).get(preorder.id) as Ledger;
+}
+
+/** The ledgers of many pre-orders in one statement, by pre-order id. */
+export async function loadLedgers(
+  tx: Queryable,
+  preorders: readonly { id: string; total: Money }[],
+): Promise<Map<string, Ledger>> {
+  const rows =
+    preorders.length === 0
+      ? []
+      : await tx.query<LedgerRow & { preorder_id: string }>(
+          'SELECT * FROM ledger_entries WHERE preorder_id = ANY($1) ORDER BY created_at, id',
+          [preorders.map((preorder) => preorder.id)],
+        );
+  const entries = new Map<string, LedgerEntry[]>(preorders.map((preorder) => [preorder.id, []]));
+  for (const row of rows) entries.get(row.preorder_id)?.push(entryOf(row));
+  return new Map(
+    preorders.map((preorder) => [
+      preorder.id,
+      ledgerOf(preorder.total.currency, entries.get(preorder.id) ?? []),
+    ]),
   );
-  return ledgerOf(preorder.total.currency, rows.map(entryOf));
 }
 
 function entryOf(row: LedgerRow): LedgerEntry {

@@ -81,10 +81,11 @@ export interface Answer {
 
 /**
  * Applies the answers about many operations of one shop in one transaction: one commit for a batch of
- * placements. Campaigns an answer may free units of are locked first, in id order, as every change of a
- * campaign's counters does.
+ * placements or a pass of balances. Campaigns an answer may free units of are locked first, in id order,
+ * as every change of a campaign's counters does. The moves money made possible (ready, allocated) are
+ * made once for all the pre-orders it moved, in serving order, after every answer was applied.
  */
-async function settleAll(
+export async function settleAll(
   ctx: ServiceContext,
   payments: Payments,
   shop: Shop,
@@ -107,11 +108,23 @@ async function settleAll(
       answers.filter((answer) => answer.outcome.kind === 'waiting'),
       now,
     );
+    const paid = new Set<string>();
+    const advanceLater: AfterMoney = async (preorder) => {
+      paid.add(preorder.id);
+      return preorder.state;
+    };
     const settled: Settled[] = [];
     for (const answer of answers) {
-      settled.push(waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer)));
+      settled.push(
+        waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer, advanceLater)),
+      );
     }
-    return settled;
+    if (paid.size === 0) return settled;
+    const states = await advance(uow, shop.id, [...paid]);
+    return settled.map((result) => {
+      const state = states.get(result.operation.preorderId);
+      return state ? { ...result, preorderState: state } : result;
+    });
   });
 }
 
@@ -168,11 +181,18 @@ function mayCancel(outcome: Outcome, op: Operation): boolean {
   return (outcome.kind === 'declined' || outcome.kind === 'refused') && op.purpose !== 'refund';
 }
 
+/**
+ * What follows money that came in: the pre-order's automatic moves (see `advance`); returns its state.
+ * Made at once for one answer, or gathered and made together for a batch of them.
+ */
+type AfterMoney = (preorder: MoneyPreorder) => Promise<PreorderState>;
+
 async function settleInTx(
   uow: UnitOfWork,
   payments: Payments,
   shop: Shop,
   { op, outcome, source }: Answer,
+  afterMoney: AfterMoney = (preorder) => stateAfterMoney(uow, preorder),
 ): Promise<Settled> {
   const { tx, now } = uow;
   // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
@@ -188,7 +208,7 @@ async function settleInTx(
   const current = await lockOperation(tx, op.id);
   const unchanged: Settled = { operation: current, preorderState: preorder.state };
   if (current.status === 'succeeded') return unchanged;
-  const step: Step = { uow, payments, shop, preorder, op: current };
+  const step: Step = { uow, payments, shop, preorder, op: current, afterMoney };
   switch (outcome.kind) {
     case 'succeeded':
       return succeeded(step, outcome);
@@ -232,10 +252,11 @@ interface Step {
   shop: Shop;
   preorder: MoneyPreorder;
   op: Operation;
+  afterMoney: AfterMoney;
 }
 
 async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeeded' }>): Promise<Settled> {
-  const { uow, payments, shop, preorder, op } = step;
+  const { uow, payments, shop, preorder, op, afterMoney } = step;
   const { tx, now } = uow;
   const moved = outcome.amount ?? op.amount;
   const entry = {
@@ -283,7 +304,7 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
         paymentMethodId: cardSaved ? outcome.paymentMethodId : null,
       },
     );
-    state = await stateAfterMoney(uow, preorder);
+    state = await afterMoney(preorder);
   } else if (op.purpose === 'balance') {
     await scheduleBalanceRetry(uow, preorder, null);
     uow.record(
@@ -292,7 +313,7 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
         attempt: preorder.balanceAttempts,
       }),
     );
-    state = await stateAfterMoney(uow, preorder);
+    state = await afterMoney(preorder);
   } else if (op.purpose === 'refund') {
     uow.record(event(shop.id, 'preorder.refunded', preorder.id, { amount: moved }));
   }
