@@ -133,6 +133,38 @@ interface MoneyPreorderRow {
   balance_retry_at: Date | null;
 }
 
+/**
+ * Locks many pre-orders and their operations, in id order, and reads them with their ledgers: what a
+ * batch of answers needs, in three statements.
+ */
+export async function lockForAnswers(
+  tx: Queryable,
+  shopId: string,
+  operationIds: readonly string[],
+): Promise<{
+  preorders: Map<string, MoneyPreorder>;
+  operations: Map<string, Operation>;
+  ledgers: Map<string, Ledger>;
+}> {
+  const operations = (
+    await tx.query<OperationRow>(
+      `${SELECT_OPERATIONS} WHERE o.shop_id = $1 AND o.id = ANY($2) ORDER BY o.id FOR UPDATE OF o`,
+      [shopId, operationIds],
+    )
+  ).map(operationOf);
+  const preorders = (
+    await tx.query<MoneyPreorderRow>(
+      'SELECT * FROM preorders WHERE shop_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE',
+      [shopId, operations.map((op) => op.preorderId)],
+    )
+  ).map(moneyPreorderOf);
+  return {
+    preorders: new Map(preorders.map((preorder) => [preorder.id, preorder])),
+    operations: new Map(operations.map((op) => [op.id, op])),
+    ledgers: await loadLedgers(tx, preorders),
+  };
+}
+
 export async function loadMoneyPreorder(
   tx: Queryable,
   shopId: string,
@@ -257,8 +289,9 @@ export async function book(
   preorder: MoneyPreorder,
   entry: Omit<LedgerEntry, 'createdAt'>,
   now: Date,
+  ledger?: Ledger,
 ): Promise<boolean> {
-  const ledger = await loadLedger(tx, preorder);
+  ledger ??= await loadLedger(tx, preorder);
   const next = append(ledger, { ...entry, createdAt: now });
   if (next === ledger) return false;
   const inserted = await tx.query(

@@ -7,7 +7,15 @@
 import type { Queryable } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
-import { charged, type LedgerEntry, netPaid, outstanding, refundable, refunded } from '../domain/ledger.ts';
+import {
+  charged,
+  type Ledger,
+  type LedgerEntry,
+  netPaid,
+  outstanding,
+  refundable,
+  refunded,
+} from '../domain/ledger.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
 import { balanceRetryAt, chargedAtOrder } from '../domain/payment-plan.ts';
@@ -22,6 +30,7 @@ import {
   insertOperation,
   loadLedger,
   loadMoneyPreorder,
+  lockForAnswers,
   type MoneyPreorder,
   type NewOperation,
   type Operation,
@@ -113,10 +122,26 @@ export async function settleAll(
       paid.add(preorder.id);
       return preorder.state;
     };
+    // Without an answer that may cancel (which frees units and so moves other pre-orders' promises), and
+    // with each pre-order answered once, the rows every answer starts from are read at once.
+    const rest = answers.filter((answer) => !waiting.has(answer.op.id));
+    const locked =
+      cancelling.length === 0 && new Set(rest.map((answer) => answer.op.preorderId)).size === rest.length
+        ? await lockForAnswers(
+            tx,
+            shop.id,
+            rest.map((answer) => answer.op.id),
+          )
+        : undefined;
     const settled: Settled[] = [];
     for (const answer of answers) {
+      const read = locked && {
+        preorder: locked.preorders.get(answer.op.preorderId) as MoneyPreorder,
+        op: locked.operations.get(answer.op.id) as Operation,
+        ledger: locked.ledgers.get(answer.op.preorderId) as Ledger,
+      };
       settled.push(
-        waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer, advanceLater)),
+        waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer, advanceLater, read)),
       );
     }
     if (paid.size === 0) return settled;
@@ -193,6 +218,7 @@ async function settleInTx(
   shop: Shop,
   { op, outcome, source }: Answer,
   afterMoney: AfterMoney = (preorder) => stateAfterMoney(uow, preorder),
+  read?: { preorder: MoneyPreorder; op: Operation; ledger: Ledger },
 ): Promise<Settled> {
   const { tx, now } = uow;
   // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
@@ -204,11 +230,13 @@ async function settleInTx(
         { lock: true },
       )
     : undefined;
-  const preorder = (await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder;
-  const current = await lockOperation(tx, op.id);
+  const preorder =
+    read?.preorder ??
+    ((await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder);
+  const current = read?.op ?? (await lockOperation(tx, op.id));
   const unchanged: Settled = { operation: current, preorderState: preorder.state };
   if (current.status === 'succeeded') return unchanged;
-  const step: Step = { uow, payments, shop, preorder, op: current, afterMoney };
+  const step: Step = { uow, payments, shop, preorder, op: current, afterMoney, ledger: read?.ledger };
   switch (outcome.kind) {
     case 'succeeded':
       return succeeded(step, outcome);
@@ -253,6 +281,8 @@ interface Step {
   preorder: MoneyPreorder;
   op: Operation;
   afterMoney: AfterMoney;
+  /** The pre-order's ledger when it was read with its lock; read when needed otherwise. */
+  ledger?: Ledger | undefined;
 }
 
 async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeeded' }>): Promise<Settled> {
@@ -366,7 +396,7 @@ async function failed(step: Step & { campaign: Campaign }, code: PaymentErrorCod
 }
 
 async function book(step: Step, entry: Parameters<typeof bookEntry>[2]) {
-  await bookEntry(step.uow.tx, step.preorder, entry, step.uow.now);
+  await bookEntry(step.uow.tx, step.preorder, entry, step.uow.now, step.ledger);
 }
 
 async function lockOperation(tx: Queryable, id: string): Promise<Operation> {
