@@ -134,33 +134,33 @@ interface MoneyPreorderRow {
 }
 
 /**
- * Locks many pre-orders and their operations, in id order, and reads them with their ledgers: what a
- * batch of answers needs, in three statements.
+ * Locks the pre-orders and then the operations that a batch of answers is about, each in id order (the
+ * lock order of every service), and reads them with the pre-orders' ledgers: three statements for the batch.
  */
 export async function lockForAnswers(
   tx: Queryable,
   shopId: string,
-  operationIds: readonly string[],
+  operations: readonly Pick<Operation, 'id' | 'preorderId'>[],
 ): Promise<{
   preorders: Map<string, MoneyPreorder>;
   operations: Map<string, Operation>;
   ledgers: Map<string, Ledger>;
 }> {
-  const operations = (
-    await tx.query<OperationRow>(
-      `${SELECT_OPERATIONS} WHERE o.shop_id = $1 AND o.id = ANY($2) ORDER BY o.id FOR UPDATE OF o`,
-      [shopId, operationIds],
-    )
-  ).map(operationOf);
   const preorders = (
     await tx.query<MoneyPreorderRow>(
       'SELECT * FROM preorders WHERE shop_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE',
       [shopId, operations.map((op) => op.preorderId)],
     )
   ).map(moneyPreorderOf);
+  const locked = (
+    await tx.query<OperationRow>(
+      `${SELECT_OPERATIONS} WHERE o.shop_id = $1 AND o.id = ANY($2) ORDER BY o.id FOR UPDATE OF o`,
+      [shopId, operations.map((op) => op.id)],
+    )
+  ).map(operationOf);
   return {
     preorders: new Map(preorders.map((preorder) => [preorder.id, preorder])),
-    operations: new Map(operations.map((op) => [op.id, op])),
+    operations: new Map(locked.map((op) => [op.id, op])),
     ledgers: await loadLedgers(tx, preorders),
   };
 }

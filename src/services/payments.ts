@@ -130,7 +130,7 @@ export async function settleAll(
         ? await lockForAnswers(
             tx,
             shop.id,
-            rest.map((answer) => answer.op.id),
+            rest.map((answer) => answer.op),
           )
         : undefined;
     const settled: Settled[] = [];
