@@ -336,7 +336,8 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
     );
     state = await afterMoney(preorder);
   } else if (op.purpose === 'balance') {
-    await scheduleBalanceRetry(uow, preorder, null);
+    // A retry waiting after an earlier failure is not needed any more.
+    if (preorder.balanceRetryAt !== null) await scheduleBalanceRetry(uow, preorder, null);
     uow.record(
       event(shop.id, 'preorder.balance_charged', preorder.id, {
         amount: moved,
