@@ -121,6 +121,8 @@ interface Follow {
   email: string;
   preorderId: string;
   outcome: CustomerOutcome & { moves: CustomerOutcome['moves'][number][] };
+  /** The state of their pre-order when last read. */
+  state: string;
   windowEnd: number | null;
   irritation: number;
   cardFailedDay: number | null;
@@ -182,6 +184,8 @@ async function startLaunch(
   let refusedSoldOut = 0;
   let released = false;
   const cash: CashPoint[] = [];
+  /** When the customers last read their pre-orders: what changed since then is all there is to read. */
+  let lastObserved = new Date(0);
 
   return {
     async morning(day) {
@@ -240,7 +244,8 @@ async function startLaunch(
     async evening(day) {
       await shipReady(ctx, shop, campaign.id);
       await recoverCards(ctx, payments, shop, byId, day, scenario.cards.recoveryDays);
-      const waiting = await observe(ctx, shop, campaign.id, byId, day, opening);
+      const waiting = await observe(ctx, shop, campaign.id, { byId, followed }, day, opening, lastObserved);
+      lastObserved = ctx.clock();
       await customersDecide(ctx, payments, shop, waiting, day, scenario.customers);
       cash.push({ day, collected: await collected(ctx, shop) });
     },
@@ -320,6 +325,7 @@ async function placeDay(
           shippedDay: null,
           cancelledDay: null,
         },
+        state: 'placed',
         windowEnd: null,
         irritation: 0,
         cardFailedDay: null,
@@ -393,44 +399,48 @@ async function recoverCards(
 }
 
 /**
- * Reads each customer's pre-order as the portal would show it and notes what changed today: a window
- * moved later (they were told: the promise change is what the notice says), shipped, cancelled. Returns
- * the customers still waiting, with what today brought them.
+ * Reads the pre-orders that changed since the customers last looked, as the portal would show them, and
+ * notes what changed: a window moved later (they were told: the promise change is what the notice says),
+ * shipped, cancelled. Every service stamps a change with the clock, the simulated day, so the rows changed
+ * since the last reading are all there is to read. Returns every customer still waiting, with what
+ * today brought them.
  */
 async function observe(
   ctx: ServiceContext,
   shop: Shop,
   campaignId: string,
-  byId: Map<string, Follow>,
+  customers: { byId: Map<string, Follow>; followed: readonly Follow[] },
   day: number,
   opening: number,
+  since: Date,
 ) {
   const rows = await ctx.db.query<{ id: string; state: string; promise_to: string | null }>(
-    'SELECT id, state, promise_to FROM preorders WHERE shop_id = $1 AND campaign_id = $2',
-    [shop.id, campaignId],
+    'SELECT id, state, promise_to FROM preorders WHERE shop_id = $1 AND campaign_id = $2 AND updated_at >= $3',
+    [shop.id, campaignId, since],
   );
-  const waiting: { follow: Follow; delayDays: number }[] = [];
+  const delays = new Map<Follow, number>();
   for (const row of rows) {
-    const follow = byId.get(row.id);
+    const follow = customers.byId.get(row.id);
     if (!follow) continue;
     const { outcome } = follow;
+    follow.state = row.state;
     if (row.state === 'fulfilled') outcome.shippedDay ??= day;
     if (row.state === 'cancelled') outcome.cancelledDay ??= day;
     if (!AWAITING.has(row.state)) continue;
     const end = row.promise_to === null ? null : dayNumber(row.promise_to) - opening;
-    let delayDays = 0;
-    if (end !== null) {
-      outcome.firstWindowEnd ??= end;
-      if (follow.windowEnd !== null && end > follow.windowEnd) {
-        outcome.moves.push({ day, oldEnd: follow.windowEnd, newEnd: end });
-        delayDays = end - follow.windowEnd;
-      }
-      follow.windowEnd = end;
+    if (end === null) continue;
+    outcome.firstWindowEnd ??= end;
+    if (follow.windowEnd !== null && end > follow.windowEnd) {
+      outcome.moves.push({ day, oldEnd: follow.windowEnd, newEnd: end });
+      delays.set(follow, end - follow.windowEnd);
     }
-    waiting.push({ follow, delayDays });
+    follow.windowEnd = end;
   }
   // In the order they pre-ordered: whose cancellation frees units first must not depend on row order.
-  return waiting.sort((a, b) => a.follow.order.index - b.follow.order.index);
+  return customers.followed
+    .filter((follow) => AWAITING.has(follow.state))
+    .map((follow) => ({ follow, delayDays: delays.get(follow) ?? 0 }))
+    .sort((a, b) => a.follow.order.index - b.follow.order.index);
 }
 
 /** Each waiting customer takes in the day; those whose patience ran out cancel from the portal. */

@@ -10,23 +10,25 @@
 import { shopDate } from '../domain/calendar.ts';
 import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
-import { due, outstanding } from '../domain/ledger.ts';
+import { due, type Ledger, outstanding } from '../domain/ledger.ts';
+import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
 import { type Campaign, loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import {
   findOperations,
-  insertOperation,
-  loadLedger,
+  insertOperations,
+  loadLedgers,
   type MoneyPreorder,
   moneyPreorderOf,
   type Operation,
   type Payments,
   planOf,
+  sendOperation,
 } from './payment-operations.ts';
-import { runOperations, type Settled } from './payments.ts';
-import { advance, countBalanceTry, releaseBalances } from './preorder-changes.ts';
-import type { Shop } from './shops.ts';
+import { type Answer, runOperations, type Settled, settleAll } from './payments.ts';
+import { advance, countBalanceTries, releaseBalances } from './preorder-changes.ts';
+import { getShop, type Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
 /** States in which a pre-order may still owe money and has a saved card to take it from. */
@@ -34,7 +36,9 @@ const CHARGEABLE_STATES = ['confirmed', 'allocated', 'balance_due'];
 
 /**
  * Collects every balance due now: at most `limit` pre-orders whose plan asks for money by now, that have a
- * saved card, no try running and no retry waiting. Each is claimed, asked the rule again, and charged.
+ * saved card, no try running and no retry waiting. Per shop, one transaction claims each, asks the rule
+ * again and writes its try; the tries are sent one after the other, and one transaction applies their
+ * answers: two commits a pass, not two a balance.
  */
 export async function collectBalances(
   ctx: ServiceContext,
@@ -52,12 +56,21 @@ export async function collectBalances(
      LIMIT $3`,
     [now, CHARGEABLE_STATES, limit],
   );
+  const byShop = new Map<string, string[]>();
+  for (const { shop_id: shopId, id } of candidates) {
+    const ids = byShop.get(shopId) ?? [];
+    ids.push(id);
+    byShop.set(shopId, ids);
+  }
   const settled: Settled[] = [];
-  for (const candidate of candidates) {
-    await inTransaction(ctx, async (uow) => {
-      const op = await startBalanceTry(uow, payments, candidate.shop_id, candidate.id, 'due');
-      if (op) uow.afterCommit(async () => settled.push(...(await runOperations(ctx, payments, [op]))));
-    });
+  for (const [shopId, ids] of byShop) {
+    const tries = await inTransaction(ctx, (uow) => startBalanceTries(uow, payments, shopId, ids, 'due'));
+    if (tries.length === 0) continue;
+    const answers: Answer[] = [];
+    for (const op of tries) {
+      answers.push({ op, outcome: await sendOperation(payments.provider, op), source: 'call' });
+    }
+    settled.push(...(await settleAll(ctx, payments, await getShop(ctx, shopId), answers)));
   }
   return settled;
 }
@@ -72,7 +85,7 @@ export async function chargeBalanceNow(
   shop: Shop,
   id: string,
 ): Promise<Settled> {
-  const op = await inTransaction(ctx, (uow) => startBalanceTry(uow, payments, shop.id, id, 'now'));
+  const [op] = await inTransaction(ctx, (uow) => startBalanceTries(uow, payments, shop.id, [id], 'now'));
   if (!op) {
     throw new DomainError('payment_in_progress', 'a charge of this pre-order is running; try again shortly');
   }
@@ -81,79 +94,97 @@ export async function chargeBalanceNow(
 }
 
 /**
- * Claims the pre-order (or skips it when another runner has it) and writes the try. `due`: only what
- * the plan says is due now, and only once the retry time has come; `now`: everything still owed. A
- * pre-order whose units are in hand moves to `balance_due` as its try starts.
+ * Claims the pre-orders (skipping those another runner has, for `due`) and writes their tries, with one
+ * statement for each step whatever their number. `due`: only what each plan says is due now, and only
+ * once the retry time has come; `now`: everything still owed. A pre-order whose units are in hand moves to
+ * `balance_due` as its try starts.
  */
-async function startBalanceTry(
+async function startBalanceTries(
   uow: UnitOfWork,
   payments: Payments,
   shopId: string,
-  id: string,
+  ids: readonly string[],
   what: 'due' | 'now',
-): Promise<Operation | undefined> {
+): Promise<Operation[]> {
   const { tx, now } = uow;
-  const [row] = await tx.query<
+  const rows = await tx.query<
     Parameters<typeof moneyPreorderOf>[0] & { time_zone: string; released_at: Date | null }
   >(
     `SELECT p.*, s.time_zone, c.released_at FROM preorders p
      JOIN campaigns c ON c.id = p.campaign_id JOIN shops s ON s.id = p.shop_id
-     WHERE p.shop_id = $1 AND p.id = $2 FOR UPDATE OF p ${what === 'due' ? 'SKIP LOCKED' : ''}`,
-    [shopId, id],
+     WHERE p.shop_id = $1 AND p.id = ANY($2) ORDER BY p.id FOR UPDATE OF p ${what === 'due' ? 'SKIP LOCKED' : ''}`,
+    [shopId, ids],
   );
-  if (!row) {
-    if (what === 'due') return undefined;
-    throw new DomainError('not_found', 'no such pre-order', { id });
-  }
-  const preorder = moneyPreorderOf(row);
-  const running = await findOperations(
-    tx,
-    `o.preorder_id = $1 AND o.purpose = 'balance' AND o.status IN ('pending', 'requires_action')`,
-    [id],
+  if (what === 'now' && rows.length === 0)
+    throw new DomainError('not_found', 'no such pre-order', { id: ids[0] });
+  const running = new Set(
+    (
+      await findOperations(
+        tx,
+        `o.preorder_id = ANY($1) AND o.purpose = 'balance' AND o.status IN ('pending', 'requires_action')`,
+        [rows.map((row) => row.id)],
+      )
+    ).map((op) => op.preorderId),
   );
-  if (running.length > 0) return undefined;
-  const ledger = await loadLedger(tx, preorder);
-  const plan = planOf(preorder);
-  let amount: Money;
-  if (what === 'due') {
-    if (!CHARGEABLE_STATES.includes(preorder.state)) return undefined;
-    if (preorder.balanceRetryAt && preorder.balanceRetryAt > now) return undefined;
-    amount = due(ledger, plan, { today: shopDate(now, row.time_zone), released: row.released_at !== null });
-    if (amount.amount === 0) {
+  const claimed = rows.filter((row) => !running.has(row.id));
+  const ledgers = await loadLedgers(tx, claimed.map(moneyPreorderOf));
+  /** Pre-orders the rule is asked again about, and those of them charged now, with the amount. */
+  const asked: string[] = [];
+  const charges: { preorder: MoneyPreorder; amount: Money }[] = [];
+  for (const row of claimed) {
+    const preorder = moneyPreorderOf(row);
+    const ledger = ledgers.get(preorder.id) as Ledger;
+    const plan = planOf(preorder);
+    let amount: Money;
+    if (what === 'due') {
+      if (!CHARGEABLE_STATES.includes(preorder.state)) continue;
+      if (preorder.balanceRetryAt && preorder.balanceRetryAt > now) continue;
+      amount = due(ledger, plan, { today: shopDate(now, row.time_zone), released: row.released_at !== null });
+      asked.push(preorder.id);
       // Not due after all (its promise moved, say): the rule says when to look again.
-      await advance(uow, shopId, [id]);
-      return undefined;
+      if (amount.amount === 0) continue;
+    } else {
+      if (!CHARGEABLE_STATES.includes(preorder.state)) {
+        throw new DomainError(
+          'invalid_transition',
+          `a ${preorder.state} pre-order has no balance to charge`,
+          {
+            from: preorder.state,
+          },
+        );
+      }
+      amount = outstanding(ledger, plan, preorder.state);
+      if (amount.amount === 0) throw new DomainError('nothing_owed', 'this pre-order is paid in full');
+      asked.push(preorder.id);
     }
-  } else {
-    if (!CHARGEABLE_STATES.includes(preorder.state)) {
-      throw new DomainError('invalid_transition', `a ${preorder.state} pre-order has no balance to charge`, {
-        from: preorder.state,
-      });
+    if (!preorder.customerId || !preorder.paymentMethodId) {
+      throw new DomainError('no_saved_card', 'this pre-order has no saved card to charge');
     }
-    amount = outstanding(ledger, plan, preorder.state);
-    if (amount.amount === 0) throw new DomainError('nothing_owed', 'this pre-order is paid in full');
+    charges.push({ preorder, amount });
   }
-  if (!preorder.customerId || !preorder.paymentMethodId) {
-    throw new DomainError('no_saved_card', 'this pre-order has no saved card to charge');
-  }
-  const state = (await advance(uow, shopId, [id])).get(id) ?? preorder.state;
-  const attempt = preorder.balanceAttempts + 1;
-  const tried: MoneyPreorder = { ...preorder, state, balanceAttempts: attempt };
-  await countBalanceTry(uow, tried, attempt);
-  return insertOperation(
-    tx,
-    payments,
-    {
+  const states = asked.length > 0 ? await advance(uow, shopId, asked) : new Map<string, PreorderState>();
+  const tries = charges.map(({ preorder, amount }) => {
+    const tried: MoneyPreorder = {
+      ...preorder,
+      state: states.get(preorder.id) ?? preorder.state,
+      balanceAttempts: preorder.balanceAttempts + 1,
+    };
+    return {
       preorder: tried,
-      purpose: 'balance',
-      kind: 'charge',
+      purpose: 'balance' as const,
+      kind: 'charge' as const,
       amount,
       customerId: preorder.customerId,
       paymentMethod: preorder.paymentMethodId,
-      idempotencyKey: `${id}/balance/${attempt}`,
-    },
-    now,
+      idempotencyKey: `${preorder.id}/balance/${tried.balanceAttempts}`,
+    };
+  });
+  await countBalanceTries(
+    uow,
+    shopId,
+    tries.map((t) => ({ id: t.preorder.id, attempt: t.preorder.balanceAttempts })),
   );
+  return insertOperations(tx, payments, tries, now);
 }
 
 /** The product is out: balances due on release, and pay-later charges, fall due. Releasing twice changes nothing. */

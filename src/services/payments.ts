@@ -7,7 +7,15 @@
 import type { Queryable } from '../db/database.ts';
 import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
-import { charged, type LedgerEntry, netPaid, outstanding, refundable, refunded } from '../domain/ledger.ts';
+import {
+  charged,
+  type Ledger,
+  type LedgerEntry,
+  netPaid,
+  outstanding,
+  refundable,
+  refunded,
+} from '../domain/ledger.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import type { Money } from '../domain/money.ts';
 import { balanceRetryAt, chargedAtOrder } from '../domain/payment-plan.ts';
@@ -22,6 +30,7 @@ import {
   insertOperation,
   loadLedger,
   loadMoneyPreorder,
+  lockForAnswers,
   type MoneyPreorder,
   type NewOperation,
   type Operation,
@@ -81,10 +90,11 @@ export interface Answer {
 
 /**
  * Applies the answers about many operations of one shop in one transaction: one commit for a batch of
- * placements. Campaigns an answer may free units of are locked first, in id order, as every change of a
- * campaign's counters does.
+ * placements or a pass of balances. Campaigns an answer may free units of are locked first, in id order,
+ * as every change of a campaign's counters does. The moves money made possible (ready, allocated) are
+ * made once for all the pre-orders it moved, in serving order, after every answer was applied.
  */
-async function settleAll(
+export async function settleAll(
   ctx: ServiceContext,
   payments: Payments,
   shop: Shop,
@@ -107,11 +117,39 @@ async function settleAll(
       answers.filter((answer) => answer.outcome.kind === 'waiting'),
       now,
     );
+    const paid = new Set<string>();
+    const advanceLater: AfterMoney = async (preorder) => {
+      paid.add(preorder.id);
+      return preorder.state;
+    };
+    // Without an answer that may cancel (which frees units and so moves other pre-orders' promises), and
+    // with each pre-order answered once, the rows every answer starts from are read at once.
+    const rest = answers.filter((answer) => !waiting.has(answer.op.id));
+    const locked =
+      cancelling.length === 0 && new Set(rest.map((answer) => answer.op.preorderId)).size === rest.length
+        ? await lockForAnswers(
+            tx,
+            shop.id,
+            rest.map((answer) => answer.op),
+          )
+        : undefined;
     const settled: Settled[] = [];
     for (const answer of answers) {
-      settled.push(waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer)));
+      const read = locked && {
+        preorder: locked.preorders.get(answer.op.preorderId) as MoneyPreorder,
+        op: locked.operations.get(answer.op.id) as Operation,
+        ledger: locked.ledgers.get(answer.op.preorderId) as Ledger,
+      };
+      settled.push(
+        waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer, advanceLater, read)),
+      );
     }
-    return settled;
+    if (paid.size === 0) return settled;
+    const states = await advance(uow, shop.id, [...paid]);
+    return settled.map((result) => {
+      const state = states.get(result.operation.preorderId);
+      return state ? { ...result, preorderState: state } : result;
+    });
   });
 }
 
@@ -168,11 +206,19 @@ function mayCancel(outcome: Outcome, op: Operation): boolean {
   return (outcome.kind === 'declined' || outcome.kind === 'refused') && op.purpose !== 'refund';
 }
 
+/**
+ * What follows money that came in: the pre-order's automatic moves (see `advance`); returns its state.
+ * Made at once for one answer, or gathered and made together for a batch of them.
+ */
+type AfterMoney = (preorder: MoneyPreorder) => Promise<PreorderState>;
+
 async function settleInTx(
   uow: UnitOfWork,
   payments: Payments,
   shop: Shop,
   { op, outcome, source }: Answer,
+  afterMoney: AfterMoney = (preorder) => stateAfterMoney(uow, preorder),
+  read?: { preorder: MoneyPreorder; op: Operation; ledger: Ledger },
 ): Promise<Settled> {
   const { tx, now } = uow;
   // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
@@ -184,11 +230,13 @@ async function settleInTx(
         { lock: true },
       )
     : undefined;
-  const preorder = (await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder;
-  const current = await lockOperation(tx, op.id);
+  const preorder =
+    read?.preorder ??
+    ((await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder);
+  const current = read?.op ?? (await lockOperation(tx, op.id));
   const unchanged: Settled = { operation: current, preorderState: preorder.state };
   if (current.status === 'succeeded') return unchanged;
-  const step: Step = { uow, payments, shop, preorder, op: current };
+  const step: Step = { uow, payments, shop, preorder, op: current, afterMoney, ledger: read?.ledger };
   switch (outcome.kind) {
     case 'succeeded':
       return succeeded(step, outcome);
@@ -232,10 +280,13 @@ interface Step {
   shop: Shop;
   preorder: MoneyPreorder;
   op: Operation;
+  afterMoney: AfterMoney;
+  /** The pre-order's ledger when it was read with its lock; read when needed otherwise. */
+  ledger?: Ledger | undefined;
 }
 
 async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeeded' }>): Promise<Settled> {
-  const { uow, payments, shop, preorder, op } = step;
+  const { uow, payments, shop, preorder, op, afterMoney } = step;
   const { tx, now } = uow;
   const moved = outcome.amount ?? op.amount;
   const entry = {
@@ -283,16 +334,17 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
         paymentMethodId: cardSaved ? outcome.paymentMethodId : null,
       },
     );
-    state = await stateAfterMoney(uow, preorder);
+    state = await afterMoney(preorder);
   } else if (op.purpose === 'balance') {
-    await scheduleBalanceRetry(uow, preorder, null);
+    // A retry waiting after an earlier failure is not needed any more.
+    if (preorder.balanceRetryAt !== null) await scheduleBalanceRetry(uow, preorder, null);
     uow.record(
       event(shop.id, 'preorder.balance_charged', preorder.id, {
         amount: moved,
         attempt: preorder.balanceAttempts,
       }),
     );
-    state = await stateAfterMoney(uow, preorder);
+    state = await afterMoney(preorder);
   } else if (op.purpose === 'refund') {
     uow.record(event(shop.id, 'preorder.refunded', preorder.id, { amount: moved }));
   }
@@ -345,7 +397,7 @@ async function failed(step: Step & { campaign: Campaign }, code: PaymentErrorCod
 }
 
 async function book(step: Step, entry: Parameters<typeof bookEntry>[2]) {
-  await bookEntry(step.uow.tx, step.preorder, entry, step.uow.now);
+  await bookEntry(step.uow.tx, step.preorder, entry, step.uow.now, step.ledger);
 }
 
 async function lockOperation(tx: Queryable, id: string): Promise<Operation> {

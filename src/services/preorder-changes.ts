@@ -509,11 +509,17 @@ export async function addToLedgerSums(
   );
 }
 
-/** A balance try is starting: it is counted, so its key is unique to it. */
-export async function countBalanceTry(uow: UnitOfWork, preorder: PreorderRef, attempt: number) {
+/** Balance tries are starting: each is counted, so its key is unique to it. */
+export async function countBalanceTries(
+  uow: UnitOfWork,
+  shopId: string,
+  tries: readonly { id: string; attempt: number }[],
+) {
+  if (tries.length === 0) return;
   await uow.tx.query(
-    'UPDATE preorders SET balance_attempts = $3, updated_at = $4 WHERE shop_id = $1 AND id = $2',
-    [preorder.shopId, preorder.id, attempt, uow.now],
+    `UPDATE preorders p SET balance_attempts = t.attempt, updated_at = $4
+     FROM unnest($2::text[], $3::int[]) AS t(id, attempt) WHERE p.shop_id = $1 AND p.id = t.id`,
+    [shopId, tries.map((t) => t.id), tries.map((t) => t.attempt), uow.now],
   );
 }
 

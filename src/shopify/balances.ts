@@ -22,7 +22,7 @@ import {
   moneyPreorderOf,
   planOf,
 } from '../services/payment-operations.ts';
-import { advance, countBalanceTry, scheduleBalanceRetry } from '../services/preorder-changes.ts';
+import { advance, countBalanceTries, scheduleBalanceRetry } from '../services/preorder-changes.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
 import { createMandatePayment } from './admin-operations.ts';
 import { SHOPIFY_PROVIDER } from './orders.ts';
@@ -98,8 +98,8 @@ async function startTry(
       return undefined;
     }
     const attempt = preorder.balanceAttempts + 1;
-    const state = (await advance(uow, shopId, [preorderId])).get(preorderId) ?? preorder.state;
-    await countBalanceTry(uow, { ...preorder, state }, attempt);
+    await advance(uow, shopId, [preorderId]);
+    await countBalanceTries(uow, preorder.shopId, [{ id: preorder.id, attempt }]);
     const made: BalanceTry = {
       shop_id: shopId,
       id: newId('shopifyBalance', uow.now.getTime()),
