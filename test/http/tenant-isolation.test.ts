@@ -145,6 +145,12 @@ const ATTEMPTS: Attempt[] = [
     key: 'admin',
   },
   {
+    method: 'GET',
+    route: '/v1/preorders/{id}/emails',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/emails`,
+    key: 'admin',
+  },
+  {
     method: 'PATCH',
     route: '/v1/preorders/{id}',
     url: (ids) => `/v1/preorders/${ids.preorderId}`,
