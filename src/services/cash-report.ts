@@ -121,22 +121,16 @@ export async function cashReport(
       [...scope, shop.timeZone],
     );
     // Live pre-orders alike in everything the figures read (the plan's inputs, the state, what was charged and
-    // refunded, whether a balance is being retried), counted: the figures of one, times the count.
+    // refunded: the ledger's sums each pre-order keeps, whether a balance is being retried), counted: the
+    // figures of one, times the count.
     const alike = await tx.query<AlikeRow>(
-      `WITH paid AS (
-       SELECT preorder_id, sum(amount) FILTER (WHERE kind = 'charge') AS charged,
-         sum(amount) FILTER (WHERE kind = 'refund') AS refunded
-       FROM ledger_entries WHERE shop_id = $1 AND ($2::text IS NULL OR campaign_id = $2) GROUP BY preorder_id
-     )
-     SELECT p.campaign_id, p.total_amount, p.currency, p.quantity, p.state, p.payment_terms, p.promise_to,
-       p.balance_retry_at IS NOT NULL AS retrying, c.released_at IS NOT NULL AS released,
-       coalesce(paid.charged, 0)::bigint AS charged, coalesce(paid.refunded, 0)::bigint AS refunded,
-       count(*)::int AS preorders
-     FROM preorders p
-     JOIN campaigns c ON c.shop_id = p.shop_id AND c.id = p.campaign_id
-     LEFT JOIN paid ON paid.preorder_id = p.id
-     WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.campaign_id = $2) AND p.state <> 'cancelled'
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
+      `SELECT p.campaign_id, p.total_amount, p.currency, p.quantity, p.state, p.payment_terms, p.promise_to,
+         p.balance_retry_at IS NOT NULL AS retrying, c.released_at IS NOT NULL AS released,
+         p.charged_amount AS charged, p.refunded_amount AS refunded, count(*)::int AS preorders
+       FROM preorders p
+       JOIN campaigns c ON c.shop_id = p.shop_id AND c.id = p.campaign_id
+       WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.campaign_id = $2) AND p.state <> 'cancelled'
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
       scope,
     );
     return { campaigns, moves, alike };
