@@ -42,8 +42,9 @@ console.log(
 
 /**
  * A launch of `count` pre-orders over 30 days: one in ten cancelled, the rest confirmed and charged, their
- * promises from two batches (the first 60 % of the queue) or none. Written in bulk with SQL: the services
- * would take minutes to place them one by one, and the dashboard reads the same rows either way.
+ * promises from two batches (the first 60 % of the queue) or none. Written in bulk with SQL, the ledger's
+ * sums on each pre-order as booking keeps them: the services would take minutes to place them one by one,
+ * and the dashboard reads the same rows either way.
  */
 async function seed(db: Database, count: number) {
   await migrate(db);
@@ -72,9 +73,11 @@ async function seed(db: Database, count: number) {
   await moveCampaign(ctx, shop.id, campaign.id, 'open');
   await db.query(
     `INSERT INTO preorders (id, shop_id, campaign_id, variant_id, email, quantity, queue_position, unit_amount,
-       total_amount, currency, price_lines, state, payment_terms, promise_from, promise_to, created_at, updated_at)
+       total_amount, charged_amount, currency, price_lines, state, payment_terms, promise_from, promise_to,
+       created_at, updated_at)
      SELECT 'po_bench' || lpad(n::text, 8, '0'), $1, $2, $3, 'buyer' || n || '@example.com', 1 + n % 3, n, 9900,
-       9900 * (1 + n % 3), 'EUR', '[]', CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'confirmed' END,
+       9900 * (1 + n % 3), CASE WHEN n % 10 = 0 THEN 0 ELSE 9900 * (1 + n % 3) END, 'EUR', '[]',
+       CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'confirmed' END,
        '{"kind": "full"}',
        CASE WHEN n < $4 * 0.6 THEN $5::date + (n * 60 / $4) END,
        CASE WHEN n < $4 * 0.6 THEN $5::date + (n * 60 / $4) + 6 END,

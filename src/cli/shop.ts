@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.ts';
-import { checkShopSettings, type ShopSettings } from '../domain/shop.ts';
+import { checkShopSettings, type ShopSettings, type ShopSettingsInput } from '../domain/shop.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Shop } from '../services/shops.ts';
 import { type Command, type Env, parseOptions, printHelp, resolveDatabase, UsageError } from './args.ts';
@@ -242,7 +242,7 @@ Run 'presell shop <command> --help' for its options.`,
 };
 
 /** The settings in canonical spelling, or a usage error that says which one is wrong. */
-function validSettings(input: ShopSettings): ShopSettings {
+function validSettings(input: ShopSettingsInput): ShopSettings {
   try {
     return checkShopSettings(input);
   } catch (error) {

@@ -157,6 +157,10 @@ export const ERRORS = {
   invalid_campaign: { kind: 'rule', meaning: 'The campaign breaks a rule; `details.field` names the field.' },
   invalid_payment_terms: { kind: 'rule', meaning: 'The payment terms are not consistent.' },
   invalid_shop: { kind: 'rule', meaning: 'A shop setting is not valid; `details.field` names it.' },
+  currency_in_use: {
+    kind: 'conflict',
+    meaning: 'The shop’s currency cannot change once it has campaigns: their prices and money are in it.',
+  },
   invalid_locale: { kind: 'rule', meaning: 'Not a BCP 47 locale this platform knows.' },
   invalid_time_zone: { kind: 'rule', meaning: 'Not an IANA time zone.' },
   invalid_currency: { kind: 'rule', meaning: 'Not an ISO 4217 currency code.' },

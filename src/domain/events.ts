@@ -51,6 +51,11 @@ const perk = z.object({
 
 export const EVENTS = {
   'shop.created': declare('shop', 'A shop was created with its keys.', z.object({ name: z.string() })),
+  'shop.updated': declare(
+    'shop',
+    'The merchant changed the shop’s settings (name, currency, time zone, locale or branding).',
+    z.object({ changed: z.array(z.string()) }),
+  ),
   'variant.created': declare(
     'variant',
     'A variant (a sellable sku) was created.',

@@ -27,6 +27,7 @@ import { OfferCache } from './offer-cache.ts';
 import { registerOpenApi } from './openapi.ts';
 import { operationsRoutes } from './operations-routes.ts';
 import { portalRoutes } from './portal-routes.ts';
+import { shopRoutes } from './shop-routes.ts';
 import { shopifyAdminRoutes, shopifyPublicRoutes, shopifyStorefrontRoutes } from './shopify-routes.ts';
 import { storefrontRoutes } from './storefront-routes.ts';
 import { supplyRoutes } from './supply-routes.ts';
@@ -168,6 +169,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   await app.register(adminRoutes(ctx, keys));
   await app.register(auditRoutes(ctx, keys));
   await app.register(keyRoutes(ctx, keys));
+  await app.register(shopRoutes(ctx, keys, payments, options.mail));
   await app.register(
     operationsRoutes(ctx, keys, { jobs, webhooks: options.webhooks ?? { allowInternal: false } }),
   );

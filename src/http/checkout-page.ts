@@ -6,10 +6,12 @@
 import { type CheckoutWording, checkoutWording } from '../domain/checkout-wording.ts';
 import { countriesIn } from '../domain/countries.ts';
 import type { OfferTexts } from '../domain/offer-wording.ts';
+import type { ShownBranding } from '../domain/shop.ts';
 import { escapeHtml, jsonForScript } from './html.ts';
 
 export interface CheckoutPage {
-  shopName: string;
+  /** The shop as its customers see it: name, accent colour, logo. */
+  brand: ShownBranding;
   locale: string;
   sku: string;
   productName: string;
@@ -46,10 +48,14 @@ export function checkoutPage(page: CheckoutPage): string {
   };
   return document(
     page.locale,
-    `${t.title} — ${page.productName} — ${page.shopName}`,
+    `${t.title} — ${page.productName} — ${page.brand.name}`,
     `
 <main class="checkout">
-  <p class="shop">${escapeHtml(page.shopName)}</p>
+  ${
+    page.brand.logoUrl
+      ? `<img class="logo" src="${escapeHtml(page.brand.logoUrl)}" alt="${escapeHtml(page.brand.name)}">`
+      : `<p class="shop">${escapeHtml(page.brand.name)}</p>`
+  }
   <h1>${escapeHtml(t.title)}: ${escapeHtml(page.productName)}</h1>
   <section class="card" id="summary" aria-labelledby="summary-title">
     <h2 id="summary-title">${escapeHtml(t.summary)}</h2>
@@ -75,6 +81,7 @@ export function checkoutPage(page: CheckoutPage): string {
 </main>
 <script type="application/json" id="presell-checkout">${jsonForScript(config)}</script>
 <script src="${escapeHtml(page.script)}" defer></script>`,
+    page.brand,
   );
 }
 
@@ -177,7 +184,7 @@ const STYLE = `*{box-sizing:border-box}
 [hidden]{display:none!important}
 body{margin:0;background:#f4f2ee;color:#1f1f1f;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .checkout{max-width:34rem;margin:0 auto;padding:1rem}
-.shop{margin:0;color:#4d4d4d;font-weight:600}
+.shop{margin:0;color:#4d4d4d;font-weight:600}.logo{display:block;max-width:12rem;max-height:3rem}
 h1{font-size:1.5rem;line-height:1.25;margin:.25rem 0 1rem}
 h2{font-size:1.125rem;margin:0 0 .75rem}
 .card{background:#fff;border-radius:.75rem;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 2px rgb(0 0 0/.08)}
@@ -201,7 +208,12 @@ dialog{border:0;border-radius:.75rem;padding:1.25rem;max-width:24rem;width:calc(
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media (min-width:40rem){.checkout{padding:2rem 1rem}.row{grid-template-columns:1fr 2fr}}`;
 
-function document(locale: string, title: string, body: string): string {
+/** The brand's accent (a checked #rrggbb) fills the buttons, with the text colour that reads on it. */
+function brandStyle({ accentColor, onAccent }: ShownBranding): string {
+  return `button,.button{background:${accentColor};color:${onAccent}}`;
+}
+
+function document(locale: string, title: string, body: string, brand?: ShownBranding): string {
   return `<!doctype html>
 <html lang="${escapeHtml(locale)}">
 <head>
@@ -209,7 +221,7 @@ function document(locale: string, title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${brand ? brandStyle(brand) : ''}</style>
 </head>
 <body>${body}
 </body>

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { checkoutWording } from '../domain/checkout-wording.ts';
 import { DomainError } from '../domain/errors.ts';
 import { normaliseAddress } from '../domain/fulfilment.ts';
-import { canonicalLocale } from '../domain/shop.ts';
+import { canonicalLocale, shownBranding } from '../domain/shop.ts';
 import { TestPaymentProvider } from '../payments/test-provider.ts';
 import { getOffer } from '../services/campaigns.ts';
 import { isShopsPreorder, placeFromCheckout, variantName } from '../services/checkouts.ts';
@@ -196,7 +196,7 @@ export function checkoutPageRoutes(
         const offer = offerView(found, shop, ctx.clock(), locale);
         const provider = payments?.provider;
         const page = checkoutPage({
-          shopName: shop.name,
+          brand: shownBranding(shop),
           locale,
           sku,
           productName: name,

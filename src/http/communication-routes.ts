@@ -152,6 +152,11 @@ function updateView(update: ProgressUpdate) {
   };
 }
 
+/** Where the server's links point: the configured public URL, else this request's own host. */
+export function publicUrlFor(mail: Mail | undefined, request: { protocol: string; host: string }): string {
+  return mail?.publicUrl ?? `${request.protocol}://${request.host}`;
+}
+
 export function communicationRoutes(
   ctx: ServiceContext,
   keys: KeyAuthenticator,
@@ -159,9 +164,7 @@ export function communicationRoutes(
 ): FastifyPluginAsyncZod {
   return async (app) => {
     app.addHook('onRequest', authenticateAdmin(keys));
-    /** Where links in previews point: the configured public URL, else this request's own host. */
-    const publicUrl = (request: { protocol: string; host: string }) =>
-      mail?.publicUrl ?? `${request.protocol}://${request.host}`;
+    const publicUrl = (request: { protocol: string; host: string }) => publicUrlFor(mail, request);
 
     app.get(
       '/v1/communication/settings',

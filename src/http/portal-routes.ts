@@ -7,6 +7,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { shownBranding } from '../domain/shop.ts';
 import { templateFor } from '../notify/compose.ts';
 import { languageOf } from '../notify/kinds.ts';
 import { type Mail, messageIdOf, sendOnce } from '../notify/mailer.ts';
@@ -241,7 +242,7 @@ export function portalRoutes(deps: PortalDeps) {
         'INSERT INTO email_unsubscribes (shop_id, email, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [found.shop.id, found.email.toLowerCase(), ctx.clock()],
       );
-      const done = fill(found.page.copy.unsubscribed, { shop: found.shop.name });
+      const done = fill(found.page.copy.unsubscribed, { shop: found.page.brand.name });
       return html(reply, 200, messagePage(found.page, done, found.page.copy.unsubscribeText));
     });
   };
@@ -270,7 +271,7 @@ async function sendFreshLink(ctx: ServiceContext, mail: Mail | undefined, shop: 
   const language = languageOf(shop.locale);
   const model = {
     language,
-    shop: { name: shop.name },
+    shop: shownBranding(shop),
     customer: { email },
     link: { days: settings.portalLinkDays },
     links: customerLinks(signer, shop.id, email),
@@ -284,7 +285,7 @@ async function sendFreshLink(ctx: ServiceContext, mail: Mail | undefined, shop: 
       shopId: shop.id,
       messageId: messageIdOf(['portal-link', `${email}:${hour}`], mail.fromAddress),
       kind: 'portal_link',
-      fromName: settings.senderName ?? shop.name,
+      fromName: settings.senderName ?? shownBranding(shop).name,
       to: email,
       replyTo: settings.replyTo,
       subject: rendered.subject,

@@ -9,6 +9,7 @@ import type { Queryable } from '../db/database.ts';
 import type { EventData, EventType } from '../domain/events.ts';
 import { format, type Money } from '../domain/money.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
+import { shownBranding } from '../domain/shop.ts';
 import { MERCHANT_REQUEST } from '../services/cancellation.ts';
 import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -121,7 +122,10 @@ export async function composeMessages(
       language: 'en',
     });
   }
-  return { messages, sender: { name: settings.senderName ?? shop.name, replyTo: settings.replyTo } };
+  return {
+    messages,
+    sender: { name: settings.senderName ?? shownBranding(shop).name, replyTo: settings.replyTo },
+  };
 }
 
 async function customerMessage(

@@ -3,7 +3,8 @@
  * customer reads is worded here by the code that words it elsewhere: the promise by the ship-window
  * wording, money by `format`, days by Intl in the shop's locale and time zone.
  *
- * Variables (for merchants writing templates): shop.name, customer.email, preorder.{id, quantity,
+ * Variables (for merchants writing templates): shop.{name (the brand name customers see), accentColor,
+ * onAccent, logoUrl}, customer.email, preorder.{id, quantity,
  * queuePosition, state}, product.{name, sku}, campaign.name, promise.{message, window, from, to},
  * money.{total, paid, balance, hasBalance, balanceWhen, balanceDate}, terms.cancellation, links.{portal,
  * updateCard, unsubscribe}, language; and per message: previous.message and change.{direction, reason}
@@ -20,6 +21,7 @@ import { type NextDue, nextDue } from '../domain/payment-plan.ts';
 import type { PromiseWindow } from '../domain/promise.ts';
 import type { CancellationPolicy } from '../domain/refund-policy.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
+import { shownBranding } from '../domain/shop.ts';
 import { expiryAfter, signLink } from '../portal/link.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { loadLedger, loadMoneyPreorder, planOf } from '../services/payment-operations.ts';
@@ -132,7 +134,7 @@ export function preorderModel(facts: PreorderFacts, signer: LinkSigner) {
   const due = facts.nextDue;
   const model = {
     language,
-    shop: { name: shop.name },
+    shop: shownBranding(shop),
     customer: { email: preorder.email },
     preorder: {
       id: preorder.id,
@@ -252,6 +254,7 @@ export function progressModels(
   signer: LinkSigner,
 ) {
   const language = languageOf(shop.locale);
+  const brand = shownBranding(shop);
   const content = {
     subject: update.subject,
     paragraphs: update.body
@@ -263,7 +266,7 @@ export function progressModels(
     const links = customerLinks(signer, shop.id, email);
     return {
       language,
-      shop: { name: shop.name },
+      shop: brand,
       customer: { email },
       campaign: { name: campaignName },
       update: content,

@@ -8,7 +8,9 @@
  * is recognisably the same message. Nothing is updated per customer, so the work does not slow down as it
  * goes.
  */
+
 import { event } from '../domain/events.ts';
+import { shownBranding } from '../domain/shop.ts';
 import {
   type CommunicationSettings,
   getCommunicationSettings,
@@ -184,7 +186,7 @@ export function progressEmails(source: {
       shopId: shop.id,
       messageId: messageIdOf([update.id, email], fromAddress),
       kind: 'progress_update',
-      fromName: settings.senderName ?? shop.name,
+      fromName: settings.senderName ?? shownBranding(shop).name,
       to: email,
       replyTo: settings.replyTo,
       subject: rendered.subject,

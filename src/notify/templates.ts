@@ -248,13 +248,16 @@ export function defaultTemplate(kind: CustomerMessage, language: Language): Temp
 
 const STYLE = {
   body: 'margin:0;padding:0;background:#f4f4f5;',
+  // The shop's accent (checked #rrggbb) rules the top of the sheet and fills the buttons.
   sheet:
     'max-width:560px;margin:0 auto;padding:24px 20px;background:#ffffff;color:#18181b;' +
+    'border-top:4px solid {{ shop.accentColor }};' +
     'font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Noto Sans","Noto Sans JP",Arial,sans-serif;' +
     'font-size:16px;line-height:1.55;',
   shop: 'margin:0 0 20px;font-size:20px;font-weight:bold;',
+  logo: 'display:block;max-width:200px;max-height:48px;margin:0 0 20px;border:0;',
   button:
-    'display:inline-block;background:#1d4ed8;color:#ffffff;padding:12px 20px;border-radius:6px;' +
+    'display:inline-block;background:{{ shop.accentColor }};color:{{ shop.onAccent }};padding:12px 20px;border-radius:6px;' +
     'text-decoration:none;font-weight:bold;',
   facts: 'border-collapse:collapse;width:100%;margin:0 0 16px;',
   label:
@@ -281,7 +284,7 @@ function htmlDocument(copy: Copy, kind: CustomerMessage, blocks: Block[]): strin
 </head>
 <body style="${STYLE.body}">
 <div style="${STYLE.sheet}">
-<p style="${STYLE.shop}">{{ shop.name }}</p>
+{% if shop.logoUrl %}<img src="{{ shop.logoUrl }}" alt="{{ shop.name }}" style="${STYLE.logo}">{% else %}<p style="${STYLE.shop}">{{ shop.name }}</p>{% endif %}
 <p>${html(copy.common.greeting)}</p>
 ${blocks.map(htmlBlock).join('\n')}
 <p>${html(copy.common.signOff)}</p>

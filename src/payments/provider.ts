@@ -8,6 +8,8 @@ import type { Money } from '../domain/money.ts';
  */
 export interface PaymentProvider {
   readonly name: string;
+  /** Real money moves (a Stripe live key); false for test keys and the built-in test provider. */
+  readonly live: boolean;
   /** Saves a payment method for off-session charges later, charging nothing (a SetupIntent at Stripe). */
   savePaymentMethod(input: SavePaymentMethodInput): Promise<PaymentMethodSetup>;
   /** Charges with the shopper present; may need them to authenticate (`requires_action`). */

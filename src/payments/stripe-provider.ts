@@ -48,6 +48,7 @@ export interface StripeProviderOptions {
  */
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe';
+  readonly live: boolean;
   readonly #stripe: Stripe;
   readonly #webhookSecret: string;
   readonly #toleranceSeconds: number;
@@ -62,6 +63,8 @@ export class StripePaymentProvider implements PaymentProvider {
       timeout: options.timeoutMs ?? 30_000,
       appInfo: { name: 'Presell' },
     });
+    // Stripe's secret and restricted keys say their mode: sk_live_…, rk_live_….
+    this.live = /^(sk|rk)_live_/.test(options.apiKey);
     this.#webhookSecret = options.webhookSecret;
     this.#toleranceSeconds = options.webhookToleranceSeconds ?? 300;
     this.#now = options.now ?? (() => new Date());

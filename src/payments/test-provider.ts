@@ -141,6 +141,7 @@ interface StoredSetup {
  */
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = 'test';
+  readonly live = false;
   readonly #latencyMs: number;
   readonly #webhookSecret: string;
   readonly #toleranceSeconds: number;

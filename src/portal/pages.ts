@@ -7,6 +7,7 @@ import type { PreorderState } from '../domain/lifecycle.ts';
 import { format } from '../domain/money.ts';
 import type { RefundDecision } from '../domain/refund-policy.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
+import { type Branding, NO_BRANDING, type ShownBranding, shownBranding } from '../domain/shop.ts';
 import { escapeHtml } from '../notify/html.ts';
 import { type Language, languageOf } from '../notify/kinds.ts';
 import { formatDay, formatInstant, portalPath, promiseMessage } from '../notify/model.ts';
@@ -19,6 +20,7 @@ const STYLE = `
 body{margin:0;background:#f4f4f5;color:#18181b;font:16px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Noto Sans","Noto Sans JP",Arial,sans-serif}
 header,main{max-width:40rem;margin:0 auto;padding:1rem}
 header p{margin:0;font-weight:700;font-size:1.125rem}
+header .logo{display:block;max-width:12rem;max-height:3rem}
 h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}
 h2{font-size:1.25rem;margin:0 0 .5rem}
 article,.panel{background:#fff;border:1px solid #d4d4d8;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
@@ -43,16 +45,22 @@ details{margin:0 0 1rem}summary{cursor:pointer;color:#1d4ed8}
 ul.history{margin:.5rem 0 0;padding-left:1.25rem}
 `;
 
+type PageShop = Pick<Shop, 'name' | 'locale' | 'timeZone' | keyof Branding>;
+
 export interface PageContext {
-  shop: Pick<Shop, 'name' | 'locale' | 'timeZone'>;
+  shop: PageShop;
+  /** The name, colour and logo the customer sees. */
+  brand: ShownBranding;
   language: Language;
   copy: PortalCopy;
 }
 
-export function pageContext(shop: Pick<Shop, 'name' | 'locale' | 'timeZone'> | null): PageContext {
+export function pageContext(shop: PageShop | null): PageContext {
   const language = languageOf(shop?.locale ?? 'en');
+  const shown = shop ?? { name: 'Presell', locale: 'en', timeZone: 'UTC', ...NO_BRANDING };
   return {
-    shop: shop ?? { name: 'Presell', locale: 'en', timeZone: 'UTC' },
+    shop: shown,
+    brand: shownBranding(shown),
     language,
     copy: PORTAL_COPY[language],
   };
@@ -64,23 +72,38 @@ function t(text: string, values: Readonly<Record<string, string>> = {}): string 
 }
 
 export function page(ctx: PageContext, title: string, body: string): string {
+  const { brand } = ctx;
   return `<!doctype html>
 <html lang="${ctx.language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${escapeHtml(ctx.shop.name)}</title>
-<style>${STYLE}</style>
+<title>${escapeHtml(title)} · ${escapeHtml(brand.name)}</title>
+<style>${STYLE}${brandStyle(brand)}</style>
 </head>
 <body>
-<header><p>${escapeHtml(ctx.shop.name)}</p></header>
+<header>${brandHeader(brand)}</header>
 <main>
 ${body}
 </main>
 </body>
 </html>
 `;
+}
+
+/** The shop's accent (a checked #rrggbb) on the header's rule and the main buttons. */
+function brandStyle(brand: ShownBranding): string {
+  const { accentColor, onAccent } = brand;
+  return `header{border-top:4px solid ${accentColor}}
+.button,button{background:${accentColor};border-color:${accentColor};color:${onAccent}}
+`;
+}
+
+function brandHeader(brand: ShownBranding): string {
+  return brand.logoUrl
+    ? `<img class="logo" src="${escapeHtml(brand.logoUrl)}" alt="${escapeHtml(brand.name)}">`
+    : `<p>${escapeHtml(brand.name)}</p>`;
 }
 
 /** A page that only says something: a title, a paragraph, and maybe a form or a link. */
@@ -110,7 +133,7 @@ export function listPage(
   notice?: Notice,
 ): string {
   const { copy } = ctx;
-  const title = fill(copy.title, { shop: ctx.shop.name });
+  const title = fill(copy.title, { shop: ctx.brand.name });
   const noticeHtml = notice
     ? `<div class="panel notice" role="status"><p>${escapeHtml(copy[NOTICES[notice]] as string)}</p></div>\n`
     : '';
@@ -267,7 +290,7 @@ export function cardPage(
 <div class="actions"><button type="submit">${escapeHtml(copy.cardSave)}</button>
 <a class="button secondary" href="${back}">${escapeHtml(copy.back)}</a></div>
 </form>`
-    : `<p>${t(copy.cardUnavailable, { shop: ctx.shop.name })}</p><p><a href="${back}">${escapeHtml(copy.back)}</a></p>`;
+    : `<p>${t(copy.cardUnavailable, { shop: ctx.brand.name })}</p><p><a href="${back}">${escapeHtml(copy.back)}</a></p>`;
   return page(ctx, title, `<h1>${escapeHtml(title)}</h1>\n${error}<div class="panel">${body}</div>`);
 }
 
@@ -285,7 +308,7 @@ export function unsubscribePage(ctx: PageContext, action: string): string {
   const { copy } = ctx;
   return messagePage(
     ctx,
-    fill(copy.unsubscribeTitle, { shop: ctx.shop.name }),
+    fill(copy.unsubscribeTitle, { shop: ctx.brand.name }),
     copy.unsubscribeText,
     `<form method="post" action="${escapeHtml(action)}"><button type="submit">${escapeHtml(copy.unsubscribeButton)}</button></form>`,
   );

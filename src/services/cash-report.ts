@@ -4,6 +4,7 @@
  * retried), and what cancelling everyone now would refund under each campaign's policy.
  */
 import { csvField } from '../csv.ts';
+import { allowLargeAggregates } from '../db/database.ts';
 import { type CalendarDate, compareDates, shopDate, weekStart } from '../domain/calendar.ts';
 import type { PaymentTerms } from '../domain/campaign.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -93,48 +94,47 @@ export async function cashReport(
     throw new DomainError('invalid_range', 'from must not be after to', { from, to });
   }
   const today = shopDate(ctx.clock(), shop.timeZone);
-  const campaigns = await ctx.db.query<CampaignRow>(
-    `SELECT id, name, cancellation_policy FROM campaigns
-     WHERE shop_id = $1 AND (id = $2 OR ($2::text IS NULL AND archived_at IS NULL)) ORDER BY id`,
-    [shop.id, query.campaignId ?? null],
-  );
-  if (query.campaignId && campaigns.length === 0) {
-    throw new DomainError('not_found', 'no such campaign', { id: query.campaignId });
-  }
   const scope = [shop.id, query.campaignId ?? null];
-  // Money moved per campaign and shop-local day: a few rows a day, however many pre-orders there are.
-  const moves = await ctx.db.query<{
-    campaign_id: string;
-    kind: 'charge' | 'refund';
-    date: CalendarDate;
-    amount: number;
-    currency: string;
-  }>(
-    `SELECT campaign_id, kind, (created_at AT TIME ZONE $3)::date AS date,
+  // One snapshot for the campaigns and their money.
+  const { campaigns, moves, alike } = await ctx.db.transaction(async (tx) => {
+    const campaigns = await tx.query<CampaignRow>(
+      `SELECT id, name, cancellation_policy FROM campaigns
+       WHERE shop_id = $1 AND (id = $2 OR ($2::text IS NULL AND archived_at IS NULL)) ORDER BY id`,
+      scope,
+    );
+    if (query.campaignId && campaigns.length === 0) {
+      throw new DomainError('not_found', 'no such campaign', { id: query.campaignId });
+    }
+    await allowLargeAggregates(tx);
+    // Money moved per campaign and shop-local day: a few rows a day, however many pre-orders there are.
+    const moves = await tx.query<{
+      campaign_id: string;
+      kind: 'charge' | 'refund';
+      date: CalendarDate;
+      amount: number;
+      currency: string;
+    }>(
+      `SELECT campaign_id, kind, (created_at AT TIME ZONE $3)::date AS date,
        sum(amount)::bigint AS amount, currency
      FROM ledger_entries WHERE shop_id = $1 AND ($2::text IS NULL OR campaign_id = $2) AND kind <> 'authorisation'
      GROUP BY 1, 2, 3, 5`,
-    [...scope, shop.timeZone],
-  );
-  // Live pre-orders alike in everything the figures read (the plan's inputs, the state, what was charged and
-  // refunded, whether a balance is being retried), counted: the figures of one, times the count.
-  const alike = await ctx.db.query<AlikeRow>(
-    `WITH paid AS (
-       SELECT preorder_id, sum(amount) FILTER (WHERE kind = 'charge') AS charged,
-         sum(amount) FILTER (WHERE kind = 'refund') AS refunded
-       FROM ledger_entries WHERE shop_id = $1 AND ($2::text IS NULL OR campaign_id = $2) GROUP BY preorder_id
-     )
-     SELECT p.campaign_id, p.total_amount, p.currency, p.quantity, p.state, p.payment_terms, p.promise_to,
-       p.balance_retry_at IS NOT NULL AS retrying, c.released_at IS NOT NULL AS released,
-       coalesce(paid.charged, 0)::bigint AS charged, coalesce(paid.refunded, 0)::bigint AS refunded,
-       count(*)::int AS preorders
-     FROM preorders p
-     JOIN campaigns c ON c.shop_id = p.shop_id AND c.id = p.campaign_id
-     LEFT JOIN paid ON paid.preorder_id = p.id
-     WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.campaign_id = $2) AND p.state <> 'cancelled'
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
-    scope,
-  );
+      [...scope, shop.timeZone],
+    );
+    // Live pre-orders alike in everything the figures read (the plan's inputs, the state, what was charged and
+    // refunded: the ledger's sums each pre-order keeps, whether a balance is being retried), counted: the
+    // figures of one, times the count.
+    const alike = await tx.query<AlikeRow>(
+      `SELECT p.campaign_id, p.total_amount, p.currency, p.quantity, p.state, p.payment_terms, p.promise_to,
+         p.balance_retry_at IS NOT NULL AS retrying, c.released_at IS NOT NULL AS released,
+         p.charged_amount AS charged, p.refunded_amount AS refunded, count(*)::int AS preorders
+       FROM preorders p
+       JOIN campaigns c ON c.shop_id = p.shop_id AND c.id = p.campaign_id
+       WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.campaign_id = $2) AND p.state <> 'cancelled'
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
+      scope,
+    );
+    return { campaigns, moves, alike };
+  });
   const inRange = (date: CalendarDate) =>
     (!from || compareDates(date, from) >= 0) && (!to || compareDates(date, to) <= 0);
 

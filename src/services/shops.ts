@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
+import { event } from '../domain/events.ts';
+import { checkShopSettings, NO_BRANDING, type ShopSettings, type ShopSettingsInput } from '../domain/shop.ts';
 import { newId } from '../ids.ts';
 import type { ServiceContext } from './context.ts';
 import { appendEvents } from './events.ts';
@@ -7,20 +9,9 @@ import { inTransaction } from './unit-of-work.ts';
 
 export type KeyKind = 'secret' | 'publishable';
 
-export interface Shop {
+export interface Shop extends ShopSettings {
   id: string;
-  name: string;
-  currency: string;
-  timeZone: string;
-  locale: string;
   createdAt: Date;
-}
-
-export interface NewShop {
-  name: string;
-  currency: string;
-  timeZone: string;
-  locale: string;
 }
 
 const KEY_PREFIX: Record<KeyKind, string> = { secret: 'sk_', publishable: 'pk_' };
@@ -28,16 +19,27 @@ const KEY_PREFIX: Record<KeyKind, string> = { secret: 'sk_', publishable: 'pk_' 
 /** Creates a shop and its two keys. The keys are returned once and only their digests are kept. */
 export async function createShop(
   ctx: ServiceContext,
-  input: NewShop,
+  input: ShopSettingsInput,
 ): Promise<{ shop: Shop; adminKey: string; publishableKey: string }> {
   const now = ctx.clock();
-  const shop: Shop = { id: newId('shop', now.getTime()), ...input, createdAt: now };
+  const shop: Shop = { id: newId('shop', now.getTime()), ...NO_BRANDING, ...input, createdAt: now };
   const adminKey = makeKey('secret');
   const publishableKey = makeKey('publishable');
   await ctx.db.transaction(async (tx) => {
     await tx.query(
-      'INSERT INTO shops (id, name, currency, time_zone, locale, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [shop.id, shop.name, shop.currency, shop.timeZone, shop.locale, now],
+      `INSERT INTO shops (id, name, currency, time_zone, locale, brand_name, accent_color, logo_url, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        shop.id,
+        shop.name,
+        shop.currency,
+        shop.timeZone,
+        shop.locale,
+        shop.brandName,
+        shop.accentColor,
+        shop.logoUrl,
+        now,
+      ],
     );
     for (const [kind, key] of [
       ['secret', adminKey],
@@ -143,12 +145,75 @@ export async function getShop(ctx: ServiceContext, shopId: string): Promise<Shop
   return shopFromRow(row);
 }
 
+/**
+ * Changes some of a shop's settings, checked by the same rule as a new shop's (`checkShopSettings`). The
+ * currency may change only while the shop has no campaign: a campaign's prices, ledger and cash report are in
+ * the currency it was made in, and a shop total in another one would add up two currencies.
+ */
+export async function updateShop(
+  ctx: ServiceContext,
+  shopId: string,
+  changes: Partial<ShopSettings>,
+): Promise<Shop> {
+  return inTransaction(ctx, async (uow) => {
+    const [row] = await uow.tx.query<ShopRow>('SELECT * FROM shops WHERE id = $1 FOR UPDATE', [shopId]);
+    if (!row) throw new DomainError('not_found', 'no such shop');
+    const current = shopFromRow(row);
+    const next = checkShopSettings({ ...current, ...changes });
+    if (next.currency !== current.currency) {
+      const [campaign] = await uow.tx.query<{ id: string }>(
+        'SELECT id FROM campaigns WHERE shop_id = $1 LIMIT 1',
+        [shopId],
+      );
+      if (campaign) {
+        throw new DomainError(
+          'currency_in_use',
+          `currency: the shop has campaigns priced in ${current.currency} (${campaign.id}); it stays ${current.currency}`,
+          { field: 'currency', currency: current.currency },
+        );
+      }
+    }
+    const changed = SETTINGS.filter((field) => next[field] !== current[field]);
+    if (changed.length === 0) return current;
+    const [updated] = await uow.tx.query<ShopRow>(
+      `UPDATE shops SET name = $2, currency = $3, time_zone = $4, locale = $5, brand_name = $6, accent_color = $7,
+         logo_url = $8
+       WHERE id = $1 RETURNING *`,
+      [
+        shopId,
+        next.name,
+        next.currency,
+        next.timeZone,
+        next.locale,
+        next.brandName,
+        next.accentColor,
+        next.logoUrl,
+      ],
+    );
+    uow.record(event(shopId, 'shop.updated', shopId, { changed }));
+    return shopFromRow(updated as ShopRow);
+  });
+}
+
+const SETTINGS = [
+  'name',
+  'currency',
+  'timeZone',
+  'locale',
+  'brandName',
+  'accentColor',
+  'logoUrl',
+] as const satisfies readonly (keyof ShopSettings)[];
+
 interface ShopRow {
   id: string;
   name: string;
   currency: string;
   time_zone: string;
   locale: string;
+  brand_name: string | null;
+  accent_color: string | null;
+  logo_url: string | null;
   created_at: Date;
 }
 
@@ -159,6 +224,9 @@ function shopFromRow(row: ShopRow): Shop {
     currency: row.currency,
     timeZone: row.time_zone,
     locale: row.locale,
+    brandName: row.brand_name,
+    accentColor: row.accent_color,
+    logoUrl: row.logo_url,
     createdAt: row.created_at,
   };
 }

@@ -378,6 +378,35 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
     await page.getByLabel('Cancellation alert (%)').fill('15');
     await button('Save settings').click();
     await page.getByText('Saved.').waitFor();
+
+    // The shop: a time zone that is none is refused at its field; a real one moves the dates shown.
+    const created = page.locator('[data-figure="shop-created"]');
+    const before = await created.textContent();
+    await page.getByLabel('Time zone').fill('Mars/Olympus_Mons');
+    await button('Save shop').click();
+    await page.locator('.field.invalid .error-text', { hasText: /is not an IANA time zone/ }).waitFor();
+    await page.getByLabel('Time zone').fill('Pacific/Kiritimati');
+    await page.getByLabel('Accent colour').fill('#ffcc00');
+    await button('Save shop').click();
+    await page.getByText('Shop saved.').waitFor();
+    const iso = (await created.getAttribute('datetime')) ?? '';
+    const expected = await page.evaluate(
+      (at) =>
+        new Intl.DateTimeFormat(navigator.language, {
+          dateStyle: 'medium',
+          timeStyle: 'short',
+          timeZone: 'Pacific/Kiritimati',
+        }).format(new Date(at)),
+      iso,
+    );
+    assert.equal(await created.textContent(), expected, 'the shop’s creation in its new zone (UTC+14)');
+    assert.notEqual(expected, before);
+    const shop = await fetch(`${demo.url}/v1/shop`, {
+      headers: { authorization: `Bearer ${demo.adminKey}` },
+    });
+    assert.equal(((await shop.json()) as { timeZone: string }).timeZone, 'Pacific/Kiritimati');
+    assert.match((await figure('payment-provider')) ?? '', /^test \(test mode\)$/);
+    await screenshot(page, 'settings');
     await page.getByLabel('Endpoint URL').fill(`${demo.url}/health`);
     await button('Add endpoint').click();
     await page.getByText(/^Signing secret of .*whsec_/).waitFor();

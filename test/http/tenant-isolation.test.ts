@@ -145,6 +145,12 @@ const ATTEMPTS: Attempt[] = [
     key: 'admin',
   },
   {
+    method: 'GET',
+    route: '/v1/preorders/{id}/emails',
+    url: (ids) => `/v1/preorders/${ids.preorderId}/emails`,
+    key: 'admin',
+  },
+  {
     method: 'PATCH',
     route: '/v1/preorders/{id}',
     url: (ids) => `/v1/preorders/${ids.preorderId}`,
@@ -441,7 +447,8 @@ const ATTEMPTS: Attempt[] = [
 /**
  * Routes a key of another shop has nothing to find on: a webhook is its provider's, checked by signature;
  * /health answers the same to anyone; the others name no id, only the key's own shop's things (its
- * settings, its templates, its keys: see test/http/keys.test.ts).
+ * settings, its templates, its keys: see test/http/keys.test.ts; the shop itself and the server's payment
+ * provider: test/http/shop.test.ts).
  */
 const NOT_KEYED = [
   'POST /v1/webhooks/{provider}',
@@ -457,6 +464,9 @@ const NOT_KEYED = [
   'DELETE /v1/email-templates/{kind}/{language}',
   'GET /v1/keys',
   'POST /v1/keys/rotate',
+  'GET /v1/shop',
+  'PATCH /v1/shop',
+  'GET /v1/payment-provider',
 ];
 
 /** Stand-ins for shop A's ids in test names, which are fixed before the ids exist. */

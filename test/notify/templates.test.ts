@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DomainError } from '../../src/domain/errors.ts';
+import { NO_BRANDING } from '../../src/domain/shop.ts';
 import { CUSTOMER_MESSAGES, LANGUAGES, languageOf } from '../../src/notify/kinds.ts';
 import { sampleModel } from '../../src/notify/preview.ts';
 import { COPY, checkTemplate, defaultTemplate, renderTemplate } from '../../src/notify/templates.ts';
@@ -23,6 +24,7 @@ const shopIn = (locale: string, name = 'Lumen <b>&</b> Co.'): Shop => ({
   name,
   currency: locale === 'ja-JP' ? 'JPY' : 'EUR',
   timeZone: 'Europe/Berlin',
+  ...NO_BRANDING,
   locale,
   createdAt: signer.now,
 });

@@ -22,13 +22,18 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues: Issue[],
+    /** The one field a rule's refusal names (`details.field`: `invalid_shop`, `currency_in_use`, …). */
+    readonly field?: string,
   ) {
     super(message);
   }
 
   /** The message of the field at `path` (e.g. `earlyBird.0.price.amount`), if the refusal names it. */
   issueAt(path: string): string | undefined {
-    return this.issues.find((issue) => issue.path.join('.') === path)?.message;
+    return (
+      this.issues.find((issue) => issue.path.join('.') === path)?.message ??
+      (this.field === path ? this.message : undefined)
+    );
   }
 }
 
@@ -60,13 +65,14 @@ async function send(method: Method, path: string, body?: unknown, headers: Recor
   });
   if (!response.ok) {
     const answer = (await response.json().catch(() => ({}))) as {
-      error?: { code?: string; message?: string; details?: { issues?: Issue[] } };
+      error?: { code?: string; message?: string; details?: { issues?: Issue[]; field?: unknown } };
     };
     throw new ApiError(
       response.status,
       answer.error?.code ?? 'http_error',
       answer.error?.message ?? `${response.status} ${response.statusText}`,
       answer.error?.details?.issues ?? [],
+      typeof answer.error?.details?.field === 'string' ? answer.error.details.field : undefined,
     );
   }
   return response;

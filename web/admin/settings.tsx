@@ -1,4 +1,7 @@
-/** Settings: the shop's email and alert settings, and its webhook endpoints. */
+/**
+ * Settings: the shop (name, currency, time zone, locale, branding), its email and alert settings, the payment
+ * provider (read only: the server's environment sets it), its keys and its webhook endpoints.
+ */
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Page, signIn } from './api.ts';
 import { instant } from './format.ts';
@@ -28,9 +31,194 @@ export function SettingsScreen() {
   return (
     <section>
       <h2>Settings</h2>
+      <ShopSettings />
       <EmailSettings />
+      <PaymentProvider />
       <Keys />
       <WebhookEndpoints />
+    </section>
+  );
+}
+
+interface Shop {
+  id: string;
+  name: string;
+  currency: string;
+  timeZone: string;
+  locale: string;
+  wording: { locale: string; language: string; fallback: boolean };
+  brandName: string | null;
+  accentColor: string | null;
+  logoUrl: string | null;
+  createdAt: string;
+}
+
+function ShopSettings() {
+  const loaded = useLoad(() => api<Shop>('GET', '/v1/shop'), []);
+  if (loaded.error) return <Refusal error={loaded.error} />;
+  if (!loaded.value) return <p aria-busy="true">Loading…</p>;
+  return <ShopSettingsForm shop={loaded.value} />;
+}
+
+/** Every IANA zone this browser knows, offered as the merchant types. */
+const TIME_ZONES = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+
+function ShopSettingsForm(props: { shop: Shop }) {
+  const [shop, setShop] = useState(props.shop);
+  const [name, setName] = useState(shop.name);
+  const [currency, setCurrency] = useState(shop.currency);
+  const [timeZone, setTimeZone] = useState(shop.timeZone);
+  const [locale, setLocale] = useState(shop.locale);
+  const [brandName, setBrandName] = useState(shop.brandName ?? '');
+  const [accentColor, setAccentColor] = useState(shop.accentColor ?? '');
+  const [logoUrl, setLogoUrl] = useState(shop.logoUrl ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const issue = (path: string) => (error instanceof ApiError ? error.issueAt(path) : undefined);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      setShop(
+        await api<Shop>('PATCH', '/v1/shop', {
+          name,
+          currency: currency.trim(),
+          timeZone: timeZone.trim(),
+          locale: locale.trim(),
+          brandName: brandName.trim() || null,
+          accentColor: accentColor.trim() || null,
+          logoUrl: logoUrl.trim() || null,
+        }),
+      );
+      setSaved(true);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  const { wording } = shop;
+  return (
+    <form class="panel" onSubmit={save} noValidate aria-labelledby="shop-title">
+      <h3 id="shop-title">Shop</h3>
+      <div class="row">
+        <TextField label="Shop name" error={issue('name')} value={name} onValue={setName} />
+        <TextField
+          label="Currency"
+          error={issue('currency')}
+          hint="ISO 4217, e.g. EUR; fixed once the shop has campaigns"
+          value={currency}
+          onValue={setCurrency}
+        />
+      </div>
+      <div class="row">
+        <TextField
+          label="Time zone"
+          error={issue('timeZone')}
+          hint="IANA, e.g. Europe/Berlin: the shop’s days and dates"
+          list="time-zones"
+          value={timeZone}
+          onValue={setTimeZone}
+        />
+        <TextField
+          label="Locale"
+          error={issue('locale')}
+          hint="BCP 47, e.g. de-DE; texts exist in en, de, fr and ja"
+          value={locale}
+          onValue={setLocale}
+        />
+      </div>
+      <datalist id="time-zones">
+        {TIME_ZONES.map((zone) => (
+          <option key={zone} value={zone} />
+        ))}
+      </datalist>
+      <p data-figure="wording">
+        {wording.fallback
+          ? `${shop.locale} has no texts of its own: customers read English (${wording.locale}).`
+          : `Customers read texts, dates and amounts in ${wording.locale}.`}
+      </p>
+      <p>
+        Created{' '}
+        <time data-figure="shop-created" dateTime={shop.createdAt}>
+          {instant(shop.createdAt, shop.timeZone)}
+        </time>
+        , shop time ({shop.timeZone})
+      </p>
+      <h4>Branding</h4>
+      <div class="row">
+        <TextField
+          label="Brand name"
+          error={issue('brandName')}
+          hint="What customers read in emails, the portal and the checkout; empty: the shop name"
+          value={brandName}
+          onValue={setBrandName}
+        />
+        <TextField
+          label="Accent colour"
+          error={issue('accentColor')}
+          hint="#rrggbb for buttons; empty: Presell’s blue"
+          value={accentColor}
+          onValue={setAccentColor}
+        />
+        <TextField
+          label="Logo URL"
+          error={issue('logoUrl')}
+          hint="https:// address of an image; empty: the name alone"
+          value={logoUrl}
+          onValue={setLogoUrl}
+        />
+      </div>
+      <Refusal error={error} />
+      <button type="submit" class="primary">
+        Save shop
+      </button>
+      {saved && <p role="status">Shop saved.</p>}
+    </form>
+  );
+}
+
+interface PaymentProviderSettings {
+  provider: string | null;
+  mode: 'test' | 'live' | null;
+  webhookUrl: string | null;
+  balanceRetryDays: number[];
+  placementTimeoutMinutes: number;
+  configuredBy: string[];
+}
+
+function PaymentProvider() {
+  const loaded = useLoad(() => api<PaymentProviderSettings>('GET', '/v1/payment-provider'), []);
+  const settings = loaded.value;
+  return (
+    <section class="panel" aria-labelledby="payments-title">
+      <h3 id="payments-title">Payment provider</h3>
+      <Refusal error={loaded.error} />
+      {settings && (
+        <>
+          <dl class="facts">
+            <dt>Provider</dt>
+            <dd data-figure="payment-provider">
+              {settings.provider === null
+                ? 'none: placements hold units and take no payment'
+                : `${settings.provider} (${settings.mode === 'live' ? 'live: real money' : 'test mode'})`}
+            </dd>
+            <dt>Webhook URL</dt>
+            <dd>{settings.webhookUrl ? <code>{settings.webhookUrl}</code> : '—'}</dd>
+            <dt>Failed balances retried</dt>
+            <dd>
+              {settings.balanceRetryDays.length === 0
+                ? 'never'
+                : `after ${settings.balanceRetryDays.join(', ')} days; then the pre-order is cancelled`}
+            </dd>
+            <dt>First payment awaited</dt>
+            <dd>{settings.placementTimeoutMinutes} minutes</dd>
+          </dl>
+          <p class="hint">
+            The server’s environment sets these, never this screen: {settings.configuredBy.join(', ')}. Change
+            them where the server runs and restart it (<code>presell serve --help</code> explains each).
+          </p>
+        </>
+      )}
     </section>
   );
 }

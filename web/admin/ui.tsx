@@ -35,16 +35,20 @@ export function Field(props: {
 export function TextField(props: {
   label: string;
   error?: string | undefined;
+  hint?: string;
   inputMode?: 'numeric' | 'decimal';
+  /** A datalist's id: suggestions the merchant may pick from. */
+  list?: string;
   value: string;
   onValue: (value: string) => void;
 }) {
   return (
-    <Field label={props.label} error={props.error}>
+    <Field label={props.label} error={props.error} {...(props.hint ? { hint: props.hint } : {})}>
       {(id, described) => (
         <input
           id={id}
           inputMode={props.inputMode}
+          list={props.list}
           aria-describedby={described}
           value={props.value}
           onInput={(e) => props.onValue(e.currentTarget.value)}
