@@ -7,14 +7,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
+import { LANGUAGES, type Language, languageOf } from '../domain/languages.ts';
 import { templateFor } from '../notify/compose.ts';
-import {
-  CUSTOMER_MESSAGES,
-  type CustomerMessage,
-  LANGUAGES,
-  type Language,
-  languageOf,
-} from '../notify/kinds.ts';
+import { CUSTOMER_MESSAGES, type CustomerMessage } from '../notify/kinds.ts';
 import type { Mail } from '../notify/mailer.ts';
 import { progressModels } from '../notify/model.ts';
 import { previewModel, previewTemplate } from '../notify/preview.ts';

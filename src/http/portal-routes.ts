@@ -7,9 +7,9 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
+import { languageOf } from '../domain/languages.ts';
 import { shownBranding } from '../domain/shop.ts';
 import { templateFor } from '../notify/compose.ts';
-import { languageOf } from '../notify/kinds.ts';
 import { type Mail, messageIdOf, sendOnce } from '../notify/mailer.ts';
 import { customerLinks, portalPath } from '../notify/model.ts';
 import { renderTemplate } from '../notify/templates.ts';

@@ -7,6 +7,7 @@
 
 import type { Queryable } from '../db/database.ts';
 import type { EventData, EventType } from '../domain/events.ts';
+import { type Language, languageOf } from '../domain/languages.ts';
 import { format, type Money } from '../domain/money.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { shownBranding } from '../domain/shop.ts';
@@ -17,13 +18,7 @@ import { CUSTOMER_REQUEST } from '../services/customer-portal.ts';
 import { consentAskedAt, DELAY_DECLINED, DELAY_UNANSWERED, openConsent } from '../services/delay-consent.ts';
 import { getShop, type Shop } from '../services/shops.ts';
 import { type AlertContent, renderAlert } from './alert-messages.ts';
-import {
-  type CustomerMessage,
-  type Language,
-  languageOf,
-  type MerchantAlert,
-  type MessageKind,
-} from './kinds.ts';
+import type { CustomerMessage, MerchantAlert, MessageKind } from './kinds.ts';
 import {
   formatInstant,
   type LinkSigner,

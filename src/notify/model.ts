@@ -15,6 +15,7 @@
 
 import type { Queryable } from '../db/database.ts';
 import { type CalendarDate, shopDate, utcMidnight } from '../domain/calendar.ts';
+import { languageOf } from '../domain/languages.ts';
 import { charged, netPaid, outstanding } from '../domain/ledger.ts';
 import { format, type Money } from '../domain/money.ts';
 import { type NextDue, nextDue } from '../domain/payment-plan.ts';
@@ -29,7 +30,6 @@ import type { StoredPromise } from '../services/preorder-changes.ts';
 import { getPreorder, type Preorder } from '../services/preorders.ts';
 import { promiseView, wordingFor } from '../services/promise-view.ts';
 import { getShop, type Shop } from '../services/shops.ts';
-import { languageOf } from './kinds.ts';
 import { COPY, renderPhrase } from './templates.ts';
 
 /** What a message about a pre-order may say about it. */

@@ -5,6 +5,7 @@
  */
 
 import { addDays, shopDate } from '../domain/calendar.ts';
+import { languageOf } from '../domain/languages.ts';
 import { format, money } from '../domain/money.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { DEFAULT_CANCELLATION_POLICY } from '../services/campaigns.ts';
@@ -12,7 +13,7 @@ import { getCommunicationSettings, portalSecret } from '../services/communicatio
 import type { ServiceContext } from '../services/context.ts';
 import type { Shop } from '../services/shops.ts';
 import { type ComposedMessage, composeMessages, type EventFacts } from './compose.ts';
-import { type CustomerMessage, languageOf } from './kinds.ts';
+import type { CustomerMessage } from './kinds.ts';
 import {
   formatDay,
   type LinkSigner,

@@ -10,6 +10,7 @@
  */
 
 import { event } from '../domain/events.ts';
+import { languageOf } from '../domain/languages.ts';
 import { shownBranding } from '../domain/shop.ts';
 import {
   type CommunicationSettings,
@@ -21,7 +22,6 @@ import { loadUpdate, RECIPIENTS_SQL } from '../services/progress-updates.ts';
 import { getShop, type Shop } from '../services/shops.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
 import { templateFor } from './compose.ts';
-import { languageOf } from './kinds.ts';
 import { type Mail, messageIdOf, type OutgoingEmail } from './mailer.ts';
 import { type LinkSigner, progressModels } from './model.ts';
 import { renderTemplate, type TemplateSource } from './templates.ts';

@@ -9,11 +9,12 @@
  */
 import { Liquid, type Template } from 'liquidjs';
 import { DomainError } from '../domain/errors.ts';
+import type { Language } from '../domain/languages.ts';
 import { de } from './copy/de.ts';
 import { type Copy, en } from './copy/en.ts';
 import { fr } from './copy/fr.ts';
 import { ja } from './copy/ja.ts';
-import type { CustomerMessage, Language } from './kinds.ts';
+import type { CustomerMessage } from './kinds.ts';
 
 export const COPY: Readonly<Record<Language, Copy>> = { en, de, fr, ja };
 

@@ -2,8 +2,9 @@
  * What the customer portal says, whole in each language we offer. `{name}` marks a value the page fills in
  * (already worded: money, dates, promises), escaped as it goes in.
  */
+
+import type { Language } from '../domain/languages.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
-import type { Language } from '../notify/kinds.ts';
 
 const en = {
   title: 'Your pre-orders at {shop}',

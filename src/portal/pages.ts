@@ -3,13 +3,13 @@
  * on a phone, in the shop's language. Every value goes in escaped.
  */
 
+import { type Language, languageOf } from '../domain/languages.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
 import { format } from '../domain/money.ts';
 import type { RefundDecision } from '../domain/refund-policy.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { type Branding, NO_BRANDING, type ShownBranding, shownBranding } from '../domain/shop.ts';
 import { escapeHtml } from '../notify/html.ts';
-import { type Language, languageOf } from '../notify/kinds.ts';
 import { formatDay, formatInstant, portalPath, promiseMessage } from '../notify/model.ts';
 import type { PortalPreorder } from '../services/customer-portal.ts';
 import type { Shop } from '../services/shops.ts';

@@ -3,7 +3,7 @@
  * English for the others). The selling plan's own name and description come from the promise wording.
  */
 
-import { type Language, languageOf } from '../notify/kinds.ts';
+import { type Language, languageOf } from '../domain/languages.ts';
 
 const apologies: Readonly<Record<Language, string>> = {
   en: 'We are sorry: this item sold out before your order reached us, so we have cancelled it and refunded you in full.',

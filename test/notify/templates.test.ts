@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DomainError } from '../../src/domain/errors.ts';
+import { LANGUAGES, languageOf } from '../../src/domain/languages.ts';
 import { NO_BRANDING } from '../../src/domain/shop.ts';
-import { CUSTOMER_MESSAGES, LANGUAGES, languageOf } from '../../src/notify/kinds.ts';
+import { CUSTOMER_MESSAGES } from '../../src/notify/kinds.ts';
 import { sampleModel } from '../../src/notify/preview.ts';
 import { COPY, checkTemplate, defaultTemplate, renderTemplate } from '../../src/notify/templates.ts';
 import type { Shop } from '../../src/services/shops.ts';
