@@ -13,7 +13,7 @@ import { newId } from '../ids.ts';
 import { loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import { markExported } from './preorder-changes.ts';
-import { PLACE_IN_QUEUE } from './preorders.ts';
+import { placesInQueue } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction } from './unit-of-work.ts';
 
@@ -107,8 +107,9 @@ interface OrderRow {
  * so that the walk stays on the index in queue order (with a join, the planner sorts every row left).
  */
 const CHUNK_ORDERS = `SELECT p.id, p.campaign_id, p.queue_position, p.priority, p.email, p.shipping_address, v.sku,
-    p.quantity, p.units_shipped, p.price_lines, ${PLACE_IN_QUEUE}
+    p.quantity, p.units_shipped, p.price_lines, places.place_in_queue
   FROM chunk JOIN preorders p ON p.shop_id = $1 AND p.id = chunk.id
+  JOIN ${placesInQueue('$1', 'chunk')} places ON places.id = p.id
   JOIN variants v ON v.shop_id = p.shop_id AND v.id = p.variant_id
   ORDER BY -p.priority, p.queue_position`;
 
@@ -122,7 +123,7 @@ export async function* exportOrders(ctx: ServiceContext, shopId: string, record:
     const chunk = await inTransaction(ctx, async (uow) => {
       const rows = await uow.tx.query<OrderRow>(
         `WITH chunk AS (
-           SELECT p.id FROM preorders p
+           SELECT p.id, p.campaign_id, p.queue_position FROM preorders p
            WHERE p.shop_id = $1 AND p.campaign_id = $2 AND p.state = 'ready' AND p.shipping_address IS NOT NULL
              AND ($3::boolean OR p.export_id IS NULL) AND (${IN_BATCH}) AND (-p.priority, p.queue_position) > ($5, $6)
            ORDER BY -p.priority, p.queue_position LIMIT $7
@@ -165,7 +166,7 @@ export async function* exportedOrders(ctx: ServiceContext, shopId: string, expor
   for (;;) {
     const rows = await ctx.db.query<OrderRow>(
       `WITH chunk AS (
-         SELECT p.id FROM preorders p WHERE p.shop_id = $1 AND p.export_id = $2 AND (-p.priority, p.queue_position) > ($3, $4)
+         SELECT p.id, p.campaign_id, p.queue_position FROM preorders p WHERE p.shop_id = $1 AND p.export_id = $2 AND (-p.priority, p.queue_position) > ($3, $4)
          ORDER BY -p.priority, p.queue_position LIMIT $5
        )
        ${CHUNK_ORDERS}`,

@@ -173,10 +173,32 @@ export function placeInQueue(shopId: string, campaignId: string, position: strin
       AND cancelled.state = 'cancelled' AND cancelled.queue_position < ${position}))::int`;
 }
 
-/** `placeInQueue` of the pre-order row `p`. */
-export const PLACE_IN_QUEUE = `${placeInQueue('p.shop_id', 'p.campaign_id', 'p.queue_position')} AS place_in_queue`;
+/**
+ * `placeInQueue` of many pre-orders at once, as a relation (id, place_in_queue): `rows` names a relation of
+ * pre-orders of shop `shopId` (id, campaign_id, queue_position). One walk over each campaign's cancelled
+ * pre-orders up to the last of the rows, counted as it goes, instead of a count for each row: a page of a
+ * campaign with thousands of cancellations reads them once, not once a row.
+ */
+export function placesInQueue(shopId: string, rows: string): string {
+  // A row sorts before the cancellation at its own position (0 before 1), so it never counts itself.
+  return `(SELECT id, place_in_queue FROM (
+      SELECT id, cancelled,
+        (queue_position - sum(cancelled) OVER (PARTITION BY campaign_id ORDER BY queue_position, cancelled
+          ROWS UNBOUNDED PRECEDING))::int AS place_in_queue
+      FROM (
+        SELECT id, campaign_id, queue_position, 0 AS cancelled FROM ${rows}
+        UNION ALL
+        SELECT NULL, c.campaign_id, c.queue_position, 1 FROM preorders c
+        JOIN (SELECT campaign_id, max(queue_position) AS last FROM ${rows} GROUP BY campaign_id) span
+          ON span.campaign_id = c.campaign_id AND c.queue_position < span.last
+        WHERE c.shop_id = ${shopId} AND c.state = 'cancelled'
+      ) marks
+    ) counted WHERE cancelled = 0)`;
+}
 
-const SELECT_PREORDERS = `SELECT p.*, v.sku, c.mode, ${PLACE_IN_QUEUE} FROM preorders p
+const SELECT_PREORDER = `SELECT p.*, v.sku, c.mode,
+    ${placeInQueue('p.shop_id', 'p.campaign_id', 'p.queue_position')} AS place_in_queue
+  FROM preorders p
   JOIN variants v ON v.id = p.variant_id AND v.shop_id = p.shop_id
   JOIN campaigns c ON c.id = p.campaign_id AND c.shop_id = p.shop_id`;
 
@@ -186,12 +208,19 @@ export async function listPreorders(
   filter: PreorderFilter,
 ): Promise<Page<Preorder>> {
   const rows = await ctx.db.query<PreorderRow>(
-    `${SELECT_PREORDERS}
-     WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.id > $2) AND ($3::text IS NULL OR p.campaign_id = $3)
-       AND ($4::text IS NULL OR p.state = $4) AND ($5::text IS NULL OR p.email = $5)
-       AND ($6::text IS NULL OR p.promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $6::text)))
-       AND ($7::text IS NULL OR p.payment_status = $7)
-     ORDER BY p.id LIMIT $8`,
+    `WITH page AS (
+       SELECT p.* FROM preorders p
+       WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.id > $2) AND ($3::text IS NULL OR p.campaign_id = $3)
+         AND ($4::text IS NULL OR p.state = $4) AND ($5::text IS NULL OR p.email = $5)
+         AND ($6::text IS NULL OR p.promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $6::text)))
+         AND ($7::text IS NULL OR p.payment_status = $7)
+       ORDER BY p.id LIMIT $8
+     )
+     SELECT p.*, v.sku, c.mode, places.place_in_queue FROM page p
+     JOIN ${placesInQueue('$1', 'page')} places ON places.id = p.id
+     JOIN variants v ON v.id = p.variant_id AND v.shop_id = p.shop_id
+     JOIN campaigns c ON c.id = p.campaign_id AND c.shop_id = p.shop_id
+     ORDER BY p.id`,
     [
       shopId,
       filter.after ?? null,
@@ -207,7 +236,7 @@ export async function listPreorders(
 }
 
 export async function getPreorder(ctx: ServiceContext, shopId: string, id: string): Promise<Preorder> {
-  const [row] = await ctx.db.query<PreorderRow>(`${SELECT_PREORDERS} WHERE p.shop_id = $1 AND p.id = $2`, [
+  const [row] = await ctx.db.query<PreorderRow>(`${SELECT_PREORDER} WHERE p.shop_id = $1 AND p.id = $2`, [
     shopId,
     id,
   ]);
