@@ -154,6 +154,9 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
     // The editor changes one field of the open campaign; what it does not show stays as it was.
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByLabel('Quiet moves (days)').fill('2');
+    // Times are typed and shown on the shop's clock (the demo shop is in Berlin), stored as UTC.
+    const closingDay = dateIn(90);
+    await page.getByLabel('Closes at (Europe/Berlin)').fill(`${closingDay}T18:00`);
     await button('Save changes').click();
     await page.getByText('Changes saved.').waitFor();
     await accessible('campaign editor');
@@ -164,6 +167,14 @@ describe('the admin web app in Chromium', { skip: skip ?? false, timeout: 10 * 6
       })
     ).json();
     assert.equal(edited.promiseSettings.toleranceDays, 2);
+    const berlinOffset = new Intl.DateTimeFormat('en', {
+      timeZone: 'Europe/Berlin',
+      timeZoneName: 'shortOffset',
+    })
+      .formatToParts(new Date(`${closingDay}T12:00:00Z`))
+      .find((part) => part.type === 'timeZoneName')?.value;
+    assert.equal(edited.closesAt, `${closingDay}T${berlinOffset === 'GMT+2' ? '16' : '17'}:00:00.000Z`);
+    assert.equal(await page.getByLabel('Closes at (Europe/Berlin)').inputValue(), `${closingDay}T18:00`);
     assert.deepEqual(
       edited.earlyBird.map((tier: { firstUnits: number; unitAmount: number }) => [
         tier.firstUnits,

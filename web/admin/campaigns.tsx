@@ -1,7 +1,7 @@
 /** Campaigns: the list with status and key figures, the editor, and the moves of a campaign. */
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Page } from './api.ts';
-import { count, majorUnits, minorUnits, money } from './format.ts';
+import { count, instantFromInput, majorUnits, minorUnits, money, timeZone, zonedInput } from './format.ts';
 import {
   type Campaign,
   type EarlyBirdTier,
@@ -88,8 +88,6 @@ interface Draft {
   oversell: Campaign['oversellPolicy'];
 }
 
-const localInput = (iso: string | null) => (iso ? iso.slice(0, 16) : '');
-const isoOrNull = (local: string) => (local ? new Date(`${local}:00Z`).toISOString() : null);
 const numberOrNull = (typed: string) => (typed.trim() === '' ? null : Number(typed));
 
 function draftOf(campaign: Campaign | undefined): Draft {
@@ -123,8 +121,8 @@ function draftOf(campaign: Campaign | undefined): Draft {
     mode: campaign.mode,
     price: majorUnits(campaign.price),
     currency,
-    opensAt: localInput(campaign.opensAt),
-    closesAt: localInput(campaign.closesAt),
+    opensAt: zonedInput(campaign.opensAt),
+    closesAt: zonedInput(campaign.closesAt),
     perCustomerLimit: campaign.perCustomerLimit?.toString() ?? '',
     terms: campaign.paymentTerms.kind,
     depositPercent:
@@ -164,8 +162,8 @@ function bodyOf(draft: Draft, creating: boolean) {
     name: draft.name,
     ...(creating ? { mode: draft.mode } : {}),
     price: { amount: minorUnits(draft.price, draft.currency), currency: draft.currency.toUpperCase() },
-    opensAt: isoOrNull(draft.opensAt),
-    closesAt: isoOrNull(draft.closesAt),
+    opensAt: instantFromInput(draft.opensAt),
+    closesAt: instantFromInput(draft.closesAt),
     perCustomerLimit: numberOrNull(draft.perCustomerLimit),
     paymentTerms: terms,
     earlyBird,
@@ -293,7 +291,7 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
         </Field>
       </div>
       <div class="row">
-        <Field label="Opens at (UTC)" error={issue('opensAt')}>
+        <Field label={`Opens at (${timeZone()})`} error={issue('opensAt')}>
           {(id, described) => (
             <input
               id={id}
@@ -304,7 +302,7 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
             />
           )}
         </Field>
-        <Field label="Closes at (UTC)" error={issue('closesAt')}>
+        <Field label={`Closes at (${timeZone()})`} error={issue('closesAt')}>
           {(id, described) => (
             <input
               id={id}

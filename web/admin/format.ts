@@ -1,4 +1,4 @@
-/** Money and dates as the merchant reads them: Intl, in the browser's language. */
+/** Money and dates as the merchant reads them: Intl, in the browser's language and the shop's time zone. */
 import type { Money } from './api.ts';
 
 const locale = navigator.language || 'en-GB';
@@ -31,12 +31,54 @@ export function day(date: string): string {
   }).format(new Date(`${date}T00:00:00Z`));
 }
 
-export function instant(iso: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    ...(timeZone ? { timeZone } : {}),
-  }).format(new Date(iso));
+/** The shop's time zone, known from sign-in on (GET /v1/shop) and after the settings change it. */
+let shopTimeZone = 'UTC';
+
+export function setShopTimeZone(timeZone: string): void {
+  shopTimeZone = timeZone;
+}
+
+export function timeZone(): string {
+  return shopTimeZone;
+}
+
+/** A moment as the shop's clock shows it. */
+export function instant(iso: string, zone: string = shopTimeZone): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(
+    new Date(iso),
+  );
+}
+
+/** The shop's wall-clock reading of a moment, as UTC milliseconds (what `<input type=datetime-local>` shows). */
+function wallClock(at: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: shopTimeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
+}
+
+/** A moment as a datetime-local field's value in the shop's time zone ("" for none). */
+export function zonedInput(iso: string | null): string {
+  return iso ? new Date(wallClock(new Date(iso).getTime())).toISOString().slice(0, 16) : '';
+}
+
+/**
+ * The moment a datetime-local value means in the shop's time zone, or null for an empty field. The zone's
+ * offset is read at the guess and again at the answer, so a change of offset between them (summer time)
+ * is followed; a wall time that a clock change skips reads as the moment after it.
+ */
+export function instantFromInput(local: string): string | null {
+  if (!local) return null;
+  const wall = new Date(`${local}:00Z`).getTime();
+  const guess = wall - (wallClock(wall) - wall);
+  return new Date(wall - (wallClock(guess) - guess)).toISOString();
 }
 
 export function count(value: number): string {

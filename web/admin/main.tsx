@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, signedIn, signIn, signOut } from './api.ts';
 import { CampaignEditor, CampaignList, CampaignMoves, NewVariant } from './campaigns.tsx';
 import { DashboardScreen } from './dashboard.tsx';
+import { setShopTimeZone } from './format.ts';
 import { MessagesScreen } from './messages.tsx';
 import { PreorderPage, PreorderTable } from './preorders.tsx';
 import { SettingsScreen } from './settings.tsx';
@@ -34,8 +35,8 @@ function SignIn(props: { done: () => void }) {
     setError(null);
     signIn(key.trim());
     try {
-      // Any admin read proves the key; the cheapest one.
-      await api('GET', '/v1/variants?limit=1');
+      // Reading the shop proves the key, and gives the time zone every date is shown in.
+      setShopTimeZone((await api<{ timeZone: string }>('GET', '/v1/shop')).timeZone);
       props.done();
     } catch (caught) {
       signOut();

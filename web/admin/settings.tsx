@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError, api, type Page, signIn } from './api.ts';
-import { instant } from './format.ts';
+import { instant, setShopTimeZone } from './format.ts';
 import { Confirm, Field, Refusal, TextField, useLoad } from './ui.tsx';
 
 interface CommunicationSettings {
@@ -80,17 +80,17 @@ function ShopSettingsForm(props: { shop: Shop }) {
     setError(null);
     setSaved(false);
     try {
-      setShop(
-        await api<Shop>('PATCH', '/v1/shop', {
-          name,
-          currency: currency.trim(),
-          timeZone: timeZone.trim(),
-          locale: locale.trim(),
-          brandName: brandName.trim() || null,
-          accentColor: accentColor.trim() || null,
-          logoUrl: logoUrl.trim() || null,
-        }),
-      );
+      const saved = await api<Shop>('PATCH', '/v1/shop', {
+        name,
+        currency: currency.trim(),
+        timeZone: timeZone.trim(),
+        locale: locale.trim(),
+        brandName: brandName.trim() || null,
+        accentColor: accentColor.trim() || null,
+        logoUrl: logoUrl.trim() || null,
+      });
+      setShopTimeZone(saved.timeZone);
+      setShop(saved);
       setSaved(true);
     } catch (caught) {
       setError(caught);
@@ -140,7 +140,7 @@ function ShopSettingsForm(props: { shop: Shop }) {
       <p>
         Created{' '}
         <time data-figure="shop-created" dateTime={shop.createdAt}>
-          {instant(shop.createdAt, shop.timeZone)}
+          {instant(shop.createdAt)}
         </time>
         , shop time ({shop.timeZone})
       </p>

@@ -1,7 +1,7 @@
 /** A campaign's progress updates: write one, schedule it, and watch it go out. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from './api.ts';
-import { instant } from './format.ts';
+import { instant, instantFromInput, timeZone } from './format.ts';
 import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
 
 interface ProgressUpdate {
@@ -37,7 +37,7 @@ export function UpdatesScreen(props: { campaignId: string }) {
       await api('POST', `/v1/campaigns/${props.campaignId}/updates`, {
         subject,
         body,
-        ...(sendAt ? { sendAt: new Date(`${sendAt}:00Z`).toISOString() } : {}),
+        ...(sendAt ? { sendAt: instantFromInput(sendAt) } : {}),
       });
       setSubject('');
       setBody('');
@@ -119,7 +119,11 @@ export function UpdatesScreen(props: { campaignId: string }) {
             />
           )}
         </Field>
-        <Field label="Send at (UTC)" error={issue('sendAt')} hint="Empty: a draft you send when you choose">
+        <Field
+          label={`Send at (${timeZone()})`}
+          error={issue('sendAt')}
+          hint="Empty: a draft you send when you choose"
+        >
           {(id, described) => (
             <input
               id={id}
