@@ -7,6 +7,7 @@
  * this module only carries it out and watches what customers are told.
  */
 
+import { Worker } from 'node:worker_threads';
 import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { addDays, type CalendarDate, dayNumber } from './domain/calendar.ts';
@@ -70,13 +71,107 @@ export interface Simulation {
   runs: PolicyRun[];
 }
 
+/** What a policy's worker is given: the launch drawn once, for every policy alike. */
+export interface PolicyInput {
+  scenario: Scenario;
+  draws: LaunchDraws;
+  policy: PolicyName;
+}
+
+/** A policy's worker says the day it could stop, then, told the day every policy can, its figures. */
+export type FromPolicyWorker = { stoppedOn: number } | { run: PolicyRun };
+export type ToPolicyWorker = { playUntil: number };
+
 /**
- * Plays the launch under every policy. The policies run side by side in one database, each in a shop of
- * its own (the services keep shops apart), on one clock: the server's jobs then serve both on the same
- * simulated days, and the schema is made once.
+ * The worker's module is TypeScript: the worker loads tsx's API itself (a worker does not inherit loader
+ * hooks registered in code, as bin/presell.js does) and imports the module through it.
+ */
+const WORKER_MODULE = new URL('./launch-policy-worker.ts', import.meta.url).href;
+const WORKER_BOOTSTRAP = new URL(
+  `data:text/javascript,${encodeURIComponent(
+    `import { tsImport } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+     await tsImport(${JSON.stringify(WORKER_MODULE)}, ${JSON.stringify(WORKER_MODULE)});`,
+  )}`,
+);
+
+/**
+ * Plays the launch under every policy, side by side: each policy in a worker thread of its own, on an
+ * in-memory database of its own, on the same draws, so that each core plays one. Every policy plays until
+ * the last day any of them needs (what happens after a policy's last customer has shipped is still part
+ * of its cash figures), as if they shared one calendar.
  */
 export async function simulateLaunch(scenario: Scenario, seed: number): Promise<Simulation> {
   const draws = drawLaunch(scenario, seed);
+  const workers = POLICIES.map((policy) => startPolicyWorker({ scenario, draws, policy }));
+  try {
+    const stops = await Promise.all(workers.map((worker) => worker.receive('stoppedOn')));
+    for (const worker of workers) worker.post({ playUntil: Math.max(...stops) });
+    const runs = await Promise.all(workers.map((worker) => worker.receive('run')));
+    return { seed, scenario, draws, runs };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+  }
+}
+
+/**
+ * A policy's worker thread, read one message at a time. An error in the worker, or its ending before it
+ * sends its figures, rejects the message awaited, so that a failing policy ends the run instead of
+ * leaving it waiting.
+ */
+function startPolicyWorker(input: PolicyInput) {
+  const worker = new Worker(WORKER_BOOTSTRAP, { workerData: input });
+  const inbox: FromPolicyWorker[] = [];
+  let failure: Error | undefined;
+  let waiting: { resolve(message: FromPolicyWorker): void; reject(error: Error): void } | undefined;
+  const fail = (error: Error) => {
+    failure ??= error;
+    waiting?.reject(failure);
+    waiting = undefined;
+  };
+  worker.on('message', (message: FromPolicyWorker) => {
+    if (waiting) waiting.resolve(message);
+    else inbox.push(message);
+    waiting = undefined;
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) =>
+    fail(new Error(`the ${input.policy} policy's simulation ended (exit code ${code}) before its figures`)),
+  );
+  const next = (): Promise<FromPolicyWorker> => {
+    const message = inbox.shift();
+    if (message) return Promise.resolve(message);
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => {
+      waiting = { resolve, reject };
+    });
+  };
+  return {
+    /** The next message, which must carry `key`. */
+    async receive<K extends 'stoppedOn' | 'run'>(key: K) {
+      const message = await next();
+      if (!(key in message)) {
+        throw new Error(`the ${input.policy} policy's worker sent ${Object.keys(message)} instead of ${key}`);
+      }
+      return (message as Extract<FromPolicyWorker, Record<K, unknown>>)[key];
+    },
+    post(message: ToPolicyWorker) {
+      worker.postMessage(message);
+    },
+    async stop() {
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Plays one policy's launch on an in-memory database of its own, day by day, until every batch has come
+ * and every customer has shipped or cancelled (or the run's last day); then asks `lastDayOfAll` until
+ * which day every policy plays, and plays on to it.
+ */
+export async function playPolicy(
+  { scenario, draws, policy }: PolicyInput,
+  lastDayOfAll: (stoppedOn: number) => Promise<number>,
+): Promise<PolicyRun> {
   const db = await openDatabase();
   try {
     await migrate(db);
@@ -86,21 +181,23 @@ export async function simulateLaunch(scenario: Scenario, seed: number): Promise<
     const ctx: ServiceContext = { db, clock };
     const provider = new TestPaymentProvider({ now: clock });
     const payments: Payments = { provider, settings: DEFAULT_PAYMENT_SETTINGS };
-    const launches: PolicyLaunch[] = [];
-    for (const policy of POLICIES)
-      launches.push(await startLaunch(ctx, payments, provider, scenario, draws, policy));
+    const launch = await startLaunch(ctx, payments, provider, scenario, draws, policy);
+    const playDay = async (day: number) => {
+      now = (opening + day) * DAY + BUSINESS_HOUR;
+      await launch.morning(day);
+      await runJobs(ctx, payments);
+      await launch.evening(day);
+    };
     const lastDay = Math.max(...draws.batches.map((b) => b.restDay)) + DAYS_AFTER_LAST_BATCH;
     let day = 0;
     for (; day <= lastDay; day++) {
-      now = (opening + day) * DAY + BUSINESS_HOUR;
-      for (const launch of launches) await launch.morning(day);
-      await runJobs(ctx, payments);
-      for (const launch of launches) await launch.evening(day);
-      if (day >= scenario.windowDays && launches.every((launch) => launch.finished())) break;
+      await playDay(day);
+      // Finished stays finished once the window has closed: nobody new comes.
+      if (day >= scenario.windowDays && launch.finished()) break;
     }
-    const runs: PolicyRun[] = [];
-    for (const launch of launches) runs.push(await launch.result(Math.min(day, lastDay)));
-    return { seed, scenario, draws, runs };
+    const end = Math.min(await lastDayOfAll(day), lastDay);
+    while (day < end) await playDay(++day);
+    return await launch.result(end);
   } finally {
     await db.close();
   }

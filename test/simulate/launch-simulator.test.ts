@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { type Simulation, simulateLaunch } from '../../src/launch-simulator.ts';
+import { playPolicy, type Simulation, simulateLaunch } from '../../src/launch-simulator.ts';
 import { DEFAULT_SCENARIO, type Scenario } from '../../src/simulate/scenario.ts';
 
 /** Every batch late (slips to hear of), half of them short, many failing cards: every path is taken. */
@@ -63,4 +63,29 @@ test('both policies meet the same customers; each ends shipped, cancelled or wai
   const presellFirsts = new Set(presell.outcomes.map((o) => o.firstWindowEnd));
   assert.ok(presellFirsts.size > 1, 'presell promises each customer their batch');
   assert.ok(presell.figures.moved > 0 && oneDate.figures.moved > 0, 'the slips moved promises');
+});
+
+test('a policy that could stop plays on to the last day every policy needs, its cash counted each day', async () => {
+  const [oneDate] = first.runs.filter((run) => run.policy === 'one-date');
+  assert.ok(oneDate);
+  let stoppedOn = -1;
+  const run = await playPolicy({ scenario: SMALL, draws: first.draws, policy: 'one-date' }, async (day) => {
+    stoppedOn = day;
+    return day + 5;
+  });
+  assert.ok(stoppedOn >= SMALL.windowDays && stoppedOn <= oneDate.lastDay, `stopped on day ${stoppedOn}`);
+  assert.equal(run.lastDay, stoppedOn + 5);
+  assert.deepEqual(
+    run.figures.cash.map((point) => point.day),
+    Array.from({ length: run.lastDay + 1 }, (_, day) => day),
+  );
+  assert.deepEqual(run.outcomes, oneDate.outcomes, 'nothing happens to anyone once everyone is done');
+});
+
+test('an error in a policy worker ends the run with that error', async () => {
+  // A price the database refuses: each worker fails creating its campaign.
+  await assert.rejects(
+    simulateLaunch({ ...SMALL, price: { amount: -1, currency: 'EUR' } }, 11),
+    /campaigns_price_amount_check/,
+  );
 });
