@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import { languageOf } from '../domain/languages.ts';
 import { shownBranding } from '../domain/shop.ts';
-import { templateFor } from '../notify/compose.ts';
+import { senderOf, templateFor } from '../notify/compose.ts';
 import { type Mail, messageIdOf, sendOnce } from '../notify/mailer.ts';
 import { customerLinks, portalPath } from '../notify/model.ts';
 import { renderTemplate } from '../notify/templates.ts';
@@ -278,6 +278,7 @@ async function sendFreshLink(ctx: ServiceContext, mail: Mail | undefined, shop: 
   };
   const rendered = renderTemplate(await templateFor(ctx.db, shop.id, 'portal_link', language), model);
   const hour = Math.floor(now.getTime() / 3_600_000);
+  const sender = senderOf(shop, settings);
   await sendOnce(
     ctx.db,
     mail,
@@ -285,9 +286,9 @@ async function sendFreshLink(ctx: ServiceContext, mail: Mail | undefined, shop: 
       shopId: shop.id,
       messageId: messageIdOf(['portal-link', `${email}:${hour}`], mail.fromAddress),
       kind: 'portal_link',
-      fromName: settings.senderName ?? shownBranding(shop).name,
+      fromName: sender.name,
       to: email,
-      replyTo: settings.replyTo,
+      replyTo: sender.replyTo,
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,

@@ -12,7 +12,11 @@ import { format, type Money } from '../domain/money.ts';
 import { wordingLocale } from '../domain/ship-window-wording.ts';
 import { shownBranding } from '../domain/shop.ts';
 import { MERCHANT_REQUEST } from '../services/cancellation.ts';
-import { getCommunicationSettings, portalSecret } from '../services/communication-settings.ts';
+import {
+  type CommunicationSettings,
+  getCommunicationSettings,
+  portalSecret,
+} from '../services/communication-settings.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { CUSTOMER_REQUEST } from '../services/customer-portal.ts';
 import { consentAskedAt, DELAY_DECLINED, DELAY_UNANSWERED, openConsent } from '../services/delay-consent.ts';
@@ -87,6 +91,13 @@ export interface Sender {
   replyTo: string | null;
 }
 
+export function senderOf(
+  shop: Shop,
+  settings: Pick<CommunicationSettings, 'senderName' | 'replyTo'>,
+): Sender {
+  return { name: settings.senderName ?? shownBranding(shop).name, replyTo: settings.replyTo };
+}
+
 /** Everything one event says, to the customer and to the merchant, and who says it. */
 export async function composeMessages(
   ctx: ServiceContext,
@@ -117,10 +128,7 @@ export async function composeMessages(
       language: 'en',
     });
   }
-  return {
-    messages,
-    sender: { name: settings.senderName ?? shownBranding(shop).name, replyTo: settings.replyTo },
-  };
+  return { messages, sender: senderOf(shop, settings) };
 }
 
 async function customerMessage(

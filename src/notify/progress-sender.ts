@@ -11,7 +11,6 @@
 
 import { event } from '../domain/events.ts';
 import { languageOf } from '../domain/languages.ts';
-import { shownBranding } from '../domain/shop.ts';
 import {
   type CommunicationSettings,
   getCommunicationSettings,
@@ -21,7 +20,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { loadUpdate, RECIPIENTS_SQL } from '../services/progress-updates.ts';
 import { getShop, type Shop } from '../services/shops.ts';
 import { inTransaction } from '../services/unit-of-work.ts';
-import { templateFor } from './compose.ts';
+import { senderOf, templateFor } from './compose.ts';
 import { type Mail, messageIdOf, type OutgoingEmail } from './mailer.ts';
 import { type LinkSigner, progressModels } from './model.ts';
 import { renderTemplate, type TemplateSource } from './templates.ts';
@@ -177,7 +176,8 @@ export function progressEmails(source: {
   signer: LinkSigner;
   fromAddress: string;
 }): (email: string) => OutgoingEmail {
-  const { shop, update, settings, fromAddress } = source;
+  const { shop, update, fromAddress } = source;
+  const sender = senderOf(shop, source.settings);
   const modelFor = progressModels(shop, source.campaignName, update, source.signer);
   return (email) => {
     const model = modelFor(email);
@@ -186,9 +186,9 @@ export function progressEmails(source: {
       shopId: shop.id,
       messageId: messageIdOf([update.id, email], fromAddress),
       kind: 'progress_update',
-      fromName: settings.senderName ?? shownBranding(shop).name,
+      fromName: sender.name,
       to: email,
-      replyTo: settings.replyTo,
+      replyTo: sender.replyTo,
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
