@@ -8,7 +8,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { openDatabase } from './db/database.ts';
+import { embeddedImage, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { addDays, type CalendarDate, dayNumber } from './domain/calendar.ts';
 import type { PaymentTerms } from './domain/campaign.ts';
@@ -76,6 +76,8 @@ export interface PolicyInput {
   scenario: Scenario;
   draws: LaunchDraws;
   policy: PolicyName;
+  /** An empty, migrated database (`simulationDatabase`), which each policy's database starts as. */
+  database: Blob;
 }
 
 /** A policy's worker says the day it could stop, then, told the day every policy can, its figures. */
@@ -102,7 +104,8 @@ const WORKER_BOOTSTRAP = new URL(
  */
 export async function simulateLaunch(scenario: Scenario, seed: number): Promise<Simulation> {
   const draws = drawLaunch(scenario, seed);
-  const workers = POLICIES.map((policy) => startPolicyWorker({ scenario, draws, policy }));
+  const database = await simulationDatabase();
+  const workers = POLICIES.map((policy) => startPolicyWorker({ scenario, draws, policy, database }));
   try {
     const stops = await Promise.all(workers.map((worker) => worker.receive('stoppedOn')));
     for (const worker of workers) worker.post({ playUntil: Math.max(...stops) });
@@ -111,6 +114,11 @@ export async function simulateLaunch(scenario: Scenario, seed: number): Promise<
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
+}
+
+/** The database every policy starts from, migrated once rather than once a policy. */
+export function simulationDatabase(): Promise<Blob> {
+  return embeddedImage(migrate);
 }
 
 /**
@@ -169,12 +177,11 @@ function startPolicyWorker(input: PolicyInput) {
  * which day every policy plays, and plays on to it.
  */
 export async function playPolicy(
-  { scenario, draws, policy }: PolicyInput,
+  { scenario, draws, policy, database }: PolicyInput,
   lastDayOfAll: (stoppedOn: number) => Promise<number>,
 ): Promise<PolicyRun> {
-  const db = await openDatabase();
+  const db = await openDatabase({ image: database });
   try {
-    await migrate(db);
     const opening = dayNumber(scenario.opensOn);
     let now = opening * DAY + BUSINESS_HOUR;
     const clock = () => new Date(now);

@@ -94,12 +94,26 @@ async function portalPreorder(ctx: ServiceContext, shop: Shop, id: string): Prom
 
 /** One pre-order of this customer, or not_found (also for another customer's). */
 export async function customerPreorder(ctx: ServiceContext, shop: Shop, email: string, id: string) {
-  const [row] = await ctx.db.query(
-    'SELECT 1 FROM preorders WHERE shop_id = $1 AND id = $2 AND lower(email) = lower($3)',
+  await customerPreorderState(ctx, shop, email, id);
+  return portalPreorder(ctx, shop, id);
+}
+
+/**
+ * The state of one pre-order of this customer, or not_found (also for another customer's): what a button
+ * needs before it acts, without the rest of the portal's view.
+ */
+async function customerPreorderState(
+  ctx: ServiceContext,
+  shop: Shop,
+  email: string,
+  id: string,
+): Promise<PreorderState> {
+  const [row] = await ctx.db.query<{ state: PreorderState }>(
+    'SELECT state FROM preorders WHERE shop_id = $1 AND id = $2 AND lower(email) = lower($3)',
     [shop.id, id, email],
   );
   if (!row) throw new DomainError('not_found', 'no such pre-order', { id });
-  return portalPreorder(ctx, shop, id);
+  return row.state;
 }
 
 /** What cancelling now would give back: everything when declining a delay, else the policy's refund. */
@@ -128,8 +142,8 @@ export async function cancelAsCustomer(
   email: string,
   id: string,
 ): Promise<CancelResult | null> {
-  const view = await customerPreorder(ctx, shop, email, id);
-  if (view.question && LIVE.includes(view.preorder.state)) {
+  const state = await customerPreorderState(ctx, shop, email, id);
+  if (LIVE.includes(state) && (await openConsent(ctx.db, shop.id, id))) {
     await answerDelay(ctx, payments, shop.id, id, 'cancel').catch(ignoreAnswered);
     return null;
   }
@@ -143,7 +157,7 @@ export async function keepAsCustomer(
   email: string,
   id: string,
 ) {
-  await customerPreorder(ctx, shop, email, id);
+  await customerPreorderState(ctx, shop, email, id);
   await answerDelay(ctx, payments, shop.id, id, 'keep');
 }
 
