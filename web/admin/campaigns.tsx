@@ -231,16 +231,12 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
 
   return (
     <form class="editor" onSubmit={save} noValidate>
-      <Field label="Name" error={issue('name')}>
-        {(id, described) => (
-          <input
-            id={id}
-            aria-describedby={described}
-            value={draft.name}
-            onInput={(e) => set({ name: e.currentTarget.value })}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Name"
+        error={issue('name')}
+        value={draft.name}
+        onValue={(value) => set({ name: value })}
+      />
       {creating && (
         <Field label="Mode" error={issue('mode')}>
           {(id) => (
@@ -256,63 +252,44 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
         </Field>
       )}
       <div class="row">
-        <Field label="Price" error={issue('price.amount')}>
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="decimal"
-              aria-describedby={described}
-              value={draft.price}
-              onInput={(e) => set({ price: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="Currency" error={issue('price.currency')}>
-          {(id, described) => (
-            <input
-              id={id}
-              maxLength={3}
-              aria-describedby={described}
-              value={draft.currency}
-              onInput={(e) => set({ currency: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label="Per-customer limit" error={issue('perCustomerLimit')} hint="Empty: no limit">
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              aria-describedby={described}
-              value={draft.perCustomerLimit}
-              onInput={(e) => set({ perCustomerLimit: e.currentTarget.value })}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Price"
+          error={issue('price.amount')}
+          inputMode="decimal"
+          value={draft.price}
+          onValue={(value) => set({ price: value })}
+        />
+        <TextField
+          label="Currency"
+          error={issue('price.currency')}
+          maxLength={3}
+          value={draft.currency}
+          onValue={(value) => set({ currency: value })}
+        />
+        <TextField
+          label="Per-customer limit"
+          error={issue('perCustomerLimit')}
+          hint="Empty: no limit"
+          inputMode="numeric"
+          value={draft.perCustomerLimit}
+          onValue={(value) => set({ perCustomerLimit: value })}
+        />
       </div>
       <div class="row">
-        <Field label={`Opens at (${timeZone()})`} error={issue('opensAt')}>
-          {(id, described) => (
-            <input
-              id={id}
-              type="datetime-local"
-              aria-describedby={described}
-              value={draft.opensAt}
-              onInput={(e) => set({ opensAt: e.currentTarget.value })}
-            />
-          )}
-        </Field>
-        <Field label={`Closes at (${timeZone()})`} error={issue('closesAt')}>
-          {(id, described) => (
-            <input
-              id={id}
-              type="datetime-local"
-              aria-describedby={described}
-              value={draft.closesAt}
-              onInput={(e) => set({ closesAt: e.currentTarget.value })}
-            />
-          )}
-        </Field>
+        <TextField
+          label={`Opens at (${timeZone()})`}
+          error={issue('opensAt')}
+          type="datetime-local"
+          value={draft.opensAt}
+          onValue={(value) => set({ opensAt: value })}
+        />
+        <TextField
+          label={`Closes at (${timeZone()})`}
+          error={issue('closesAt')}
+          type="datetime-local"
+          value={draft.closesAt}
+          onValue={(value) => set({ closesAt: value })}
+        />
       </div>
       <div class="row">
         <Field label="Payment terms" error={issue('paymentTerms')}>
@@ -329,38 +306,27 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
           )}
         </Field>
         {draft.terms === 'deposit' && (
-          <Field label="Deposit (%)" error={issue('paymentTerms.percent')}>
-            {(id, described) => (
-              <input
-                id={id}
-                inputMode="decimal"
-                aria-describedby={described}
-                value={draft.depositPercent}
-                onInput={(e) => set({ depositPercent: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Deposit (%)"
+            error={issue('paymentTerms.percent')}
+            inputMode="decimal"
+            value={draft.depositPercent}
+            onValue={(value) => set({ depositPercent: value })}
+          />
         )}
       </div>
 
       <fieldset>
         <legend>Promises</legend>
         <div class="row">
-          <Field
+          <TextField
             label="Buffer days"
             error={issue('promiseSettings.bufferDays')}
             hint="Added to a batch's ready date"
-          >
-            {(id, described) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                aria-describedby={described}
-                value={draft.bufferDays}
-                onInput={(e) => set({ bufferDays: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+            inputMode="numeric"
+            value={draft.bufferDays}
+            onValue={(value) => set({ bufferDays: value })}
+          />
           <Field label="Shipping" error={issue('promiseSettings.policy')}>
             {(id) => (
               <select
@@ -373,21 +339,14 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
               </select>
             )}
           </Field>
-          <Field
+          <TextField
             label="Quiet moves (days)"
             error={issue('promiseSettings.toleranceDays')}
             hint="Promise moves this small are not announced"
-          >
-            {(id, described) => (
-              <input
-                id={id}
-                inputMode="numeric"
-                aria-describedby={described}
-                value={draft.toleranceDays}
-                onInput={(e) => set({ toleranceDays: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+            inputMode="numeric"
+            value={draft.toleranceDays}
+            onValue={(value) => set({ toleranceDays: value })}
+          />
           <Field label="Beyond planned supply" error={issue('promiseSettings.beyondSupply')}>
             {(id) => (
               <select
@@ -426,17 +385,13 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
             )}
           </Field>
           {draft.fullRefundUntil === 'date' && (
-            <Field label="Full refund date" error={issue('cancellationPolicy.fullRefundUntil.date')}>
-              {(id, described) => (
-                <input
-                  id={id}
-                  type="date"
-                  aria-describedby={described}
-                  value={draft.fullRefundDate}
-                  onInput={(e) => set({ fullRefundDate: e.currentTarget.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              label="Full refund date"
+              error={issue('cancellationPolicy.fullRefundUntil.date')}
+              type="date"
+              value={draft.fullRefundDate}
+              onValue={(value) => set({ fullRefundDate: value })}
+            />
           )}
           <Field label="Store orders beyond the cap" error={issue('oversellPolicy')}>
             {(id) => (
@@ -457,31 +412,20 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
         <legend>Variants and caps</legend>
         {draft.variants.map((variant, index) => (
           <div class="row" key={index}>
-            <Field label={`SKU ${index + 1}`} error={issue(`variants.${index}.sku`)}>
-              {(id, described) => (
-                <input
-                  id={id}
-                  aria-describedby={described}
-                  value={variant.sku}
-                  onInput={(e) => setVariant(index, { sku: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field
+            <TextField
+              label={`SKU ${index + 1}`}
+              error={issue(`variants.${index}.sku`)}
+              value={variant.sku}
+              onValue={(value) => setVariant(index, { sku: value })}
+            />
+            <TextField
               label={`Cap ${index + 1}`}
               error={issue(`variants.${index}.cap`)}
               hint="Units; empty: no cap"
-            >
-              {(id, described) => (
-                <input
-                  id={id}
-                  inputMode="numeric"
-                  aria-describedby={described}
-                  value={variant.cap}
-                  onInput={(e) => setVariant(index, { cap: e.currentTarget.value })}
-                />
-              )}
-            </Field>
+              inputMode="numeric"
+              value={variant.cap}
+              onValue={(value) => setVariant(index, { cap: value })}
+            />
           </div>
         ))}
         <button type="button" onClick={() => set({ variants: [...draft.variants, { sku: '', cap: '' }] })}>
@@ -493,38 +437,26 @@ export function CampaignEditor(props: { campaign?: Campaign; saved: (campaign: C
         <legend>Early-bird tiers</legend>
         {draft.tiers.map((tier, index) => (
           <div class="row" key={index}>
-            <Field label={`Tier ${index + 1} name`} error={issue(`earlyBird.${index}.name`)}>
-              {(id, described) => (
-                <input
-                  id={id}
-                  aria-describedby={described}
-                  value={tier.name}
-                  onInput={(e) => setTier(index, { name: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field label={`Tier ${index + 1} first units`} error={issue(`earlyBird.${index}.firstUnits`)}>
-              {(id, described) => (
-                <input
-                  id={id}
-                  inputMode="numeric"
-                  aria-describedby={described}
-                  value={tier.firstUnits}
-                  onInput={(e) => setTier(index, { firstUnits: e.currentTarget.value })}
-                />
-              )}
-            </Field>
-            <Field label={`Tier ${index + 1} price`} error={issue(`earlyBird.${index}.unitAmount`)}>
-              {(id, described) => (
-                <input
-                  id={id}
-                  inputMode="decimal"
-                  aria-describedby={described}
-                  value={tier.price}
-                  onInput={(e) => setTier(index, { price: e.currentTarget.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              label={`Tier ${index + 1} name`}
+              error={issue(`earlyBird.${index}.name`)}
+              value={tier.name}
+              onValue={(value) => setTier(index, { name: value })}
+            />
+            <TextField
+              label={`Tier ${index + 1} first units`}
+              error={issue(`earlyBird.${index}.firstUnits`)}
+              inputMode="numeric"
+              value={tier.firstUnits}
+              onValue={(value) => setTier(index, { firstUnits: value })}
+            />
+            <TextField
+              label={`Tier ${index + 1} price`}
+              error={issue(`earlyBird.${index}.unitAmount`)}
+              inputMode="decimal"
+              value={tier.price}
+              onValue={(value) => setTier(index, { price: value })}
+            />
             <button type="button" onClick={() => set({ tiers: draft.tiers.filter((_, i) => i !== index) })}>
               Remove tier {index + 1}
             </button>

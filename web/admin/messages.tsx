@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Page } from './api.ts';
 import { instant } from './format.ts';
-import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+import { Confirm, Field, Refusal, TextField, useLoad } from './ui.tsx';
 
 interface TemplateSource {
   subject: string;
@@ -114,11 +114,12 @@ function TemplateEditor(props: { kind: string; language: string }) {
     <div class="template">
       <div>
         <p>{loaded.value?.custom ? 'The shop’s own version.' : 'The default version.'}</p>
-        <Field label="Subject" error={issue('subject')}>
-          {(id) => (
-            <input id={id} value={source.subject} onInput={(e) => set({ subject: e.currentTarget.value })} />
-          )}
-        </Field>
+        <TextField
+          label="Subject"
+          error={issue('subject')}
+          value={source.subject}
+          onValue={(value) => set({ subject: value })}
+        />
         <Field label="HTML (Liquid)" error={issue('html')}>
           {(id) => (
             <textarea

@@ -71,16 +71,7 @@ export function PreorderTable(props: { campaignId: string; version: number }) {
       <search>
         <form class="inline-form" onSubmit={search} aria-label="Search pre-orders">
           <div class="row">
-            <Field label="Customer email">
-              {(id) => (
-                <input
-                  id={id}
-                  type="email"
-                  value={chosen.email}
-                  onInput={(e) => choose('email')(e.currentTarget.value)}
-                />
-              )}
-            </Field>
+            <TextField label="Customer email" type="email" value={chosen.email} onValue={choose('email')} />
             <Choice label="State" value={chosen.state} onValue={choose('state')}>
               {PREORDER_STATES.map((s) => (
                 <option key={s} value={s}>
@@ -366,9 +357,7 @@ export function PreorderPage(props: { id: string }) {
               changed();
             }}
           >
-            <Field label="Reason">
-              {(id) => <input id={id} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />}
-            </Field>
+            <TextField label="Reason" value={reason} onValue={setReason} />
             <Field label="Refund">
               {(id) => (
                 <select id={id} value={refund} onChange={(e) => setRefund(e.currentTarget.value)}>
@@ -423,20 +412,14 @@ export function PreorderPage(props: { id: string }) {
               changed();
             }}
           >
-            <Field label="Refund reason">
-              {(id) => <input id={id} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />}
-            </Field>
-            <Field label="Amount" hint="Empty: everything still refundable">
-              {(id, described) => (
-                <input
-                  id={id}
-                  inputMode="decimal"
-                  aria-describedby={described}
-                  value={refundAmount}
-                  onInput={(e) => setRefundAmount(e.currentTarget.value)}
-                />
-              )}
-            </Field>
+            <TextField label="Refund reason" value={reason} onValue={setReason} />
+            <TextField
+              label="Amount"
+              hint="Empty: everything still refundable"
+              inputMode="decimal"
+              value={refundAmount}
+              onValue={setRefundAmount}
+            />
           </Confirm>
         </div>
       )}

@@ -265,38 +265,28 @@ function EmailSettingsForm(props: { settings: CommunicationSettings }) {
     <form class="panel" onSubmit={save} noValidate aria-labelledby="email-title">
       <h3 id="email-title">Email and alerts</h3>
       <div class="row">
-        <Field label="Sender name" error={issue('senderName')} hint="Empty: the shop’s name">
-          {(id, described) => (
-            <input
-              id={id}
-              aria-describedby={described}
-              value={senderName}
-              onInput={(e) => setSenderName(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Reply-to address" error={issue('replyTo')}>
-          {(id, described) => (
-            <input
-              id={id}
-              type="email"
-              aria-describedby={described}
-              value={replyTo}
-              onInput={(e) => setReplyTo(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Sender name"
+          error={issue('senderName')}
+          hint="Empty: the shop’s name"
+          value={senderName}
+          onValue={setSenderName}
+        />
+        <TextField
+          label="Reply-to address"
+          error={issue('replyTo')}
+          type="email"
+          value={replyTo}
+          onValue={setReplyTo}
+        />
       </div>
-      <Field label="Alert addresses" error={issue('alertEmails')} hint="Comma-separated">
-        {(id, described) => (
-          <input
-            id={id}
-            aria-describedby={described}
-            value={alertEmails}
-            onInput={(e) => setAlertEmails(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Alert addresses"
+        error={issue('alertEmails')}
+        hint="Comma-separated"
+        value={alertEmails}
+        onValue={setAlertEmails}
+      />
       <div class="row">
         <TextField
           label="Cancellation alert (%)"
@@ -375,17 +365,13 @@ function Keys() {
             </select>
           )}
         </Field>
-        <Field label="Old key keeps working (hours)" hint="0: it stops at once, as for a key that leaked">
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              aria-describedby={described}
-              value={overlapHours}
-              onInput={(e) => setOverlapHours(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Old key keeps working (hours)"
+          hint="0: it stops at once, as for a key that leaked"
+          inputMode="numeric"
+          value={overlapHours}
+          onValue={setOverlapHours}
+        />
         <Confirm
           label="Rotate key"
           question={`Make a new ${kind} key? Everything using the old one must get the new one.`}
@@ -476,31 +462,14 @@ function WebhookEndpoints() {
       </table>
       <form onSubmit={add} noValidate aria-label="Add a webhook endpoint">
         <div class="row">
-          <Field label="Endpoint URL" error={issue('url')}>
-            {(id, described) => (
-              <input
-                id={id}
-                type="url"
-                aria-describedby={described}
-                value={url}
-                onInput={(e) => setUrl(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field
+          <TextField label="Endpoint URL" error={issue('url')} type="url" value={url} onValue={setUrl} />
+          <TextField
             label="Event types"
             error={issue('eventTypes')}
             hint="Comma-separated; preorder.* for a family"
-          >
-            {(id, described) => (
-              <input
-                id={id}
-                aria-describedby={described}
-                value={eventTypes}
-                onInput={(e) => setEventTypes(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+            value={eventTypes}
+            onValue={setEventTypes}
+          />
           <button type="submit">Add endpoint</button>
         </div>
       </form>

@@ -98,16 +98,7 @@ function Resize(props: { campaignId: string; batch: Batch; changed: () => void }
         props.changed();
       }}
     >
-      <Field label="Units">
-        {(id) => (
-          <input
-            id={id}
-            inputMode="numeric"
-            value={quantity}
-            onInput={(e) => setQuantity(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      <TextField label="Units" inputMode="numeric" value={quantity} onValue={setQuantity} />
     </Confirm>
   );
 }
@@ -158,28 +149,21 @@ function NewBatch(props: { campaign: Campaign; created: () => void }) {
           value={quantity}
           onValue={setQuantity}
         />
-        <Field label="Ready date" error={issue('readyDate')}>
-          {(id, described) => (
-            <input
-              id={id}
-              type="date"
-              aria-describedby={described}
-              value={readyDate}
-              onInput={(e) => setReadyDate(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Buffer days" error={issue('bufferDays')} hint="Empty: the campaign's">
-          {(id, described) => (
-            <input
-              id={id}
-              inputMode="numeric"
-              aria-describedby={described}
-              value={bufferDays}
-              onInput={(e) => setBufferDays(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Ready date"
+          error={issue('readyDate')}
+          type="date"
+          value={readyDate}
+          onValue={setReadyDate}
+        />
+        <TextField
+          label="Buffer days"
+          error={issue('bufferDays')}
+          hint="Empty: the campaign's"
+          inputMode="numeric"
+          value={bufferDays}
+          onValue={setBufferDays}
+        />
         <button type="submit">Add batch</button>
       </div>
       <Refusal error={error} />
@@ -215,17 +199,13 @@ function DelayWizard(props: { campaignId: string; batch: Batch; done: () => void
       </ol>
       {!preview ? (
         <form onSubmit={ask} noValidate>
-          <Field label="New ready date" error={issue('readyDate')}>
-            {(id, described) => (
-              <input
-                id={id}
-                type="date"
-                aria-describedby={described}
-                value={readyDate}
-                onInput={(e) => setReadyDate(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="New ready date"
+            error={issue('readyDate')}
+            type="date"
+            value={readyDate}
+            onValue={setReadyDate}
+          />
           <Field label="Reason (customers read it)" error={issue('reason')}>
             {(id, described) => (
               <textarea

@@ -36,7 +36,9 @@ export function TextField(props: {
   label: string;
   error?: string | undefined;
   hint?: string;
+  type?: 'date' | 'datetime-local' | 'email' | 'url';
   inputMode?: 'numeric' | 'decimal';
+  maxLength?: number;
   /** A datalist's id: suggestions the merchant may pick from. */
   list?: string;
   value: string;
@@ -47,7 +49,9 @@ export function TextField(props: {
       {(id, described) => (
         <input
           id={id}
+          type={props.type}
           inputMode={props.inputMode}
+          maxLength={props.maxLength}
           list={props.list}
           aria-describedby={described}
           value={props.value}

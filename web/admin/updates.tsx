@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from './api.ts';
 import { instant, instantFromInput, timeZone } from './format.ts';
-import { Confirm, Field, Refusal, useLoad } from './ui.tsx';
+import { Confirm, Field, Refusal, TextField, useLoad } from './ui.tsx';
 
 interface ProgressUpdate {
   id: string;
@@ -105,9 +105,7 @@ export function UpdatesScreen(props: { campaignId: string }) {
       </table>
       <form class="inline-form" onSubmit={write} noValidate aria-label="Write a progress update">
         <h3>Write a progress update</h3>
-        <Field label="Update subject" error={issue('subject')}>
-          {(id) => <input id={id} value={subject} onInput={(e) => setSubject(e.currentTarget.value)} />}
-        </Field>
+        <TextField label="Update subject" error={issue('subject')} value={subject} onValue={setSubject} />
         <Field label="Update text" error={issue('body')} hint="Plain text; a blank line starts a paragraph">
           {(id, described) => (
             <textarea
@@ -119,21 +117,14 @@ export function UpdatesScreen(props: { campaignId: string }) {
             />
           )}
         </Field>
-        <Field
+        <TextField
           label={`Send at (${timeZone()})`}
           error={issue('sendAt')}
           hint="Empty: a draft you send when you choose"
-        >
-          {(id, described) => (
-            <input
-              id={id}
-              type="datetime-local"
-              aria-describedby={described}
-              value={sendAt}
-              onInput={(e) => setSendAt(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+          type="datetime-local"
+          value={sendAt}
+          onValue={setSendAt}
+        />
         <Refusal error={error} />
         <button type="submit">Save update</button>
       </form>
