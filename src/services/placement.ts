@@ -18,7 +18,7 @@ import {
   runFirstSteps,
 } from './payments.ts';
 import { insertPlacements } from './preorder-changes.ts';
-import { getPreorder, type Preorder, type PreorderView, placeInQueue, preorderView } from './preorders.ts';
+import { cancelledBefore, getPreorder, type Preorder, type PreorderView, preorderView } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { promisesForNewPlacements } from './supply.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
@@ -482,7 +482,6 @@ async function recordAnswers(
   );
 }
 
-/** Units each of these customers holds in the campaign now (live pre-orders only: a cancellation gives them back). */
 /**
  * How many cancelled pre-orders are ahead of a batch's new positions, which each customer's shown place
  * leaves out. The positions follow each other and none is cancelled yet, so the first one's count (one
@@ -495,13 +494,14 @@ async function cancelledAhead(
   firstPosition: number | undefined,
 ): Promise<number> {
   if (firstPosition === undefined) return 0;
-  const [row] = await tx.query<{ place: number }>(
-    `SELECT ${placeInQueue('$1', '$2', '$3::bigint')} AS place`,
+  const [row] = await tx.query<{ ahead: number }>(
+    `SELECT ${cancelledBefore('$1', '$2', '$3::bigint')}::int AS ahead`,
     [shopId, campaignId, firstPosition],
   );
-  return firstPosition - (row as { place: number }).place;
+  return (row as { ahead: number }).ahead;
 }
 
+/** Units each of these customers holds in the campaign now (live pre-orders only: a cancellation gives them back). */
 async function customerHolds(
   tx: Queryable,
   shopId: string,

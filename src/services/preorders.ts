@@ -167,10 +167,15 @@ interface PreorderRow {
  * (presell_reserve), so this is the place among the pre-orders still waiting or shipped; it moves up when
  * someone ahead cancels. The index preorders_cancelled_in_queue keeps the count a small index scan.
  */
-export function placeInQueue(shopId: string, campaignId: string, position: string): string {
-  return `(${position} - (SELECT count(*) FROM preorders cancelled
+function placeInQueue(shopId: string, campaignId: string, position: string): string {
+  return `(${position} - ${cancelledBefore(shopId, campaignId, position)})::int`;
+}
+
+/** The cancelled pre-orders of a campaign placed before `position`, as a SQL expression (a bigint). */
+export function cancelledBefore(shopId: string, campaignId: string, position: string): string {
+  return `(SELECT count(*) FROM preorders cancelled
     WHERE cancelled.shop_id = ${shopId} AND cancelled.campaign_id = ${campaignId}
-      AND cancelled.state = 'cancelled' AND cancelled.queue_position < ${position}))::int`;
+      AND cancelled.state = 'cancelled' AND cancelled.queue_position < ${position})`;
 }
 
 /**
