@@ -111,7 +111,7 @@ async function startBalanceTries(
     Parameters<typeof moneyPreorderOf>[0] & { time_zone: string; released_at: Date | null }
   >(
     `SELECT p.*, s.time_zone, c.released_at FROM preorders p
-     JOIN campaigns c ON c.id = p.campaign_id JOIN shops s ON s.id = p.shop_id
+     JOIN campaigns c ON c.shop_id = p.shop_id AND c.id = p.campaign_id JOIN shops s ON s.id = p.shop_id
      WHERE p.shop_id = $1 AND p.id = ANY($2) ORDER BY p.id FOR UPDATE OF p ${what === 'due' ? 'SKIP LOCKED' : ''}`,
     [shopId, ids],
   );
@@ -121,13 +121,13 @@ async function startBalanceTries(
     (
       await findOperations(
         tx,
-        `o.preorder_id = ANY($1) AND o.purpose = 'balance' AND o.status IN ('pending', 'requires_action')`,
-        [rows.map((row) => row.id)],
+        `o.shop_id = $1 AND o.preorder_id = ANY($2) AND o.purpose = 'balance' AND o.status IN ('pending', 'requires_action')`,
+        [shopId, rows.map((row) => row.id)],
       )
     ).map((op) => op.preorderId),
   );
   const claimed = rows.filter((row) => !running.has(row.id));
-  const ledgers = await loadLedgers(tx, claimed.map(moneyPreorderOf));
+  const ledgers = await loadLedgers(tx, shopId, claimed.map(moneyPreorderOf));
   /** Pre-orders the rule is asked again about, and those of them charged now, with the amount. */
   const asked: string[] = [];
   const charges: { preorder: MoneyPreorder; amount: Money }[] = [];

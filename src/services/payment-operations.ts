@@ -161,7 +161,7 @@ export async function lockForAnswers(
   return {
     preorders: new Map(preorders.map((preorder) => [preorder.id, preorder])),
     operations: new Map(locked.map((op) => [op.id, op])),
-    ledgers: await loadLedgers(tx, preorders),
+    ledgers: await loadLedgers(tx, shopId, preorders),
   };
 }
 
@@ -242,21 +242,24 @@ interface LedgerRow {
   created_at: Date;
 }
 
-export async function loadLedger(tx: Queryable, preorder: { id: string; total: Money }): Promise<Ledger> {
-  return (await loadLedgers(tx, [preorder])).get(preorder.id) as Ledger;
+type LedgerOwner = { id: string; shopId: string; total: Money };
+
+export async function loadLedger(tx: Queryable, preorder: LedgerOwner): Promise<Ledger> {
+  return (await loadLedgers(tx, preorder.shopId, [preorder])).get(preorder.id) as Ledger;
 }
 
-/** The ledgers of many pre-orders in one statement, by pre-order id. */
+/** The ledgers of many pre-orders of one shop in one statement, by pre-order id. */
 export async function loadLedgers(
   tx: Queryable,
-  preorders: readonly { id: string; total: Money }[],
+  shopId: string,
+  preorders: readonly LedgerOwner[],
 ): Promise<Map<string, Ledger>> {
   const rows =
     preorders.length === 0
       ? []
       : await tx.query<LedgerRow & { preorder_id: string }>(
-          'SELECT * FROM ledger_entries WHERE preorder_id = ANY($1) ORDER BY created_at, id',
-          [preorders.map((preorder) => preorder.id)],
+          'SELECT * FROM ledger_entries WHERE shop_id = $1 AND preorder_id = ANY($2) ORDER BY created_at, id',
+          [shopId, preorders.map((preorder) => preorder.id)],
         );
   const entries = new Map<string, LedgerEntry[]>(preorders.map((preorder) => [preorder.id, []]));
   for (const row of rows) entries.get(row.preorder_id)?.push(entryOf(row));
