@@ -160,7 +160,7 @@ export async function cancelPreorder(
   return {
     preorderId: id,
     basis,
-    refunds: (await refundsOf(ctx.db, { id }))
+    refunds: (await refundsOf(ctx.db, { id, shopId: shop.id }))
       .filter((op) => op.idempotencyKey.startsWith(cancelKeyPrefix(id)))
       .map((op) => ({ amount: op.amount, status: op.status })),
   };

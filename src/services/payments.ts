@@ -555,7 +555,11 @@ export async function confirmFirstStep(
 ): Promise<FirstStepResult> {
   const preorder = await loadMoneyPreorder(ctx.db, shop.id, preorderId);
   if (!preorder) throw new DomainError('not_found', 'no such pre-order', { id: preorderId });
-  const [op] = await findOperations(ctx.db, `o.preorder_id = $1 AND o.purpose = 'first_step'`, [preorderId]);
+  const [op] = await findOperations(
+    ctx.db,
+    `o.shop_id = $1 AND o.preorder_id = $2 AND o.purpose = 'first_step'`,
+    [shop.id, preorderId],
+  );
   if (!op) return { preorderState: preorder.state, payment: noPayment };
   return bringUpToDate(ctx, payments, op);
 }

@@ -87,7 +87,9 @@ export async function refundPreorder(
     uow.afterCommit(() => runOperations(uow.ctx, payments, created));
     return { amount, created: true };
   });
-  const mine = (await refundsOf(ctx.db, { id })).filter((op) => op.idempotencyKey.startsWith(keyPrefix));
+  const mine = (await refundsOf(ctx.db, { id, shopId: shop.id })).filter((op) =>
+    op.idempotencyKey.startsWith(keyPrefix),
+  );
   return {
     preorderId: id,
     amount: result.amount,
@@ -122,8 +124,11 @@ export function refundableHere(
 }
 
 /** Every refund operation of a pre-order: its cancellation's and the merchant's own. */
-export function refundsOf(db: Queryable, preorder: { id: string }): Promise<Operation[]> {
-  return findOperations(db, `o.preorder_id = $1 AND o.purpose = 'refund'`, [preorder.id]);
+export function refundsOf(db: Queryable, preorder: { id: string; shopId: string }): Promise<Operation[]> {
+  return findOperations(db, `o.shop_id = $1 AND o.preorder_id = $2 AND o.purpose = 'refund'`, [
+    preorder.shopId,
+    preorder.id,
+  ]);
 }
 
 /** What can still be given back: paid and not refunded, less the refunds sent and not yet confirmed. */
