@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { embeddedStatements } from './embedded-statements.ts';
+import { embeddedUpkeep } from './embedded-upkeep.ts';
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Queryable {
@@ -99,25 +101,34 @@ async function openEmbedded(
   // An in-memory database ends with its process: a commit need not wait for its WAL to be written, which
   // costs about a tenth of each small transaction (the simulator's throwaway database, tests).
   if (inMemory) await db.exec('SET synchronous_commit = off');
-  const run = async <Row>(q: { query: PGlite['query'] }, sql: string, params?: readonly unknown[]) =>
-    (await q.query<Row>(sql, params as unknown[])).rows;
+  const statements = embeddedStatements(db);
+  const upkeep = embeddedUpkeep(db, statements.run);
   return {
     engine: 'pglite',
-    query: (sql, params) => run(db, sql, params),
+    query: async <Row>(sql: string, params?: readonly unknown[]) => {
+      const rows = await statements.query<Row>(sql, params, false);
+      await upkeep.afterWork();
+      return rows;
+    },
     exec: async (sql) => {
+      await statements.forget(false);
       await db.exec(sql);
     },
-    transaction: (work) =>
-      withRetry(() =>
+    transaction: async (work) => {
+      const result = await withRetry(() =>
         db.transaction((tx) =>
           work({
-            query: (sql, params) => run(tx, sql, params),
+            query: (sql, params) => statements.query(sql, params, true),
             exec: async (sql) => {
+              await statements.forget(true);
               await tx.exec(sql);
             },
           }),
         ),
-      ),
+      );
+      await upkeep.afterWork();
+      return result;
+    },
     close: () => db.close(),
     dumpImage: () => db.dumpDataDir('none'),
   };
