@@ -144,8 +144,16 @@ export type PromiseChange =
   | { readonly kind: 'preorder_cancelled'; readonly preorderId: string }
   | { readonly kind: 'priority_changed'; readonly preorderId: string; readonly priority: number }
   | { readonly kind: 'batch_added'; readonly batch: SupplyBatch }
-  /** `quantityReceived` is the total received so far. */
-  | { readonly kind: 'batch_received'; readonly batchId: string; readonly quantityReceived: number }
+  /**
+   * `quantityReceived` is the total received so far; `receivedOn` the day the first units came (default:
+   * as the batch says, or the plan's today).
+   */
+  | {
+      readonly kind: 'batch_received';
+      readonly batchId: string;
+      readonly quantityReceived: number;
+      readonly receivedOn?: CalendarDate | null;
+    }
   /** A new ready date, later or earlier. */
   | { readonly kind: 'batch_slipped'; readonly batchId: string; readonly readyDate: CalendarDate }
   /** Lowering it below what the batch serves re-promises the overflow to later supply or the line. */
@@ -156,7 +164,13 @@ export type PromiseChange =
    */
   | { readonly kind: 'preorders_appended'; readonly preorders: readonly OpenPreorder[] }
   /** These customers were told their promise (again) on this day: it is their new `promisedOn`. */
-  | { readonly kind: 'promises_made'; readonly preorderIds: readonly string[]; readonly on: CalendarDate };
+  | { readonly kind: 'promises_made'; readonly preorderIds: readonly string[]; readonly on: CalendarDate }
+  /**
+   * The calendar moved on to `today` (never back): received units and stock on hand are ready from then,
+   * so their windows may move. Each pre-order keeps the day its promise was made, as the input or a
+   * `promises_made` dated it (one the input left undated stays dated the plan's first day).
+   */
+  | { readonly kind: 'day_passed'; readonly today: CalendarDate };
 
 export interface Repromised {
   readonly plan: PromisePlan;
@@ -275,7 +289,11 @@ export function repromise(plan: PromisePlan, change: PromiseChange): Repromised 
       return resupply(
         plan,
         state,
-        withBatch(state, change.batchId, { state: 'received', quantityReceived: change.quantityReceived }),
+        withBatch(state, change.batchId, {
+          state: 'received',
+          quantityReceived: change.quantityReceived,
+          ...(change.receivedOn ? { receivedOn: change.receivedOn } : {}),
+        }),
       );
     case 'batch_slipped':
       return resupply(plan, state, withBatch(state, change.batchId, { readyDate: change.readyDate }));
@@ -285,6 +303,8 @@ export function repromise(plan: PromisePlan, change: PromiseChange): Repromised 
       return append(plan, state, change.preorders);
     case 'promises_made':
       return remade(plan, state, change.preorderIds, dayNumber(change.on));
+    case 'day_passed':
+      return dayPassed(plan, state, dayNumber(change.today));
   }
 }
 
@@ -736,6 +756,20 @@ function remade(plan: PromisePlan, state: PlanState, ids: readonly string[], day
     promisedOn[index] = day;
   }
   return derivedPlan(plan, { ...state, queue: { ...state.queue, promisedOn } }, [], null);
+}
+
+/** Every promise looked at again: which lots have units, and when they are ready, may depend on the day. */
+function dayPassed(plan: PromisePlan, state: PlanState, today: number): Repromised {
+  if (today < state.today) {
+    throw new DomainError('invalid_plan', 'a plan moves on to a later day, never back', {
+      today: calendarDate(today),
+      planToday: calendarDate(state.today),
+    });
+  }
+  const supply = supplyOf(state.supply.batches, state.supply.onHand, today);
+  const promisedLot = allocate(state.queue.demandBefore, supply);
+  const everyone = [{ from: 0, to: state.queue.serving.length }];
+  return derivedPlan(plan, { ...state, today, supply, promisedLot }, everyone, null);
 }
 
 /** Pre-orders placed after everyone: nobody's promise moves, the new ones are promised what is left. */

@@ -7,12 +7,13 @@
  * queue and are read back by position. Every other change goes through `repromiseVariant`, which bumps
  * the version: a cancellation, a priority, a batch, a setting, stock on hand. So a pre-order placed after
  * the kept plan is still as it was placed, unless the transaction at hand is changing it. (A pre-order
- * cancelled before the plan was kept may lie past its last position; it is not read back.) A plan made on another day is not used either (stock in hand is
- * "ready today"). Anything else — another process's change, a setting, a rolled-back transaction —
- * makes the next change recompute from the database, which is always right, only slower.
+ * cancelled before the plan was kept may lie past its last position; it is not read back.) A plan made on
+ * an earlier day is moved on to today by the engine (`day_passed`: stock in hand is ready from today), one
+ * made on a later day is not used. Anything else — another process's change, a setting, a rolled-back
+ * transaction — makes the next change recompute from the database, which is always right, only slower.
  */
 import type { Database } from '../db/database.ts';
-import type { CalendarDate } from '../domain/calendar.ts';
+import { type CalendarDate, compareDates } from '../domain/calendar.ts';
 import type { PromisePlan } from '../domain/promise.ts';
 
 export interface KeptPlan {
@@ -40,7 +41,7 @@ function keptOf(db: Database): Map<string, KeptPlan> {
 
 const keyOf = (campaignId: string, variantId: string) => `${campaignId}\u0000${variantId}`;
 
-/** The plan kept for a campaign variant, if it is still the database's at `version` on `today`. */
+/** The plan kept for a campaign variant, if it is still the database's at `version`, made by `today`. */
 export function keptPlan(
   db: Database,
   campaignId: string,
@@ -48,7 +49,7 @@ export function keptPlan(
   at: { version: number; today: CalendarDate },
 ): KeptPlan | undefined {
   const kept = keptOf(db).get(keyOf(campaignId, variantId));
-  return kept && kept.version === at.version && kept.today === at.today ? kept : undefined;
+  return kept && kept.version === at.version && compareDates(kept.today, at.today) <= 0 ? kept : undefined;
 }
 
 /** Keeps a plan once its transaction committed; an older version never replaces a newer one. */

@@ -460,7 +460,7 @@ export async function repromiseVariant(
   const engineChanges = engineChangesOf(change);
   const kept = engineChanges && keptPlan(uow.ctx.db, campaign.id, variantId, { version, today });
   const next = kept
-    ? await incrementally(tx, shop, campaign, variantId, kept, engineChanges)
+    ? await incrementally(tx, shop, campaign, variantId, kept, engineChanges, today)
     : await fromScratch(
         tx,
         shop,
@@ -573,7 +573,10 @@ function dateAnew(plan: PromisePlan, told: readonly PromiseUpdate[], today: Cale
     : repromise(plan, { kind: 'promises_made', preorderIds: ids, on: today }).plan;
 }
 
-/** The kept plan with the placements made since appended, then the change applied by the engine. */
+/**
+ * The kept plan with the placements made since appended, moved on to today when it was kept on an earlier
+ * day, then the change applied by the engine.
+ */
 async function incrementally(
   tx: Queryable,
   shop: Shop,
@@ -581,6 +584,7 @@ async function incrementally(
   variantId: string,
   kept: KeptPlan,
   changes: readonly PromiseChange[],
+  today: CalendarDate,
 ): Promise<Repromising> {
   // Placed since the plan was kept, as they were placed: at priority 0. Any other change to them bumped
   // the version, except the one this transaction is making, which `changes` applies: the pre-order it
@@ -588,8 +592,13 @@ async function incrementally(
   const cancelling = changes.flatMap((change) =>
     change.kind === 'preorder_cancelled' ? [change.preorderId] : [],
   );
-  const placed = await tx.query<{ id: string; queue_position: number; quantity: number }>(
-    `SELECT id, queue_position, quantity FROM preorders
+  const placed = await tx.query<{
+    id: string;
+    queue_position: number;
+    quantity: number;
+    promised_on: CalendarDate | null;
+  }>(
+    `SELECT id, queue_position, quantity, promised_on FROM preorders
      WHERE shop_id = $1 AND campaign_id = $2 AND variant_id = $3 AND queue_position > $4
        AND (state <> 'cancelled' OR id = ANY($5))
      ORDER BY queue_position`,
@@ -605,20 +614,43 @@ async function incrementally(
             position: p.queue_position,
             quantity: p.quantity,
             priority: 0,
+            ...(p.promised_on ? { promisedOn: p.promised_on } : {}),
           })),
         }).plan;
+  const applied: PromiseChange[] = [
+    ...(kept.today === today ? [] : [{ kind: 'day_passed' as const, today }]),
+    ...changes,
+  ];
   let plan = start;
   const changed = new Set<string>();
-  for (const change of changes) {
+  for (const change of applied) {
     const next = repromise(plan, change);
     for (const id of next.changed) changed.add(id);
     plan = next.plan;
   }
-  const updates = [...changed].map((id) =>
-    tell(plan, plan.promiseOf(id), start.promiseOf(id).window, kept.today),
+  const updates = (applied.length > 1 ? changedInTheEnd(start, plan, changed) : [...changed]).map((id) =>
+    tell(plan, plan.promiseOf(id), start.promiseOf(id).window, today),
   );
   const lastPosition = placed.at(-1)?.queue_position ?? kept.lastPosition;
-  return { plan: dateAnew(plan, updates, kept.today), updates, lastPosition };
+  return { plan: dateAnew(plan, updates, today), updates, lastPosition };
+}
+
+/**
+ * Of the pre-orders some change of a series touched, those whose promise differs at the end (a later
+ * change may have put one back), in serving order: what a recompute from the database would store.
+ */
+function changedInTheEnd(start: PromisePlan, end: PromisePlan, touched: ReadonlySet<string>): string[] {
+  const visible = (promise: PreorderPromise) => {
+    const { promisedOn: _dated, ...seen } = storedPromiseOf(promise);
+    return seen;
+  };
+  return [...end.promises()]
+    .filter(
+      (promise) =>
+        touched.has(promise.preorderId) &&
+        !isDeepStrictEqual(visible(promise), visible(start.promiseOf(promise.preorderId))),
+    )
+    .map((promise) => promise.preorderId);
 }
 
 /** The change as the engine applies it, or null when only a whole recompute can (settings, stock, buffer). */
@@ -646,7 +678,12 @@ function engineChangesOf(change: VariantChange): PromiseChange[] | null {
         changes.push({ kind: 'batch_quantity_changed', batchId: after.id, quantity: after.quantity });
       }
       if (before.quantityReceived !== after.quantityReceived) {
-        changes.push({ kind: 'batch_received', batchId: after.id, quantityReceived: after.quantityReceived });
+        changes.push({
+          kind: 'batch_received',
+          batchId: after.id,
+          quantityReceived: after.quantityReceived,
+          receivedOn: after.receivedOn,
+        });
       }
       return changes;
     }

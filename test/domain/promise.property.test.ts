@@ -172,6 +172,7 @@ const changeDraw = fc.oneof(
     kind: fc.constant('batch_received' as const),
     pick: fc.nat(),
     quantity: fc.integer({ min: 1, max: 25 }),
+    receivedDaysAgo: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
   }),
   fc.record({
     kind: fc.constant('batch_slipped' as const),
@@ -187,6 +188,7 @@ const changeDraw = fc.oneof(
     kind: fc.constant('preorders_appended' as const),
     quantities: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
   }),
+  fc.record({ kind: fc.constant('day_passed' as const), days: fc.integer({ min: 0, max: 20 }) }),
 );
 type ChangeDraw = typeof changeDraw extends fc.Arbitrary<infer T> ? T : never;
 
@@ -227,9 +229,18 @@ function resolve(input: PromiseInput, draw: ChangeDraw, step: number): [PromiseC
       ];
     }
     case 'batch_received': {
-      const changed = withBatch(draw.pick, { state: 'received', quantityReceived: draw.quantity });
+      const receivedOn =
+        draw.receivedDaysAgo === undefined ? undefined : addDays(input.today, -draw.receivedDaysAgo);
+      const changed = withBatch(draw.pick, {
+        state: 'received',
+        quantityReceived: draw.quantity,
+        ...(receivedOn ? { receivedOn } : {}),
+      });
       return (
-        changed && [{ kind: draw.kind, batchId: changed[0], quantityReceived: draw.quantity }, changed[1]]
+        changed && [
+          { kind: draw.kind, batchId: changed[0], quantityReceived: draw.quantity, receivedOn },
+          changed[1],
+        ]
       );
     }
     case 'batch_slipped': {
@@ -253,6 +264,18 @@ function resolve(input: PromiseInput, draw: ChangeDraw, step: number): [PromiseC
       return [
         { kind: draw.kind, preorders: added },
         { ...input, preorders: [...input.preorders, ...added] },
+      ];
+    }
+    case 'day_passed': {
+      // A pre-order keeps the day its promise was made; one undated was dated the day it came in.
+      const later = addDays(input.today, draw.days);
+      const preorders = input.preorders.map((each) => ({
+        ...each,
+        promisedOn: each.promisedOn ?? input.today,
+      }));
+      return [
+        { kind: draw.kind, today: later },
+        { ...input, today: later, preorders },
       ];
     }
   }
