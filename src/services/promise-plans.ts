@@ -9,10 +9,12 @@
  * the kept plan is still as it was placed, unless the transaction at hand is changing it. (A pre-order
  * cancelled before the plan was kept may lie past its last position; it is not read back.) A plan made on
  * an earlier day is moved on to today by the engine (`day_passed`: stock in hand is ready from today), one
- * made on a later day is not used. Anything else — another process's change, a setting, a rolled-back
+ * made on a later day is not used. A plan made in a transaction serves the next change in the same
+ * transaction (a pass of balances may cancel many pre-orders), and the others once it has committed.
+ * Anything else — another process's change, a setting, a rolled-back
  * transaction — makes the next change recompute from the database, which is always right, only slower.
  */
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { type CalendarDate, compareDates } from '../domain/calendar.ts';
 import type { PromisePlan } from '../domain/promise.ts';
 
@@ -41,15 +43,33 @@ function keptOf(db: Database): Map<string, KeptPlan> {
 
 const keyOf = (campaignId: string, variantId: string) => `${campaignId}\u0000${variantId}`;
 
-/** The plan kept for a campaign variant, if it is still the database's at `version`, made by `today`. */
+/** Plans made in a transaction not yet committed, for its next change. */
+const madeInTransaction = new WeakMap<Queryable, Map<string, KeptPlan>>();
+
+/**
+ * The plan kept for a campaign variant, if it is still the database's at `version` (as transaction `tx`
+ * reads it), made by `today`.
+ */
 export function keptPlan(
   db: Database,
+  tx: Queryable,
   campaignId: string,
   variantId: string,
   at: { version: number; today: CalendarDate },
 ): KeptPlan | undefined {
-  const kept = keptOf(db).get(keyOf(campaignId, variantId));
+  const key = keyOf(campaignId, variantId);
+  const kept = madeInTransaction.get(tx)?.get(key) ?? keptOf(db).get(key);
   return kept && kept.version === at.version && compareDates(kept.today, at.today) <= 0 ? kept : undefined;
+}
+
+/** Keeps a plan made in transaction `tx` for the transaction's next change. */
+export function keepForTransaction(tx: Queryable, campaignId: string, variantId: string, plan: KeptPlan) {
+  let kept = madeInTransaction.get(tx);
+  if (!kept) {
+    kept = new Map();
+    madeInTransaction.set(tx, kept);
+  }
+  kept.set(keyOf(campaignId, variantId), plan);
 }
 
 /** Keeps a plan once its transaction committed; an older version never replaces a newer one. */

@@ -30,7 +30,7 @@ import {
   storePromises,
   setPriority as writePriority,
 } from './preorder-changes.ts';
-import { type KeptPlan, keepPlan, keptPlan } from './promise-plans.ts';
+import { type KeptPlan, keepForTransaction, keepPlan, keptPlan } from './promise-plans.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
@@ -458,17 +458,11 @@ export async function repromiseVariant(
   );
   const version = counters?.queue_version ?? 0;
   const engineChanges = engineChangesOf(change);
-  const kept = engineChanges && keptPlan(uow.ctx.db, campaign.id, variantId, { version, today });
+  const remade = new Set(change.kind === 'window_passed' ? change.preorderIds : []);
+  const kept = engineChanges && keptPlan(uow.ctx.db, tx, campaign.id, variantId, { version, today });
   const next = kept
-    ? await incrementally(tx, shop, campaign, variantId, kept, engineChanges, today)
-    : await fromScratch(
-        tx,
-        shop,
-        campaign,
-        variantId,
-        now,
-        change.kind === 'window_passed' ? change.preorderIds : [],
-      );
+    ? await incrementally(tx, shop, campaign, variantId, kept, engineChanges, { today, remade })
+    : await fromScratch(tx, shop, campaign, variantId, now, remade);
   await storePromises(
     uow,
     {
@@ -486,6 +480,7 @@ export async function repromiseVariant(
     [shop.id, campaign.id, variantId, await supplyLimitOf(tx, campaign, variantId)],
   );
   const keep = { version: version + 1, today, lastPosition: next.lastPosition, plan: next.plan };
+  keepForTransaction(tx, campaign.id, variantId, keep);
   uow.afterCommit(async () => keepPlan(uow.ctx.db, campaign.id, variantId, keep));
   return {
     moved: next.updates.flatMap(({ next: promise, oldWindow }) =>
@@ -525,27 +520,59 @@ async function fromScratch(
   campaign: Campaign,
   variantId: string,
   now: Date,
-  remade: readonly string[],
+  remade: ReadonlySet<string>,
 ): Promise<Repromising> {
   const { preorders, plan } = await queueAndPlan(tx, shop, campaign, variantId, now);
   const today = shopDate(now, shop.timeZone);
-  const before = new Map(preorders.map((row) => [row.id, row]));
-  const remaking = new Set(remade);
-  const told: PromiseUpdate[] = [];
+  const stored = new Map(preorders.map((row) => [row.id, row]));
+  const updates = updatesInServingOrder(plan, { today, remade }, (id) => {
+    const row = stored.get(id);
+    if (!row) return undefined;
+    const window = row.promise_from && row.promise_to ? { from: row.promise_from, to: row.promise_to } : null;
+    return { promise: storedOf(row), window };
+  });
+  const lastPosition = preorders.reduce((last, row) => Math.max(last, row.queue_position), 0);
+  return { plan: dateAnew(plan, updates, today), updates, lastPosition };
+}
+
+/** What a customer was told: the promise as stored, less the day it was made, and its window. */
+interface Told {
+  promise: Omit<StoredPromise, 'promisedOn'>;
+  window: PromiseWindow | null;
+}
+
+/**
+ * The updates that bring what customers were told (`told`) to `plan`, in serving order: the promises
+ * that differ, and those of `remade`, made anew today whether or not they moved. `candidates`, when
+ * given, are the only pre-orders whose promise may differ.
+ */
+function updatesInServingOrder(
+  plan: PromisePlan,
+  {
+    today,
+    remade,
+    candidates,
+  }: { today: CalendarDate; remade: ReadonlySet<string>; candidates?: ReadonlySet<string> },
+  told: (preorderId: string) => Told | undefined,
+): PromiseUpdate[] {
+  const updates: PromiseUpdate[] = [];
   for (const promise of plan.promises()) {
-    const old = before.get(promise.preorderId);
-    const oldWindow =
-      old?.promise_from && old.promise_to ? { from: old.promise_from, to: old.promise_to } : null;
-    if (remaking.has(promise.preorderId)) {
-      told.push({ next: storedPromiseOf(plan.promiseOf(promise.preorderId, { madeOn: today })), oldWindow });
+    const id = promise.preorderId;
+    if (remade.has(id)) {
+      const next = storedPromiseOf(plan.promiseOf(id, { madeOn: today }));
+      updates.push({ next, oldWindow: told(id)?.window ?? null });
       continue;
     }
-    const { promisedOn: _dated, ...computed } = storedPromiseOf(promise);
-    if (old && isDeepStrictEqual(storedOf(old), computed)) continue;
-    told.push(tell(plan, promise, oldWindow, today));
+    if (candidates && !candidates.has(id)) continue;
+    const old = told(id);
+    if (old && isDeepStrictEqual(old.promise, withoutDate(storedPromiseOf(promise)))) continue;
+    updates.push(tell(plan, promise, old?.window ?? null, today));
   }
-  const lastPosition = preorders.reduce((last, row) => Math.max(last, row.queue_position), 0);
-  return { plan: dateAnew(plan, told, today), updates: told, lastPosition };
+  return updates;
+}
+
+function withoutDate({ promisedOn: _dated, ...promise }: StoredPromise): Omit<StoredPromise, 'promisedOn'> {
+  return promise;
 }
 
 /**
@@ -575,7 +602,7 @@ function dateAnew(plan: PromisePlan, told: readonly PromiseUpdate[], today: Cale
 
 /**
  * The kept plan with the placements made since appended, moved on to today when it was kept on an earlier
- * day, then the change applied by the engine.
+ * day, then the change applied by the engine; the late pre-orders of `remade` are promised anew.
  */
 async function incrementally(
   tx: Queryable,
@@ -584,7 +611,7 @@ async function incrementally(
   variantId: string,
   kept: KeptPlan,
   changes: readonly PromiseChange[],
-  today: CalendarDate,
+  { today, remade }: { today: CalendarDate; remade: ReadonlySet<string> },
 ): Promise<Repromising> {
   // Placed since the plan was kept, as they were placed: at priority 0. Any other change to them bumped
   // the version, except the one this transaction is making, which `changes` applies: the pre-order it
@@ -628,29 +655,16 @@ async function incrementally(
     for (const id of next.changed) changed.add(id);
     plan = next.plan;
   }
-  const updates = (applied.length > 1 ? changedInTheEnd(start, plan, changed) : [...changed]).map((id) =>
-    tell(plan, plan.promiseOf(id), start.promiseOf(id).window, today),
-  );
+  // One change names the promises it changed in serving order; after several, one may be back as it was.
+  const updates =
+    applied.length === 1 && remade.size === 0
+      ? [...changed].map((id) => tell(plan, plan.promiseOf(id), start.promiseOf(id).window, today))
+      : updatesInServingOrder(plan, { today, remade, candidates: changed }, (id) => {
+          const before = start.promiseOf(id);
+          return { promise: withoutDate(storedPromiseOf(before)), window: before.window };
+        });
   const lastPosition = placed.at(-1)?.queue_position ?? kept.lastPosition;
   return { plan: dateAnew(plan, updates, today), updates, lastPosition };
-}
-
-/**
- * Of the pre-orders some change of a series touched, those whose promise differs at the end (a later
- * change may have put one back), in serving order: what a recompute from the database would store.
- */
-function changedInTheEnd(start: PromisePlan, end: PromisePlan, touched: ReadonlySet<string>): string[] {
-  const visible = (promise: PreorderPromise) => {
-    const { promisedOn: _dated, ...seen } = storedPromiseOf(promise);
-    return seen;
-  };
-  return [...end.promises()]
-    .filter(
-      (promise) =>
-        touched.has(promise.preorderId) &&
-        !isDeepStrictEqual(visible(promise), visible(start.promiseOf(promise.preorderId))),
-    )
-    .map((promise) => promise.preorderId);
 }
 
 /** The change as the engine applies it, or null when only a whole recompute can (settings, stock, buffer). */
@@ -662,10 +676,12 @@ function engineChangesOf(change: VariantChange): PromiseChange[] | null {
       return [{ kind: 'priority_changed', preorderId: change.preorderId, priority: change.priority }];
     case 'batch_added':
       return [{ kind: 'batch_added', batch: change.batch }];
+    case 'window_passed':
+      // Nothing changes in the queue or the supply; its late pre-orders are promised anew (`remade`).
+      return [];
     case 'settings_changed':
     case 'stock_changed':
     case 'batch_deleted':
-    case 'window_passed':
       return null;
     default: {
       const { before, after } = change;

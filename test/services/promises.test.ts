@@ -288,4 +288,49 @@ describeOnEachEngine('the supply plan and promises', ({ db }) => {
       ['batch_received'],
     );
   });
+
+  test('a change on a later day re-promises from when units came, not from the day of the change', async () => {
+    const launch = await openLaunch(app, shop, {
+      sku: 'PR-LATER',
+      cap: 10,
+      promiseSettings: { bufferDays: 2 },
+    });
+    const batch = await addBatch(launch.campaignId, {
+      sku: 'PR-LATER',
+      quantity: 3,
+      readyDate: '2027-03-01',
+    });
+    const [a, b, c] = [await place('PR-LATER', 1), await place('PR-LATER', 1), await place('PR-LATER', 1)];
+    const received = await call(
+      app,
+      'PATCH',
+      `/v1/campaigns/${launch.campaignId}/batches/${batch.body.id}`,
+      shop.admin,
+      { quantityReceived: 2 },
+    );
+    assert.equal(received.status, 200);
+    assert.deepEqual((await promiseOf(a.body.id)).window, { from: '2026-12-01', to: '2026-12-03' });
+    clock.advance(3 * 24 * 3600 * 1000);
+    try {
+      const raised = await call(app, 'PATCH', `/v1/preorders/${c.body.id}`, shop.admin, { priority: 1 });
+      assert.equal(raised.status, 200);
+      assert.deepEqual(
+        raised.body.promise.window,
+        { from: '2026-12-04', to: '2026-12-06' },
+        'served first now, from the units in stock: a promise made today starts today',
+      );
+      assert.deepEqual(
+        (await promiseOf(a.body.id)).window,
+        { from: '2026-12-01', to: '2026-12-03' },
+        'its unit came on 1 December: three days on, its window has not moved',
+      );
+      assert.deepEqual(
+        (await changesOf(a.body.id)).map((change) => change.data.cause),
+        ['batch_received'],
+      );
+      assert.deepEqual((await promiseOf(b.body.id)).window, { from: '2027-03-01', to: '2027-03-03' });
+    } finally {
+      clock.advance(-3 * 24 * 3600 * 1000);
+    }
+  });
 });
