@@ -600,7 +600,8 @@ function planOfStanding(row: StandingRow): PaymentPlan {
 /**
  * Applies the moves pre-orders make by themselves (`automaticMoves`), in serving order, and writes when
  * each one's plan next asks for money. Call it after anything that changes their stock or their money.
- * Returns the state of each.
+ * Each pre-order's moves are decided in memory, each through `transition()` and recorded with its event,
+ * and all of them are written with the next due dates in one statement. Returns the state of each.
  */
 export async function advance(
   uow: UnitOfWork,
@@ -608,46 +609,59 @@ export async function advance(
   ids: readonly string[],
 ): Promise<Map<string, PreorderState>> {
   const states = new Map<string, PreorderState>();
-  const schedule: { id: string; due_at: Date | null; on_release: boolean }[] = [];
+  const written: {
+    id: string;
+    from: PreorderState;
+    state: PreorderState;
+    due_at: Date | null;
+    on_release: boolean;
+  }[] = [];
   for (const row of await standings(uow, shopId, ids)) {
     const plan = planOfStanding(row);
     const charged = money(row.charged, plan.total.currency);
     const at = { today: shopDate(uow.now, row.time_zone), released: row.released_at !== null };
     const owedNow = owedBy(plan, charged, at);
     let state = row.state;
-    const ref = () => ({ id: row.id, shopId: row.shop_id, state });
     const moves = automaticMoves(state, {
       unitsInHand: unitsInStock(row.promise_batches) >= row.quantity,
       outstanding: outstandingAfter(plan, charged).amount,
       dueNow: owedNow.amount,
     });
     for (const move of moves) {
-      if (move === 'allocate') {
-        const allocated = { campaignId: row.campaign_id, variantId: row.variant_id, quantity: row.quantity };
-        state = await movePreorder(uow, ref(), 'allocate', allocated, {});
-      } else if (move === 'requestBalance') {
-        state = await movePreorder(uow, ref(), 'requestBalance', { amount: owedNow }, {});
-      } else if (move === 'markReady') {
-        state = await movePreorder(uow, ref(), 'markReady', {}, {});
-      }
+      state = transition(state, move);
+      const data =
+        move === 'allocate'
+          ? { campaignId: row.campaign_id, variantId: row.variant_id, quantity: row.quantity }
+          : move === 'requestBalance'
+            ? { amount: owedNow }
+            : {};
+      uow.record(event(shopId, MOVE_EVENTS[move], row.id, data as never));
     }
     states.set(row.id, state);
     const releasedOn = row.released_at ? shopDate(row.released_at, row.time_zone) : null;
     const next = state === 'placed' || state === 'cancelled' ? null : nextDue(plan, charged, releasedOn);
-    schedule.push({
+    written.push({
       id: row.id,
+      from: row.state,
+      state,
+      // When the plan next asks for money, for the balance job to find the pre-order then.
       due_at: next?.kind === 'date' ? shopDayStart(next.date, row.time_zone) : null,
       on_release: next?.kind === 'release',
     });
   }
-  if (schedule.length > 0) {
-    // When the plan next asks for money, for the balance job to find the pre-order then.
-    await uow.tx.query(
-      `UPDATE preorders p SET balance_due_at = s.due_at, balance_on_release = s.on_release
-       FROM jsonb_to_recordset($2::jsonb) AS s(id text, due_at timestamptz, on_release boolean)
-       WHERE p.shop_id = $1 AND p.id = s.id`,
-      [shopId, JSON.stringify(schedule)],
-    );
+  if (written.length === 0) return states;
+  const moved = await uow.tx.query(
+    `UPDATE preorders p SET state = s.state,
+       updated_at = CASE WHEN s.state = s."from" THEN p.updated_at ELSE $2 END,
+       balance_due_at = s.due_at, balance_on_release = s.on_release
+     FROM jsonb_to_recordset($3::jsonb) AS s(id text, "from" text, state text, due_at timestamptz, on_release boolean)
+     WHERE p.shop_id = $1 AND p.id = s.id AND p.state = s."from"
+     RETURNING p.id`,
+    [shopId, uow.now, JSON.stringify(written)],
+  );
+  if (moved.length !== written.length) {
+    // Callers advance pre-orders under their row locks, so their states cannot have changed under them.
+    throw new Error(`${written.length - moved.length} pre-orders changed state while they were advanced`);
   }
   return states;
 }
