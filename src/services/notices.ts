@@ -40,6 +40,9 @@ export async function noticeLatePreorders(ctx: ServiceContext, limit = 1000): Pr
   const late = await ctx.db.query<{ shop_id: string; campaign_id: string; variant_id: string; id: string }>(
     `SELECT p.shop_id, p.campaign_id, p.variant_id, p.id FROM preorders p JOIN shops s ON s.id = p.shop_id
      WHERE p.state = ANY($2) AND p.promise_to IS NOT NULL
+       -- No shop's calendar is more than a day ahead of UTC's: a window that ended before its shop's
+       -- today ended by UTC's, a bound with which the index skips the windows still to come.
+       AND p.promise_to <= ($1::timestamptz AT TIME ZONE 'UTC')::date
        AND p.promise_to < ($1::timestamptz AT TIME ZONE s.time_zone)::date
        AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.shop_id = p.shop_id
                        AND n.key = 'late:' || p.id || ':' || p.promise_to::text)

@@ -175,7 +175,7 @@ async function markWaiting(
          provider_ref = CASE WHEN o.status IN ('succeeded', 'failed') THEN o.provider_ref ELSE w.ref END,
          updated_at = $2
        FROM jsonb_to_recordset($1::jsonb) AS w(id text, ref text)
-       WHERE o.id = w.id
+       WHERE o.id = ANY($3) AND o.id = w.id
        RETURNING o.id, o.status, o.provider_ref, o.preorder_id
      )
      SELECT m.id, m.status, m.provider_ref, p.state FROM marked m JOIN preorders p ON p.id = m.preorder_id`,
@@ -187,6 +187,7 @@ async function markWaiting(
         })),
       ),
       now,
+      answers.map(({ op }) => op.id),
     ],
   );
   const byId = new Map(answers.map((answer) => [answer.op.id, answer.op]));

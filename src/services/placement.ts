@@ -477,8 +477,8 @@ async function recordAnswers(
   await ctx.db.query(
     `UPDATE idempotency_keys k SET outcome = a.outcome
      FROM jsonb_to_recordset($2::jsonb) AS a(key text, outcome jsonb)
-     WHERE k.shop_id = $1 AND k.key = a.key AND k.outcome IS NULL`,
-    [shop.id, JSON.stringify(rows)],
+     WHERE k.shop_id = $1 AND k.key = ANY($3) AND k.key = a.key AND k.outcome IS NULL`,
+    [shop.id, JSON.stringify(rows), rows.map((row) => row.key)],
   );
 }
 

@@ -289,7 +289,7 @@ export async function storePromises(
        first_promise_to = coalesce(p.first_promise_to, s.promise_to)
      FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int,
        batches jsonb, promised_on date)
-     WHERE p.shop_id = $1 AND p.id = s.id
+     WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id
      RETURNING p.id, p.state, p.quantity, p.payment_terms->'balanceDue'->>'kind' AS balance_kind`,
     [
       scope.shopId,
@@ -304,6 +304,7 @@ export async function storePromises(
           promised_on: next.promisedOn,
         })),
       ),
+      updates.map(({ next }) => next.preorderId),
     ],
   );
   const promiseOf = new Map(updates.map((update) => [update.next.preorderId, update.next]));
@@ -484,8 +485,8 @@ export async function shipParcels(
   await uow.tx.query(
     `UPDATE preorders p SET units_shipped = s.units, updated_at = $2
      FROM jsonb_to_recordset($3::jsonb) AS s(id text, units int)
-     WHERE p.shop_id = $1 AND p.id = s.id`,
-    [shopId, uow.now, JSON.stringify([...partly].map(([id, units]) => ({ id, units })))],
+     WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id`,
+    [shopId, uow.now, JSON.stringify([...partly].map(([id, units]) => ({ id, units }))), [...partly.keys()]],
   );
 }
 
@@ -655,9 +656,9 @@ export async function advance(
        updated_at = CASE WHEN s.state = s."from" THEN p.updated_at ELSE $2 END,
        balance_due_at = s.due_at, balance_on_release = s.on_release
      FROM jsonb_to_recordset($3::jsonb) AS s(id text, "from" text, state text, due_at timestamptz, on_release boolean)
-     WHERE p.shop_id = $1 AND p.id = s.id AND p.state = s."from"
+     WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id AND p.state = s."from"
      RETURNING p.id`,
-    [shopId, uow.now, JSON.stringify(written)],
+    [shopId, uow.now, JSON.stringify(written), written.map((row) => row.id)],
   );
   if (moved.length !== written.length) {
     // Callers advance pre-orders under their row locks, so their states cannot have changed under them.
