@@ -12,7 +12,7 @@ import { PRIORITY_RANGE } from '../domain/promise.ts';
 import { newId } from '../ids.ts';
 import { loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
-import { markExported } from './preorder-changes.ts';
+import { drawsOnBatch, markExported } from './preorder-changes.ts';
 import { placesInQueue } from './preorders.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction } from './unit-of-work.ts';
@@ -86,7 +86,7 @@ export async function startExport(
 }
 
 /** $4: a batch id or null; a pre-order is in a batch when its promise draws units from it. */
-const IN_BATCH = `$4::text IS NULL OR p.promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $4::text))`;
+const IN_BATCH = `$4::text IS NULL OR ${drawsOnBatch('$4')}`;
 
 interface OrderRow {
   id: string;

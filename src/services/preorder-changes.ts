@@ -213,6 +213,14 @@ export async function insertPlacements(
       }),
     ),
   );
+  for (const shopId of new Set(preorders.map((p) => p.shopId))) {
+    const ofShop = preorders.filter((p) => p.shopId === shopId);
+    await recordBatchesDrawn(
+      uow,
+      shopId,
+      ofShop.map((p) => ({ preorderId: p.id, batches: p.promise?.batches ?? [] })),
+    );
+  }
 }
 
 /**
@@ -307,6 +315,11 @@ export async function storePromises(
       updates.map(({ next }) => next.preorderId),
     ],
   );
+  await recordBatchesDrawn(
+    uow,
+    scope.shopId,
+    updates.map(({ next }) => ({ preorderId: next.preorderId, batches: next.batches })),
+  );
   const promiseOf = new Map(updates.map((update) => [update.next.preorderId, update.next]));
   const inHand = (row: { id: string; quantity: number }) =>
     unitsInStock(promiseOf.get(row.id)?.batches ?? []) >= row.quantity;
@@ -322,6 +335,40 @@ export async function storePromises(
   const allocatable = rows.filter((row) => row.state === 'confirmed' && inHand(row)).map((row) => row.id);
   const followShipDate = rows.filter((row) => row.balance_kind === 'days_before_ship').map((row) => row.id);
   await advance(uow, scope.shopId, [...new Set([...allocatable, ...followShipDate])]);
+}
+
+/**
+ * Keeps `preorder_batches` as the promises now stand: each pre-order's rows are the batches its promise
+ * draws on, written with `promise_batches` (migration 014 says why it is a table of its own).
+ */
+async function recordBatchesDrawn(
+  uow: UnitOfWork,
+  shopId: string,
+  promises: readonly { preorderId: string; batches: StoredPromise['batches'] }[],
+) {
+  const drawn = promises.flatMap(({ preorderId, batches }) =>
+    [...new Set(batches.map((batch) => batch.batchId))].map((batchId) => ({
+      preorder_id: preorderId,
+      batch_id: batchId,
+    })),
+  );
+  await uow.tx.query(
+    `WITH drawn AS (
+       SELECT d.preorder_id, d.batch_id FROM jsonb_to_recordset($3::jsonb) AS d(preorder_id text, batch_id text)
+     ), gone AS (
+       DELETE FROM preorder_batches b WHERE b.shop_id = $1 AND b.preorder_id = ANY($2)
+         AND NOT EXISTS (SELECT 1 FROM drawn WHERE drawn.preorder_id = b.preorder_id AND drawn.batch_id = b.batch_id)
+     )
+     INSERT INTO preorder_batches (shop_id, batch_id, preorder_id) SELECT $1, batch_id, preorder_id FROM drawn
+     ON CONFLICT DO NOTHING`,
+    [shopId, promises.map((promise) => promise.preorderId), JSON.stringify(drawn)],
+  );
+}
+
+/** SQL: the pre-order aliased `p` draws units from the batch `batchParam` (a parameter, text, not null). */
+export function drawsOnBatch(batchParam: string): string {
+  return `EXISTS (SELECT 1 FROM preorder_batches d
+    WHERE d.shop_id = p.shop_id AND d.batch_id = ${batchParam} AND d.preorder_id = p.id)`;
 }
 
 /** Whose promises change, what moves are announced, and why. */

@@ -7,7 +7,7 @@ import type { Money } from '../domain/money.ts';
 import type { PriceLine, TierPerk } from '../domain/pricing.ts';
 import type { ServiceContext } from './context.ts';
 import { type Page, type PageRequest, toPage } from './pagination.ts';
-import type { StoredPromise } from './preorder-changes.ts';
+import { drawsOnBatch, type StoredPromise } from './preorder-changes.ts';
 import { type PromiseView, promiseView, wordingFor } from './promise-view.ts';
 import type { Shop } from './shops.ts';
 
@@ -217,7 +217,7 @@ export async function listPreorders(
        SELECT p.* FROM preorders p
        WHERE p.shop_id = $1 AND ($2::text IS NULL OR p.id > $2) AND ($3::text IS NULL OR p.campaign_id = $3)
          AND ($4::text IS NULL OR p.state = $4) AND ($5::text IS NULL OR p.email = $5)
-         AND ($6::text IS NULL OR p.promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $6::text)))
+         AND ($6::text IS NULL OR ${drawsOnBatch('$6')})
          AND ($7::text IS NULL OR p.payment_status = $7)
        ORDER BY p.id LIMIT $8
      )

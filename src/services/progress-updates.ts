@@ -10,6 +10,7 @@ import { event } from '../domain/events.ts';
 import { newId } from '../ids.ts';
 import { loadCampaign } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
+import { drawsOnBatch } from './preorder-changes.ts';
 import type { Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
@@ -175,5 +176,5 @@ async function assertBatch(db: Queryable, shopId: string, campaignId: string, ba
  */
 export const RECIPIENTS_SQL = `SELECT DISTINCT p.email FROM preorders p
   WHERE p.shop_id = $1 AND p.campaign_id = $2 AND p.state NOT IN ('placed', 'cancelled', 'fulfilled')
-    AND ($3::text IS NULL OR p.promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $3::text)))
+    AND ($3::text IS NULL OR ${drawsOnBatch('$3')})
     AND NOT EXISTS (SELECT 1 FROM email_unsubscribes x WHERE x.shop_id = p.shop_id AND x.email = p.email)`;

@@ -25,6 +25,7 @@ import { newId } from '../ids.ts';
 import { type Campaign, loadCampaign, resolveVariants, type VariantRef } from './campaigns.ts';
 import type { ServiceContext } from './context.ts';
 import {
+  drawsOnBatch,
   type PromiseUpdate,
   type StoredPromise,
   storePromises,
@@ -245,9 +246,8 @@ export async function deleteBatch(
     const campaign = await loadCampaign(tx, shop.id, campaignId, { lock: true });
     const current = await loadBatch(tx, shop.id, campaignId, batchId);
     const [served] = await tx.query<{ preorders: number }>(
-      `SELECT count(*)::int AS preorders FROM preorders
-       WHERE shop_id = $1 AND campaign_id = $2 AND state <> 'cancelled'
-         AND promise_batches @> jsonb_build_array(jsonb_build_object('batchId', $3::text))`,
+      `SELECT count(*)::int AS preorders FROM preorders p
+       WHERE p.shop_id = $1 AND p.campaign_id = $2 AND p.state <> 'cancelled' AND ${drawsOnBatch('$3')}`,
       [shop.id, campaignId, batchId],
     );
     const preorders = served?.preorders ?? 0;

@@ -237,6 +237,17 @@ describeOnEachEngine('the lifecycle under random sequences', ({ db }) => {
       }
       if (row.state === 'confirmed') assert.ok(inStock < row.quantity, `${message}: confirmed but in stock`);
     }
+    // The batches a promise draws on are the rows the lists by batch read.
+    const unlike = await db().query<{ id: string }>(
+      `SELECT p.id FROM preorders p WHERE p.campaign_id = $1
+         AND (SELECT coalesce(array_agg(DISTINCT drawn->>'batchId' ORDER BY drawn->>'batchId'), '{}')
+              FROM jsonb_array_elements(p.promise_batches) AS drawn)
+         IS DISTINCT FROM
+             (SELECT coalesce(array_agg(d.batch_id ORDER BY d.batch_id), '{}')
+              FROM preorder_batches d WHERE d.shop_id = p.shop_id AND d.preorder_id = p.id)`,
+      [campaignId],
+    );
+    assert.deepEqual(unlike, [], `after ${after}: preorder_batches as promise_batches says`);
     // The units held are the live pre-orders' units.
     const [units] = await db().query<{ held: number; customers: number; live: number }>(
       `SELECT (SELECT coalesce(sum(held), 0)::int FROM campaign_variants WHERE campaign_id = $1) AS held,
