@@ -31,6 +31,9 @@ const RUNS = Number(options.runs);
 if (!Number.isInteger(PREORDERS) || PREORDERS < 1 || !Number.isInteger(RUNS) || RUNS < 1) {
   throw new Error('--preorders and --runs take positive whole numbers');
 }
+/** Thrown to roll the bare update back; declared before the run, which uses it. */
+const rollback = new Error('rolled back on purpose');
+
 const scratch = await scratchDatabase(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const db = await openDatabase({ url: scratch.url, poolSize: 2 });
 try {
@@ -168,8 +171,6 @@ async function run(db: Database) {
     `    ratio kept / recomputed                    ${(median(incremental) / median(recompute)).toFixed(2)}×`,
   );
 }
-
-const rollback = new Error('rolled back on purpose');
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
