@@ -78,7 +78,7 @@ export async function movePreorder<M extends PreorderMove>(
   data: MoveData<M>,
   columns: MoveColumns[M],
 ): Promise<PreorderState> {
-  const next = transition(preorder.state, move);
+  const next = decideMove(uow, preorder, move, data);
   const set: string[] = ['state = $3', 'updated_at = $4'];
   const params: unknown[] = [preorder.shopId, preorder.id, next, uow.now, preorder.state];
   const assign = (column: string, value: unknown) => {
@@ -110,6 +110,21 @@ export async function movePreorder<M extends PreorderMove>(
     // Callers move a pre-order under its row lock, so its state cannot have changed under them.
     throw new Error(`pre-order ${preorder.id} was no longer ${preorder.state} when it was moved (${move})`);
   }
+  return next;
+}
+
+/**
+ * A move decided: the state the lifecycle leads to (`invalid_transition` when it does not allow it), its
+ * event recorded with the transaction. The caller writes the state: `movePreorder` one pre-order with the
+ * move's columns, `advance` many at once.
+ */
+function decideMove<M extends PreorderMove>(
+  uow: UnitOfWork,
+  preorder: PreorderRef,
+  move: M,
+  data: MoveData<M>,
+): PreorderState {
+  const next = transition(preorder.state, move);
   uow.record(event(preorder.shopId, MOVE_EVENTS[move], preorder.id, data as never));
   return next;
 }
@@ -675,15 +690,16 @@ export async function advance(
       outstanding: outstandingAfter(plan, charged).amount,
       dueNow: owedNow.amount,
     });
+    const ref = () => ({ id: row.id, shopId: row.shop_id, state });
     for (const move of moves) {
-      state = transition(state, move);
-      const data =
-        move === 'allocate'
-          ? { campaignId: row.campaign_id, variantId: row.variant_id, quantity: row.quantity }
-          : move === 'requestBalance'
-            ? { amount: owedNow }
-            : {};
-      uow.record(event(shopId, MOVE_EVENTS[move], row.id, data as never));
+      if (move === 'allocate') {
+        const allocated = { campaignId: row.campaign_id, variantId: row.variant_id, quantity: row.quantity };
+        state = decideMove(uow, ref(), 'allocate', allocated);
+      } else if (move === 'requestBalance') {
+        state = decideMove(uow, ref(), 'requestBalance', { amount: owedNow });
+      } else if (move === 'markReady') {
+        state = decideMove(uow, ref(), 'markReady', {});
+      }
     }
     states.set(row.id, state);
     const releasedOn = row.released_at ? shopDate(row.released_at, row.time_zone) : null;

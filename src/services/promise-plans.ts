@@ -11,8 +11,8 @@
  * an earlier day is moved on to today by the engine (`day_passed`: stock in hand is ready from today), one
  * made on a later day is not used. A plan made in a transaction serves the next change in the same
  * transaction (a pass of balances may cancel many pre-orders), and the others once it has committed.
- * Anything else — another process's change, a setting, a rolled-back
- * transaction — makes the next change recompute from the database, which is always right, only slower.
+ * Anything else — another process's change, a setting, a rolled-back transaction — makes the next change
+ * recompute from the database, which is always right, only slower.
  */
 import type { Database, Queryable } from '../db/database.ts';
 import { type CalendarDate, compareDates } from '../domain/calendar.ts';
@@ -31,14 +31,17 @@ export interface KeptPlan {
 /** Plans kept per process; the oldest goes first when there are too many. */
 const MAX_KEPT = 32;
 const keptByDatabase = new WeakMap<Database, Map<string, KeptPlan>>();
-
-function keptOf(db: Database): Map<string, KeptPlan> {
-  let kept = keptByDatabase.get(db);
-  if (!kept) {
-    kept = new Map();
-    keptByDatabase.set(db, kept);
+/** The plans `owner` (a database, a transaction) holds, by campaign variant. */
+function plansOf<Owner extends object>(
+  plans: WeakMap<Owner, Map<string, KeptPlan>>,
+  owner: Owner,
+): Map<string, KeptPlan> {
+  let held = plans.get(owner);
+  if (!held) {
+    held = new Map();
+    plans.set(owner, held);
   }
-  return kept;
+  return held;
 }
 
 const keyOf = (campaignId: string, variantId: string) => `${campaignId}\u0000${variantId}`;
@@ -58,23 +61,18 @@ export function keptPlan(
   at: { version: number; today: CalendarDate },
 ): KeptPlan | undefined {
   const key = keyOf(campaignId, variantId);
-  const kept = madeInTransaction.get(tx)?.get(key) ?? keptOf(db).get(key);
+  const kept = madeInTransaction.get(tx)?.get(key) ?? keptByDatabase.get(db)?.get(key);
   return kept && kept.version === at.version && compareDates(kept.today, at.today) <= 0 ? kept : undefined;
 }
 
 /** Keeps a plan made in transaction `tx` for the transaction's next change. */
 export function keepForTransaction(tx: Queryable, campaignId: string, variantId: string, plan: KeptPlan) {
-  let kept = madeInTransaction.get(tx);
-  if (!kept) {
-    kept = new Map();
-    madeInTransaction.set(tx, kept);
-  }
-  kept.set(keyOf(campaignId, variantId), plan);
+  plansOf(madeInTransaction, tx).set(keyOf(campaignId, variantId), plan);
 }
 
 /** Keeps a plan once its transaction committed; an older version never replaces a newer one. */
 export function keepPlan(db: Database, campaignId: string, variantId: string, plan: KeptPlan): void {
-  const kept = keptOf(db);
+  const kept = plansOf(keptByDatabase, db);
   const key = keyOf(campaignId, variantId);
   const current = kept.get(key);
   if (current && current.version > plan.version) return;

@@ -657,7 +657,7 @@ async function incrementally(
   }
   // One change names the promises it changed in serving order; after several, one may be back as it was.
   const updates =
-    applied.length === 1 && remade.size === 0
+    applied.length <= 1 && remade.size === 0
       ? [...changed].map((id) => tell(plan, plan.promiseOf(id), start.promiseOf(id).window, today))
       : updatesInServingOrder(plan, { today, remade, candidates: changed }, (id) => {
           const before = start.promiseOf(id);
