@@ -313,7 +313,10 @@ async function startLaunch(
         }
       }
       const entries = merchantEntries(policy, knowledge, scenario.bufferDays);
-      for (const [index, entry] of entries.entries()) {
+      // Dates only ever move later here, so the merchant edits the last batch first: at every step the
+      // batches keep their serving order, and no promise draws on a batch only until the next edit.
+      for (let index = entries.length - 1; index >= 0; index--) {
+        const entry = entries[index];
         const before = entered[index];
         if (
           !entry ||
