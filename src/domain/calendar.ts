@@ -14,11 +14,32 @@ const datePattern = /^\d{4}-\d{2}-\d{2}$/;
  * `YYYY-MM-DD` (the round trip catches 2025-02-30, which Date.parse would roll into March).
  */
 export function dayNumber(date: CalendarDate): number {
+  const known = remembered.number.get(date);
+  if (known !== undefined) return known;
   const time = datePattern.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
   if (Number.isNaN(time) || isoOfTime(time) !== date) {
     throw new DomainError('invalid_date', `${date} is not a calendar date (YYYY-MM-DD)`, { date });
   }
-  return time / msPerDay;
+  const day = time / msPerDay;
+  remember(date, day, { writable: false });
+  return day;
+}
+
+/**
+ * Dates and day numbers met lately, both ways: the promise engine turns the same few hundred days back
+ * and forth for every pre-order, and going through Date each time was a large part of a re-promise.
+ * Only valid pairs are kept, and a day only when it may be written (a date before 1970 may be read, not
+ * written); all are forgotten at once when there are many.
+ */
+const remembered = { number: new Map<CalendarDate, number>(), date: new Map<number, CalendarDate>() };
+
+function remember(date: CalendarDate, day: number, { writable }: { writable: boolean }) {
+  if (remembered.number.size >= 10_000 || remembered.date.size >= 10_000) {
+    remembered.number.clear();
+    remembered.date.clear();
+  }
+  remembered.number.set(date, day);
+  if (writable) remembered.date.set(day, date);
 }
 
 /**
@@ -32,10 +53,14 @@ const lastWritableDay = Date.parse('9999-12-31T00:00:00Z') / msPerDay;
 
 /** The calendar date of a day number (days since 1970-01-01); refuses a day past year 9999 or before 1970. */
 export function calendarDate(day: number): CalendarDate {
+  const known = remembered.date.get(day);
+  if (known !== undefined) return known;
   if (!Number.isSafeInteger(day) || day < 0 || day > lastWritableDay) {
     throw new DomainError('invalid_date', 'that date is outside the calendar Presell can write', { day });
   }
-  return isoOfTime(day * msPerDay);
+  const date = isoOfTime(day * msPerDay);
+  remember(date, day, { writable: true });
+  return date;
 }
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {

@@ -90,11 +90,29 @@ describe('the instant a shop-local day begins', () => {
   }
 });
 
+/** The date of a day number by Date alone, as the calendar would work it out without remembering. */
+function isoOfDay(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
 describe('the calendar Presell can write', () => {
   test('ends in year 9999: a day past it is refused, never written as a six-digit year', () => {
     assert.equal(calendarDate(dayNumber('9999-12-31')), '9999-12-31');
     assert.throws(() => addDays('9999-12-31', 1), refusesWith('invalid_date'));
     assert.throws(() => calendarDate(-1), refusesWith('invalid_date'));
+    // A day read before 1970 is still not one to write, however often it was read.
+    assert.equal(dayNumber('1969-12-31'), -1);
+    assert.throws(() => calendarDate(-1), refusesWith('invalid_date'));
+  });
+
+  test('a date and its day number round-trip, read or written, first or again, past the remembered ones', () => {
+    for (let pass = 0; pass < 2; pass++) {
+      for (let day = 0; day < 25_000; day += 1) {
+        const date = calendarDate(day);
+        assert.equal(dayNumber(date), day);
+        assert.equal(isoOfDay(day), date);
+      }
+    }
   });
 
   test('takes every input date with a year of buffer to spare', () => {
