@@ -285,7 +285,7 @@ function entryOf(row: LedgerRow): LedgerEntry {
 
 /**
  * Books a movement, checked by the domain against what the ledger holds (no refund beyond its payment).
- * The key is unique: a movement already booked under it is left as it is.
+ * The key is unique: a movement already booked under it is left as it is. True when it was booked now.
  */
 export async function book(
   tx: Queryable,
@@ -294,32 +294,81 @@ export async function book(
   now: Date,
   ledger?: Ledger,
 ): Promise<boolean> {
-  ledger ??= await loadLedger(tx, preorder);
-  const next = append(ledger, { ...entry, createdAt: now });
-  if (next === ledger) return false;
-  const inserted = await tx.query(
-    `INSERT INTO ledger_entries (id, shop_id, campaign_id, preorder_id, kind, amount, currency, provider,
-       payment_reference, refund_reference, idempotency_key, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1`,
-    [
-      newId('ledgerEntry', now.getTime()),
-      preorder.shopId,
-      preorder.campaignId,
-      preorder.id,
-      entry.kind,
-      entry.amount.amount,
-      entry.amount.currency,
-      entry.provider,
-      entry.paymentReference,
-      entry.refundReference ?? null,
-      entry.idempotencyKey,
-      now,
-    ],
-  );
-  if (inserted.length === 0) return false;
-  await addToLedgerSums(tx, preorder, entry.kind, entry.amount.amount);
-  return true;
+  const [booked] = await bookAll(tx, [{ preorder, entry, ledger }], now);
+  return booked as boolean;
+}
+
+/** A movement to book for a pre-order, and its ledger as read under its lock (read here if not given). */
+export interface Booking {
+  preorder: MoneyPreorder;
+  entry: Omit<LedgerEntry, 'createdAt'>;
+  ledger?: Ledger | undefined;
+}
+
+/**
+ * Books movements as `book` does, each checked against its pre-order's ledger with the bookings before it,
+ * in one statement for the entries and one for the pre-orders' sums. Whether each was booked now, in order.
+ */
+export async function bookAll(tx: Queryable, bookings: readonly Booking[], now: Date): Promise<boolean[]> {
+  const ledgers = new Map<string, Ledger>();
+  for (const { preorder, ledger } of bookings) if (ledger) ledgers.set(preorder.id, ledger);
+  const unread = bookings.map((b) => b.preorder).filter((preorder) => !ledgers.has(preorder.id));
+  for (const shopId of new Set(unread.map((preorder) => preorder.shopId))) {
+    const read = await loadLedgers(
+      tx,
+      shopId,
+      unread.filter((preorder) => preorder.shopId === shopId),
+    );
+    for (const [id, ledger] of read) ledgers.set(id, ledger);
+  }
+  // Each booking's row, or null when its ledger holds the movement already.
+  const made = bookings.map(({ preorder, entry }) => {
+    const ledger = ledgers.get(preorder.id) as Ledger;
+    const next = append(ledger, { ...entry, createdAt: now });
+    if (next === ledger) return null;
+    ledgers.set(preorder.id, next);
+    return {
+      id: newId('ledgerEntry', now.getTime()),
+      shop_id: preorder.shopId,
+      campaign_id: preorder.campaignId,
+      preorder_id: preorder.id,
+      kind: entry.kind,
+      amount: entry.amount.amount,
+      currency: entry.amount.currency,
+      provider: entry.provider,
+      payment_reference: entry.paymentReference,
+      refund_reference: entry.refundReference ?? null,
+      idempotency_key: entry.idempotencyKey,
+    };
+  });
+  const rows = made.filter((row) => row !== null);
+  const inserted =
+    rows.length === 0
+      ? []
+      : await tx.query<{ idempotency_key: string }>(
+          `INSERT INTO ledger_entries (id, shop_id, campaign_id, preorder_id, kind, amount, currency, provider,
+             payment_reference, refund_reference, idempotency_key, created_at)
+           SELECT e.id, e.shop_id, e.campaign_id, e.preorder_id, e.kind, e.amount, e.currency, e.provider,
+             e.payment_reference, e.refund_reference, e.idempotency_key, $2
+           FROM jsonb_to_recordset($1::jsonb) AS e(id text, shop_id text, campaign_id text, preorder_id text,
+             kind text, amount bigint, currency text, provider text, payment_reference text,
+             refund_reference text, idempotency_key text)
+           ORDER BY e.id
+           ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
+          [JSON.stringify(rows), now],
+        );
+  const booked = new Set(inserted.map((row) => row.idempotency_key));
+  const written = rows.filter((row) => booked.has(row.idempotency_key));
+  for (const shopId of new Set(written.map((row) => row.shop_id))) {
+    await addToLedgerSums(
+      tx,
+      shopId,
+      written
+        .filter((row) => row.shop_id === shopId)
+        .map((row) => ({ preorderId: row.preorder_id, kind: row.kind, amount: row.amount })),
+    );
+  }
+  return made.map((row) => row !== null && booked.has(row.idempotency_key));
 }
 
 export interface NewOperation {

@@ -24,7 +24,8 @@ import { type Campaign, loadCampaign } from './campaigns.ts';
 import { cancelInTx } from './cancellation.ts';
 import type { ServiceContext } from './context.ts';
 import {
-  book as bookEntry,
+  type Booking,
+  bookAll,
   claimPendingOperations,
   findOperations,
   insertOperation,
@@ -44,7 +45,7 @@ import {
   SELECT_OPERATIONS,
   sendOperation,
 } from './payment-operations.ts';
-import { advance, movePreorder, scheduleBalanceRetry } from './preorder-changes.ts';
+import { advance, type Move, movePreorder, movePreorders, scheduleBalanceRetry } from './preorder-changes.ts';
 import { getShop, type Shop } from './shops.ts';
 import { inTransaction, type UnitOfWork } from './unit-of-work.ts';
 
@@ -91,8 +92,11 @@ export interface Answer {
 /**
  * Applies the answers about many operations of one shop in one transaction: one commit for a batch of
  * placements or a pass of balances. Campaigns an answer may free units of are locked first, in id order,
- * as every change of a campaign's counters does. The moves money made possible (ready, allocated) are
- * made once for all the pre-orders it moved, in serving order, after every answer was applied.
+ * as every change of a campaign's counters does. The answers that cannot free units, each about a
+ * pre-order of its own, are applied together: their rows read at once, their writes made at once. Those
+ * that may (a refusal can cancel, which moves other pre-orders' promises) follow one at a time, each
+ * reading what is current. The moves money made possible (ready, allocated) are made once for all the
+ * pre-orders it moved, in serving order, after every answer was applied.
  */
 export async function settleAll(
   ctx: ServiceContext,
@@ -122,35 +126,60 @@ export async function settleAll(
       paid.add(preorder.id);
       return preorder.state;
     };
-    // Without an answer that may cancel (which frees units and so moves other pre-orders' promises), and
-    // with each pre-order answered once, the rows every answer starts from are read at once.
+    const settled = new Map<Answer, Settled>();
     const rest = answers.filter((answer) => !waiting.has(answer.op.id));
-    const locked =
-      cancelling.length === 0 && new Set(rest.map((answer) => answer.op.preorderId)).size === rest.length
-        ? await lockForAnswers(
-            tx,
-            shop.id,
-            rest.map((answer) => answer.op),
-          )
-        : undefined;
-    const settled: Settled[] = [];
-    for (const answer of answers) {
-      const read = locked && {
-        preorder: locked.preorders.get(answer.op.preorderId) as MoneyPreorder,
-        op: locked.operations.get(answer.op.id) as Operation,
-        ledger: locked.ledgers.get(answer.op.preorderId) as Ledger,
-      };
-      settled.push(
-        waiting.get(answer.op.id) ?? (await settleInTx(uow, payments, shop, answer, advanceLater, read)),
+    const together = rest.filter((answer) => !mayCancel(answer.outcome, answer.op));
+    const preorderIds = rest.map((answer) => answer.op.preorderId);
+    if (together.length > 0 && new Set(preorderIds).size === preorderIds.length) {
+      const locked = await lockForAnswers(
+        tx,
+        shop.id,
+        together.map((answer) => answer.op),
       );
+      const writes = noWrites();
+      for (const answer of together) {
+        const read = {
+          preorder: locked.preorders.get(answer.op.preorderId) as MoneyPreorder,
+          op: locked.operations.get(answer.op.id) as Operation,
+          ledger: locked.ledgers.get(answer.op.preorderId) as Ledger,
+          writes,
+        };
+        settled.set(answer, await settleInTx(uow, payments, shop, answer, advanceLater, read));
+      }
+      await write(uow, writes);
     }
-    if (paid.size === 0) return settled;
+    for (const answer of rest) {
+      if (!settled.has(answer))
+        settled.set(answer, await settleInTx(uow, payments, shop, answer, advanceLater));
+    }
+    const results = answers.map((answer) => waiting.get(answer.op.id) ?? (settled.get(answer) as Settled));
+    if (paid.size === 0) return results;
     const states = await advance(uow, shop.id, [...paid]);
-    return settled.map((result) => {
+    return results.map((result) => {
       const state = states.get(result.operation.preorderId);
       return state ? { ...result, preorderState: state } : result;
     });
   });
+}
+
+/**
+ * The writes of answers applied together, made once every one of them was decided: each answer's rows
+ * were read before any was written, and no answer reads what another writes.
+ */
+interface AnswerWrites {
+  bookings: Booking[];
+  operations: OperationChange[];
+  moves: Move[];
+}
+
+function noWrites(): AnswerWrites {
+  return { bookings: [], operations: [], moves: [] };
+}
+
+async function write(uow: UnitOfWork, writes: AnswerWrites) {
+  await bookAll(uow.tx, writes.bookings, uow.now);
+  await updateOperations(uow.tx, writes.operations, uow.now);
+  await movePreorders(uow, writes.moves);
 }
 
 /**
@@ -219,7 +248,7 @@ async function settleInTx(
   shop: Shop,
   { op, outcome, source }: Answer,
   afterMoney: AfterMoney = (preorder) => stateAfterMoney(uow, preorder),
-  read?: { preorder: MoneyPreorder; op: Operation; ledger: Ledger },
+  read?: { preorder: MoneyPreorder; op: Operation; ledger: Ledger; writes: AnswerWrites },
 ): Promise<Settled> {
   const { tx, now } = uow;
   // A failure may cancel the pre-order and free units: the campaign row is locked first, as always.
@@ -234,10 +263,19 @@ async function settleInTx(
   const preorder =
     read?.preorder ??
     ((await loadMoneyPreorder(tx, op.shopId, op.preorderId, { lock: true })) as MoneyPreorder);
-  const current = read?.op ?? (await lockOperation(tx, op.id));
+  const current = read?.op ?? (await lockOperation(tx, op));
   const unchanged: Settled = { operation: current, preorderState: preorder.state };
   if (current.status === 'succeeded') return unchanged;
-  const step: Step = { uow, payments, shop, preorder, op: current, afterMoney, ledger: read?.ledger };
+  const step: Step = {
+    uow,
+    payments,
+    shop,
+    preorder,
+    op: current,
+    afterMoney,
+    ledger: read?.ledger,
+    writes: read?.writes,
+  };
   switch (outcome.kind) {
     case 'succeeded':
       return succeeded(step, outcome);
@@ -245,7 +283,7 @@ async function settleInTx(
       return (await markWaiting(tx, [{ op: current, outcome, source }], now)).get(current.id) as Settled;
     case 'unavailable':
       if (current.status !== 'pending') return unchanged;
-      await updateOperation(tx, current.id, now, {
+      await updateOperation(step, {
         status: 'pending',
         attempts: current.attempts + 1,
         nextAttemptAt: retryAfterUnavailable(current.attempts, now),
@@ -262,7 +300,7 @@ async function settleInTx(
         source === 'report' && current.purpose === 'first_step' && current.status === 'requires_action';
       if (shopperMayRetry) {
         // The shopper is still on the payment page and can try another card; the timeout ends it if not.
-        await updateOperation(tx, current.id, now, {
+        await updateOperation(step, {
           status: 'requires_action',
           lastErrorCode: outcome.code,
         });
@@ -284,6 +322,8 @@ interface Step {
   afterMoney: AfterMoney;
   /** The pre-order's ledger when it was read with its lock; read when needed otherwise. */
   ledger?: Ledger | undefined;
+  /** Where the writes go when answers are applied together; made at once otherwise. */
+  writes?: AnswerWrites | undefined;
 }
 
 async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeeded' }>): Promise<Settled> {
@@ -305,11 +345,7 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
   } else if (op.kind === 'charge') {
     await book(step, { ...entry, kind: 'charge', paymentReference: outcome.ref });
   }
-  await updateOperation(tx, op.id, now, {
-    status: 'succeeded',
-    providerRef: outcome.ref,
-    lastErrorCode: null,
-  });
+  await updateOperation(step, { status: 'succeeded', providerRef: outcome.ref, lastErrorCode: null });
   const operation: Operation = { ...op, status: 'succeeded', providerRef: outcome.ref };
   let state = preorder.state;
 
@@ -325,16 +361,15 @@ async function succeeded(step: Step, outcome: Extract<Outcome, { kind: 'succeede
     uow.record(event(shop.id, 'preorder.late_payment_refunded', preorder.id, { amount: moved }));
   } else if (op.purpose === 'first_step' && preorder.state === 'placed') {
     const cardSaved = op.saveCard || op.kind === 'save';
-    await movePreorder(
-      uow,
+    await move(step, {
       preorder,
-      'confirm',
-      { charged: op.kind === 'charge' ? moved : null, cardSaved },
-      {
+      move: 'confirm',
+      data: { charged: op.kind === 'charge' ? moved : null, cardSaved },
+      columns: {
         paymentCustomerId: cardSaved ? outcome.customerId : null,
         paymentMethodId: cardSaved ? outcome.paymentMethodId : null,
       },
-    );
+    });
     state = await afterMoney(preorder);
   } else if (op.purpose === 'balance') {
     // A retry waiting after an earlier failure is not needed any more.
@@ -361,15 +396,15 @@ async function stateAfterMoney(uow: UnitOfWork, preorder: MoneyPreorder): Promis
 /** A refund the provider refused: the merchant is told; the pre-order and its units stay as they are. */
 async function refundFailed(step: Step, code: PaymentErrorCode): Promise<Settled> {
   const { uow, preorder, op, shop } = step;
-  await updateOperation(uow.tx, op.id, uow.now, { status: 'failed', lastErrorCode: code });
+  await updateOperation(step, { status: 'failed', lastErrorCode: code });
   uow.record(event(shop.id, 'preorder.refund_failed', preorder.id, { amount: op.amount, code }));
   return { operation: { ...op, status: 'failed', lastErrorCode: code }, preorderState: preorder.state };
 }
 
 async function failed(step: Step & { campaign: Campaign }, code: PaymentErrorCode): Promise<Settled> {
   const { uow, payments, shop, preorder, op, campaign } = step;
-  const { tx, now } = uow;
-  await updateOperation(tx, op.id, now, { status: 'failed', lastErrorCode: code });
+  const { now } = uow;
+  await updateOperation(step, { status: 'failed', lastErrorCode: code });
   const operation: Operation = { ...op, status: 'failed', lastErrorCode: code };
   const cancel = async (reason: string): Promise<Settled> => {
     await cancelInTx(uow, payments, { shop, campaign, preorder, reason, choice: { kind: 'policy' } });
@@ -397,46 +432,64 @@ async function failed(step: Step & { campaign: Campaign }, code: PaymentErrorCod
   return { operation, preorderState: preorder.state };
 }
 
-async function book(step: Step, entry: Parameters<typeof bookEntry>[2]) {
-  await bookEntry(step.uow.tx, step.preorder, entry, step.uow.now, step.ledger);
+async function book(step: Step, entry: Booking['entry']) {
+  const booking = { preorder: step.preorder, entry, ledger: step.ledger };
+  if (step.writes) step.writes.bookings.push(booking);
+  else await bookAll(step.uow.tx, [booking], step.uow.now);
 }
 
-async function lockOperation(tx: Queryable, id: string): Promise<Operation> {
+async function move(step: Step, preorderMove: Move) {
+  if (step.writes) step.writes.moves.push(preorderMove);
+  else await movePreorders(step.uow, [preorderMove]);
+}
+
+async function updateOperation(step: Step, changes: OperationChange['changes']) {
+  const change = { op: step.op, changes };
+  if (step.writes) step.writes.operations.push(change);
+  else await updateOperations(step.uow.tx, [change], step.uow.now);
+}
+
+async function lockOperation(tx: Queryable, op: Pick<Operation, 'id' | 'shopId'>): Promise<Operation> {
   const [row] = await tx.query<Parameters<typeof operationOf>[0]>(
-    `${SELECT_OPERATIONS} WHERE o.id = $1 FOR UPDATE OF o`,
-    [id],
+    `${SELECT_OPERATIONS} WHERE o.shop_id = $1 AND o.id = $2 FOR UPDATE OF o`,
+    [op.shopId, op.id],
   );
-  if (!row) throw new Error(`no payment operation ${id}`);
+  if (!row) throw new Error(`no payment operation ${op.id}`);
   return operationOf(row);
 }
 
-async function updateOperation(
-  tx: Queryable,
-  id: string,
-  now: Date,
+/** What an answer changes in its operation's row; left out: as it was. */
+interface OperationChange {
+  op: Pick<Operation, 'id' | 'shopId'>;
   changes: {
     status: Operation['status'];
     providerRef?: string;
     attempts?: number;
     nextAttemptAt?: Date;
     lastErrorCode?: string | null;
-  },
-) {
+  };
+}
+
+/** Writes answers' changes to their operations (of one shop), in one statement. */
+async function updateOperations(tx: Queryable, changes: readonly OperationChange[], now: Date) {
+  if (changes.length === 0) return;
+  const rows = changes.map(({ op, changes: change }) => ({
+    id: op.id,
+    status: change.status,
+    provider_ref: change.providerRef ?? null,
+    attempts: change.attempts ?? null,
+    next_attempt_at: change.nextAttemptAt ?? null,
+    sets_error: change.lastErrorCode !== undefined,
+    last_error_code: change.lastErrorCode ?? null,
+  }));
   await tx.query(
-    `UPDATE payment_operations SET status = $2, provider_ref = coalesce($3, provider_ref),
-       attempts = coalesce($4, attempts), next_attempt_at = coalesce($5, next_attempt_at),
-       last_error_code = CASE WHEN $6 THEN $7 ELSE last_error_code END, updated_at = $8
-     WHERE id = $1`,
-    [
-      id,
-      changes.status,
-      changes.providerRef ?? null,
-      changes.attempts ?? null,
-      changes.nextAttemptAt ?? null,
-      changes.lastErrorCode !== undefined,
-      changes.lastErrorCode ?? null,
-      now,
-    ],
+    `UPDATE payment_operations o SET status = c.status, provider_ref = coalesce(c.provider_ref, o.provider_ref),
+       attempts = coalesce(c.attempts, o.attempts), next_attempt_at = coalesce(c.next_attempt_at, o.next_attempt_at),
+       last_error_code = CASE WHEN c.sets_error THEN c.last_error_code ELSE o.last_error_code END, updated_at = $2
+     FROM jsonb_to_recordset($3::jsonb) AS c(id text, status text, provider_ref text, attempts int,
+       next_attempt_at timestamptz, sets_error boolean, last_error_code text)
+     WHERE o.shop_id = $1 AND o.id = ANY($4) AND o.id = c.id`,
+    [(changes[0] as OperationChange).op.shopId, now, JSON.stringify(rows), rows.map((row) => row.id)],
   );
 }
 

@@ -78,39 +78,84 @@ export async function movePreorder<M extends PreorderMove>(
   data: MoveData<M>,
   columns: MoveColumns[M],
 ): Promise<PreorderState> {
-  const next = decideMove(uow, preorder, move, data);
-  const set: string[] = ['state = $3', 'updated_at = $4'];
-  const params: unknown[] = [preorder.shopId, preorder.id, next, uow.now, preorder.state];
-  const assign = (column: string, value: unknown) => {
-    params.push(value);
-    set.push(`${column} = $${params.length}`);
-  };
+  const [next] = await movePreorders(uow, [{ preorder, move, data, columns } as Move]);
+  return next as PreorderState;
+}
+
+/** One pre-order's move, with its event's data and the columns that change with it. */
+export type Move = {
+  [M in PreorderMove]: { preorder: PreorderRef; move: M; data: MoveData<M>; columns: MoveColumns[M] };
+}[PreorderMove];
+
+/** What each move writes besides the state and `updated_at`, from the recordset `s`. */
+const MOVE_COLUMNS: Record<PreorderMove, string> = {
+  confirm: `, payment_customer_id = s.payment_customer_id, payment_method_id = s.payment_method_id,
+    placed_expires_at = NULL`,
+  cancel: `, cancel_reason = s.cancel_reason, placed_expires_at = NULL, balance_retry_at = NULL,
+    balance_due_at = NULL, balance_on_release = false`,
+  fulfil: `, carrier = s.carrier, tracking_number = s.tracking_number, tracking_url = s.tracking_url,
+    shipped_at = s.shipped_at, units_shipped = s.units_shipped`,
+  allocate: '',
+  requestBalance: '',
+  markReady: '',
+};
+
+/**
+ * Moves pre-orders (each at most once) by one step each, as `movePreorder` does, deciding and recording
+ * every move in the order given and writing them in one statement per shop and kind of move. Returns
+ * each pre-order's new state, in the order given.
+ */
+export async function movePreorders(uow: UnitOfWork, moves: readonly Move[]): Promise<PreorderState[]> {
+  const groups = new Map<string, { shopId: string; move: PreorderMove; rows: Record<string, unknown>[] }>();
+  const seen = new Set<string>();
+  const states = moves.map(({ preorder, move, data, columns }) => {
+    if (seen.has(preorder.id)) throw new Error(`pre-order ${preorder.id} moved twice in one statement`);
+    seen.add(preorder.id);
+    const next = decideMove(uow, preorder, move, data as never);
+    const key = `${preorder.shopId}\u0000${move}`;
+    const group = groups.get(key) ?? { shopId: preorder.shopId, move, rows: [] };
+    group.rows.push({ id: preorder.id, from: preorder.state, state: next, ...columnsOf(move, columns) });
+    groups.set(key, group);
+    return next;
+  });
+  for (const { shopId, move, rows } of groups.values()) {
+    const moved = await uow.tx.query(
+      `UPDATE preorders p SET state = s.state, updated_at = $2${MOVE_COLUMNS[move]}
+       FROM jsonb_to_recordset($3::jsonb) AS s(id text, "from" text, state text, payment_customer_id text,
+         payment_method_id text, cancel_reason text, carrier text, tracking_number text, tracking_url text,
+         shipped_at timestamptz, units_shipped int)
+       WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id AND p.state = s."from"
+       RETURNING p.id`,
+      [shopId, uow.now, JSON.stringify(rows), rows.map((row) => row.id)],
+    );
+    if (moved.length !== rows.length) {
+      // Callers move pre-orders under their row locks, so their states cannot have changed under them.
+      throw new Error(
+        `${rows.length - moved.length} pre-orders were no longer where they were seen (${move})`,
+      );
+    }
+  }
+  return states;
+}
+
+/** A move's columns as the recordset names them. */
+function columnsOf(move: PreorderMove, columns: MoveColumns[PreorderMove]): Record<string, unknown> {
   if (move === 'confirm') {
     const card = columns as MoveColumns['confirm'];
-    assign('payment_customer_id', card.paymentCustomerId);
-    assign('payment_method_id', card.paymentMethodId);
-    set.push('placed_expires_at = NULL');
-  } else if (move === 'cancel') {
-    assign('cancel_reason', (columns as MoveColumns['cancel']).reason);
-    set.push('placed_expires_at = NULL', 'balance_retry_at = NULL', 'balance_due_at = NULL');
-    set.push('balance_on_release = false');
-  } else if (move === 'fulfil') {
+    return { payment_customer_id: card.paymentCustomerId, payment_method_id: card.paymentMethodId };
+  }
+  if (move === 'cancel') return { cancel_reason: (columns as MoveColumns['cancel']).reason };
+  if (move === 'fulfil') {
     const shipment = columns as MoveColumns['fulfil'];
-    assign('carrier', shipment.carrier);
-    assign('tracking_number', shipment.trackingNumber);
-    assign('tracking_url', shipment.trackingUrl);
-    assign('shipped_at', shipment.shippedAt);
-    assign('units_shipped', shipment.unitsShipped);
+    return {
+      carrier: shipment.carrier,
+      tracking_number: shipment.trackingNumber,
+      tracking_url: shipment.trackingUrl,
+      shipped_at: shipment.shippedAt,
+      units_shipped: shipment.unitsShipped,
+    };
   }
-  const moved = await uow.tx.query(
-    `UPDATE preorders SET ${set.join(', ')} WHERE shop_id = $1 AND id = $2 AND state = $5 RETURNING 1`,
-    params,
-  );
-  if (moved.length === 0) {
-    // Callers move a pre-order under its row lock, so its state cannot have changed under them.
-    throw new Error(`pre-order ${preorder.id} was no longer ${preorder.state} when it was moved (${move})`);
-  }
-  return next;
+  return {};
 }
 
 /**
@@ -500,9 +545,9 @@ export interface ParcelShipped {
 
 /**
  * Counts parcels' units as shipped (the caller checked each with the domain's `shipmentUnits` under the
- * pre-orders' locks, in order, counting earlier parcels of the same pre-order). The parcel with a
- * pre-order's last unit fulfils it through `movePreorder`; the parts before it are counted together in one
- * statement, each with its `preorder.partly_shipped` event.
+ * pre-orders' locks, in order, counting earlier parcels of the same pre-order). The parcels with a
+ * pre-order's last unit fulfil it (`movePreorders`, together); the parts before them are counted together
+ * in one statement, each with its `preorder.partly_shipped` event.
  */
 export async function shipParcels(
   uow: UnitOfWork,
@@ -513,6 +558,7 @@ export async function shipParcels(
   }[],
 ): Promise<void> {
   const partly = new Map<string, number>();
+  const fulfilled: Move[] = [];
   for (const { preorder, parcel } of parcels) {
     const unitsShipped = preorder.unitsShipped + parcel.quantity;
     const tracking = {
@@ -523,13 +569,12 @@ export async function shipParcels(
     };
     if (unitsShipped === preorder.quantity) {
       partly.delete(preorder.id);
-      await movePreorder(
-        uow,
+      fulfilled.push({
         preorder,
-        'fulfil',
-        { ...tracking, shipmentId: parcel.shipmentId, quantity: parcel.quantity },
-        { ...parcel, unitsShipped },
-      );
+        move: 'fulfil',
+        data: { ...tracking, shipmentId: parcel.shipmentId, quantity: parcel.quantity },
+        columns: { ...parcel, unitsShipped },
+      });
       continue;
     }
     partly.set(preorder.id, unitsShipped);
@@ -543,6 +588,7 @@ export async function shipParcels(
       }),
     );
   }
+  await movePreorders(uow, fulfilled);
   if (partly.size === 0) return;
   await uow.tx.query(
     `UPDATE preorders p SET units_shipped = s.units, updated_at = $2
@@ -555,20 +601,29 @@ export async function shipParcels(
 // ——— money the pre-order owes ———
 
 /**
- * A movement the ledger booked, added to the pre-order's sums of it, in the same transaction: the payment
- * status (a generated column) follows, and the table filters by it through an index.
+ * Movements the ledger booked, added to their pre-orders' sums of them, in the same transaction: the
+ * payment status (a generated column) follows, and the table filters by it through an index.
  */
 export async function addToLedgerSums(
   tx: Queryable,
-  preorder: PreorderRef,
-  kind: LedgerEntry['kind'],
-  amount: number,
+  shopId: string,
+  movements: readonly { preorderId: string; kind: LedgerEntry['kind']; amount: number }[],
 ) {
-  if (kind === 'authorisation') return;
+  const sums = new Map<string, { id: string; charged: number; refunded: number }>();
+  for (const { preorderId, kind, amount } of movements) {
+    if (kind === 'authorisation') continue;
+    const sum = sums.get(preorderId) ?? { id: preorderId, charged: 0, refunded: 0 };
+    if (kind === 'charge') sum.charged += amount;
+    else sum.refunded += amount;
+    sums.set(preorderId, sum);
+  }
+  if (sums.size === 0) return;
   await tx.query(
-    `UPDATE preorders SET charged_amount = charged_amount + $3, refunded_amount = refunded_amount + $4
-     WHERE shop_id = $1 AND id = $2`,
-    [preorder.shopId, preorder.id, kind === 'charge' ? amount : 0, kind === 'refund' ? amount : 0],
+    `UPDATE preorders p SET charged_amount = p.charged_amount + s.charged,
+       refunded_amount = p.refunded_amount + s.refunded
+     FROM jsonb_to_recordset($2::jsonb) AS s(id text, charged bigint, refunded bigint)
+     WHERE p.shop_id = $1 AND p.id = ANY($3) AND p.id = s.id`,
+    [shopId, JSON.stringify([...sums.values()]), [...sums.keys()]],
   );
 }
 
