@@ -8,7 +8,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { embeddedImage, openDatabase } from './db/database.ts';
+import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { addDays, type CalendarDate, dayNumber } from './domain/calendar.ts';
 import type { PaymentTerms } from './domain/campaign.ts';
@@ -76,8 +76,6 @@ export interface PolicyInput {
   scenario: Scenario;
   draws: LaunchDraws;
   policy: PolicyName;
-  /** An empty, migrated database (`simulationDatabase`), which each policy's database starts as. */
-  database: Blob;
 }
 
 /** A policy's worker says the day it could stop, then, told the day every policy can, its figures. */
@@ -98,14 +96,14 @@ const WORKER_BOOTSTRAP = new URL(
 
 /**
  * Plays the launch under every policy, side by side: each policy in a worker thread of its own, on an
- * in-memory database of its own, on the same draws, so that each core plays one. Every policy plays until
+ * in-memory database of its own that the worker makes and migrates itself (making one is most of a
+ * run's fixed cost, so each core makes its own), on the same draws, so that each core plays one. Every policy plays until
  * the last day any of them needs (what happens after a policy's last customer has shipped is still part
  * of its cash figures), as if they shared one calendar.
  */
 export async function simulateLaunch(scenario: Scenario, seed: number): Promise<Simulation> {
   const draws = drawLaunch(scenario, seed);
-  const database = await simulationDatabase();
-  const workers = POLICIES.map((policy) => startPolicyWorker({ scenario, draws, policy, database }));
+  const workers = POLICIES.map((policy) => startPolicyWorker({ scenario, draws, policy }));
   try {
     const stops = await Promise.all(workers.map((worker) => worker.receive('stoppedOn')));
     for (const worker of workers) worker.post({ playUntil: Math.max(...stops) });
@@ -114,11 +112,6 @@ export async function simulateLaunch(scenario: Scenario, seed: number): Promise<
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
-}
-
-/** The database every policy starts from, migrated once rather than once a policy. */
-export function simulationDatabase(): Promise<Blob> {
-  return embeddedImage(migrate);
 }
 
 /**
@@ -172,16 +165,17 @@ function startPolicyWorker(input: PolicyInput) {
 }
 
 /**
- * Plays one policy's launch on an in-memory database of its own, day by day, until every batch has come
- * and every customer has shipped or cancelled (or the run's last day); then asks `lastDayOfAll` until
- * which day every policy plays, and plays on to it.
+ * Plays one policy's launch on an in-memory database of its own, made and migrated here, day by day,
+ * until every batch has come and every customer has shipped or cancelled (or the run's last day); then
+ * asks `lastDayOfAll` until which day every policy plays, and plays on to it.
  */
 export async function playPolicy(
-  { scenario, draws, policy, database }: PolicyInput,
+  { scenario, draws, policy }: PolicyInput,
   lastDayOfAll: (stoppedOn: number) => Promise<number>,
 ): Promise<PolicyRun> {
-  const db = await openDatabase({ image: database });
+  const db = await openDatabase();
   try {
+    await migrate(db);
     const opening = dayNumber(scenario.opensOn);
     let now = opening * DAY + BUSINESS_HOUR;
     const clock = () => new Date(now);

@@ -40,8 +40,6 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** Connections to a server (default 10). */
   poolSize?: number | undefined;
-  /** An in-memory embedded database starts as a copy of this one (made by `embeddedImage`). */
-  image?: Blob | undefined;
 }
 
 /** Thrown when the database cannot be reached or opened: a setup problem, not a request problem. */
@@ -61,30 +59,10 @@ const toNumber = (value: string) => Number(value);
 const asText = (value: string) => value;
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
-  return options.url
-    ? openServer(options.url, options.poolSize)
-    : openEmbedded(options.dataDir, options.image);
+  return options.url ? openServer(options.url, options.poolSize) : openEmbedded(options.dataDir);
 }
 
-/**
- * An in-memory embedded database after `prepare` (migrations), as an image that `openDatabase({ image })`
- * starts from: opening from it skips creating the cluster and preparing it again, most of the second or
- * two each new embedded database costs.
- */
-export async function embeddedImage(prepare: (db: Database) => Promise<unknown>): Promise<Blob> {
-  const db = await openEmbedded(undefined, undefined);
-  try {
-    await prepare(db);
-    return await db.dumpImage();
-  } finally {
-    await db.close();
-  }
-}
-
-async function openEmbedded(
-  dataDir: string | undefined,
-  image: Blob | undefined,
-): Promise<Database & { dumpImage(): Promise<Blob> }> {
+async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   const inMemory = !dataDir || dataDir.startsWith('memory://');
   if (!inMemory) {
     try {
@@ -97,7 +75,6 @@ async function openEmbedded(
   try {
     db = await PGlite.create(inMemory ? undefined : dataDir, {
       parsers: { [INT8]: toNumber, [NUMERIC]: asText, [DATE]: asText },
-      ...(inMemory && image ? { loadDataDir: image } : {}),
     });
   } catch (error) {
     throw new DatabaseUnavailableError(
@@ -136,7 +113,6 @@ async function openEmbedded(
       return result;
     },
     close: () => db.close(),
-    dumpImage: () => db.dumpDataDir('none'),
   };
 }
 

@@ -5,12 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import {
-  playPolicy,
-  type Simulation,
-  simulateLaunch,
-  simulationDatabase,
-} from '../../src/launch-simulator.ts';
+import { playPolicy, type Simulation, simulateLaunch } from '../../src/launch-simulator.ts';
 import { DEFAULT_SCENARIO, type Scenario } from '../../src/simulate/scenario.ts';
 
 /** Every batch late (slips to hear of), half of them short, many failing cards: every path is taken. */
@@ -75,7 +70,7 @@ test('a policy that could stop plays on to the last day every policy needs, its 
   assert.ok(oneDate);
   let stoppedOn = -1;
   const input = { scenario: SMALL, draws: first.draws, policy: 'one-date' as const };
-  const run = await playPolicy({ ...input, database: await simulationDatabase() }, async (day) => {
+  const run = await playPolicy(input, async (day) => {
     stoppedOn = day;
     return day + 5;
   });
