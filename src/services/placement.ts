@@ -59,8 +59,8 @@ interface Pending {
 }
 
 /**
- * Places pre-orders. Placements of one sku that arrive while a batch is in the database wait and then go
- * together, in arrival order, in one transaction: one lock of the campaign row, one call of the
+ * Places pre-orders. Placements of one sku that arrive together (in one tick) or while a batch is in the
+ * database wait and then go together, in arrival order, in one transaction: one lock of the campaign row, one call of the
  * reservation statement, one commit; their first payment steps go to the provider together after it. A
  * hot drop is then bounded by batches per second, not requests.
  */
