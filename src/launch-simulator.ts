@@ -53,6 +53,7 @@ const DECLINING_CARD = '4000000000000002';
 /** A run ends this many days after the last batch is due, whoever still waits. */
 const DAYS_AFTER_LAST_BATCH = 120;
 const AWAITING = new Set(['confirmed', 'allocated', 'balance_due', 'ready']);
+const ENDED = new Set(['fulfilled', 'cancelled']);
 
 export interface PolicyRun {
   policy: PolicyName;
@@ -284,6 +285,9 @@ async function startLaunch(
   const cash: CashPoint[] = [];
   /** When the customers last read their pre-orders: what changed since then is all there is to read. */
   let lastObserved = new Date(0);
+  /** Cash collected so far, and when it was last added up: each evening adds what was booked since. */
+  let collected = 0;
+  let countedUntil = new Date(0);
 
   return {
     async morning(day) {
@@ -348,7 +352,9 @@ async function startLaunch(
       const waiting = await observe(ctx, shop, campaign.id, { byId, followed }, day, opening, lastObserved);
       lastObserved = ctx.clock();
       await customersDecide(ctx, payments, shop, waiting, day, scenario.customers);
-      cash.push({ day, collected: await collected(ctx, shop) });
+      collected += await collectedSince(ctx, shop, campaign.id, countedUntil);
+      countedUntil = ctx.clock();
+      cash.push({ day, collected });
     },
     finished: () =>
       knowledge.every((k) => k.complete) &&
@@ -476,7 +482,10 @@ async function shipReady(ctx: ServiceContext, shop: Shop, campaignId: string) {
   );
 }
 
-/** Customers whose balance failed and who will fix it give a new card recoveryDays after the failure. */
+/**
+ * Customers whose balance failed and who will fix it give a new card recoveryDays after the failure. Only
+ * the cards the world made decline can fail, so only their pre-orders are looked at.
+ */
 async function recoverCards(
   ctx: ServiceContext,
   payments: Payments,
@@ -485,10 +494,15 @@ async function recoverCards(
   day: number,
   recoveryDays: number,
 ) {
+  const declining = [...byId.values()]
+    .filter((follow) => follow.order.balanceFails && !ENDED.has(follow.state))
+    .map((follow) => follow.preorderId);
+  if (declining.length === 0) return;
   const failed = await ctx.db.query<{ preorder_id: string }>(
     `SELECT DISTINCT o.preorder_id FROM payment_operations o JOIN preorders p ON p.shop_id = o.shop_id AND p.id = o.preorder_id
-     WHERE o.shop_id = $1 AND o.purpose = 'balance' AND o.status = 'failed' AND p.state IN ('allocated', 'balance_due')`,
-    [shop.id],
+     WHERE o.shop_id = $1 AND o.preorder_id = ANY($2) AND o.purpose = 'balance' AND o.status = 'failed'
+       AND p.state IN ('allocated', 'balance_due')`,
+    [shop.id, declining],
   );
   for (const { preorder_id: id } of failed) {
     const follow = byId.get(id);
@@ -569,13 +583,18 @@ async function customersDecide(
   }
 }
 
-/** Charged less refunded, so far. */
-async function collected(ctx: ServiceContext, shop: Shop): Promise<number> {
+/** Charged less refunded, booked after `since` (the ledger only ever grows). */
+async function collectedSince(
+  ctx: ServiceContext,
+  shop: Shop,
+  campaignId: string,
+  since: Date,
+): Promise<number> {
   const [row] = await ctx.db.query<{ net: number }>(
     `SELECT (coalesce(sum(amount) FILTER (WHERE kind = 'charge'), 0)
        - coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0))::bigint AS net
-     FROM ledger_entries WHERE shop_id = $1`,
-    [shop.id],
+     FROM ledger_entries WHERE shop_id = $1 AND campaign_id = $2 AND created_at > $3`,
+    [shop.id, campaignId, since],
   );
   return Number(row?.net ?? 0);
 }
