@@ -95,7 +95,8 @@ export class Placements {
         const queue = this.waiting.get(queueKey) ?? [];
         queue.push({ shop, request, digest, resolve, reject });
         this.waiting.set(queueKey, queue);
-        void this.drain(queueKey);
+        // Placements made together (one caller's many, a tick's requests) start their batch together.
+        queueMicrotask(() => void this.drain(queueKey));
       });
     } finally {
       this.keysInFlight.delete(flightKey);
