@@ -7,9 +7,10 @@ import { embeddedUpkeep } from './embedded-upkeep.ts';
 /**
  * Anything that runs SQL: the database itself or an open transaction.
  *
- * A statement that joins a table to rows sent as JSON (`jsonb_to_recordset`) names their keys again as an
- * array (`p.id = ANY($n)`): PostgreSQL takes such a recordset for 100 rows and would otherwise read all
- * of a shop's rows to join a few; with the array it looks each one up by its key.
+ * A statement that joins a table to rows sent from here (`rowsAs` in rows.ts: a recordset of JSON, or one
+ * row of parameters) names their keys again as an array (`p.id = ANY($n)`): PostgreSQL takes such a
+ * recordset for 100 rows and would otherwise read all of a shop's rows to join a few; with the array it
+ * looks each one up by its key.
  */
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;

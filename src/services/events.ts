@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { type RowColumn, rowsAs } from '../db/rows.ts';
 import { checkEvent, EVENTS, type NewEvent } from '../domain/events.ts';
 import { newId } from '../ids.ts';
 
@@ -9,13 +10,23 @@ import { newId } from '../ids.ts';
  */
 export async function appendEvents(tx: Queryable, events: readonly NewEvent[], now: Date): Promise<void> {
   if (events.length === 0) return;
+  const params: unknown[] = [now];
+  const rows = rowsAs('e', EVENT_ROW, eventRows(events, now), params);
   await tx.query(
     `INSERT INTO events (id, shop_id, type, version, subject_id, data, created_at)
-     SELECT e.id, e.shop_id, e.type, e.version, e.subject_id, e.data, $2
-     FROM jsonb_to_recordset($1::jsonb) AS e(id text, shop_id text, type text, version int, subject_id text, data jsonb)`,
-    [JSON.stringify(eventRows(events, now)), now],
+     SELECT e.id, e.shop_id, e.type, e.version, e.subject_id, e.data, $1 FROM ${rows}`,
+    params,
   );
 }
+
+const EVENT_ROW: RowColumn[] = [
+  ['id', 'text'],
+  ['shop_id', 'text'],
+  ['type', 'text'],
+  ['version', 'int'],
+  ['subject_id', 'text'],
+  ['data', 'jsonb'],
+];
 
 /** The rows `appendEvents` writes. */
 function eventRows(events: readonly NewEvent[], now: Date) {

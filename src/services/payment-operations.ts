@@ -5,6 +5,7 @@
  * key gets the provider's first answer, and the ledger books the movement once (its key is unique).
  */
 import type { Queryable } from '../db/database.ts';
+import { type RowColumn, rowsAs } from '../db/rows.ts';
 import type { PaymentTerms } from '../domain/campaign.ts';
 import { append, type Ledger, type LedgerEntry, ledgerOf } from '../domain/ledger.ts';
 import type { PreorderState } from '../domain/lifecycle.ts';
@@ -305,6 +306,20 @@ export interface Booking {
   ledger?: Ledger | undefined;
 }
 
+const LEDGER_ROW: RowColumn[] = [
+  ['id', 'text'],
+  ['shop_id', 'text'],
+  ['campaign_id', 'text'],
+  ['preorder_id', 'text'],
+  ['kind', 'text'],
+  ['amount', 'bigint'],
+  ['currency', 'text'],
+  ['provider', 'text'],
+  ['payment_reference', 'text'],
+  ['refund_reference', 'text'],
+  ['idempotency_key', 'text'],
+];
+
 /**
  * Books movements as `book` does, each checked against its pre-order's ledger with the bookings before it,
  * in one statement for the entries and one for the pre-orders' sums. Whether each was booked now, in order.
@@ -342,6 +357,7 @@ export async function bookAll(tx: Queryable, bookings: readonly Booking[], now: 
     };
   });
   const rows = made.filter((row) => row !== null);
+  const params: unknown[] = [now];
   const inserted =
     rows.length === 0
       ? []
@@ -349,13 +365,11 @@ export async function bookAll(tx: Queryable, bookings: readonly Booking[], now: 
           `INSERT INTO ledger_entries (id, shop_id, campaign_id, preorder_id, kind, amount, currency, provider,
              payment_reference, refund_reference, idempotency_key, created_at)
            SELECT e.id, e.shop_id, e.campaign_id, e.preorder_id, e.kind, e.amount, e.currency, e.provider,
-             e.payment_reference, e.refund_reference, e.idempotency_key, $2
-           FROM jsonb_to_recordset($1::jsonb) AS e(id text, shop_id text, campaign_id text, preorder_id text,
-             kind text, amount bigint, currency text, provider text, payment_reference text,
-             refund_reference text, idempotency_key text)
+             e.payment_reference, e.refund_reference, e.idempotency_key, $1
+           FROM ${rowsAs('e', LEDGER_ROW, rows, params)}
            ORDER BY e.id
            ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
-          [JSON.stringify(rows), now],
+          params,
         );
   const booked = new Set(inserted.map((row) => row.idempotency_key));
   const written = rows.filter((row) => booked.has(row.idempotency_key));
@@ -406,6 +420,21 @@ export async function insertOperation(
   return (await insertOperations(tx, payments, [input], now))[0];
 }
 
+const NEW_OPERATION_ROW: RowColumn[] = [
+  ['id', 'text'],
+  ['shop_id', 'text'],
+  ['preorder_id', 'text'],
+  ['purpose', 'text'],
+  ['kind', 'text'],
+  ['amount', 'bigint'],
+  ['currency', 'text'],
+  ['save_card', 'boolean'],
+  ['payment_method', 'text'],
+  ['customer_id', 'text'],
+  ['refunds_payment', 'text'],
+  ['idempotency_key', 'text'],
+];
+
 /** Writes many calls in one statement; returns the ones written (a key that exists already is skipped). */
 export async function insertOperations(
   tx: Queryable,
@@ -433,37 +462,39 @@ export async function insertOperations(
     providerRef: null,
     email: input.preorder.email,
   }));
+  const params: unknown[] = [
+    new Date(now.getTime() + payments.settings.leaseMs),
+    payments.provider.name,
+    now,
+  ];
+  const rows = rowsAs(
+    'o',
+    NEW_OPERATION_ROW,
+    operations.map((op) => ({
+      id: op.id,
+      shop_id: op.shopId,
+      preorder_id: op.preorderId,
+      purpose: op.purpose,
+      kind: op.kind,
+      amount: op.amount.amount,
+      currency: op.amount.currency,
+      save_card: op.saveCard,
+      payment_method: op.paymentMethod,
+      customer_id: op.customerId,
+      refunds_payment: op.refundsPayment,
+      idempotency_key: op.idempotencyKey,
+    })),
+    params,
+  );
   const written = await tx.query<{ id: string }>(
     `INSERT INTO payment_operations (id, shop_id, preorder_id, purpose, kind, amount, currency, save_card,
        payment_method, customer_id, refunds_payment, idempotency_key, status, attempts, next_attempt_at,
        provider, created_at, updated_at)
      SELECT o.id, o.shop_id, o.preorder_id, o.purpose, o.kind, o.amount, o.currency, o.save_card,
-       o.payment_method, o.customer_id, o.refunds_payment, o.idempotency_key, 'pending', 0, $2, $3, $4, $4
-     FROM jsonb_to_recordset($1::jsonb) AS o(id text, shop_id text, preorder_id text, purpose text, kind text,
-       amount bigint, currency text, save_card boolean, payment_method text, customer_id text,
-       refunds_payment text, idempotency_key text)
+       o.payment_method, o.customer_id, o.refunds_payment, o.idempotency_key, 'pending', 0, $1, $2, $3, $3
+     FROM ${rows}
      ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [
-      JSON.stringify(
-        operations.map((op) => ({
-          id: op.id,
-          shop_id: op.shopId,
-          preorder_id: op.preorderId,
-          purpose: op.purpose,
-          kind: op.kind,
-          amount: op.amount.amount,
-          currency: op.amount.currency,
-          save_card: op.saveCard,
-          payment_method: op.paymentMethod,
-          customer_id: op.customerId,
-          refunds_payment: op.refundsPayment,
-          idempotency_key: op.idempotencyKey,
-        })),
-      ),
-      new Date(now.getTime() + payments.settings.leaseMs),
-      payments.provider.name,
-      now,
-    ],
+    params,
   );
   const ids = new Set(written.map((row) => row.id));
   return operations.filter((op) => ids.has(op.id));

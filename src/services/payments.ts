@@ -5,6 +5,7 @@
  * Calls an answer makes necessary (a refund of money that arrived too late) are sent after its commit.
  */
 import type { Queryable } from '../db/database.ts';
+import { type RowColumn, rowsAs } from '../db/rows.ts';
 import { DomainError } from '../domain/errors.ts';
 import { event } from '../domain/events.ts';
 import {
@@ -470,6 +471,16 @@ interface OperationChange {
   };
 }
 
+const OPERATION_CHANGE: RowColumn[] = [
+  ['id', 'text'],
+  ['status', 'text'],
+  ['provider_ref', 'text'],
+  ['attempts', 'int'],
+  ['next_attempt_at', 'timestamptz'],
+  ['sets_error', 'boolean'],
+  ['last_error_code', 'text'],
+];
+
 /** Writes answers' changes to their operations (of one shop), in one statement. */
 async function updateOperations(tx: Queryable, changes: readonly OperationChange[], now: Date) {
   if (changes.length === 0) return;
@@ -482,14 +493,14 @@ async function updateOperations(tx: Queryable, changes: readonly OperationChange
     sets_error: change.lastErrorCode !== undefined,
     last_error_code: change.lastErrorCode ?? null,
   }));
+  const params: unknown[] = [(changes[0] as OperationChange).op.shopId, now, rows.map((row) => row.id)];
+  const changed = rowsAs('c', OPERATION_CHANGE, rows, params);
   await tx.query(
     `UPDATE payment_operations o SET status = c.status, provider_ref = coalesce(c.provider_ref, o.provider_ref),
        attempts = coalesce(c.attempts, o.attempts), next_attempt_at = coalesce(c.next_attempt_at, o.next_attempt_at),
        last_error_code = CASE WHEN c.sets_error THEN c.last_error_code ELSE o.last_error_code END, updated_at = $2
-     FROM jsonb_to_recordset($3::jsonb) AS c(id text, status text, provider_ref text, attempts int,
-       next_attempt_at timestamptz, sets_error boolean, last_error_code text)
-     WHERE o.shop_id = $1 AND o.id = ANY($4) AND o.id = c.id`,
-    [(changes[0] as OperationChange).op.shopId, now, JSON.stringify(rows), rows.map((row) => row.id)],
+     FROM ${changed} WHERE o.shop_id = $1 AND o.id = ANY($3) AND o.id = c.id`,
+    params,
   );
 }
 

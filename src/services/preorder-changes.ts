@@ -9,6 +9,7 @@
  * pre-order) and the transaction.
  */
 import type { Queryable } from '../db/database.ts';
+import { type RowColumn, rowsAs } from '../db/rows.ts';
 import type { CalendarDate } from '../domain/calendar.ts';
 import { shopDate, shopDayStart } from '../domain/calendar.ts';
 import type { PaymentTerms } from '../domain/campaign.ts';
@@ -119,14 +120,13 @@ export async function movePreorders(uow: UnitOfWork, moves: readonly Move[]): Pr
     return next;
   });
   for (const { shopId, move, rows } of groups.values()) {
+    const params: unknown[] = [shopId, uow.now, rows.map((row) => row.id)];
     const moved = await uow.tx.query(
       `UPDATE preorders p SET state = s.state, updated_at = $2${MOVE_COLUMNS[move]}
-       FROM jsonb_to_recordset($3::jsonb) AS s(id text, "from" text, state text, payment_customer_id text,
-         payment_method_id text, cancel_reason text, carrier text, tracking_number text, tracking_url text,
-         shipped_at timestamptz, units_shipped int)
-       WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id AND p.state = s."from"
+       FROM ${rowsAs('s', MOVED_ROW, rows, params)}
+       WHERE p.shop_id = $1 AND p.id = ANY($3) AND p.id = s.id AND p.state = s."from"
        RETURNING p.id`,
-      [shopId, uow.now, JSON.stringify(rows), rows.map((row) => row.id)],
+      params,
     );
     if (moved.length !== rows.length) {
       // Callers move pre-orders under their row locks, so their states cannot have changed under them.
@@ -138,7 +138,22 @@ export async function movePreorders(uow: UnitOfWork, moves: readonly Move[]): Pr
   return states;
 }
 
-/** A move's columns as the recordset names them. */
+/** A moved pre-order's row: the state seen and the one it moves to, and every move's columns. */
+const MOVED_ROW: RowColumn[] = [
+  ['id', 'text'],
+  ['from', 'text'],
+  ['state', 'text'],
+  ['payment_customer_id', 'text'],
+  ['payment_method_id', 'text'],
+  ['cancel_reason', 'text'],
+  ['carrier', 'text'],
+  ['tracking_number', 'text'],
+  ['tracking_url', 'text'],
+  ['shipped_at', 'timestamptz'],
+  ['units_shipped', 'int'],
+];
+
+/** A move's columns as MOVED_ROW names them. */
 function columnsOf(move: PreorderMove, columns: MoveColumns[PreorderMove]): Record<string, unknown> {
   if (move === 'confirm') {
     const card = columns as MoveColumns['confirm'];
@@ -344,6 +359,27 @@ export async function storePromises(
   updates: readonly PromiseUpdate[],
 ): Promise<void> {
   if (updates.length === 0) return;
+  const params: unknown[] = [scope.shopId, uow.now, updates.map(({ next }) => next.preorderId)];
+  const promises = rowsAs(
+    's',
+    [
+      ['id', 'text'],
+      ['promise_from', 'date'],
+      ['promise_to', 'date'],
+      ['place_in_line', 'int'],
+      ['batches', 'jsonb'],
+      ['promised_on', 'date'],
+    ],
+    updates.map(({ next }) => ({
+      id: next.preorderId,
+      promise_from: next.from,
+      promise_to: next.to,
+      place_in_line: next.placeInLine,
+      batches: next.batches,
+      promised_on: next.promisedOn,
+    })),
+    params,
+  );
   const rows = await uow.tx.query<{
     id: string;
     state: PreorderState;
@@ -355,25 +391,9 @@ export async function storePromises(
        updated_at = $2,
        first_promise_from = CASE WHEN p.first_promise_to IS NULL THEN s.promise_from ELSE p.first_promise_from END,
        first_promise_to = coalesce(p.first_promise_to, s.promise_to)
-     FROM jsonb_to_recordset($3::jsonb) AS s(id text, promise_from date, promise_to date, place_in_line int,
-       batches jsonb, promised_on date)
-     WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id
+     FROM ${promises} WHERE p.shop_id = $1 AND p.id = ANY($3) AND p.id = s.id
      RETURNING p.id, p.state, p.quantity, p.payment_terms->'balanceDue'->>'kind' AS balance_kind`,
-    [
-      scope.shopId,
-      uow.now,
-      JSON.stringify(
-        updates.map(({ next }) => ({
-          id: next.preorderId,
-          promise_from: next.from,
-          promise_to: next.to,
-          place_in_line: next.placeInLine,
-          batches: next.batches,
-          promised_on: next.promisedOn,
-        })),
-      ),
-      updates.map(({ next }) => next.preorderId),
-    ],
+    params,
   );
   await recordBatchesDrawn(
     uow,
@@ -412,16 +432,24 @@ async function recordBatchesDrawn(
       batch_id: batchId,
     })),
   );
+  const params: unknown[] = [shopId, promises.map((promise) => promise.preorderId)];
+  const rows = rowsAs(
+    'd',
+    [
+      ['preorder_id', 'text'],
+      ['batch_id', 'text'],
+    ],
+    drawn,
+    params,
+  );
   await uow.tx.query(
-    `WITH drawn AS (
-       SELECT d.preorder_id, d.batch_id FROM jsonb_to_recordset($3::jsonb) AS d(preorder_id text, batch_id text)
-     ), gone AS (
+    `WITH drawn AS (SELECT d.preorder_id, d.batch_id FROM ${rows}), gone AS (
        DELETE FROM preorder_batches b WHERE b.shop_id = $1 AND b.preorder_id = ANY($2)
          AND NOT EXISTS (SELECT 1 FROM drawn WHERE drawn.preorder_id = b.preorder_id AND drawn.batch_id = b.batch_id)
      )
      INSERT INTO preorder_batches (shop_id, batch_id, preorder_id) SELECT $1, batch_id, preorder_id FROM drawn
      ON CONFLICT DO NOTHING`,
-    [shopId, promises.map((promise) => promise.preorderId), JSON.stringify(drawn)],
+    params,
   );
 }
 
@@ -618,12 +646,22 @@ export async function addToLedgerSums(
     sums.set(preorderId, sum);
   }
   if (sums.size === 0) return;
+  const params: unknown[] = [shopId, [...sums.keys()]];
+  const rows = rowsAs(
+    's',
+    [
+      ['id', 'text'],
+      ['charged', 'bigint'],
+      ['refunded', 'bigint'],
+    ],
+    [...sums.values()],
+    params,
+  );
   await tx.query(
     `UPDATE preorders p SET charged_amount = p.charged_amount + s.charged,
        refunded_amount = p.refunded_amount + s.refunded
-     FROM jsonb_to_recordset($2::jsonb) AS s(id text, charged bigint, refunded bigint)
-     WHERE p.shop_id = $1 AND p.id = ANY($3) AND p.id = s.id`,
-    [shopId, JSON.stringify([...sums.values()]), [...sums.keys()]],
+     FROM ${rows} WHERE p.shop_id = $1 AND p.id = ANY($2) AND p.id = s.id`,
+    params,
   );
 }
 
@@ -769,14 +807,26 @@ export async function advance(
     });
   }
   if (written.length === 0) return states;
+  const params: unknown[] = [shopId, uow.now, written.map((row) => row.id)];
+  const rows = rowsAs(
+    's',
+    [
+      ['id', 'text'],
+      ['from', 'text'],
+      ['state', 'text'],
+      ['due_at', 'timestamptz'],
+      ['on_release', 'boolean'],
+    ],
+    written,
+    params,
+  );
   const moved = await uow.tx.query(
     `UPDATE preorders p SET state = s.state,
        updated_at = CASE WHEN s.state = s."from" THEN p.updated_at ELSE $2 END,
        balance_due_at = s.due_at, balance_on_release = s.on_release
-     FROM jsonb_to_recordset($3::jsonb) AS s(id text, "from" text, state text, due_at timestamptz, on_release boolean)
-     WHERE p.shop_id = $1 AND p.id = ANY($4) AND p.id = s.id AND p.state = s."from"
+     FROM ${rows} WHERE p.shop_id = $1 AND p.id = ANY($3) AND p.id = s.id AND p.state = s."from"
      RETURNING p.id`,
-    [shopId, uow.now, JSON.stringify(written), written.map((row) => row.id)],
+    params,
   );
   if (moved.length !== written.length) {
     // Callers advance pre-orders under their row locks, so their states cannot have changed under them.
