@@ -88,7 +88,7 @@ export type Move = {
   [M in PreorderMove]: { preorder: PreorderRef; move: M; data: MoveData<M>; columns: MoveColumns[M] };
 }[PreorderMove];
 
-/** What each move writes besides the state and `updated_at`, from the recordset `s`. */
+/** What each move writes besides the state and `updated_at`, from its row `s` (MOVED_ROW). */
 const MOVE_COLUMNS: Record<PreorderMove, string> = {
   confirm: `, payment_customer_id = s.payment_customer_id, payment_method_id = s.payment_method_id,
     placed_expires_at = NULL`,
