@@ -97,10 +97,10 @@ const WORKER_BOOTSTRAP = new URL(
 
 /**
  * Plays the launch under every policy, side by side: each policy in a worker thread of its own, on an
- * in-memory database of its own that the worker makes and migrates itself (making one is most of a
- * run's fixed cost, so each core makes its own), on the same draws, so that each core plays one. Every policy plays until
- * the last day any of them needs (what happens after a policy's last customer has shipped is still part
- * of its cash figures), as if they shared one calendar.
+ * in-memory database of its own that the worker makes and migrates itself (making one is most of a run's
+ * fixed cost, so each core makes its own), on the same draws, so that each core plays one. Every policy
+ * plays until the last day any of them needs (what happens after a policy's last customer has shipped is
+ * still part of its cash figures), as if they shared one calendar.
  */
 export async function simulateLaunch(scenario: Scenario, seed: number): Promise<Simulation> {
   const draws = drawLaunch(scenario, seed);
